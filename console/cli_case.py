@@ -1,0 +1,256 @@
+"""``citydesk case new|list|show`` and ``citydesk case ACTION ID`` for every workflow command."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from console.domain.cases import CaseState, Source
+from console.domain.commands import LABELS_ZH, Command
+from console.domain.deadlines import LIGHT_ZH, Light
+from console.domain.errors import ValidationError
+from console.photos import load_photo
+from console.services.cases import Report, act, report_case
+from console.services.queries import CaseDetail, CaseRow, case_detail, list_cases
+
+#: Extra options per workflow command: (flag, argparse keywords, field name).
+_OPTS: dict[Command, list[tuple[str, dict[str, Any], str]]] = {
+    Command.REFUSE: [("--reason", {"required": True}, "reason")],
+    Command.REQUEST_VERIFY: [("--collector", {}, "collector")],
+    Command.VERIFY: [("--notes", {}, "notes")],
+    Command.FILE: [
+        ("--category", {"metavar": "CODE_OR_NAME"}, "category"),
+        ("--condition", {"help": "立案条件编号"}, "condition"),
+        ("--limit-class", {"choices": ["一般性", "工程性", "特殊性"]}, "limit_class"),
+    ],
+    Command.REFUSE_FILE: [("--reason", {"required": True}, "reason")],
+    Command.DISPATCH: [("--unit", {"help": "默认：建议单位 / default: the suggested unit"}, "unit")],
+    Command.DESIGNATE: [("--unit", {"required": True}, "unit"), ("--reason", {"required": True}, "reason")],
+    Command.SUBDISPATCH: [("--unit", {"required": True}, "unit")],
+    Command.FEEDBACK: [("--notes", {"required": True}, "notes")],
+    Command.REQUEST_CHECK: [("--collector", {}, "collector")],
+    Command.CHECK_PASS: [("--notes", {}, "notes")],
+    Command.CHECK_FAIL: [("--notes", {"required": True}, "notes")],
+    Command.CLOSE: [("--type", {"choices": ["正常", "超时", "特殊"]}, "close_type"), ("--reason", {}, "reason")],
+    Command.REQUEST_RETURN: [("--reason", {"required": True}, "reason")],
+    Command.REQUEST_EXTENSION: [
+        ("--hours", {"type": float, "required": True, "help": "延期的工作小时数"}, "hours"),
+        ("--reason", {"required": True}, "reason"),
+    ],
+    Command.REQUEST_SUSPEND: [("--reason", {"required": True}, "reason")],
+    Command.REQUEST_VOID: [("--reason", {"required": True}, "reason")],
+    Command.DENY_REQUEST: [("--reason", {"required": True}, "reason")],
+    Command.MERGE: [("--into", {"required": True, "metavar": "CASE"}, "into")],
+    Command.URGE: [("--note", {"required": True}, "note")],
+}
+_PHOTO_COMMANDS = {Command.FEEDBACK, Command.CHECK_PASS, Command.CHECK_FAIL}
+_LIGHTS = {"green": Light.GREEN, "yellow": Light.YELLOW, "red": Light.RED,
+           "绿": Light.GREEN, "黄": Light.YELLOW, "红": Light.RED}
+
+
+def _state(text: str) -> CaseState:
+    for state in CaseState:
+        if text in (state.value, state.name, state.name.lower()):
+            return state
+    names = "、".join(s.value for s in CaseState)
+    raise ValidationError(f"未知的状态 {text!r}（可选：{names}）/ unknown state")
+
+
+def _row_line(row: CaseRow) -> str:
+    c = row.case
+    light = LIGHT_ZH[row.light] if row.light else "  —"
+    timer = row.countdown.text if row.countdown else ""
+    return (f"{c.id:>6} {c.case_no} {c.state.value:<4} {light} {timer:<9} "
+            f"{c.category} {row.category_name} · {c.street or ''} · {row.unit_name}")
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from console.cli import emit, parse_instant
+    from console.cli_setup import open_app
+
+    photos = [load_photo(p, "before") for p in args.photo or ()]
+    app = open_app(args)
+    try:
+        centre = app.centre
+        actor = centre.actor(args.user, args.desk)
+        report = Report(
+            category=args.category, description=args.desc, source=args.source, grid=args.grid,
+            lon=args.lon, lat=args.lat, component_id=args.component, address=args.address or "",
+            contact=args.contact or "", photos=photos,
+            reported_at=parse_instant(args.reported_at) if args.reported_at else None,
+        )
+        result = report_case(app.uow_factory, centre, actor, app.clock(), report)
+        unit = centre.ref.units[result.route.unit]
+    finally:
+        app.close()
+    case = result.case
+    data = {
+        "id": case.id, "case_no": case.case_no, "state": case.state.value,
+        "grid": case.grid, "suggested_unit": {"code": unit.code, "name": unit.name},
+        "rule": result.route.rule, "version": case.version,
+        "duplicates": [{"id": d.case_id, "case_no": d.case_no, "distance_m": None if d.distance_m is None else round(d.distance_m, 1)}
+                       for d in result.duplicates],
+    }
+    dup = "".join(
+        f"\n  可能重复：{d.case_no}（"
+        + ("同一网格" if d.distance_m is None else f"{d.distance_m:.0f} 米") + "）"
+        for d in result.duplicates
+    )
+    emit(args, data, f"已上报 {case.case_no}（id {case.id}），建议派遣：{unit.name}{dup}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from console.cli import emit
+    from console.cli_setup import open_app
+
+    states = [_state(s) for s in args.state or ()]
+    light = None
+    if args.light is not None:
+        if args.light not in _LIGHTS:
+            raise ValidationError(f"未知的灯色 {args.light!r}（green/yellow/red）/ unknown light")
+        light = _LIGHTS[args.light]
+    app = open_app(args)
+    try:
+        rows = list_cases(app.uow_factory(), app.centre, app.clock(), states=states or None,
+                          unit=args.unit, light=light, open_only=args.open, limit=args.limit)
+    finally:
+        app.close()
+    emit(args, [r.as_dict() for r in rows],
+         lambda: "\n".join(_row_line(r) for r in rows) or "（没有案件）")
+    return 0
+
+
+def _detail_text(detail: CaseDetail) -> str:
+    c = detail.row.case
+    lines = [
+        f"案件 {c.case_no}（id {c.id}，版本 {c.version}）— {c.state.value}",
+        f"类别：{c.category} {detail.row.category_name}   来源：{c.source.value}",
+        f"位置：{c.street or ''} 网格 {c.grid}  {c.address}",
+        f"描述：{c.description}",
+        f"责任单位：{detail.row.unit_name or '—'}   建议：{c.suggested_unit or '—'}（{c.routing_rule}）",
+    ]
+    if detail.row.countdown:
+        cd = detail.row.countdown
+        lines.append(f"当前阶段：{cd.stage} {cd.text}（{LIGHT_ZH[cd.light]}）截止 {c.stage_deadline}")
+    if c.pending:
+        lines.append(f"待审批：{c.pending.kind.value}（{c.pending.reason}）")
+    lines.append("时间线：")
+    for e in detail.events:
+        late = "" if e.on_time is None else ("按时" if e.on_time else "超时")
+        label = LABELS_ZH.get(Command(e.type), e.type) if e.type in Command._value2member_map_ else e.type
+        lines.append(f"  {e.occurred_at:%Y-%m-%d %H:%M} {label:<8} {e.actor}/{e.role.value}"
+                     f"@{e.desk}  → {e.to_state.value} {late}")
+    lines.extend(f"照片：{p.filename}（{p.kind}，{p.size} 字节）" for p in detail.photos)
+    return "\n".join(lines)
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from console.cli import emit
+    from console.cli_setup import open_app
+
+    app = open_app(args)
+    try:
+        detail = case_detail(app.uow_factory(), app.centre, args.case, app.clock())
+    finally:
+        app.close()
+    data = detail.row.as_dict() | {
+        "description": detail.row.case.description,
+        "timeline": [
+            {"id": e.id, "type": e.type, "from": e.from_state.value if e.from_state else None,
+             "to": e.to_state.value, "actor": e.actor, "role": e.role.value, "desk": e.desk,
+             "unit": e.unit, "at": e.occurred_at.isoformat(), "stage": e.stage,
+             "stage_deadline": e.stage_deadline.isoformat() if e.stage_deadline else None,
+             "on_time": e.on_time, "payload": dict(e.payload)}
+            for e in detail.events
+        ],
+        "photos": [{"id": p.id, "kind": p.kind, "filename": p.filename, "size": p.size}
+                   for p in detail.photos],
+    }
+    emit(args, data, lambda: _detail_text(detail))
+    return 0
+
+
+def cmd_action(args: argparse.Namespace) -> int:
+    from console.cli import emit
+    from console.cli_setup import open_app
+
+    command = args.action
+    fields: dict[str, Any] = {}
+    for _flag, _kw, name in _OPTS.get(command, []) if command != "approve" else []:
+        value = getattr(args, name)
+        if value is not None:
+            fields[name] = value
+    if command is Command.VERIFY:
+        fields["found"] = args.found
+    if "hours" in fields:
+        hours = fields.pop("hours")
+        if not 0 < hours <= 480:
+            raise ValidationError("--hours 应在 0 到 480 之间 / hours out of range")
+        fields["minutes"] = round(hours * 60)
+    photos = [load_photo(p, "after") for p in getattr(args, "photo", None) or ()]
+    app = open_app(args)
+    try:
+        centre = app.centre
+        actor = centre.actor(args.user, args.desk)
+        case = act(app.uow_factory, centre, actor, app.clock(), args.case, command, fields,
+                   expected_version=args.version, photos=photos)
+        unit = centre.ref.units.get(case.unit) if case.unit else None
+    finally:
+        app.close()
+    label = "审批" if command == "approve" else LABELS_ZH[Command(command)]
+    data = {"id": case.id, "case_no": case.case_no, "state": case.state.value,
+            "unit": case.unit, "version": case.version}
+    emit(args, data, f"{case.case_no}：{label} → {case.state.value}"
+         + (f"（{unit.name}）" if unit else ""))
+    return 0
+
+
+def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Register ``case`` and its sub-commands."""
+    case = sub.add_parser("case", parents=[common], help="案件：上报、查询、流转")
+    csub = case.add_subparsers(dest="case_cmd", metavar="ACTION", required=True)
+
+    p = csub.add_parser("new", parents=[common], help="上报新案件")
+    p.add_argument("--category", required=True, metavar="CODE_OR_NAME")
+    p.add_argument("--desc", required=True)
+    p.add_argument("--grid")
+    p.add_argument("--lon", type=float)
+    p.add_argument("--lat", type=float)
+    p.add_argument("--source", default=Source.COLLECTOR.value, choices=[s.value for s in Source])
+    p.add_argument("--photo", action="append", metavar="FILE")
+    p.add_argument("--component")
+    p.add_argument("--address")
+    p.add_argument("--contact")
+    p.add_argument("--reported-at", metavar="ISO")
+    p.set_defaults(handler=cmd_new)
+
+    p = csub.add_parser("list", parents=[common], help="案件列表")
+    p.add_argument("--state", action="append", help="状态（可多次）")
+    p.add_argument("--unit")
+    p.add_argument("--light", help="green | yellow | red")
+    p.add_argument("--open", action="store_true", help="只列出未办结案件")
+    p.add_argument("--limit", type=int, default=100)
+    p.set_defaults(handler=cmd_list)
+
+    p = csub.add_parser("show", parents=[common], help="案件详情与时间线")
+    p.add_argument("case", metavar="ID")
+    p.set_defaults(handler=cmd_show)
+
+    for command in [*Command, "approve"]:
+        if command == Command.REPORT:
+            continue
+        label = "审批待办申请（按申请类型批准）" if command == "approve" else LABELS_ZH[Command(command)]
+        p = csub.add_parser(str(command), parents=[common], help=label)
+        p.add_argument("case", metavar="ID")
+        p.add_argument("--version", type=int, help="操作时看到的版本号（乐观锁）")
+        opts = [] if command == "approve" else _OPTS.get(Command(command), [])
+        for flag, kw, name in opts:
+            p.add_argument(flag, dest=name, **kw)
+        if command == Command.VERIFY:
+            g = p.add_mutually_exclusive_group(required=True)
+            g.add_argument("--found", dest="found", action="store_true")
+            g.add_argument("--not-found", dest="found", action="store_false")
+        if command in _PHOTO_COMMANDS:
+            p.add_argument("--photo", action="append", metavar="FILE")
+        p.set_defaults(handler=cmd_action, action=command if command == "approve" else Command(command))

@@ -1,0 +1,179 @@
+"""``citydesk init``, ``demo``, ``route`` and ``calendar``."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from console.app import App, database_url, safe_url, sqlite_file_missing
+from console.domain.calendar import WorkCalendar, statutory_days
+from console.domain.errors import ValidationError
+from console.reference_files import DEFAULT_CENTRE, load_centre_files
+from console.services.cases import resolve_location, suggest_route
+from console.services.centre import build_centre
+from console.services.setup import init_reference
+from console.services.uow import CaseFilter
+
+#: Years whose statutory holidays ``init`` seeds (the package knows 2004 to its release year).
+CALENDAR_YEARS = range(2018, 2031)
+
+
+def open_app(args: argparse.Namespace) -> App:
+    """Open the database of ``--db``; refuse one that ``citydesk init`` has not set up."""
+    if sqlite_file_missing(database_url(args.db)):
+        raise ValidationError("数据库尚未初始化：请先运行 citydesk init / run 'citydesk init' first")
+    app = App.open(args.db, args.clock)
+    if not app.is_set_up:
+        app.close()
+        raise ValidationError("数据库尚未初始化：请先运行 citydesk init / run 'citydesk init' first")
+    return app
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from console.cli import emit
+
+    folder = Path(args.resources) if args.resources else DEFAULT_CENTRE
+    ref = load_centre_files(folder)  # parse everything before touching the database
+    build_centre(ref)
+    app = App.open(args.db, args.clock)
+    try:
+        app.upgrade()
+        report = init_reference(app.uow_factory(), ref, statutory_days(CALENDAR_YEARS))
+    finally:
+        app.close()
+    data = {"database": safe_url(app.url), "changed": asdict(report), "total": report.total}
+    emit(args, data, lambda: (
+        f"数据库已就绪：{safe_url(app.url)}\n"
+        + ("参考数据无变化" if report.total == 0 else
+           "已写入：" + "，".join(f"{k} {v}" for k, v in asdict(report).items() if v))
+    ))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from console.cli import emit
+    from console.services.demo import DemoSettings, run_demo
+
+    if not 1 <= args.days <= 3650:
+        raise ValidationError("--days 应在 1 到 3650 之间 / days out of range")
+    app = open_app(args)
+    try:
+        with app.uow_factory() as uow:
+            existing = uow.cases.count(CaseFilter())
+        if existing and not args.append:
+            if args.if_empty:
+                emit(args, {"skipped": True, "cases": existing},
+                     f"数据库已有 {existing} 件案件，未生成演示数据")
+                return 0
+            raise ValidationError(
+                f"数据库已有 {existing} 件案件；演示数据只写入空库（追加请加 --append）"
+            )
+        summary = run_demo(app.uow_factory, app.centre, app.clock(),
+                           DemoSettings(days=args.days, seed=args.seed))
+    finally:
+        app.close()
+    emit(args, asdict(summary), lambda: summary.describe())
+    return 0
+
+
+def cmd_route(args: argparse.Namespace) -> int:
+    from console.cli import emit
+
+    app = open_app(args)
+    try:
+        centre = app.centre
+        category = centre.category(args.category)
+        grid = None
+        if args.grid or args.lon is not None or args.lat is not None:
+            grid = resolve_location(centre, args.grid, args.lon, args.lat).grid.code
+        if args.component and args.component not in centre.ref.components:
+            raise ValidationError(f"未知的部件编号 {args.component!r} / unknown component")
+        result = suggest_route(centre, category, grid, args.component, args.condition)
+        unit = centre.ref.units[result.unit]
+    finally:
+        app.close()
+    data = {
+        "unit": {"code": unit.code, "name": unit.name},
+        "rule": result.rule,
+        "matched": result.matched,
+        "category": {"code": category.code, "name": category.name_zh},
+    }
+    emit(args, data, f"{category.code} {category.name_zh} → {unit.name}（{unit.code}）\n依据：{result.rule}")
+    return 0
+
+
+def _calendar(args: argparse.Namespace) -> WorkCalendar:
+    """The centre's calendar when the database is set up, else the default one."""
+    if sqlite_file_missing(database_url(args.db)):
+        return _default_calendar()
+    app = App.open(args.db, args.clock)
+    try:
+        if not app.is_set_up:
+            return _default_calendar()
+        return app.centre.calendar
+    finally:
+        app.close()
+
+
+def _default_calendar() -> WorkCalendar:
+    from zoneinfo import ZoneInfo
+
+    return WorkCalendar(ZoneInfo("Asia/Shanghai"), days=statutory_days(CALENDAR_YEARS))
+
+
+def cmd_calendar(args: argparse.Namespace) -> int:
+    from console.cli import emit, parse_instant
+
+    cal = _calendar(args)
+    start = parse_instant(args.start)
+    data: dict[str, Any]
+    if args.calendar_cmd == "between":
+        minutes = cal.between(start, parse_instant(args.end))
+        data = {"minutes": minutes}
+        emit(args, data, f"{minutes} 工作分钟")
+    else:
+        try:
+            minutes = int(args.minutes)
+        except ValueError:
+            raise ValidationError(f"分钟数 {args.minutes!r} 应为整数 / minutes must be a whole number") from None
+        result: datetime = cal.add(start, minutes)
+        data = {"result": result.isoformat()}
+        emit(args, data, result.isoformat())
+    return 0
+
+
+def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Register init, demo, route and calendar."""
+    p = sub.add_parser("init", parents=[common], help="创建/升级数据库并载入参考数据（可重复运行）")
+    p.add_argument("--resources", metavar="DIR", help=f"参考数据目录（默认 {DEFAULT_CENTRE.name}）")
+    p.set_defaults(handler=cmd_init)
+
+    p = sub.add_parser("demo", parents=[common], help="生成 N 天的模拟运行数据（演示用）")
+    p.add_argument("--days", type=int, default=30)
+    p.add_argument("--seed", type=int, default=2018)
+    p.add_argument("--if-empty", action="store_true", help="库中已有案件时什么也不做")
+    p.add_argument("--append", action="store_true", help="库中已有案件时仍追加")
+    p.set_defaults(handler=cmd_demo)
+
+    p = sub.add_parser("route", parents=[common], help="按类别、位置、部件查询责任单位")
+    p.add_argument("--category", required=True, metavar="CODE_OR_NAME")
+    p.add_argument("--grid")
+    p.add_argument("--lon", type=float)
+    p.add_argument("--lat", type=float)
+    p.add_argument("--component")
+    p.add_argument("--condition", help="立案条件编号 / filing condition id")
+    p.set_defaults(handler=cmd_route)
+
+    p = sub.add_parser("calendar", parents=[common], help="工作时计算 / working-time arithmetic")
+    csub = p.add_subparsers(dest="calendar_cmd", metavar="between|add", required=True)
+    b = csub.add_parser("between", parents=[common], help="两时刻之间的工作分钟数")
+    b.add_argument("start", metavar="FROM")
+    b.add_argument("end", metavar="TO")
+    b.set_defaults(handler=cmd_calendar)
+    a = csub.add_parser("add", parents=[common], help="某时刻加上 N 个工作分钟")
+    a.add_argument("start", metavar="FROM")
+    a.add_argument("minutes", metavar="MINUTES")
+    a.set_defaults(handler=cmd_calendar)

@@ -1,0 +1,275 @@
+"""Use cases on cases: report a problem, and run any workflow command on one.
+
+Each call is one transaction: load, apply the pure transition, save with the version check,
+append the events, store photos, commit.  Errors raise before the commit, so the database is
+unchanged when anything is wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from console.domain.cases import Actor, Case, Event, Source
+from console.domain.commands import Action, Command
+from console.domain.duplicates import DuplicateHint, find_duplicates
+from console.domain.errors import IllegalTransitionError, NotFoundError, ValidationError
+from console.domain.geo import bbox_around, locate, point_in_polygon
+from console.domain.reference import Category, ComponentInstance, GridCell
+from console.domain.routing import RouteResult, route
+from console.domain.transitions import apply
+from console.domain.workflow import APPROVALS
+from console.services.centre import Centre
+from console.services.uow import NewPhoto, UnitOfWork
+
+UowFactory = Callable[[], UnitOfWork]
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a report is: its grid cell, and coordinates when known."""
+
+    grid: GridCell
+    lon: float | None
+    lat: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportResult:
+    """A new case, its routing suggestion and the open cases it may duplicate."""
+
+    case: Case
+    route: RouteResult
+    duplicates: tuple[DuplicateHint, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """What a report form or channel supplies."""
+
+    category: str
+    description: str
+    source: str = Source.COLLECTOR.value
+    grid: str | None = None
+    lon: float | None = None
+    lat: float | None = None
+    component_id: str | None = None
+    address: str = ""
+    contact: str = ""
+    reported_at: datetime | None = None
+    photos: Sequence[NewPhoto] = field(default_factory=tuple)
+
+
+def resolve_location(
+    centre: Centre, grid: str | None, lon: float | None, lat: float | None
+) -> Location:
+    """The grid cell of a report, from a cell code or coordinates inside the county's cells."""
+    if (lon is None) != (lat is None):
+        raise ValidationError("经度和纬度须同时给出 / give both lon and lat")
+    if grid:
+        cell = centre.grid(grid)
+        if lon is not None and lat is not None and not point_in_polygon(lon, lat, cell.polygon):
+            raise ValidationError(
+                f"坐标 ({lon:.6f}, {lat:.6f}) 不在网格 {cell.code} 内 / coordinates outside the cell"
+            )
+        return Location(cell, lon, lat)
+    if lon is None or lat is None:
+        raise ValidationError("请给出网格编码，或经纬度 / give a grid code or coordinates")
+    for name, value, low, high in (("经度", lon, -180.0, 180.0), ("纬度", lat, -90.0, 90.0)):
+        if not low <= value <= high:
+            raise ValidationError(f"{name} {value} 超出范围 / coordinate out of range")
+    found = locate(lon, lat, centre.ref.grids.values())
+    if found is None:
+        raise ValidationError(
+            f"坐标 ({lon:.6f}, {lat:.6f}) 不在本县任何单元网格内 / outside the county's grid"
+        )
+    return Location(found, lon, lat)
+
+
+def suggest_route(
+    centre: Centre,
+    category: Category,
+    grid: str | None,
+    component_id: str | None,
+    condition: str | None = None,
+) -> RouteResult:
+    """The responsible unit for a category at a place, and the rule that decided."""
+    cell = centre.ref.grids.get(grid) if grid else None
+    component = centre.ref.components.get(component_id) if component_id else None
+    return route(
+        category,
+        grid=cell,
+        component=component,
+        condition=condition,
+        rules=centre.ref.rules,
+        units=centre.ref.units,
+        coordination_office=centre.ref.config.coordination_office,
+    )
+
+
+def _component(centre: Centre, component_id: str | None) -> ComponentInstance | None:
+    if not component_id:
+        return None
+    component = centre.ref.components.get(component_id.strip())
+    if component is None:
+        raise NotFoundError(f"未知的部件编号 {component_id!r} / unknown component")
+    return component
+
+
+def duplicate_hints(
+    uow: UnitOfWork, centre: Centre, category: str, location: Location, at: datetime,
+    exclude: int | None = None,
+) -> tuple[DuplicateHint, ...]:
+    """Open cases of the same category near the place within the configured window."""
+    config = centre.ref.config
+    lon, lat = location.lon, location.lat
+    reach = config.duplicate_radius_m
+    if lon is None or lat is None:
+        # Without coordinates the match rests on the shared cell: search the whole cell.
+        lon, lat = location.grid.centroid
+        reach = max(reach, 400.0)
+    box = bbox_around(lon, lat, reach)
+    since = at - timedelta(hours=config.duplicate_hours)
+    candidates = [
+        c for c in uow.cases.open_in_box(category, *box, since) if c.id != exclude
+    ]
+    hints = find_duplicates(
+        category, location.lon, location.lat, location.grid.code, at, candidates,
+        config.duplicate_radius_m, config.duplicate_hours,
+    )
+    return tuple(hints)
+
+
+def report_case(
+    uow_factory: UowFactory, centre: Centre, actor: Actor, now: datetime, report: Report
+) -> ReportResult:
+    """Take a new report in: validate, locate, route, log, store photos."""
+    category = centre.category(report.category)
+    component = _component(centre, report.component_id)
+    if component is not None and component.category != category.code:
+        raise ValidationError(
+            f"部件 {component.id} 的类别是 {component.category}，与上报类别 {category.code} 不符"
+        )
+    if component is not None and report.grid is None and report.lon is None:
+        location = Location(centre.grid(component.grid), component.lon, component.lat)
+    else:
+        location = resolve_location(centre, report.grid, report.lon, report.lat)
+    suggestion = suggest_route(centre, category, location.grid.code, report.component_id)
+    reported_at = report.reported_at or now
+    if reported_at > now + timedelta(minutes=5):
+        raise ValidationError("上报时间不能晚于当前时间 / reported-at lies in the future")
+    uow = uow_factory()
+    with uow:
+        dups = duplicate_hints(uow, centre, category.code, location, reported_at)
+        case_no = uow.cases.next_case_no(centre.local(reported_at).date())
+        fields: dict[str, Any] = {
+            "case_no": case_no,
+            "source": report.source,
+            "category": category.code,
+            "description": report.description,
+            "grid": location.grid.code,
+            "street": location.grid.street,
+            "lon": location.lon,
+            "lat": location.lat,
+            "address": report.address,
+            "contact": report.contact,
+            "component_id": component.id if component else None,
+            "suggested_unit": suggestion.unit,
+            "routing_rule": suggestion.rule,
+            "reported_at": reported_at,
+        }
+        outcome = apply(None, Action(Command.REPORT, fields), actor, now, centre.ctx)
+        case = uow.cases.add(outcome.case)
+        assert case.id is not None
+        events = uow.events.append([_with_case(e, case.id) for e in outcome.events])
+        for photo in report.photos:
+            uow.photos.add(case.id, photo, actor.user, now, events[0].id)
+        uow.commit()
+    return ReportResult(case, suggestion, dups)
+
+
+def _with_case(event: Event, case_id: int) -> Event:
+    return replace(event, case_id=case_id)
+
+
+def find_case(uow: UnitOfWork, ref: str | int) -> Case:
+    """A case by numeric id or by case number."""
+    if isinstance(ref, int):
+        return uow.cases.get(ref)
+    text = str(ref).strip()
+    if text.isdigit() and len(text) < 13:
+        return uow.cases.get(int(text))
+    if text.isdigit():
+        return uow.cases.get_by_no(text)
+    raise NotFoundError(f"案件编号 {ref!r} 无效 / not a case id or number")
+
+
+def act(
+    uow_factory: UowFactory,
+    centre: Centre,
+    actor: Actor,
+    now: datetime,
+    case_ref: str | int,
+    command: Command | str,
+    fields: dict[str, Any] | None = None,
+    expected_version: int | None = None,
+    photos: Sequence[NewPhoto] = (),
+) -> Case:
+    """Run one workflow command on a case and commit it, or raise and change nothing.
+
+    ``command`` ``approve`` is resolved to the approval of whatever request is pending.
+    ``expected_version`` is the version the operator saw; a newer stored version raises
+    :class:`~console.domain.errors.ConflictError`.
+    """
+    data = dict(fields or {})
+    uow = uow_factory()
+    with uow:
+        case = find_case(uow, case_ref)
+        cmd = _resolve(case, command)
+        _prepare(uow, centre, case, cmd, data)
+        outcome = apply(case, Action(cmd, data), actor, now, centre.ctx)
+        version = case.version if expected_version is None else expected_version
+        saved = uow.cases.update(outcome.case, version)
+        events = uow.events.append(list(outcome.events))
+        for photo in photos:
+            assert saved.id is not None
+            uow.photos.add(saved.id, photo, actor.user, now, events[-1].id)
+        uow.commit()
+    return saved
+
+
+def _resolve(case: Case, command: Command | str) -> Command:
+    if command == "approve":
+        if case.pending is None:
+            raise IllegalTransitionError(f"案件 {case.case_no} 没有待审批的申请 / nothing to approve")
+        return APPROVALS[case.pending.kind]
+    try:
+        return Command(command)
+    except ValueError:
+        raise ValidationError(f"未知的操作 {command!r} / unknown command") from None
+
+
+def _prepare(uow: UnitOfWork, centre: Centre, case: Case, cmd: Command, data: dict[str, Any]) -> None:
+    """Fill what the desk leaves to the system: the suggested unit, the merge target's id."""
+    if cmd is Command.FILE:
+        category = centre.category(str(data.get("category") or case.category))
+        data["category"] = category.code
+        suggestion = suggest_route(
+            centre, category, case.grid, case.component_id, data.get("condition")
+            or (category.filing_conditions[0].id if category.filing_conditions else None),
+        )
+        data.setdefault("suggested_unit", suggestion.unit)
+        data.setdefault("routing_rule", suggestion.rule)
+    elif cmd is Command.DISPATCH and not data.get("unit"):
+        if not case.suggested_unit:
+            raise ValidationError("没有建议的责任单位，请指定 --unit / no suggested unit")
+        data["unit"] = case.suggested_unit
+    elif cmd is Command.MERGE:
+        target = find_case(uow, data.get("into", ""))
+        if not target.is_open:
+            raise ValidationError(f"目标案件 {target.case_no} 已{target.state.value}，不能合并")
+        if target.id == case.id:
+            raise ValidationError("不能把案件合并到它自己 / cannot merge a case into itself")
+        data["into"] = target.id

@@ -1,0 +1,120 @@
+"""Read side: case lists with their countdowns, a case's detail and timeline, as plain DTOs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from console.domain.cases import Case, CaseState, Event
+from console.domain.deadlines import Countdown, Light, countdown
+from console.domain.errors import ValidationError
+from console.services.cases import find_case
+from console.services.centre import Centre
+from console.services.uow import CaseFilter, PhotoInfo, UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRow:
+    """One line of a queue: the case, its running countdown (if any) and names to show."""
+
+    case: Case
+    countdown: Countdown | None
+    category_name: str
+    unit_name: str
+
+    @property
+    def light(self) -> Light | None:
+        """The light of the running stage, None when no clock runs."""
+        return self.countdown.light if self.countdown else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form used by ``citydesk case list --json``."""
+        c = self.case
+        cd = self.countdown
+        return {
+            "id": c.id,
+            "case_no": c.case_no,
+            "state": c.state.value,
+            "source": c.source.value,
+            "category": {"code": c.category, "name": self.category_name},
+            "grid": c.grid,
+            "street": c.street,
+            "unit": {"code": c.unit, "name": self.unit_name} if c.unit else None,
+            "suggested_unit": c.suggested_unit,
+            "reported_at": c.reported_at.isoformat(),
+            "stage": c.stage,
+            "stage_deadline": c.stage_deadline.isoformat() if c.stage_deadline else None,
+            "remaining_minutes": cd.remaining if cd else None,
+            "remaining": cd.text if cd else None,
+            "light": cd.light.value if cd else None,
+            "pending": c.pending.kind.value if c.pending else None,
+            "rework_count": c.rework_count,
+            "version": c.version,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CaseDetail:
+    """A case with its row data, timeline and photos."""
+
+    row: CaseRow
+    events: tuple[Event, ...]
+    photos: tuple[PhotoInfo, ...]
+
+
+def make_row(centre: Centre, case: Case, now: datetime) -> CaseRow:
+    """Attach the countdown and display names to a case."""
+    cat = centre.ref.categories.get(case.category)
+    unit = centre.ref.units.get(case.unit) if case.unit else None
+    return CaseRow(
+        case,
+        countdown(case, now, centre.calendar, centre.ref.config.yellow_at),
+        cat.name_zh if cat else case.category,
+        unit.name if unit else "",
+    )
+
+
+def list_cases(
+    uow: UnitOfWork,
+    centre: Centre,
+    now: datetime,
+    *,
+    states: Sequence[CaseState] | None = None,
+    unit: str | None = None,
+    light: Light | None = None,
+    open_only: bool = False,
+    limit: int | None = 100,
+) -> list[CaseRow]:
+    """Cases newest first, optionally by state, unit and light.
+
+    Filtering by light needs the countdown, which depends on ``now``; it runs over the open
+    cases ordered by deadline, so the most urgent come first.
+    """
+    if limit is not None and limit <= 0:
+        raise ValidationError("--limit 应为正整数 / limit must be positive")
+    if unit is not None and unit not in centre.ref.units:
+        raise ValidationError(f"未知的责任单位 {unit!r} / unknown unit")
+    if light is None:
+        flt = CaseFilter(states=tuple(states) if states else None, unit=unit,
+                         open_only=open_only, limit=limit)
+        with uow:
+            cases = uow.cases.list(flt)
+        return [make_row(centre, c, now) for c in cases]
+    flt = CaseFilter(states=tuple(states) if states else None, unit=unit, open_only=True,
+                     order="deadline")
+    with uow:
+        cases = uow.cases.list(flt)
+    rows = [r for r in (make_row(centre, c, now) for c in cases) if r.light is light]
+    return rows[:limit] if limit is not None else rows
+
+
+def case_detail(uow: UnitOfWork, centre: Centre, ref: str | int, now: datetime) -> CaseDetail:
+    """A case, its timeline (oldest first) and its photos."""
+    with uow:
+        case = find_case(uow, ref)
+        assert case.id is not None
+        events = uow.events.for_case(case.id)
+        photos = uow.photos.for_case(case.id)
+    return CaseDetail(make_row(centre, case, now), tuple(events), tuple(photos))

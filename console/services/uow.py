@@ -1,0 +1,206 @@
+"""The ports the services need, implemented in ``db/`` (SQLAlchemy) and in tests (fakes).
+
+Every repository takes and returns frozen domain objects, never ORM rows, so nothing can lazy-load
+from another thread.  One :class:`UnitOfWork` is one transaction: leaving the ``with`` block
+without :meth:`UnitOfWork.commit` rolls back.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from console.domain.cases import Case, CaseState, Event
+from console.domain.reference import (
+    CalendarDay,
+    Category,
+    CentreConfig,
+    ComponentInstance,
+    GridCell,
+    ReferenceSet,
+    RoutingRule,
+    Unit,
+    User,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFilter:
+    """What ``CaseRepository.list`` selects; None means "any"."""
+
+    states: tuple[CaseState, ...] | None = None
+    unit: str | None = None
+    category: str | None = None
+    grid_prefix: str | None = None
+    open_only: bool = False
+    reported_from: datetime | None = None
+    reported_to: datetime | None = None
+    limit: int | None = None
+    offset: int = 0
+    order: str = "newest"  # "newest" | "deadline" | "id"
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoInfo:
+    """A stored photo without its bytes."""
+
+    id: int
+    case_id: int
+    kind: str  # "before" (with the report) | "after" (with the feedback)
+    filename: str
+    mime: str
+    size: int
+    uploaded_at: datetime
+    uploaded_by: str
+    event_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewPhoto:
+    """A validated image to store: original bytes plus a JPEG thumbnail."""
+
+    kind: str
+    filename: str
+    mime: str
+    data: bytes
+    thumbnail: bytes
+    width: int = 0
+    height: int = 0
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class CaseRepository(Protocol):
+    """Cases, with an optimistic version check on update."""
+
+    def get(self, case_id: int) -> Case:
+        """The case with this id; NotFoundError if none."""
+        ...
+
+    def get_by_no(self, case_no: str) -> Case:
+        """The case with this case number; NotFoundError if none."""
+        ...
+
+    def add(self, case: Case) -> Case:
+        """Insert a new case (``id`` None); returns it with ``id`` and ``version`` 1."""
+        ...
+
+    def update(self, case: Case, expected_version: int) -> Case:
+        """Write ``case`` if the stored version is ``expected_version``; ConflictError if not.
+
+        Returns the case with the version incremented.
+        """
+        ...
+
+    def list(self, flt: CaseFilter) -> list[Case]:
+        """Cases matching ``flt``."""
+        ...
+
+    def count(self, flt: CaseFilter) -> int:
+        """How many cases match ``flt`` (limit and offset ignored)."""
+        ...
+
+    def open_in_box(
+        self, category: str, lon_min: float, lon_max: float, lat_min: float, lat_max: float,
+        since: datetime,
+    ) -> builtins.list[Case]:
+        """Open cases of a category reported since ``since`` inside a lon/lat box."""
+        ...
+
+    def next_case_no(self, day: date) -> str:
+        """A new case number for the centre-local ``day``: ``YYYYMMDD`` + 5-digit sequence."""
+        ...
+
+
+class EventLog(Protocol):
+    """The append-only event log."""
+
+    def append(self, events: Sequence[Event]) -> list[Event]:
+        """Append events (their ``case_id`` must be set); returns them with ids."""
+        ...
+
+    def for_case(self, case_id: int) -> list[Event]:
+        """A case's events, oldest first."""
+        ...
+
+    def since(self, last_id: int, limit: int = 1000) -> list[Event]:
+        """Events with id > ``last_id``, oldest first."""
+        ...
+
+    def count(self) -> int:
+        """How many events the log holds."""
+        ...
+
+
+class PhotoStore(Protocol):
+    """Photos stored in the database."""
+
+    def add(self, case_id: int, photo: NewPhoto, uploaded_by: str, uploaded_at: datetime,
+            event_id: int | None = None) -> PhotoInfo:
+        """Store one photo of a case."""
+        ...
+
+    def for_case(self, case_id: int) -> list[PhotoInfo]:
+        """A case's photos, oldest first."""
+        ...
+
+    def data(self, photo_id: int, thumbnail: bool = False) -> bytes:
+        """The image bytes (or its thumbnail)."""
+        ...
+
+
+class ReferenceRepository(Protocol):
+    """Reference data: read as one set, written by ``citydesk init`` (idempotent upserts)."""
+
+    def load(self) -> ReferenceSet:
+        """Everything, as one immutable set."""
+        ...
+
+    def save_config(self, config: CentreConfig) -> None: ...
+
+    def upsert_units(self, units: Sequence[Unit]) -> int:
+        """Insert or update by code; returns how many rows changed."""
+        ...
+
+    def upsert_categories(self, categories: Sequence[Category]) -> int: ...
+
+    def replace_rules(self, rules: Sequence[RoutingRule]) -> int:
+        """Make the matrix exactly ``rules``; returns how many rows changed (0 if identical)."""
+        ...
+
+    def upsert_components(self, components: Sequence[ComponentInstance]) -> int: ...
+
+    def upsert_grids(self, grids: Sequence[GridCell]) -> int: ...
+
+    def upsert_users(self, users: Sequence[User]) -> int: ...
+
+    def upsert_calendar_days(self, days: Sequence[CalendarDay]) -> int:
+        """Insert or update flags by date; an ``admin`` row is never replaced by a seeded one."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction over all repositories."""
+
+    cases: CaseRepository
+    events: EventLog
+    photos: PhotoStore
+    reference: ReferenceRepository
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed."""
+        ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...

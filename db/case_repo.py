@@ -1,0 +1,296 @@
+"""Cases in SQL: the :class:`~console.services.uow.CaseRepository` port.
+
+Rows become frozen :class:`~console.domain.cases.Case` snapshots before they leave this module.
+Reads use ``populate_existing`` so a row the session saw before an ``UPDATE`` statement is
+never handed out stale.
+"""
+
+from __future__ import annotations
+
+import builtins
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import fields, replace
+from datetime import UTC, date, datetime
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, CursorResult, Select, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from console.domain.cases import (
+    TERMINAL_STATES,
+    Case,
+    CaseState,
+    PendingRequest,
+    RequestKind,
+    Role,
+    Source,
+)
+from console.domain.errors import ConflictError, NotFoundError, ValidationError
+from console.services.uow import CaseFilter
+from db.tables import CaseNoSeqRow, CaseRow, PhotoRow
+
+# Fields written as they are; id, version and photos are the repository's business.
+_PLAIN_FIELDS = tuple(
+    f.name
+    for f in fields(Case)
+    if f.name not in ("id", "version", "photos", "state", "source", "pending")
+)
+_ORDERS = ("newest", "deadline", "id")
+_IN_CHUNK = 500  # SQLite allows 32766 bound parameters; stay far below it
+
+
+def pending_to_json(pending: PendingRequest | None) -> dict[str, Any] | None:
+    """A pending request as a JSON document (times as UTC ISO 8601)."""
+    if pending is None:
+        return None
+    if pending.requested_at.utcoffset() is None:
+        raise ValueError(f"naive requested_at {pending.requested_at!r}")
+    return {
+        "kind": pending.kind.value,
+        "reason": pending.reason,
+        "requested_by": pending.requested_by,
+        "requested_role": pending.requested_role.value,
+        "requested_at": pending.requested_at.astimezone(UTC).isoformat(),
+        "minutes": pending.minutes,
+    }
+
+
+def pending_from_json(doc: dict[str, Any] | None) -> PendingRequest | None:
+    """The inverse of :func:`pending_to_json`."""
+    if doc is None:
+        return None
+    return PendingRequest(
+        kind=RequestKind(doc["kind"]),
+        reason=doc["reason"],
+        requested_by=doc["requested_by"],
+        requested_role=Role(doc["requested_role"]),
+        requested_at=datetime.fromisoformat(doc["requested_at"]).astimezone(UTC),
+        minutes=int(doc.get("minutes", 0)),
+    )
+
+
+def case_values(case: Case) -> dict[str, Any]:
+    """Column values of a case, enums as their string values (not id, version, photos)."""
+    values = {name: getattr(case, name) for name in _PLAIN_FIELDS}
+    values["state"] = CaseState(case.state).value
+    values["source"] = Source(case.source).value
+    values["pending"] = pending_to_json(case.pending)
+    return values
+
+
+def case_from_row(row: CaseRow, photos: tuple[int, ...] = ()) -> Case:
+    """A frozen case from a row and its photo ids."""
+    values = {name: getattr(row, name) for name in _PLAIN_FIELDS}
+    return Case(
+        id=row.id,
+        state=CaseState(row.state),
+        source=Source(row.source),
+        pending=pending_from_json(row.pending),
+        version=row.version,
+        photos=photos,
+        **values,
+    )
+
+
+class SqlCaseRepository:
+    """Cases with an optimistic version check (see :meth:`update`).
+
+    Parameters
+    ----------
+    session : Session
+        The unit of work's session; this repository never commits.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, case_id: int) -> Case:
+        """The case with this id; NotFoundError if none."""
+        return self._one(CaseRow.id == case_id, f"案件 id={case_id} 不存在 / no such case")
+
+    def get_by_no(self, case_no: str) -> Case:
+        """The case with this case number; NotFoundError if none."""
+        return self._one(CaseRow.case_no == case_no, f"案件 {case_no} 不存在 / no such case")
+
+    def add(self, case: Case) -> Case:
+        """Insert a new case; returns it with its ``id`` and ``version`` 1."""
+        if case.id is not None:
+            raise ValueError(f"case {case.case_no} already has id {case.id}")
+        row = CaseRow(**case_values(case), version=1)
+        self._session.add(row)
+        self._session.flush()
+        return replace(case, id=row.id, version=1, photos=())
+
+    def update(self, case: Case, expected_version: int) -> Case:
+        """Write ``case`` if the stored version is still ``expected_version``.
+
+        One ``UPDATE … WHERE id = :id AND version = :expected`` decides it in the database, so
+        two desks (threads, processes, machines) can never both win: the loser's statement
+        matches no row, having waited for the winner's row lock (PostgreSQL) or write lock
+        (SQLite).
+        """
+        if case.id is None:
+            raise ValueError(f"case {case.case_no} has no id; use add()")
+        stmt = (
+            update(CaseRow)
+            .where(CaseRow.id == case.id, CaseRow.version == expected_version)
+            .values(**case_values(case), version=CaseRow.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        result = cast("CursorResult[Any]", self._session.execute(stmt))
+        if result.rowcount == 0:
+            if self._session.scalar(select(CaseRow.id).where(CaseRow.id == case.id)) is None:
+                raise NotFoundError(f"案件 id={case.id} 不存在 / no such case")
+            raise ConflictError(
+                f"案件 {case.case_no} 已被他人修改（版本 {expected_version} 已过期），"
+                "请刷新后重试 / case changed by someone else"
+            )
+        return replace(case, version=expected_version + 1)
+
+    def list(self, flt: CaseFilter) -> builtins.list[Case]:
+        """Cases matching ``flt``, in ``flt.order``, paged by ``limit``/``offset``."""
+        stmt = select(CaseRow).where(*_conditions(flt)).order_by(*_order(flt.order))
+        if flt.offset:
+            stmt = stmt.offset(flt.offset)
+        if flt.limit is not None:
+            stmt = stmt.limit(flt.limit)
+        return self._load(stmt)
+
+    def count(self, flt: CaseFilter) -> int:
+        """How many cases match ``flt`` (limit and offset ignored)."""
+        stmt = select(func.count()).select_from(CaseRow).where(*_conditions(flt))
+        return int(self._session.scalar(stmt) or 0)
+
+    def open_in_box(
+        self,
+        category: str,
+        lon_min: float,
+        lon_max: float,
+        lat_min: float,
+        lat_max: float,
+        since: datetime,
+    ) -> builtins.list[Case]:
+        """Open cases of a category reported since ``since`` inside a lon/lat box, newest first."""
+        stmt = (
+            select(CaseRow)
+            .where(
+                CaseRow.category == category,
+                CaseRow.state.not_in([s.value for s in TERMINAL_STATES]),
+                CaseRow.reported_at >= since,
+                CaseRow.lon.between(lon_min, lon_max),
+                CaseRow.lat.between(lat_min, lat_max),
+            )
+            .order_by(*_order("newest"))
+        )
+        return self._load(stmt)
+
+    def next_case_no(self, day: date) -> str:
+        """``YYYYMMDD`` + a 5-digit per-day sequence, counted in this transaction.
+
+        The counter row is locked until commit, so concurrent desks get distinct numbers and a
+        rolled-back report gives its number back.
+        """
+        key = f"{day:%Y%m%d}"
+        dialect = self._session.get_bind().dialect.name
+        if dialect == "postgresql" or (
+            dialect == "sqlite" and sqlite3.sqlite_version_info >= (3, 35)
+        ):
+            insert = pg_insert if dialect == "postgresql" else sqlite_insert
+            stmt = (
+                insert(CaseNoSeqRow)
+                .values(day=key, last=1)
+                .on_conflict_do_update(
+                    index_elements=[CaseNoSeqRow.day], set_={"last": CaseNoSeqRow.last + 1}
+                )
+                .returning(CaseNoSeqRow.last)
+            )
+            n = int(self._session.execute(stmt).scalar_one())
+        else:
+            n = self._next_without_returning(key)
+        return f"{day:%Y%m%d}{n:05d}"
+
+    def _next_without_returning(self, key: str) -> int:
+        # SQLite before 3.35 has no RETURNING.  The UPDATE takes the write lock first, so the
+        # SELECT after it reads our own increment, not a competitor's.
+        bump = update(CaseNoSeqRow).where(CaseNoSeqRow.day == key)
+        result = cast(
+            "CursorResult[Any]",
+            self._session.execute(bump.values(last=CaseNoSeqRow.last + 1)),
+        )
+        if result.rowcount == 0:
+            self._session.add(CaseNoSeqRow(day=key, last=1))
+            self._session.flush()
+            return 1
+        last = self._session.scalar(select(CaseNoSeqRow.last).where(CaseNoSeqRow.day == key))
+        return int(last or 0)
+
+    def _one(self, where: ColumnElement[bool], missing: str) -> Case:
+        cases = self._load(select(CaseRow).where(where))
+        if not cases:
+            raise NotFoundError(missing)
+        return cases[0]
+
+    def _load(self, stmt: Select[CaseRow]) -> builtins.list[Case]:
+        rows = self._session.scalars(stmt.execution_options(populate_existing=True)).all()
+        photos = self._photo_ids([row.id for row in rows])
+        return [case_from_row(row, photos.get(row.id, ())) for row in rows]
+
+    def _photo_ids(self, case_ids: Sequence[int]) -> dict[int, tuple[int, ...]]:
+        found: dict[int, list[int]] = {}
+        for chunk in _chunks(case_ids, _IN_CHUNK):
+            stmt = (
+                select(PhotoRow.case_id, PhotoRow.id)
+                .where(PhotoRow.case_id.in_(chunk))
+                .order_by(PhotoRow.case_id, PhotoRow.id)
+            )
+            for case_id, photo_id in self._session.execute(stmt):
+                found.setdefault(case_id, []).append(photo_id)
+        return {case_id: tuple(ids) for case_id, ids in found.items()}
+
+
+def _chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _conditions(flt: CaseFilter) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if flt.states is not None:
+        where.append(CaseRow.state.in_([CaseState(s).value for s in flt.states]))
+    if flt.open_only:
+        where.append(CaseRow.state.not_in([s.value for s in TERMINAL_STATES]))
+    if flt.unit is not None:
+        where.append(CaseRow.unit == flt.unit)
+    if flt.category is not None:
+        where.append(CaseRow.category == flt.category)
+    if flt.grid_prefix:
+        where.extend(_prefix(flt.grid_prefix))
+    if flt.reported_from is not None:
+        where.append(CaseRow.reported_at >= flt.reported_from)
+    if flt.reported_to is not None:
+        where.append(CaseRow.reported_at < flt.reported_to)
+    return where
+
+
+def _prefix(prefix: str) -> list[ColumnElement[bool]]:
+    # LIKE alone cannot use the (grid) index under a non-C collation; for the digit codes of
+    # grids a range does, and LIKE keeps the result exact.
+    where = [CaseRow.grid.startswith(prefix, autoescape=True)]
+    if prefix.isdigit():
+        where.append(CaseRow.grid >= prefix)
+        if prefix.strip("9"):
+            where.append(CaseRow.grid < str(int(prefix) + 1).zfill(len(prefix)))
+    return where
+
+
+def _order(order: str) -> list[Any]:
+    if order == "newest":
+        return [CaseRow.reported_at.desc(), CaseRow.id.desc()]
+    if order == "deadline":
+        return [CaseRow.stage_deadline.asc().nulls_last(), CaseRow.id.asc()]
+    if order == "id":
+        return [CaseRow.id.asc()]
+    raise ValidationError(f"未知排序 {order!r} / unknown order, expected one of {_ORDERS}")

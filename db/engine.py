@@ -1,0 +1,140 @@
+"""Where the database is and how to connect to it: SQLite for one machine, PostgreSQL for a centre.
+
+Both backends must behave the same to the code above ``db/``.  The one place they differ by
+nature is time: PostgreSQL has ``timestamptz``, SQLite stores text without a zone.  Every
+DateTime column is therefore a :class:`UTCDateTime`, which stores UTC and always hands back an
+aware UTC ``datetime`` on either backend.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine.interfaces import Dialect
+from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
+from sqlalchemy.types import TypeDecorator
+
+ENV_VAR = "CITYDESK_DB"
+"""Environment variable naming the database URL when none is given explicitly."""
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def default_sqlite_path() -> Path:
+    """The per-user SQLite file (``<user data dir>/citydesk/citydesk.sqlite3``).
+
+    The folder is created so the first run can open the file.
+    """
+    folder = Path(platformdirs.user_data_dir("citydesk"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / "citydesk.sqlite3"
+
+
+def resolve_url(url: str | None) -> str:
+    """The database URL to use: ``url`` if given, else ``$CITYDESK_DB``, else the default file.
+
+    A value without ``://`` is taken as a path to an SQLite file, so ``--db ./x.sqlite3`` works.
+    """
+    chosen = url or os.environ.get(ENV_VAR) or ""
+    if not chosen:
+        return f"sqlite:///{default_sqlite_path()}"
+    if "://" not in chosen:
+        return f"sqlite:///{Path(chosen).expanduser()}"
+    return chosen
+
+
+def _normalise(url: URL) -> URL:
+    """Pin PostgreSQL URLs to psycopg 3, the only PostgreSQL driver we ship."""
+    if url.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
+        return url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    """An :class:`~sqlalchemy.Engine` for an SQLite or PostgreSQL URL.
+
+    Parameters
+    ----------
+    url : str
+        ``sqlite:///path``, ``sqlite://`` (in memory), ``postgresql+psycopg://…`` or
+        ``postgresql://…`` (rewritten to psycopg).
+
+    Returns
+    -------
+    Engine
+        SQLite connections run in WAL mode with foreign keys on and a 5 s busy timeout.
+    """
+    sa_url = _normalise(make_url(url))
+    backend = sa_url.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(sa_url)
+    if backend == "postgresql":
+        # pre_ping: a desk stays open for days; a centre's server restarts in between.
+        return create_engine(sa_url, pool_pre_ping=True)
+    raise ValueError(f"不支持的数据库 / unsupported database URL: {sa_url.drivername}")
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    database = url.database or ""
+    in_memory = database in ("", ":memory:") or "mode=memory" in str(url)
+    if in_memory:
+        # One shared connection, or every checkout would see its own empty database.  The
+        # app runs all DB work on one worker thread, so sharing is safe there.
+        engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+    else:
+        if not database.startswith("file:"):
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url)
+    event.listen(engine, "connect", _on_sqlite_connect)
+    return engine
+
+
+def _on_sqlite_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
+    # WAL lets the wall screen read while a desk writes; foreign keys are off by default in
+    # SQLite; busy_timeout makes a second writer wait instead of failing at once.  pysqlite's
+    # default (deferred) transaction handling is kept on purpose: it issues BEGIN right before
+    # the first write, so the UPDATE … WHERE version = :expected of the optimistic lock waits
+    # for a competing writer and then sees its commit, instead of failing with a stale snapshot.
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware instant, stored in UTC, always returned as an aware UTC ``datetime``.
+
+    Naive values are refused: a naive time in a centre that spans time zones (server in UTC,
+    desks in Asia/Shanghai) is a bug waiting to be read eight hours off.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: CityDesk stores aware instants only")
+        utc = value.astimezone(UTC)
+        # SQLite's DATETIME text has no zone; storing the UTC wall time keeps sorting right.
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: Any | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime from the database, got {value!r}")
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)

@@ -1,0 +1,87 @@
+"""Photos in SQL: the :class:`~console.services.uow.PhotoStore` port.
+
+Image bytes live in deferred columns and are read one photo at a time by :meth:`data`, so
+listing a case's photos never drags megabytes through the worker thread.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from console.domain.errors import NotFoundError
+from console.services.uow import NewPhoto, PhotoInfo
+from db.tables import PhotoRow
+
+_INFO_COLUMNS = (
+    PhotoRow.id,
+    PhotoRow.case_id,
+    PhotoRow.kind,
+    PhotoRow.filename,
+    PhotoRow.mime,
+    PhotoRow.size,
+    PhotoRow.uploaded_at,
+    PhotoRow.uploaded_by,
+    PhotoRow.event_id,
+)
+
+
+class SqlPhotoStore:
+    """Store and read the photos of cases.
+
+    Parameters
+    ----------
+    session : Session
+        The unit of work's session.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(
+        self,
+        case_id: int,
+        photo: NewPhoto,
+        uploaded_by: str,
+        uploaded_at: datetime,
+        event_id: int | None = None,
+    ) -> PhotoInfo:
+        """Store one photo of a case (``NewPhoto.extra`` is not stored)."""
+        row = PhotoRow(
+            case_id=case_id,
+            event_id=event_id,
+            kind=photo.kind,
+            filename=photo.filename,
+            mime=photo.mime,
+            size=len(photo.data),
+            width=photo.width,
+            height=photo.height,
+            data=photo.data,
+            thumbnail=photo.thumbnail,
+            uploaded_at=uploaded_at,
+            uploaded_by=uploaded_by,
+        )
+        self._session.add(row)
+        self._session.flush()
+        # The session would otherwise hold the bytes until it closes.
+        self._session.expunge(row)
+        return self._info(row.id)
+
+    def for_case(self, case_id: int) -> list[PhotoInfo]:
+        """A case's photos, oldest first, without their bytes."""
+        stmt = select(*_INFO_COLUMNS).where(PhotoRow.case_id == case_id).order_by(PhotoRow.id)
+        return [PhotoInfo(*row) for row in self._session.execute(stmt)]
+
+    def data(self, photo_id: int, thumbnail: bool = False) -> bytes:
+        """The image bytes, or its JPEG thumbnail; NotFoundError if no such photo."""
+        column = PhotoRow.thumbnail if thumbnail else PhotoRow.data
+        data = self._session.scalar(select(column).where(PhotoRow.id == photo_id))
+        if data is None:
+            raise NotFoundError(f"照片 id={photo_id} 不存在 / no such photo")
+        return bytes(data)
+
+    def _info(self, photo_id: int) -> PhotoInfo:
+        row = self._session.execute(select(*_INFO_COLUMNS).where(PhotoRow.id == photo_id)).one()
+        return PhotoInfo(*row)

@@ -1,0 +1,177 @@
+"""Reference data in SQL: the :class:`~console.services.uow.ReferenceRepository` port.
+
+Writes are "make the table say this" upserts that touch only rows whose values differ and
+return how many they touched, so ``citydesk init`` run twice reports 0 changes the second time
+and an administrator can trust that number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import delete, insert, inspect, select, update
+from sqlalchemy.orm import Session
+
+from console.domain.reference import (
+    CalendarDay,
+    Category,
+    CentreConfig,
+    ComponentInstance,
+    GridCell,
+    ReferenceSet,
+    RoutingRule,
+    Unit,
+    User,
+)
+from db import reference_codec as codec
+from db.tables import (
+    Base,
+    CalendarDayRow,
+    CategoryRow,
+    ComponentRow,
+    GridCellRow,
+    RoutingRuleRow,
+    SettingRow,
+    UnitRow,
+    UserRow,
+)
+
+CONFIG_KEY = "centre"
+"""Key of the settings row holding the :class:`CentreConfig`."""
+
+ADMIN_SOURCE = "admin"
+
+_R = TypeVar("_R", bound=Base)
+
+# Given (stored, new) column values, True keeps the stored row even though they differ.
+Keep = Callable[[Mapping[str, Any], Mapping[str, Any]], bool]
+
+
+class SqlReferenceRepository:
+    """Read reference data as one :class:`ReferenceSet`; write it with idempotent upserts.
+
+    Parameters
+    ----------
+    session : Session
+        The unit of work's session.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def load(self) -> ReferenceSet:
+        """Everything, as one immutable set (config defaults when none was saved)."""
+        categories = [codec.category_from(r) for r in self._all(CategoryRow)]
+        units = [codec.unit_from(r) for r in self._all(UnitRow)]
+        rules = self._all(RoutingRuleRow, RoutingRuleRow.position)
+        components = [codec.component_from(r) for r in self._all(ComponentRow)]
+        grids = [codec.grid_from(r) for r in self._all(GridCellRow)]
+        days = self._all(CalendarDayRow, CalendarDayRow.day)
+        users = [codec.user_from(r) for r in self._all(UserRow)]
+        return ReferenceSet(
+            config=self._config(),
+            categories={c.code: c for c in categories},
+            units={u.code: u for u in units},
+            rules=tuple(codec.rule_from(r) for r in rules),
+            components={c.id: c for c in components},
+            grids={g.code: g for g in grids},
+            calendar_days=tuple(codec.day_from(r) for r in days),
+            users={u.username: u for u in users},
+        )
+
+    def _all(self, table: type[_R], *order_by: Any) -> Sequence[_R]:
+        # populate_existing: the bulk UPDATEs below bypass the identity map, so a row this
+        # session loaded before them would otherwise come back with its old values.
+        stmt = select(table).order_by(*order_by).execution_options(populate_existing=True)
+        return self._session.scalars(stmt).all()
+
+    def save_config(self, config: CentreConfig) -> None:
+        """Store the centre's settings (written only if they changed)."""
+        _upsert(
+            self._session, SettingRow, [{"key": CONFIG_KEY, "value": codec.config_to_json(config)}]
+        )
+
+    def upsert_units(self, units: Sequence[Unit]) -> int:
+        """Insert or update by code; returns how many rows changed."""
+        return _upsert(self._session, UnitRow, map(codec.unit_values, units))
+
+    def upsert_categories(self, categories: Sequence[Category]) -> int:
+        """Insert or update by code; returns how many rows changed."""
+        return _upsert(self._session, CategoryRow, map(codec.category_values, categories))
+
+    def replace_rules(self, rules: Sequence[RoutingRule]) -> int:
+        """Make the matrix exactly ``rules`` (in order); returns how many rows changed.
+
+        Rows are compared position by position, so an identical matrix costs no writes.
+        """
+        changed = _upsert(
+            self._session,
+            RoutingRuleRow,
+            (codec.rule_values(i, rule) for i, rule in enumerate(rules)),
+        )
+        stale = self._session.scalars(
+            select(RoutingRuleRow.position).where(RoutingRuleRow.position >= len(rules))
+        ).all()
+        if stale:
+            self._session.execute(
+                delete(RoutingRuleRow).where(RoutingRuleRow.position >= len(rules))
+            )
+        return changed + len(stale)
+
+    def upsert_components(self, components: Sequence[ComponentInstance]) -> int:
+        """Insert or update by id; returns how many rows changed."""
+        return _upsert(self._session, ComponentRow, map(codec.component_values, components))
+
+    def upsert_grids(self, grids: Sequence[GridCell]) -> int:
+        """Insert or update by code; returns how many rows changed."""
+        return _upsert(self._session, GridCellRow, map(codec.grid_values, grids))
+
+    def upsert_users(self, users: Sequence[User]) -> int:
+        """Insert or update by username; returns how many rows changed."""
+        return _upsert(self._session, UserRow, map(codec.user_values, users))
+
+    def upsert_calendar_days(self, days: Sequence[CalendarDay]) -> int:
+        """Insert or update flags by date; an ``admin`` row is only replaced by another."""
+        return _upsert(self._session, CalendarDayRow, map(codec.day_values, days), keep=_admin_wins)
+
+    def _config(self) -> CentreConfig:
+        doc = self._session.scalar(select(SettingRow.value).where(SettingRow.key == CONFIG_KEY))
+        return CentreConfig() if doc is None else codec.config_from_json(doc)
+
+
+def _admin_wins(stored: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    # An administrator's override must survive the yearly re-seed from chinesecalendar.
+    return bool(stored["source"] == ADMIN_SOURCE and new["source"] != ADMIN_SOURCE)
+
+
+def _upsert(
+    session: Session, table: type[Base], rows: Iterable[dict[str, Any]], keep: Keep | None = None
+) -> int:
+    """Insert new rows and update differing ones by primary key; returns how many changed.
+
+    Stored rows are read whole and compared in Python: reference tables hold thousands of rows
+    at most, and one SELECT beats a round trip per row.  Later duplicates of a key win.
+    """
+    mapper = inspect(table)
+    (pk,) = (str(col.key) for col in mapper.primary_key)
+    columns = [attr.key for attr in mapper.column_attrs]
+    wanted = {row[pk]: row for row in rows}
+    if not wanted:
+        return 0
+    # Plain column tuples, not ORM objects: nothing lands in the identity map to go stale.
+    stmt = select(*(getattr(table, c) for c in columns))
+    stored = {values[pk]: values for values in (row._asdict() for row in session.execute(stmt))}
+    inserts = [row for key, row in wanted.items() if key not in stored]
+    updates = [
+        row
+        for key, row in wanted.items()
+        if key in stored
+        and stored[key] != row
+        and not (keep is not None and keep(stored[key], row))
+    ]
+    if inserts:
+        session.execute(insert(table), inserts)
+    if updates:
+        session.execute(update(table), updates)
+    return len(inserts) + len(updates)

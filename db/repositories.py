@@ -1,0 +1,13 @@
+"""The SQL implementations of the ports in :mod:`console.services.uow`, in one place.
+
+Each lives in its own module; import from here.
+"""
+
+from __future__ import annotations
+
+from db.case_repo import SqlCaseRepository
+from db.event_repo import SqlEventLog
+from db.photo_repo import SqlPhotoStore
+from db.reference_repo import SqlReferenceRepository
+
+__all__ = ["SqlCaseRepository", "SqlEventLog", "SqlPhotoStore", "SqlReferenceRepository"]

@@ -1,0 +1,287 @@
+"""The schema as typed declarative rows (SQLAlchemy 2 ``Mapped[...]``).
+
+These classes never leave ``db/``: repositories turn them into frozen domain objects.  Enum
+fields are stored as their string values (``待派遣``, ``受理员`` …) so the tables read well in
+``psql`` and survive a new enum member without a migration.  Every change here needs an Alembic
+revision in ``db/migrations/versions``; ``tests/integration/test_db_schema.py`` compares both.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from db.engine import UTCDateTime
+
+# Explicit names so the migration, the metadata and both backends agree on every constraint.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite only autoincrements an INTEGER PRIMARY KEY (a rowid alias), not a BIGINT one.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+CODE = 64  # unit / category / grid / component codes
+NAME = 200  # names of people, units, streets
+STATE = 32  # enum values (Chinese, a few characters)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every CityDesk table."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    # Every datetime column is an aware UTC instant; a dict column holds SQL NULL for None.
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(none_as_null=True),
+    }
+
+
+class UnitRow(Base):
+    """A responsible unit (``console.domain.reference.Unit``)."""
+
+    __tablename__ = "units"
+
+    code: Mapped[str] = mapped_column(String(CODE), primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME))
+    kind: Mapped[str] = mapped_column(String(STATE))
+    parent: Mapped[str | None] = mapped_column(String(CODE))
+    area: Mapped[str | None] = mapped_column(String(CODE))
+    seed: Mapped[bool] = mapped_column(Boolean, default=False)
+    duties: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class CategoryRow(Base):
+    """A 部件/事件 type; filing conditions and 处置 limits are small documents, kept as JSON."""
+
+    __tablename__ = "categories"
+
+    code: Mapped[str] = mapped_column(String(CODE), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(STATE))
+    major: Mapped[str] = mapped_column(String(NAME))
+    name_zh: Mapped[str] = mapped_column(String(NAME))
+    name_en: Mapped[str] = mapped_column(String(NAME))
+    legacy_code: Mapped[str | None] = mapped_column(String(CODE))
+    natural_time: Mapped[bool] = mapped_column(Boolean, default=False)
+    limits: Mapped[dict[str, Any]] = mapped_column(JSON)
+    filing_conditions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    closing_condition: Mapped[str] = mapped_column(Text, default="")
+    local: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RoutingRuleRow(Base):
+    """One row of the responsibility matrix; ``position`` keeps the order of the source file."""
+
+    __tablename__ = "routing_rules"
+
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    category: Mapped[str] = mapped_column(String(CODE))
+    unit: Mapped[str] = mapped_column(String(CODE))
+    area: Mapped[str | None] = mapped_column(String(CODE))
+    condition: Mapped[str | None] = mapped_column(String(CODE))
+    basis: Mapped[str] = mapped_column(Text, default="")
+
+
+class ComponentRow(Base):
+    """One inventoried 部件 with its owner and maintainer."""
+
+    __tablename__ = "components"
+
+    id: Mapped[str] = mapped_column(String(CODE), primary_key=True)
+    category: Mapped[str] = mapped_column(String(CODE))
+    name: Mapped[str] = mapped_column(String(NAME))
+    owner: Mapped[str | None] = mapped_column(String(CODE))
+    maintainer: Mapped[str | None] = mapped_column(String(CODE))
+    grid: Mapped[str] = mapped_column(String(CODE))
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    state: Mapped[str] = mapped_column(String(STATE), default="完好")
+
+
+class GridCellRow(Base):
+    """A 单元网格: polygon as JSON plus its bounding box, so a point lookup can use an index."""
+
+    __tablename__ = "grid_cells"
+    __table_args__ = (Index(None, "lon_min", "lon_max", "lat_min", "lat_max"),)
+
+    code: Mapped[str] = mapped_column(String(CODE), primary_key=True)
+    street_code: Mapped[str] = mapped_column(String(CODE))
+    street: Mapped[str] = mapped_column(String(NAME))
+    community_code: Mapped[str] = mapped_column(String(CODE))
+    community: Mapped[str] = mapped_column(String(NAME))
+    polygon: Mapped[list[list[float]]] = mapped_column(JSON)
+    lon_min: Mapped[float] = mapped_column(Float)
+    lon_max: Mapped[float] = mapped_column(Float)
+    lat_min: Mapped[float] = mapped_column(Float)
+    lat_max: Mapped[float] = mapped_column(Float)
+
+
+class UserRow(Base):
+    """A person who signs in."""
+
+    __tablename__ = "users"
+
+    username: Mapped[str] = mapped_column(String(CODE), primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME))
+    role: Mapped[str] = mapped_column(String(STATE))
+    unit: Mapped[str | None] = mapped_column(String(CODE))
+    grids: Mapped[list[str]] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class CalendarDayRow(Base):
+    """An explicit workday flag; ``source`` ``admin`` marks an override a re-seed must keep."""
+
+    __tablename__ = "calendar_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    workday: Mapped[bool] = mapped_column(Boolean)
+    source: Mapped[str] = mapped_column(String(CODE))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class SettingRow(Base):
+    """A JSON setting by key; ``centre`` holds the :class:`CentreConfig`."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(CODE), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class CaseNoSeqRow(Base):
+    """The last case number handed out per centre-local day (``YYYYMMDD``)."""
+
+    __tablename__ = "case_no_seq"
+
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class CaseRow(Base):
+    """Every field of ``console.domain.cases.Case`` except ``photos`` (see :class:`PhotoRow`).
+
+    The indexes serve the desks' queues: by state, by state and deadline (the countdown
+    queues), a unit's open cases, a category's cases, newest first, and cases of a grid.
+    """
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index(None, "state"),
+        Index(None, "state", "stage_deadline"),
+        Index(None, "unit", "state"),
+        Index(None, "category", "state"),
+        Index(None, "reported_at"),
+        Index(None, "grid"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_no: Mapped[str] = mapped_column(String(32), unique=True)
+    state: Mapped[str] = mapped_column(String(STATE))
+    source: Mapped[str] = mapped_column(String(STATE))
+    category: Mapped[str] = mapped_column(String(CODE))
+    description: Mapped[str] = mapped_column(Text)
+    reported_at: Mapped[datetime]
+    reporter: Mapped[str] = mapped_column(String(NAME))
+    grid: Mapped[str | None] = mapped_column(String(CODE))
+    street: Mapped[str | None] = mapped_column(String(CODE))
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    address: Mapped[str] = mapped_column(Text)
+    component_id: Mapped[str | None] = mapped_column(String(CODE))
+    contact: Mapped[str] = mapped_column(String(NAME))
+    condition: Mapped[str | None] = mapped_column(String(CODE))
+    limit_class: Mapped[str] = mapped_column(String(STATE))
+    unit: Mapped[str | None] = mapped_column(String(CODE))
+    parent_unit: Mapped[str | None] = mapped_column(String(CODE))
+    suggested_unit: Mapped[str | None] = mapped_column(String(CODE))
+    routing_rule: Mapped[str] = mapped_column(Text)
+    substitute: Mapped[bool] = mapped_column(Boolean)
+    verified: Mapped[bool | None] = mapped_column(Boolean)
+    natural_time: Mapped[bool] = mapped_column(Boolean)
+    stage: Mapped[str | None] = mapped_column(String(STATE))
+    stage_started_at: Mapped[datetime | None]
+    stage_limit: Mapped[int | None] = mapped_column(Integer)
+    stage_deadline: Mapped[datetime | None]
+    suspended_at: Mapped[datetime | None]
+    pending: Mapped[dict[str, Any] | None]
+    rework_count: Mapped[int] = mapped_column(Integer)
+    return_count: Mapped[int] = mapped_column(Integer)
+    extension_count: Mapped[int] = mapped_column(Integer)
+    extension_minutes: Mapped[int] = mapped_column(Integer)
+    suspend_count: Mapped[int] = mapped_column(Integer)
+    urge_count: Mapped[int] = mapped_column(Integer)
+    handle_overdue: Mapped[bool] = mapped_column(Boolean)
+    close_type: Mapped[str | None] = mapped_column(String(STATE))
+    merged_into: Mapped[int | None] = mapped_column(Integer, ForeignKey("cases.id"))
+    closed_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime | None]
+
+
+class EventRow(Base):
+    """One row of the append-only event log.  Nothing updates or deletes these rows."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (
+        Index(None, "case_id", "id"),
+        Index(None, "type", "occurred_at"),
+        Index(None, "unit", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(Integer, ForeignKey("cases.id"))
+    type: Mapped[str] = mapped_column(String(CODE))
+    from_state: Mapped[str | None] = mapped_column(String(STATE))
+    to_state: Mapped[str] = mapped_column(String(STATE))
+    actor: Mapped[str] = mapped_column(String(NAME))
+    role: Mapped[str] = mapped_column(String(STATE))
+    desk: Mapped[str] = mapped_column(String(NAME))
+    unit: Mapped[str | None] = mapped_column(String(CODE))
+    stage: Mapped[str | None] = mapped_column(String(STATE))
+    stage_deadline: Mapped[datetime | None]
+    on_time: Mapped[bool | None] = mapped_column(Boolean)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    occurred_at: Mapped[datetime]
+
+
+class PhotoRow(Base):
+    """A photo of a case; the bytes are deferred so listing photos never loads images."""
+
+    __tablename__ = "photos"
+    __table_args__ = (Index(None, "case_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(Integer, ForeignKey("cases.id"))
+    event_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("case_events.id"))
+    kind: Mapped[str] = mapped_column(String(STATE))
+    filename: Mapped[str] = mapped_column(String(NAME))
+    mime: Mapped[str] = mapped_column(String(CODE))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    thumbnail: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    uploaded_at: Mapped[datetime]
+    uploaded_by: Mapped[str] = mapped_column(String(NAME))

@@ -1,0 +1,105 @@
+"""The SQL unit of work: one session, one transaction, all repositories bound to it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from console.services.uow import (
+    CaseRepository,
+    EventLog,
+    PhotoStore,
+    ReferenceRepository,
+    UnitOfWork,
+)
+from db.repositories import (
+    SqlCaseRepository,
+    SqlEventLog,
+    SqlPhotoStore,
+    SqlReferenceRepository,
+)
+
+
+class SqlUnitOfWork:
+    """One transaction over cases, events, photos and reference data.
+
+    Use it as a context manager; the repositories exist inside the ``with`` block only.
+    Leaving the block rolls back whatever was not committed and closes the session, so an
+    exception (a :class:`~console.domain.errors.ConflictError`, say) never leaves half a
+    change behind.  A session is for one thread at a time: make one unit of work per operation.
+
+    Parameters
+    ----------
+    session_factory : Callable[[], Session]
+        Makes the session of each ``with`` block (see :func:`make_uow_factory`).
+    """
+
+    cases: CaseRepository
+    events: EventLog
+    photos: PhotoStore
+    reference: ReferenceRepository
+
+    def __init__(self, session_factory: Callable[[], Session]) -> None:
+        self._factory = session_factory
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        """The open session (for read-side queries in ``db/``); only inside ``with``."""
+        if self._session is None:
+            raise RuntimeError("unit of work used outside its with block")
+        return self._session
+
+    def __enter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("unit of work is already open")
+        session = self._factory()
+        self._session = session
+        self.cases = SqlCaseRepository(session)
+        self.events = SqlEventLog(session)
+        self.photos = SqlPhotoStore(session)
+        self.reference = SqlReferenceRepository(session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed, then close the session."""
+        session = self.session
+        self._session = None
+        try:
+            session.rollback()
+        finally:
+            session.close()
+
+    def commit(self) -> None:
+        """Commit everything done since the block began (or since the last commit)."""
+        self.session.commit()
+
+    def rollback(self) -> None:
+        """Throw away everything not yet committed."""
+        self.session.rollback()
+
+
+def make_uow_factory(engine: Engine) -> Callable[[], SqlUnitOfWork]:
+    """A factory of units of work on ``engine``: ``with factory() as uow: …; uow.commit()``.
+
+    Sessions keep loaded values after commit (``expire_on_commit=False``) because repositories
+    have already turned them into frozen domain objects; nothing reloads lazily.
+    """
+    sessions = sessionmaker(bind=engine, expire_on_commit=False)
+    return partial(SqlUnitOfWork, sessions)
+
+
+if TYPE_CHECKING:
+    # mypy proves the class satisfies the port; the repositories are checked where assigned.
+    def _implements_port(factory: Callable[[], Session]) -> UnitOfWork:
+        return SqlUnitOfWork(factory)
