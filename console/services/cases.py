@@ -13,9 +13,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from console.domain.cases import Actor, Case, Event, Source
-from console.domain.commands import Action, Command
+from console.domain.commands import LABELS_ZH, Action, Command
 from console.domain.duplicates import DuplicateHint, find_duplicates
-from console.domain.errors import IllegalTransitionError, NotFoundError, ValidationError
+from console.domain.errors import (
+    ConflictError,
+    IllegalTransitionError,
+    NotFoundError,
+    ValidationError,
+)
 from console.domain.geo import bbox_around, locate, point_in_polygon
 from console.domain.reference import Category, ComponentInstance, GridCell
 from console.domain.routing import RouteResult, route
@@ -227,6 +232,8 @@ def act(
     uow = uow_factory()
     with uow:
         case = find_case(uow, case_ref)
+        if expected_version is not None and case.version != expected_version:
+            raise _stale(uow, case, expected_version)
         cmd = _resolve(case, command)
         _prepare(uow, centre, case, cmd, data)
         outcome = apply(case, Action(cmd, data), actor, now, centre.ctx)
@@ -238,6 +245,24 @@ def act(
             uow.photos.add(saved.id, photo, actor.user, now, events[-1].id)
         uow.commit()
     return saved
+
+
+def _stale(uow: UnitOfWork, case: Case, seen: int) -> ConflictError:
+    """The conflict an operator sees: who changed the case since they looked, and how."""
+    assert case.id is not None
+    last = uow.events.for_case(case.id)[-1:]
+    who = ""
+    if last:
+        e = last[0]
+        label = LABELS_ZH.get(Command(e.type), e.type) if e.type in _COMMANDS else e.type
+        who = f"：{e.actor}@{e.desk or '?'} 已执行「{label}」"
+    return ConflictError(
+        f"案件 {case.case_no} 已被他人修改（你看到的是版本 {seen}，当前版本 {case.version}）{who}，"
+        "请刷新后重试 / the case changed since you saw it"
+    )
+
+
+_COMMANDS = frozenset(c.value for c in Command)
 
 
 def _resolve(case: Case, command: Command | str) -> Command:
