@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DataError, OperationalError
 
 from console.services.centre import Centre, load_centre
 from console.services.uow import UnitOfWork
@@ -32,6 +33,17 @@ def sqlite_file_missing(url: str) -> bool:
         return False
     name = parsed.database or ""
     return name not in ("", ":memory:") and not Path(name).exists()
+
+
+def describe_database_error(exc: BaseException) -> str | None:
+    """A one-line message for a database that cannot be reached or refused a value, else None."""
+    if isinstance(exc, OperationalError):
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        return f"无法连接或访问数据库：{reason} / database unavailable"
+    if isinstance(exc, DataError):
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        return f"数据库拒绝了该值：{reason} / the database refused a value"
+    return None
 
 
 def safe_url(url: str) -> str:

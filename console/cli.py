@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 from console import cli_case, cli_setup
+from console.app import describe_database_error
 from console.domain.errors import CityDeskError, ValidationError
 
 EXIT_OK, EXIT_INPUT, EXIT_STATE = 0, 2, 3
@@ -48,22 +49,42 @@ def emit(args: argparse.Namespace, data: Any, text: str | Callable[[], str]) -> 
         print(text() if callable(text) else text)
 
 
+#: Options every command takes, with their defaults (given before or after the subcommand).
+GLOBAL_DEFAULTS: dict[str, Any] = {"db": None, "json": False, "user": None, "desk": "cli",
+                                   "now": None, "lang": None, "theme": None, "demo": False}
+
+
+def _common(defaults: bool) -> Parser:
+    # The subcommands' copies must not carry defaults, or they would overwrite what the top
+    # level parsed: `citydesk --as caiji01 case new …` has to act as caiji01.
+    keep = (lambda v: v) if defaults else (lambda _v: argparse.SUPPRESS)
+    common = Parser(add_help=False)
+    common.add_argument("--db", metavar="URL", default=keep(None),
+                        help="数据库 URL（默认：CITYDESK_DB 或用户数据目录中的 SQLite 文件）")
+    common.add_argument("--json", action="store_true", default=keep(False),
+                        help="以 JSON 输出 / print JSON")
+    common.add_argument("--as", dest="user", default=keep(None), metavar="USER",
+                        help="以哪个用户的身份操作（命令行默认 admin）/ act as this user")
+    common.add_argument("--desk", default=keep("cli"),
+                        help="工作台名称 / desk name recorded in the log")
+    common.add_argument("--now", default=keep(None), metavar="ISO",
+                        help="把当前时间视为此时刻（重放、测试）/ pretend it is this instant")
+    return common
+
+
 def build_parser() -> Parser:
     """The whole command tree."""
-    common = Parser(add_help=False)
-    common.add_argument("--db", metavar="URL", help="数据库 URL（默认：CITYDESK_DB 或用户数据目录中的 SQLite 文件）")
-    common.add_argument("--json", action="store_true", help="以 JSON 输出 / print JSON")
-    common.add_argument("--as", dest="user", default="admin", metavar="USER",
-                        help="以哪个用户的身份操作（默认 admin）/ act as this user")
-    common.add_argument("--desk", default="cli", help="工作台名称 / desk name recorded in the log")
-    common.add_argument("--now", type=str, default=None, metavar="ISO",
-                        help="把当前时间视为此时刻（重放、测试）/ pretend it is this instant")
     parser = Parser(
         prog="citydesk",
-        description="CityDesk 智慧城管指挥台 — 案件受理、立案、派遣、处置、核查、结案与评价。",
-        parents=[common],
+        description="CityDesk 智慧城管指挥台。不带命令时打开桌面指挥台；带命令时为脚本化命令行。",
+        parents=[_common(defaults=True)],
     )
+    parser.add_argument("--demo", action="store_true",
+                        help="指挥台：空库时直接生成演示数据 / console: create demo data on an empty database")
+    parser.add_argument("--lang", choices=["zh", "en"], help="界面语言 / console language")
+    parser.add_argument("--theme", choices=["dark", "light"], help="界面主题 / console theme")
     sub = parser.add_subparsers(dest="cmd", metavar="COMMAND", parser_class=Parser)
+    common = _common(defaults=False)
     cli_setup.add_commands(sub, common)
     cli_case.add_commands(sub, common)
     return parser
@@ -80,11 +101,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not getattr(args, "handler", None):
-        parser.print_help()
-        return EXIT_OK
+    for name, value in GLOBAL_DEFAULTS.items():
+        if not hasattr(args, name):
+            setattr(args, name, value)
+    if len(args.desk) > 64:
+        print("citydesk: 工作台名称过长（上限 64 字）/ desk name too long", file=sys.stderr)
+        return EXIT_INPUT
     try:
         args.clock = _clock(args)
+        if not getattr(args, "handler", None):
+            from console.cli_gui import run_console
+
+            return run_console(args)
         result = args.handler(args)
         return int(result or EXIT_OK)
     except ValidationError as exc:
@@ -96,6 +124,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head`: not an error of ours
         sys.stderr.close()
         return EXIT_OK
+    except Exception as exc:
+        message = describe_database_error(exc)
+        if message is None:
+            raise
+        print(f"citydesk: {message}", file=sys.stderr)
+        return EXIT_INPUT
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from console.domain.cases import CaseState, Source
@@ -72,7 +74,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     app = open_app(args)
     try:
         centre = app.centre
-        actor = centre.actor(args.user, args.desk)
+        actor = centre.actor(args.user or "admin", args.desk)
         report = Report(
             category=args.category, description=args.desc, source=args.source, grid=args.grid,
             lon=args.lon, lat=args.lat, component_id=args.component, address=args.address or "",
@@ -121,7 +123,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _detail_text(detail: CaseDetail) -> str:
+def _detail_text(detail: CaseDetail, local: Callable[[datetime], datetime]) -> str:
     c = detail.row.case
     lines = [
         f"案件 {c.case_no}（id {c.id}，版本 {c.version}）— {c.state.value}",
@@ -132,14 +134,15 @@ def _detail_text(detail: CaseDetail) -> str:
     ]
     if detail.row.countdown:
         cd = detail.row.countdown
-        lines.append(f"当前阶段：{cd.stage} {cd.text}（{LIGHT_ZH[cd.light]}）截止 {c.stage_deadline}")
+        deadline = f"{local(c.stage_deadline):%Y-%m-%d %H:%M}" if c.stage_deadline else "—"
+        lines.append(f"当前阶段：{cd.stage} {cd.text}（{LIGHT_ZH[cd.light]}）截止 {deadline}")
     if c.pending:
         lines.append(f"待审批：{c.pending.kind.value}（{c.pending.reason}）")
     lines.append("时间线：")
     for e in detail.events:
         late = "" if e.on_time is None else ("按时" if e.on_time else "超时")
         label = LABELS_ZH.get(Command(e.type), e.type) if e.type in Command._value2member_map_ else e.type
-        lines.append(f"  {e.occurred_at:%Y-%m-%d %H:%M} {label:<8} {e.actor}/{e.role.value}"
+        lines.append(f"  {local(e.occurred_at):%Y-%m-%d %H:%M} {label:<8} {e.actor}/{e.role.value}"
                      f"@{e.desk}  → {e.to_state.value} {late}")
     lines.extend(f"照片：{p.filename}（{p.kind}，{p.size} 字节）" for p in detail.photos)
     return "\n".join(lines)
@@ -152,6 +155,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     app = open_app(args)
     try:
         detail = case_detail(app.uow_factory(), app.centre, args.case, app.clock())
+        local = app.centre.local
     finally:
         app.close()
     data = detail.row.as_dict() | {
@@ -167,7 +171,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         "photos": [{"id": p.id, "kind": p.kind, "filename": p.filename, "size": p.size}
                    for p in detail.photos],
     }
-    emit(args, data, lambda: _detail_text(detail))
+    emit(args, data, lambda: _detail_text(detail, local))
     return 0
 
 
@@ -192,7 +196,7 @@ def cmd_action(args: argparse.Namespace) -> int:
     app = open_app(args)
     try:
         centre = app.centre
-        actor = centre.actor(args.user, args.desk)
+        actor = centre.actor(args.user or "admin", args.desk)
         case = act(app.uow_factory, centre, actor, app.clock(), args.case, command, fields,
                    expected_version=args.version, photos=photos)
         unit = centre.ref.units.get(case.unit) if case.unit else None

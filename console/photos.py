@@ -38,7 +38,8 @@ def photo_from_bytes(data: bytes, filename: str, kind: str = "before") -> NewPho
         raise ValidationError(f"{filename} 不是有效的 JPEG/PNG 图片 / not a JPEG or PNG image") from None
     if fmt not in _FORMATS:
         raise ValidationError(f"{filename} 是 {fmt or '未知'} 格式，只接受 JPEG/PNG / JPEG or PNG only")
-    return NewPhoto(kind, filename, _FORMATS[fmt], data, out.getvalue(), width, height)
+    name = filename if len(filename) <= 120 else filename[:100] + "…" + filename[-19:]
+    return NewPhoto(kind, name, _FORMATS[fmt], data, out.getvalue(), width, height)
 
 
 def load_photo(path: str | Path, kind: str = "before") -> NewPhoto:

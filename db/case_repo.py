@@ -14,7 +14,7 @@ from dataclasses import fields, replace
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Select, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, Select, and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -111,6 +111,13 @@ class SqlCaseRepository:
         """The case with this id; NotFoundError if none."""
         return self._one(CaseRow.id == case_id, f"案件 id={case_id} 不存在 / no such case")
 
+    def get_many(self, case_ids: Sequence[int]) -> builtins.list[Case]:
+        """The cases with these ids that exist (in no particular order)."""
+        out: builtins.list[Case] = []
+        for chunk in _chunks(sorted(set(case_ids)), 500):
+            out += self._load(select(CaseRow).where(CaseRow.id.in_(chunk)))
+        return out
+
     def get_by_no(self, case_no: str) -> Case:
         """The case with this case number; NotFoundError if none."""
         return self._one(CaseRow.case_no == case_no, f"案件 {case_no} 不存在 / no such case")
@@ -172,16 +179,23 @@ class SqlCaseRepository:
         lat_min: float,
         lat_max: float,
         since: datetime,
+        grid: str | None = None,
     ) -> builtins.list[Case]:
-        """Open cases of a category reported since ``since`` inside a lon/lat box, newest first."""
+        """Open cases of a category reported since ``since`` inside a lon/lat box, newest first.
+
+        With ``grid``, cases in that cell count too: a hotline case placed on a cell has no
+        coordinates, and SQL's ``BETWEEN`` never matches NULL.
+        """
+        place = and_(CaseRow.lon.between(lon_min, lon_max), CaseRow.lat.between(lat_min, lat_max))
+        if grid is not None:
+            place = or_(place, CaseRow.grid == grid)
         stmt = (
             select(CaseRow)
             .where(
                 CaseRow.category == category,
                 CaseRow.state.not_in([s.value for s in TERMINAL_STATES]),
                 CaseRow.reported_at >= since,
-                CaseRow.lon.between(lon_min, lon_max),
-                CaseRow.lat.between(lat_min, lat_max),
+                place,
             )
             .order_by(*_order("newest"))
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -85,6 +86,19 @@ class SqlEventLog:
         """Events with id > ``last_id``, oldest first, at most ``limit``."""
         stmt = select(EventRow).where(EventRow.id > last_id).order_by(EventRow.id).limit(limit)
         return [event_from_row(row) for row in self._session.scalars(stmt)]
+
+    def last_id(self) -> int:
+        """The newest event's id (0 for an empty log): where a new desk starts following."""
+        return int(self._session.scalar(select(func.max(EventRow.id))) or 0)
+
+    def in_window(
+        self, start: datetime, end: datetime, types: Sequence[str] | None = None
+    ) -> list[Event]:
+        """Events that occurred in ``[start, end)``, optionally of some types, oldest first."""
+        stmt = select(EventRow).where(EventRow.occurred_at >= start, EventRow.occurred_at < end)
+        if types is not None:
+            stmt = stmt.where(EventRow.type.in_(list(types)))
+        return [event_from_row(row) for row in self._session.scalars(stmt.order_by(EventRow.id))]
 
     def count(self) -> int:
         """How many events the log holds."""

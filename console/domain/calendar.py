@@ -402,3 +402,11 @@ class WorkCalendar:
     def between_for(self, a: datetime, b: datetime, natural: bool) -> int:
         """:meth:`between_natural` when ``natural`` is set, else :meth:`between`."""
         return self.between_natural(a, b) if natural else self.between(a, b)
+
+    def between_seconds_for(self, a: datetime, b: datetime, natural: bool) -> float:
+        """Exact signed seconds from ``a`` to ``b``: elapsed when ``natural``, else working."""
+        if natural:
+            self._local(a)
+            self._local(b)
+            return (b.astimezone(UTC) - a.astimezone(UTC)).total_seconds()
+        return self.between_seconds(a, b)

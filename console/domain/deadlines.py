@@ -10,6 +10,7 @@ time.  An approved extension moves the deadline and grows the limit.
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +27,8 @@ class WorkingClock(Protocol):
     def add_for(self, start: datetime, minutes: int, natural: bool) -> datetime: ...
 
     def between_for(self, a: datetime, b: datetime, natural: bool) -> int: ...
+
+    def between_seconds_for(self, a: datetime, b: datetime, natural: bool) -> float: ...
 
 
 class Light(enum.StrEnum):
@@ -73,6 +76,15 @@ def format_remaining(minutes: int) -> str:
     return f"{sign} {m // 60}:{m % 60:02d}"
 
 
+def is_on_time(clock: WorkingClock, done: datetime, deadline: datetime, natural: bool) -> bool:
+    """True when ``done`` is not past ``deadline`` on the stage's own time axis.
+
+    Working time does not pass at lunch or at night, so a deadline of 12:00 met at 12:30 is met:
+    no working minute was overrun.
+    """
+    return clock.between_seconds_for(done, deadline, natural) >= 0
+
+
 def light_for(used_fraction: float, remaining: int, yellow_at: float = 0.8) -> Light:
     """Green below ``yellow_at`` of the limit used, yellow up to the deadline, red past it."""
     if remaining < 0:
@@ -113,7 +125,9 @@ def countdown(
         return None
     natural = case.natural_time and case.stage == Stage.HANDLE.value
     at = case.suspended_at if case.suspended_at is not None else now
-    remaining = clock.between_for(at, case.stage_deadline, natural)
+    seconds = clock.between_seconds_for(at, case.stage_deadline, natural)
+    # Whole minutes, rounded toward "more overdue": 30 s past the deadline shows 超 0:01, red.
+    remaining = math.floor(seconds / 60)
     limit = max(case.stage_limit, 1)
     used = (limit - remaining) / limit
     return Countdown(

@@ -26,7 +26,7 @@ from console.domain.cases import (
     Stage,
 )
 from console.domain.commands import LABELS_ZH, Action, Command
-from console.domain.deadlines import WorkingClock, plan_stage
+from console.domain.deadlines import WorkingClock, is_on_time, plan_stage
 from console.domain.errors import (
     IllegalTransitionError,
     PermissionDeniedError,
@@ -124,6 +124,13 @@ def _text(action: Action, name: str, *, required: bool) -> str:
     return text
 
 
+def _short(action: Action, name: str, limit: int) -> str:
+    text = _text(action, name, required=False)
+    if len(text) > limit:
+        raise ValidationError(f"字段 {name} 过长（{len(text)} 字，上限 {limit}）/ '{name}' is too long")
+    return text
+
+
 def _check_fields(row: Transition, action: Action) -> None:
     for name in row.required:
         if action.fields.get(name) is None:
@@ -204,7 +211,7 @@ def _report(action: Action, actor: Actor, now: datetime, ctx: WorkflowContext) -
         lat=action.get("lat"),
         address=_text(action, "address", required=False),
         component_id=action.get("component_id"),
-        contact=_text(action, "contact", required=False),
+        contact=_short(action, "contact", 64),
         suggested_unit=action.get("suggested_unit"),
         routing_rule=action.get("routing_rule", ""),
         natural_time=category.natural_time,
@@ -239,6 +246,9 @@ def _step(
             payload["minutes"] = minutes
         changes["pending"] = PendingRequest(kind, reason, actor.user, actor.role, now, minutes)
         payload["reason"] = reason
+    elif cmd in (Command.REQUEST_VERIFY, Command.REQUEST_CHECK):
+        if action.get("collector"):
+            payload["collector"] = str(action.fields["collector"])
     elif cmd is Command.REFUSE or cmd is Command.REFUSE_FILE:
         payload["reason"] = _text(action, "reason", required=True)
     elif cmd is Command.VERIFY:
@@ -278,6 +288,10 @@ def _step(
     elif cmd is Command.APPROVE_RETURN:
         changes.update(unit=None, parent_unit=None, return_count=case.return_count + 1)
         payload["returned_from"] = case.unit
+        if case.suggested_unit in (case.unit, case.parent_unit):
+            # The unit said it is not theirs: never offer it again as the one-key default.
+            changes["suggested_unit"] = None
+            changes["routing_rule"] = f"已由 {case.unit} 回退，请重新选择责任单位"
     elif cmd is Command.APPROVE_EXTENSION:
         assert case.pending is not None
         minutes = case.pending.minutes
@@ -313,14 +327,16 @@ def _step(
         changes["pending"] = None
 
     draft = dataclasses.replace(case, **changes)
-    new_case, ended = _retime(draft, case, target, restart_stage, now, ctx)
+    # A stage cut short by a return, a void or a merge was not completed, on time or late.
+    aborted = cmd in (Command.APPROVE_RETURN, Command.APPROVE_VOID, Command.MERGE)
+    new_case, ended = _retime(draft, case, target, restart_stage, now, ctx, aborted)
     new_case = dataclasses.replace(new_case, state=target, updated_at=now)
     if target.is_terminal:
         new_case = dataclasses.replace(
             new_case, stage=None, stage_started_at=None, stage_limit=None, stage_deadline=None,
             suspended_at=None, closed_at=now if target is CaseState.CLOSED else None,
         )
-    if cmd is Command.FEEDBACK and ended is not None and not ended[2]:
+    if cmd is Command.FEEDBACK and ended is not None and ended[2] is False:
         new_case = dataclasses.replace(new_case, handle_overdue=True)
     event = Event(
         case_id=case.id,
@@ -350,16 +366,22 @@ def _minutes(value: Any) -> int:
     return value
 
 
+def filing_block(case: Case, verify_sources: frozenset[str]) -> str | None:
+    """Why this case may not be filed yet (verification rules), or None."""
+    if case.source.value in verify_sources and case.verified is None:
+        return f"{case.source.value}案件须先核实再立案 / public reports are verified before filing"
+    if case.verified is False:
+        return "核实结果为问题不存在，应「不予立案」/ verification found nothing"
+    return None
+
+
 def _file(
     case: Case, action: Action, ctx: WorkflowContext,
     changes: dict[str, Any], payload: dict[str, Any],
 ) -> None:
-    if case.source.value in ctx.verify_sources and case.verified is None:
-        raise IllegalTransitionError(
-            f"{case.source.value}案件须先核实再立案 / public reports are verified before filing"
-        )
-    if case.verified is False:
-        raise IllegalTransitionError("核实结果为问题不存在，应「不予立案」/ verification found nothing")
+    blocked = filing_block(case, ctx.verify_sources)
+    if blocked is not None:
+        raise IllegalTransitionError(blocked)
     category = _category(ctx, action.get("category", case.category))
     condition_id = action.get("condition")
     if condition_id is None and category.filing_conditions:
@@ -417,18 +439,23 @@ def _resume(
 
 def _retime(
     draft: Case, before: Case, target: CaseState, restart: bool, now: datetime,
-    ctx: WorkflowContext,
-) -> tuple[Case, tuple[str, datetime | None, bool] | None]:
+    ctx: WorkflowContext, aborted: bool = False,
+) -> tuple[Case, tuple[str, datetime | None, bool | None] | None]:
     """Start the target state's stage clock if the stage changes; report the stage it ended."""
     new_stage = STAGE_OF.get(target)
     old_stage = before.stage
     changes_stage = restart or (new_stage is None) or (new_stage.value != old_stage)
     if not changes_stage:
         return draft, None
-    ended: tuple[str, datetime | None, bool] | None = None
+    ended: tuple[str, datetime | None, bool | None] | None = None
     if old_stage is not None:
-        deadline = draft.stage_deadline
-        ended = (old_stage, deadline, deadline is None or now <= deadline)
+        deadline = before.stage_deadline
+        natural = before.natural_time and old_stage == Stage.HANDLE.value
+        on_time: bool | None = None
+        if deadline is not None and not aborted:
+            done = before.suspended_at or now
+            on_time = is_on_time(ctx.clock, done, deadline, natural)
+        ended = (old_stage, deadline, on_time)
     if new_stage is None:
         return draft, ended
     category = ctx.categories.get(draft.category)

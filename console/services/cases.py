@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from console.domain.cases import Actor, Case, Event, Source
+from console.domain.cases import Actor, Case, Event, Role, Source
 from console.domain.commands import LABELS_ZH, Action, Command
 from console.domain.duplicates import DuplicateHint, find_duplicates
 from console.domain.errors import (
@@ -24,7 +24,7 @@ from console.domain.errors import (
 from console.domain.geo import bbox_around, locate, point_in_polygon
 from console.domain.reference import Category, ComponentInstance, GridCell
 from console.domain.routing import RouteResult, route
-from console.domain.transitions import apply
+from console.domain.transitions import apply, transition_for
 from console.domain.workflow import APPROVALS
 from console.services.centre import Centre
 from console.services.uow import NewPhoto, UnitOfWork
@@ -138,7 +138,8 @@ def duplicate_hints(
     box = bbox_around(lon, lat, reach)
     since = at - timedelta(hours=config.duplicate_hours)
     candidates = [
-        c for c in uow.cases.open_in_box(category, *box, since) if c.id != exclude
+        c for c in uow.cases.open_in_box(category, *box, since, location.grid.code)
+        if c.id != exclude
     ]
     hints = find_duplicates(
         category, location.lon, location.lat, location.grid.code, at, candidates,
@@ -235,6 +236,7 @@ def act(
         if expected_version is not None and case.version != expected_version:
             raise _stale(uow, case, expected_version)
         cmd = _resolve(case, command)
+        transition_for(case, cmd, actor)  # state and role first: then look anything up
         _prepare(uow, centre, case, cmd, data)
         outcome = apply(case, Action(cmd, data), actor, now, centre.ctx)
         version = case.version if expected_version is None else expected_version
@@ -291,6 +293,11 @@ def _prepare(uow: UnitOfWork, centre: Centre, case: Case, cmd: Command, data: di
         if not case.suggested_unit:
             raise ValidationError("没有建议的责任单位，请指定 --unit / no suggested unit")
         data["unit"] = case.suggested_unit
+    elif cmd in (Command.REQUEST_VERIFY, Command.REQUEST_CHECK) and data.get("collector"):
+        user = centre.user(str(data["collector"]))
+        if user.role != Role.COLLECTOR.value:
+            raise ValidationError(f"{user.username} 不是监督员，不能派发核实/核查任务")
+        data["collector"] = user.username
     elif cmd is Command.MERGE:
         target = find_case(uow, data.get("into", ""))
         if not target.is_open:
@@ -298,3 +305,28 @@ def _prepare(uow: UnitOfWork, centre: Centre, case: Case, cmd: Command, data: di
         if target.id == case.id:
             raise ValidationError("不能把案件合并到它自己 / cannot merge a case into itself")
         data["into"] = target.id
+
+
+def preview_duplicates(
+    uow_factory: UowFactory, centre: Centre, now: datetime, category: str,
+    grid: str | None, lon: float | None, lat: float | None,
+) -> tuple[DuplicateHint, ...]:
+    """Duplicate hints for a report being typed in, before it is saved."""
+    cat = centre.category(category)
+    location = resolve_location(centre, grid, lon, lat)
+    uow = uow_factory()
+    with uow:
+        return duplicate_hints(uow, centre, cat.code, location, now)
+
+
+def report_and_merge(
+    uow_factory: UowFactory, centre: Centre, actor: Actor, now: datetime, report: Report,
+    into: int,
+) -> Case:
+    """Take a report in and merge it straight into an open case it duplicates.
+
+    The report is logged (the public's call counts), then merged, so the open case carries on.
+    """
+    result = report_case(uow_factory, centre, actor, now, report)
+    assert result.case.id is not None
+    return act(uow_factory, centre, actor, now, result.case.id, Command.MERGE, {"into": into})

@@ -23,6 +23,7 @@ class CaseRow:
     countdown: Countdown | None
     category_name: str
     unit_name: str
+    suggested_name: str = ""
 
     @property
     def light(self) -> Light | None:
@@ -66,13 +67,16 @@ class CaseDetail:
 
 def make_row(centre: Centre, case: Case, now: datetime) -> CaseRow:
     """Attach the countdown and display names to a case."""
+    units = centre.ref.units
     cat = centre.ref.categories.get(case.category)
-    unit = centre.ref.units.get(case.unit) if case.unit else None
+    unit = units.get(case.unit) if case.unit else None
+    suggested = units.get(case.suggested_unit) if case.suggested_unit else None
     return CaseRow(
         case,
         countdown(case, now, centre.calendar, centre.ref.config.yellow_at),
         cat.name_zh if cat else case.category,
         unit.name if unit else "",
+        suggested.name if suggested else "",
     )
 
 

@@ -84,6 +84,10 @@ class CaseRepository(Protocol):
         """The case with this case number; NotFoundError if none."""
         ...
 
+    def get_many(self, case_ids: Sequence[int]) -> builtins.list[Case]:
+        """The cases with these ids that exist, in no particular order."""
+        ...
+
     def add(self, case: Case) -> Case:
         """Insert a new case (``id`` None); returns it with ``id`` and ``version`` 1."""
         ...
@@ -106,8 +110,9 @@ class CaseRepository(Protocol):
     def open_in_box(
         self, category: str, lon_min: float, lon_max: float, lat_min: float, lat_max: float,
         since: datetime,
+        grid: str | None = None,
     ) -> builtins.list[Case]:
-        """Open cases of a category reported since ``since`` inside a lon/lat box."""
+        """Open cases of a category reported since ``since`` inside a lon/lat box (or ``grid``)."""
         ...
 
     def next_case_no(self, day: date) -> str:
@@ -132,6 +137,16 @@ class EventLog(Protocol):
 
     def count(self) -> int:
         """How many events the log holds."""
+        ...
+
+    def last_id(self) -> int:
+        """The newest event's id, 0 for an empty log."""
+        ...
+
+    def in_window(
+        self, start: datetime, end: datetime, types: Sequence[str] | None = None
+    ) -> builtins.list[Event]:
+        """Events that occurred in ``[start, end)``, optionally of some types, oldest first."""
         ...
 
 

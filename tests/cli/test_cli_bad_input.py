@@ -134,6 +134,24 @@ def test_uninitialised_database_is_refused_and_not_created(tmp_path: Path) -> No
     assert not target.exists()
 
 
-def test_no_arguments_prints_help() -> None:
-    result = run("sqlite:///:memory:")
-    assert result.code == 0 and "citydesk" in result.out
+def test_help_lists_the_commands() -> None:
+    result = run("sqlite:///:memory:", "--help")
+    assert result.code == 0
+    for command in ("init", "demo", "case", "route", "calendar"):
+        assert command in result.out
+
+
+def test_global_options_work_before_the_subcommand(shared_db: str) -> None:
+    made = run(shared_db, "--as", "caiji01", "--json", "case", "new", "--category", "06010",
+               "--desc", "垃圾", "--grid", GRID, now="2026-03-02T10:30:00+08:00")
+    assert made.code == 0, made.err
+    shown = json.loads(run(shared_db, "case", "show", str(json.loads(made.out)["id"]), "--json").out)
+    first = shown["timeline"][0]
+    assert (first["actor"], first["role"]) == ("caiji01", "监督员")
+    assert first["at"].startswith("2026-03-02T02:30")  # the pinned --now, in UTC
+
+
+def test_unreachable_database_is_one_line_exit_2() -> None:
+    result = run("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2", "case", "list")
+    assert result.code == 2 and "数据库" in result.err
+    assert result.err.count("\n") == 1

@@ -203,3 +203,47 @@ def test_countdown_text() -> None:
     cd = countdown(case, T0 + timedelta(minutes=200), NaturalClock())
     assert cd is not None and cd.light is Light.YELLOW and cd.text == "剩 0:40"
     assert countdown(case_in(CaseState.CLOSED), T0, NaturalClock()) is None
+
+
+def _real_ctx():
+    from zoneinfo import ZoneInfo
+
+    from console.domain.calendar import WorkCalendar
+    from console.domain.transitions import WorkflowContext
+    from tests.unit.workflow_fixtures import CATEGORIES, STAGE_LIMITS, UNITS
+
+    calendar = WorkCalendar(ZoneInfo("Asia/Shanghai"))
+    return calendar, WorkflowContext(calendar, STAGE_LIMITS, CATEGORIES, UNITS)
+
+
+def test_a_deadline_at_noon_met_over_lunch_is_on_time() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    sh = ZoneInfo("Asia/Shanghai")
+    calendar, ctx = _real_ctx()
+    evening = datetime(2026, 3, 2, 19, 0, tzinfo=sh)  # Monday evening: clock stopped
+    case = apply(case_in(CaseState.FILED), Action(Command.DISPATCH, {"unit": "U1"}),
+                 actor(A), evening, ctx).case
+    assert case.stage_deadline == datetime(2026, 3, 3, 12, 0, tzinfo=sh)  # 240 working minutes
+    lunch = datetime(2026, 3, 3, 12, 30, tzinfo=sh)
+    out = apply(case, Action(Command.FEEDBACK, {"notes": "ok"}), actor(Role.UNIT), lunch, ctx)
+    assert out.events[0].on_time is True
+    assert not out.case.handle_overdue
+    cd = countdown(case, lunch, calendar)
+    assert cd is not None and cd.light is Light.YELLOW and cd.text == "剩 0:00"
+    later = datetime(2026, 3, 3, 14, 0, 30, tzinfo=sh)
+    cd = countdown(case, later, calendar)
+    assert cd is not None and cd.light is Light.RED and cd.text == "超 0:01"
+
+
+@pytest.mark.parametrize(
+    ("command", "pending"),
+    [(Command.APPROVE_RETURN, RequestKind.RETURN), (Command.APPROVE_VOID, RequestKind.VOID)],
+)
+def test_a_stage_cut_short_is_neither_on_time_nor_late(command, pending) -> None:
+    case = case_in(CaseState.HANDLING, pending=pending)
+    late = T0 + timedelta(minutes=500)
+    out = apply(case, Action(command), actor(Role.SUPERVISOR), late, CTX)
+    assert out.events[0].stage == "处置"
+    assert out.events[0].on_time is None

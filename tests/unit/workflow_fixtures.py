@@ -38,6 +38,9 @@ class NaturalClock:
     def between_for(self, a: datetime, b: datetime, natural: bool) -> int:
         return int((b - a).total_seconds() // 60)
 
+    def between_seconds_for(self, a: datetime, b: datetime, natural: bool) -> float:
+        return (b - a).total_seconds()
+
 
 CATEGORIES = {
     "06010": Category(

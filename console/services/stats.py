@@ -1,0 +1,47 @@
+"""Small live figures for the console's chart strip: today's intake, lights, closures."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from console.domain.deadlines import Light, countdown
+from console.services.centre import Centre
+from console.services.uow import CaseFilter, UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class DeskStats:
+    """What the chart strip shows."""
+
+    intake_by_hour: tuple[int, ...]  # 24 counts, centre-local hours of today
+    lights: dict[str, int] = field(default_factory=dict)  # open cases by light
+    closed_today: int = 0
+    open_cases: int = 0
+
+
+def desk_stats(uow: UnitOfWork, centre: Centre, now: datetime) -> DeskStats:
+    """Today's figures at ``now`` (today = the centre-local calendar day)."""
+    local = centre.local(now)
+    start = datetime.combine(local.date(), time(0), centre.tz)
+    end = start + timedelta(days=1)
+    with uow:
+        events = uow.events.in_window(start, end, ("report", "close"))
+        open_cases = uow.cases.list(CaseFilter(open_only=True))
+    hours = [0] * 24
+    closed = 0
+    for event in events:
+        if event.type == "report":
+            hours[centre.local(event.occurred_at).hour] += 1
+        else:
+            closed += 1
+    yellow_at = centre.ref.config.yellow_at
+    lights = Counter(
+        cd.light for c in open_cases
+        if (cd := countdown(c, now, centre.calendar, yellow_at)) is not None
+    )
+    return DeskStats(
+        tuple(hours), {light.value: lights.get(light, 0) for light in Light}, closed,
+        len(open_cases),
+    )

@@ -1,0 +1,1 @@
+"""The Qt layer of CityDesk: panes, models, dialogs, settings, theme and translations."""

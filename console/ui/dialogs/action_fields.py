@@ -1,0 +1,167 @@
+"""Asking for the fields a workflow command needs (reason, notes, hours, unit …) by keyboard.
+
+Commands that need nothing run at once; the others open this small dialog: the first field has
+focus, Enter (Ctrl+Enter in a multi-line field) accepts, Escape cancels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.domain.cases import CloseType
+from console.domain.commands import Command
+from console.ui.i18n import N_, _, command_label, label
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One input: the field name the command takes, its label and kind."""
+
+    name: str
+    label: str
+    kind: str = "text"  # text | line | hours | yesno | unit | close_type
+    required: bool = True
+
+
+_REASON = FieldSpec("reason", N_("原因"))
+FIELDS: dict[Command, tuple[FieldSpec, ...]] = {
+    Command.REFUSE: (_REASON,),
+    Command.REFUSE_FILE: (_REASON,),
+    Command.VERIFY: (FieldSpec("found", N_("核实结果"), "yesno"), FieldSpec("notes", N_("说明"), required=False)),
+    Command.DESIGNATE: (FieldSpec("unit", N_("代整改单位"), "unit"), _REASON),
+    Command.SUBDISPATCH: (FieldSpec("unit", N_("下级单位"), "unit"),),
+    Command.FEEDBACK: (FieldSpec("notes", N_("处置情况")),),
+    Command.CHECK_PASS: (FieldSpec("notes", N_("核查说明"), required=False),),
+    Command.CHECK_FAIL: (FieldSpec("notes", N_("未通过原因")),),
+    Command.CLOSE: (FieldSpec("close_type", N_("结案类型"), "close_type", required=False),
+                    FieldSpec("reason", N_("说明"), required=False)),
+    Command.REQUEST_RETURN: (_REASON,),
+    Command.REQUEST_EXTENSION: (FieldSpec("hours", N_("延期（工作小时）"), "hours"), _REASON),
+    Command.REQUEST_SUSPEND: (_REASON,),
+    Command.REQUEST_VOID: (_REASON,),
+    Command.DENY_REQUEST: (_REASON,),
+    Command.MERGE: (FieldSpec("into", N_("合并到案件编号"), "line"),),
+    Command.URGE: (FieldSpec("note", N_("督办意见")),),
+}
+
+
+class ActionFieldsDialog(QDialog):
+    """Collects the fields of one command; ``submitted`` carries them when accepted.
+
+    Parameters
+    ----------
+    command : Command
+    units : sequence of (code, name)
+        Choices for a unit field.
+    """
+
+    submitted = Signal(dict)
+    """The operator confirmed: the fields as the service takes them."""
+
+    def __init__(self, command: Command, units: Sequence[tuple[str, str]] = (),
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(command_label(command))
+        self.command = command
+        self.inputs: dict[str, QWidget] = {}
+        form = QFormLayout()
+        for spec in FIELDS.get(command, ()):
+            widget = self._input(spec, units)
+            widget.setObjectName(f"field_{spec.name}")
+            self.inputs[spec.name] = widget
+            form.addRow(_(spec.label), widget)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self._on_ok)
+        buttons.rejected.connect(self.reject)
+        QShortcut(QKeySequence("Ctrl+Return"), self, self._on_ok)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.error = ""
+        first = next(iter(self.inputs.values()), None)
+        if first is not None:
+            first.setFocus()
+
+    @staticmethod
+    def _input(spec: FieldSpec, units: Sequence[tuple[str, str]]) -> QWidget:
+        if spec.kind == "hours":
+            spin = QDoubleSpinBox()
+            spin.setRange(0.5, 480.0)
+            spin.setSingleStep(0.5)
+            spin.setValue(8.0)
+            return spin
+        if spec.kind == "yesno":
+            combo = QComboBox()
+            combo.addItem(_("属实"), True)
+            combo.addItem(_("不属实"), False)
+            return combo
+        if spec.kind == "unit":
+            combo = QComboBox()
+            combo.setEditable(True)
+            for code, name in units:
+                combo.addItem(f"{name}（{code}）", code)
+            return combo
+        if spec.kind == "close_type":
+            combo = QComboBox()
+            combo.addItem(_("自动（按是否超时）"), None)
+            for close_type in CloseType:
+                combo.addItem(label(close_type), close_type.value)
+            return combo
+        if spec.kind == "line":
+            return QLineEdit()
+        text = QPlainTextEdit()
+        text.setTabChangesFocus(True)
+        text.setFixedHeight(70)
+        return text
+
+    def values(self) -> dict[str, Any]:
+        """The fields as the service takes them (hours become working minutes)."""
+        out: dict[str, Any] = {}
+        for name, widget in self.inputs.items():
+            if isinstance(widget, QDoubleSpinBox):
+                out["minutes"] = round(widget.value() * 60)
+            elif isinstance(widget, QComboBox):
+                data = widget.currentData()
+                if data is not None:
+                    out[name] = data
+            elif isinstance(widget, QLineEdit):
+                if widget.text().strip():
+                    out[name] = widget.text().strip()
+            elif isinstance(widget, QPlainTextEdit) and widget.toPlainText().strip():
+                out[name] = widget.toPlainText().strip()
+        return out
+
+    def _on_ok(self) -> None:
+        values = self.values()
+        for spec in FIELDS.get(self.command, ()):
+            key = "minutes" if spec.kind == "hours" else spec.name
+            if spec.required and key not in values:
+                self.error = _("请填写「{field}」").format(field=_(spec.label))
+                self.setWindowTitle(self.error)
+                self.inputs[spec.name].setFocus()
+                return
+        self.accept()
+        self.submitted.emit(values)
+
+
+def needs_fields(command: Command) -> bool:
+    """True when the command asks the operator for something first."""
+    return command in FIELDS

@@ -1,0 +1,236 @@
+"""New report form for a phone call or a walk-in, usable by keyboard alone.
+
+Category: type a code, the Chinese name or its pinyin initials (``bllj`` finds 暴露垃圾).
+Location: a grid code or a community name, or a click on the map.  Duplicates of open cases are
+looked up as soon as category and location are known, and the report can be merged into one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from pypinyin import Style, lazy_pinyin
+from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.domain.cases import Source
+from console.domain.duplicates import DuplicateHint
+from console.services.centre import Centre
+from console.ui.i18n import _, label
+
+
+def initials(text: str) -> str:
+    """Pinyin initials of a Chinese name (``暴露垃圾`` -> ``bllj``)."""
+    return "".join(lazy_pinyin(text, style=Style.FIRST_LETTER)).lower()
+
+
+def category_entries(centre: Centre) -> list[tuple[str, str]]:
+    """(search text, code) for every category: "06010 暴露垃圾 bllj"."""
+    out = []
+    for cat in sorted(centre.ref.categories.values(), key=lambda c: c.code):
+        out.append((f"{cat.code} {cat.name_zh} {initials(cat.name_zh)}", cat.code))
+    return out
+
+
+def grid_entries(centre: Centre) -> list[tuple[str, str]]:
+    """(search text, grid code) for every cell: "330824001001001 芹阳办事处 北门社区"."""
+    return [
+        (f"{g.code} {g.street} {g.community}", g.code)
+        for g in sorted(centre.ref.grids.values(), key=lambda g: g.code)
+    ]
+
+
+class NewReportDialog(QDialog):
+    """Type a report in; ``duplicates_wanted`` asks the window to look duplicates up."""
+
+    duplicates_wanted = Signal(str, str, object, object)
+    """(category code, grid code, lon, lat): look duplicates up on the worker thread."""
+
+    map_pick_requested = Signal()
+    """The operator wants to pick the location on the map."""
+
+    save_requested = Signal()
+    """The form is complete: the window saves it and closes the dialog on success."""
+
+    def __init__(self, centre: Centre, sources: Sequence[Source],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(_("新建上报"))
+        self.setMinimumWidth(620)
+        self.centre = centre
+        self.lon: float | None = None
+        self.lat: float | None = None
+        self.merge_into: int | None = None
+        self.photos: list[Path] = []
+
+        self._categories = dict(category_entries(centre))
+        self._grids = dict(grid_entries(centre))
+        self.category = self._search_field(list(self._categories), "new_category",
+                                           _("类别代码、名称或拼音首字母"))
+        self.location = self._search_field(list(self._grids), "new_location",
+                                           _("网格编码或社区名称"))
+        self.pick = QPushButton(_("在地图上选点"))
+        self.pick.clicked.connect(self.map_pick_requested.emit)
+        self.address = QLineEdit()
+        self.address.setObjectName("new_address")
+        self.source = QComboBox()
+        for src in sources:
+            self.source.addItem(label(src), src.value)
+        self.description = QPlainTextEdit()
+        self.description.setObjectName("new_description")
+        self.description.setTabChangesFocus(True)
+        self.description.setFixedHeight(80)
+        self.contact = QLineEdit()
+        self.contact.setObjectName("new_contact")
+        self.add_photo = QPushButton(_("添加照片…"))
+        self.add_photo.clicked.connect(self._on_add_photo)
+        self.photo_list = QLabel()
+        self.duplicates = QListWidget()
+        self.duplicates.setObjectName("new_duplicates")
+        self.duplicates.setMaximumHeight(90)
+        self.merge = QPushButton(_("合并到此案件"))
+        self.merge.setEnabled(False)
+        self.merge.clicked.connect(self._on_merge)
+        self.duplicates.currentRowChanged.connect(lambda r: self.merge.setEnabled(r >= 0))
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+
+        where = QHBoxLayout()
+        where.addWidget(self.location, 1)
+        where.addWidget(self.pick)
+        photos = QHBoxLayout()
+        photos.addWidget(self.add_photo)
+        photos.addWidget(self.photo_list, 1)
+        form = QFormLayout()
+        form.addRow(_("类别"), self.category)
+        form.addRow(_("位置"), where)
+        form.addRow(_("地址"), self.address)
+        form.addRow(_("来源"), self.source)
+        form.addRow(_("描述"), self.description)
+        form.addRow(_("联系人"), self.contact)
+        form.addRow(_("照片"), photos)
+        form.addRow(_("可能重复"), self.duplicates)
+        form.addRow("", self.merge)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self._on_save)
+        self.buttons = buttons
+        buttons.rejected.connect(self.reject)
+        QShortcut(QKeySequence("Ctrl+Return"), self, self._on_save)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.status)
+        layout.addWidget(buttons)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(300)
+        self._debounce.timeout.connect(self._ask_duplicates)
+        self.category.textChanged.connect(lambda _t: self._debounce.start())
+        self.location.textChanged.connect(lambda _t: self._debounce.start())
+        self.category.setFocus()
+
+    def _search_field(self, entries: list[str], name: str, hint: str) -> QLineEdit:
+        edit = QLineEdit()
+        edit.setObjectName(name)
+        edit.setPlaceholderText(hint)
+        completer = QCompleter(QStringListModel(entries, edit), edit)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setMaxVisibleItems(12)
+        edit.setCompleter(completer)
+        return edit
+
+    # -- reading the form --------------------------------------------------------------------
+    def category_code(self) -> str | None:
+        """The category typed or picked (a full entry, a bare code or an exact name)."""
+        return self._resolve(self.category.text(), self._categories)
+
+    def grid_code(self) -> str | None:
+        """The grid cell typed or picked (None when the location is coordinates only)."""
+        return self._resolve(self.location.text(), self._grids)
+
+    @staticmethod
+    def _resolve(text: str, entries: dict[str, str]) -> str | None:
+        key = text.strip()
+        if not key:
+            return None
+        if key in entries:
+            return entries[key]
+        matches = [code for entry, code in entries.items() if key.lower() in entry.lower()]
+        return matches[0] if len(set(matches)) == 1 else None
+
+    def set_location(self, lon: float, lat: float, grid: str) -> None:
+        """A point picked on the map."""
+        self.lon, self.lat = lon, lat
+        entry = next((e for e, code in self._grids.items() if code == grid), grid)
+        self.location.setText(entry)
+        self.status.setText(_("已在地图上选点：{lon:.6f}, {lat:.6f}").format(lon=lon, lat=lat))
+
+    def _ask_duplicates(self) -> None:
+        category, grid = self.category_code(), self.grid_code()
+        if category and (grid or self.lon is not None):
+            self.duplicates_wanted.emit(category, grid or "", self.lon, self.lat)
+
+    def show_duplicates(self, hints: Sequence[DuplicateHint]) -> None:
+        """List possible duplicates (from the worker thread's answer)."""
+        self.duplicates.clear()
+        for hint in hints:
+            where = (_("同一网格") if hint.distance_m is None
+                     else _("{m:.0f} 米").format(m=hint.distance_m))
+            item = QListWidgetItem(_("{no}（{where}，相隔 {h:.1f} 小时）").format(
+                no=hint.case_no, where=where, h=hint.hours_apart))
+            item.setData(Qt.ItemDataRole.UserRole, hint.case_id)
+            self.duplicates.addItem(item)
+
+    def _on_add_photo(self) -> None:
+        files, _filter = QFileDialog.getOpenFileNames(
+            self, _("选择照片"), "", _("图片 (*.jpg *.jpeg *.png)"))
+        self.photos += [Path(f) for f in files]
+        self.photo_list.setText("、".join(p.name for p in self.photos))
+
+    def _on_merge(self) -> None:
+        item = self.duplicates.currentItem()
+        if item is not None:
+            self.merge_into = int(item.data(Qt.ItemDataRole.UserRole))
+            self._on_save()
+
+    def _on_save(self) -> None:
+        if not self.category_code():
+            self.status.setText(_("请选择类别"))
+            self.category.setFocus()
+            return
+        if not self.grid_code() and self.lon is None:
+            self.status.setText(_("请给出位置：网格、社区或地图选点"))
+            self.location.setFocus()
+            return
+        if not self.description.toPlainText().strip():
+            self.status.setText(_("请填写描述"))
+            self.description.setFocus()
+            return
+        self.status.setText(_("正在保存…"))
+        self.save_requested.emit()
+
+    def show_error(self, message: str) -> None:
+        """The service refused the report: say why and stay open."""
+        self.status.setText(message)
+

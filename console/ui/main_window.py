@@ -1,0 +1,499 @@
+"""The desk's main window: dock panes, menus, shortcuts, and the wiring between them.
+
+Panes never import each other; this module connects their signals (Spyder's plugin wiring).
+All database work goes through :class:`~console.ui.controller.DeskController`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.domain.cases import Case, Event, Role, Source
+from console.domain.commands import Command
+from console.domain.errors import CityDeskError
+from console.domain.reference import UnitKind, User
+from console.services.cases import Report
+from console.services.queries import make_row
+from console.ui.controller import DeskController, DetailData, describe_event
+from console.ui.dialogs.action_fields import ActionFieldsDialog, needs_fields
+from console.ui.dialogs.new_report import NewReportDialog
+from console.ui.dialogs.shortcut_sheet import ShortcutSheet
+from console.ui.i18n import _, command_label, label
+from console.ui.models.case_table import (
+    BOARD_STATES,
+    DISPATCH_STATES,
+    INTAKE_STATES,
+    CaseTableModel,
+)
+from console.ui.panes.charts import ChartsPane
+from console.ui.panes.detail import DetailPane, PhotoDialog
+from console.ui.panes.map import MapPane
+from console.ui.panes.queue import QueuePane
+from console.ui.settings import Settings
+from console.ui.shortcuts import SHORTCUTS, WINDOW_SHORTCUTS
+from widgets.banner import Banner
+from widgets.busy import BusyIndicator
+
+_INTAKE_COLS = ("case_no", "state", "source", "category", "place", "reported", "age", "remaining")
+_DISPATCH_COLS = ("case_no", "category", "place", "suggested", "rule", "remaining")
+_BOARD_COLS = ("case_no", "state", "category", "unit", "stage", "remaining")
+
+
+class MainWindow(QMainWindow):
+    """One desk: queues, detail, map and charts for the signed-in user."""
+
+    def __init__(self, controller: DeskController, user: User, settings: Settings,
+                 demo: bool = False, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("main_window")
+        self.controller = controller
+        self.user = user
+        self.settings = settings
+        self.clock: Callable[[], datetime] = controller.clock
+        centre = controller.centre
+        self.setWindowTitle(_("CityDesk 智慧城管指挥台") + f" — {centre.ref.config.name}")
+
+        def model(columns: tuple[str, ...], states: frozenset[Any]) -> CaseTableModel:
+            def accept(case: Case) -> bool:
+                return case.state in states
+
+            return CaseTableModel(centre, columns, accept, self)
+
+        self.intake = QueuePane("intake", _("受理 / 核实 / 立案"), model(_INTAKE_COLS, INTAKE_STATES),
+                                self.clock)
+        self.dispatch = QueuePane("dispatch", _("待派遣"), model(_DISPATCH_COLS, DISPATCH_STATES),
+                                  self.clock)
+        self.board = QueuePane("board", _("处置中"), model(_BOARD_COLS, BOARD_STATES), self.clock)
+        self.board.view.sortByColumn(len(_BOARD_COLS) - 1, Qt.SortOrder.AscendingOrder)
+        self.intake.view.sortByColumn(_INTAKE_COLS.index("reported"), Qt.SortOrder.DescendingOrder)
+        self.dispatch.view.sortByColumn(len(_DISPATCH_COLS) - 1, Qt.SortOrder.AscendingOrder)
+        self.queues = (self.intake, self.dispatch, self.board)
+        self.unit_filter = QComboBox()
+        self.unit_filter.setObjectName("board_unit_filter")
+        self.unit_filter.addItem(_("全部单位"), "")
+        for unit in sorted(centre.ref.units.values(), key=lambda u: u.code):
+            if unit.active and unit.kind is not UnitKind.OFFICE:
+                self.unit_filter.addItem(unit.name, unit.code)
+        self.board.tools.addWidget(self.unit_filter)
+        self.dispatch_to = QPushButton(_("派遣到…"))
+        self.dispatch.tools.addWidget(self.dispatch_to)
+        self.detail = DetailPane()
+        self.map = MapPane(centre)
+        self.charts = ChartsPane()
+        self.banner = Banner()
+        self.alert = Banner()
+        self.busy = BusyIndicator()
+        self.status_user = QLabel(f"{user.name} · {label(Role(user.role))}")
+        self._current: int | None = None
+        self._report_dialog: NewReportDialog | None = None
+
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.banner)
+        column.addWidget(self.alert)
+        column.addWidget(self.map, 1)
+        self.setCentralWidget(central)
+        self.docks: dict[str, QDockWidget] = {}
+        self._dock("intake", _("受理"), self.intake, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._dock("dispatch", _("派遣"), self.dispatch, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._dock("detail", _("案件详情"), self.detail, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("board", _("处置看板"), self.board, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("charts", _("实时统计"), self.charts, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.resizeDocks([self.docks["intake"], self.docks["detail"]], [620, 560],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["intake"], self.docks["dispatch"]], [420, 300],
+                         Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["detail"], self.docks["board"]], [430, 330],
+                         Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["charts"]], [180], Qt.Orientation.Vertical)
+        self.statusBar().addPermanentWidget(self.busy)
+        self.statusBar().addPermanentWidget(self.status_user)
+        self._default_state = self.saveState()
+        self._build_actions()
+        self._wire()
+        self._apply_role()
+        self.banner.clear()
+        self.alert.clear()
+        if demo:
+            self.banner.show_message(_("演示数据 / demo data：本库数据为模拟生成，仅供演示与培训"), "demo")
+        self.stats_timer = QTimer(self)
+        self.stats_timer.setInterval(15000)
+        self.stats_timer.timeout.connect(controller.refresh_stats)
+        self._restore_layout()
+
+    # -- construction --------------------------------------------------------------------------
+    def _dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{name}")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        self.docks[name] = dock
+
+    def _action(self, text: str, key: str, slot: Callable[[], object],
+                name: str = "") -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(f"act_{name}" if name else "")
+        if key:
+            action.setShortcut(QKeySequence(key))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        bar = self.menuBar()
+        desk = bar.addMenu(_("工作台"))
+        view = bar.addMenu(_("视图"))
+        cases = bar.addMenu(_("案件"))
+        helpm = bar.addMenu(_("帮助"))
+        w = WINDOW_SHORTCUTS
+        desk.addAction(self._action(_(w["new_report"][1]), w["new_report"][0], self.new_report, "new_report"))
+        desk.addAction(self._action(_(w["refresh"][1]), w["refresh"][0], self.reload, "refresh"))
+        desk.addSeparator()
+        desk.addAction(self._action(_(w["quit"][1]), w["quit"][0], self.close, "quit"))
+        for name, pane in (("focus_intake", self.intake), ("focus_dispatch", self.dispatch),
+                           ("focus_board", self.board)):
+            view.addAction(self._action(_(w[name][1]), w[name][0],
+                                        partial(self._focus, pane), name))
+        view.addAction(self._action(_(w["focus_map"][1]), w["focus_map"][0],
+                                    lambda: self.map.map.setFocus(), "focus_map"))
+        view.addSeparator()
+        for dock in self.docks.values():
+            view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        view.addAction(self._action(_(w["reset_layout"][1]), w["reset_layout"][0],
+                                    self.reset_layout, "reset_layout"))
+        self.theme_menu = view.addMenu(_("主题"))
+        self.lang_menu = view.addMenu(_("语言 / Language"))
+        cases.addAction(self._action(_(w["next_case"][1]), w["next_case"][0], self.next_case,
+                                     "next_case"))
+        cases.addAction(self._action(_(w["dispatch_to"][1]), w["dispatch_to"][0],
+                                     self.dispatch_to_other, "dispatch_to"))
+        cases.addSeparator()
+        seen: set[str] = set()
+        for command, key in SHORTCUTS.items():
+            if key in seen:
+                continue
+            seen.add(key)
+            text = _("审批通过") if key == "Ctrl+Return" else command_label(command)
+            run = "approve" if key == "Ctrl+Return" else command.value
+            cases.addAction(self._action(text, key, partial(self.run_on_current, run),
+                                         f"cmd_{run}"))
+        helpm.addAction(self._action(_(w["help"][1]), w["help"][0], self.show_shortcuts, "help"))
+
+    def _wire(self) -> None:
+        c = self.controller
+        c.cases_loaded.connect(self._on_controller_cases_loaded)
+        c.cases_changed.connect(self._on_controller_cases_changed)
+        c.detail_loaded.connect(self._on_controller_detail_loaded)
+        c.stats_loaded.connect(self.charts.set_stats)
+        c.action_failed.connect(self._on_controller_action_failed)
+        c.action_done.connect(self._on_controller_action_done)
+        c.ops.busy_changed.connect(lambda busy: self.busy.start() if busy else self.busy.stop())
+        for pane in self.queues:
+            pane.case_selected.connect(self.select_case)
+            pane.model.turned_red.connect(self._on_model_turned_red)
+        self.dispatch.activated.connect(self.dispatch_selected)
+        self.intake.activated.connect(lambda ids: self._focus_detail(ids))
+        self.board.activated.connect(lambda ids: self._focus_detail(ids))
+        self.dispatch_to.clicked.connect(self.dispatch_to_other)
+        self.unit_filter.currentIndexChanged.connect(self._on_unit_filter_changed)
+        self.map.case_selected.connect(self.select_case)
+        self.map.location_picked.connect(self._on_map_location_picked)
+        self.detail.action_requested.connect(lambda cid, cmd: self.run_command(cid, cmd))
+        self.detail.photo_requested.connect(self._on_detail_photo_requested)
+
+    def _apply_role(self) -> None:
+        role = Role(self.user.role)
+        if role is Role.UNIT:
+            # A unit desk sees its own cases only (enforced in the services with sign-in later).
+            self.docks["intake"].hide()
+            self.docks["dispatch"].hide()
+            at = self.unit_filter.findData(self.user.unit or "")
+            self.unit_filter.setCurrentIndex(max(at, 0))
+            self.unit_filter.setEnabled(False)
+        elif role is Role.COLLECTOR:
+            self.docks["dispatch"].hide()
+
+    # -- loading and live updates -------------------------------------------------------------
+    def start(self) -> None:
+        """First load, then follow the log every second."""
+        self.controller.load_all()
+        self.controller.refresh_stats()
+        self.controller.poll_timer.start()
+        self.stats_timer.start()
+
+    def reload(self) -> None:
+        """F5: read everything again."""
+        self.controller.load_all()
+        self.controller.refresh_stats()
+
+    def _on_controller_cases_loaded(self, cases: list[Case]) -> None:
+        now = self.clock()
+        for pane in self.queues:
+            pane.set_cases(cases)
+        self.map.set_rows([make_row(self.controller.centre, c, now) for c in cases])
+        if self._current is None:
+            for pane in self.queues:
+                if pane.isVisible() and pane.select_first():
+                    break
+
+    def _on_controller_cases_changed(self, cases: list[Case], events: list[Event]) -> None:
+        now = self.clock()
+        for pane in self.queues:
+            pane.model.upsert(cases, now)
+        self.map.update_rows([make_row(self.controller.centre, c, now) for c in cases])
+        if self._current is not None and any(c.id == self._current for c in cases):
+            mine = self.controller.actor
+            theirs = [e for e in events if e.case_id == self._current
+                      and (e.actor != mine.user or e.desk != mine.desk)]
+            if theirs:
+                self.detail.notify_changed_elsewhere(
+                    _("此案件刚被其他工作台修改：{who}，已重新载入").format(who=describe_event(theirs[-1])))
+            self.controller.open_case(self._current)
+        if any(e.type in ("report", "close") for e in events):
+            self.controller.refresh_stats()
+
+    def select_case(self, case_id: int) -> None:
+        """Make a case current: detail pane, map marker, and its row where it lives."""
+        if case_id == self._current:
+            return
+        self._current = case_id
+        self.controller.open_case(case_id)
+        self.map.select_case(case_id)
+
+    def _on_controller_detail_loaded(self, data: DetailData) -> None:
+        case = data.detail.row.case
+        if case.id != self._current:
+            return
+        self.detail.show_case(data.detail, data.options, data.thumbnails)
+
+    # -- commands ------------------------------------------------------------------------------
+    def run_on_current(self, command: str) -> None:
+        """A shortcut: run a command on the current case."""
+        if self._current is None:
+            self.statusBar().showMessage(_("请先选择案件"), 3000)
+            return
+        self.run_command(self._current, command)
+
+    def run_command(self, case_id: int, command: str, fields: dict[str, Any] | None = None) -> None:
+        """Ask for the command's fields if it needs any, then run it on the worker."""
+        version = self.detail.version if self.detail.case_id == case_id else None
+        if fields is None and command != "approve":
+            cmd = Command(command)
+            if needs_fields(cmd):
+                units = self._unit_choices(case_id, cmd)
+                self._ask_fields(cmd, units, lambda values: self.controller.run_command(
+                    case_id, command, values, version))
+                return
+        self.controller.run_command(case_id, command, dict(fields or {}), version)
+
+    def _ask_fields(self, command: Command, units: list[tuple[str, str]],
+                    then: Callable[[dict[str, Any]], None], title: str = "") -> ActionFieldsDialog:
+        dialog = ActionFieldsDialog(command, units, self)
+        dialog.setObjectName("action_fields")
+        if title:
+            dialog.setWindowTitle(title)
+        dialog.submitted.connect(then)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()  # window-modal, and the event loop keeps running
+        return dialog
+
+    def _unit_choices(self, case_id: int, command: Command) -> list[tuple[str, str]]:
+        units = self.controller.centre.ref.units.values()
+        if command is Command.SUBDISPATCH:
+            row = self.board.model.row_of(case_id)
+            current = self.board.model.row_data(row).case.unit if row is not None else None
+            return [(u.code, u.name) for u in units if u.parent == current and u.active]
+        if command is Command.DESIGNATE:
+            return [(u.code, u.name) for u in units if u.active and u.kind is not UnitKind.OFFICE]
+        return []
+
+    def dispatch_selected(self, ids: list[int]) -> None:
+        """Enter in the dispatch queue: dispatch every selected case to its suggested unit."""
+        for case_id in ids:
+            self.controller.run_command(case_id, Command.DISPATCH.value, {}, None)
+
+    def dispatch_to_other(self) -> None:
+        """Ctrl+D: choose another unit for the selected cases."""
+        ids = self.dispatch.selected_ids() or ([self._current] if self._current else [])
+        if not ids:
+            return
+        units = [(u.code, u.name) for u in self.controller.centre.ref.units.values()
+                 if u.active and u.kind is not UnitKind.OFFICE]
+
+        def send(values: dict[str, Any]) -> None:
+            for case_id in ids:
+                self.controller.run_command(case_id, Command.DISPATCH.value,
+                                            {"unit": values.get("unit")}, None)
+
+        self._ask_fields(Command.SUBDISPATCH, units, send, _("派遣到其他单位"))
+
+    def _on_controller_action_done(self, case: Case) -> None:
+        self.statusBar().showMessage(
+            _("{no}：已{state}").format(no=case.case_no, state=label(case.state)), 4000)
+        if case.id is not None and case.id == self._current:
+            self.controller.open_case(case.id)
+
+    def _on_controller_action_failed(self, message: str, conflict: bool) -> None:
+        self.statusBar().showMessage(message, 8000)
+        self.alert.show_message(message, "warning" if conflict else "danger")
+        QTimer.singleShot(8000, self.alert.clear)
+        if self._current is not None:
+            self.controller.open_case(self._current)
+
+    def _on_model_turned_red(self, case_id: int) -> None:
+        model = self.sender()
+        text = str(case_id)
+        if isinstance(model, CaseTableModel) and (row := model.row_of(case_id)) is not None:
+            text = model.row_data(row).case.case_no
+        self.alert.show_message(_("案件 {no} 已超时（红灯）").format(no=text), "danger")
+        QApplication.alert(self, 3000)
+
+    def next_case(self) -> None:
+        """N: the next case of the focused queue (the intake queue by default)."""
+        pane = next((p for p in self.queues if p.view.hasFocus()), self.intake)
+        view = pane.view
+        row = view.currentIndex().row() + 1
+        if row >= pane.proxy.rowCount():
+            row = 0
+        if pane.proxy.rowCount():
+            pane.select_case(pane.proxy.index(row, 0).data(Qt.ItemDataRole.UserRole + 1))
+
+    # -- new report ----------------------------------------------------------------------------
+    def new_report(self) -> NewReportDialog:
+        """Ctrl+N: the report form for a call or a walk-in."""
+        role = Role(self.user.role)
+        sources = [Source.COLLECTOR] if role is Role.COLLECTOR else list(Source)
+        dialog = NewReportDialog(self.controller.centre, sources, self)
+        dialog.setObjectName("new_report")
+        if role is not Role.COLLECTOR:
+            dialog.source.setCurrentIndex(dialog.source.findData(Source.HOTLINE.value))
+        self._report_dialog = dialog
+        dialog.duplicates_wanted.connect(self.controller.find_duplicates)
+        self.controller.duplicates_found.connect(dialog.show_duplicates)
+        dialog.map_pick_requested.connect(self._on_dialog_map_pick)
+        dialog.save_requested.connect(lambda: self._save_report(dialog))
+        dialog.finished.connect(lambda _r: self._on_report_dialog_finished(dialog))
+        dialog.open()
+        return dialog
+
+    def _on_report_dialog_finished(self, dialog: NewReportDialog) -> None:
+        self.controller.duplicates_found.disconnect(dialog.show_duplicates)
+        if self._report_dialog is dialog:
+            self._report_dialog = None
+        dialog.deleteLater()
+
+    def _save_report(self, dialog: NewReportDialog) -> None:
+        try:
+            photos = self.controller.load_photo_file([str(p) for p in dialog.photos])
+        except CityDeskError as exc:  # a bad photo: say so, keep the form
+            dialog.show_error(exc.message)
+            return
+        report = Report(
+            category=dialog.category_code() or "", description=dialog.description.toPlainText(),
+            source=str(dialog.source.currentData()), grid=dialog.grid_code(), lon=dialog.lon,
+            lat=dialog.lat, address=dialog.address.text(), contact=dialog.contact.text(),
+            photos=photos,
+        )
+
+        def saved(case: Case) -> None:
+            dialog.accept()
+            self.statusBar().showMessage(_("已上报 {no}").format(no=case.case_no), 5000)
+            if case.id is not None:
+                self._current = None
+                self.select_case(case.id)
+
+        def failed(message: str) -> None:
+            dialog.merge_into = None
+            dialog.show_error(message)
+
+        self.controller.report(report, dialog.merge_into, saved, failed)
+
+    def _on_dialog_map_pick(self) -> None:
+        if self._report_dialog is not None:
+            self._report_dialog.hide()
+            self.statusBar().showMessage(_("请在地图上点击问题位置"), 10000)
+
+    def _on_map_location_picked(self, lon: float, lat: float, grid: str) -> None:
+        dialog = self._report_dialog
+        if dialog is not None and not dialog.isVisible():
+            dialog.set_location(lon, lat, grid)
+            dialog.show()
+
+    # -- misc ----------------------------------------------------------------------------------
+    def _focus(self, pane: QueuePane) -> None:
+        self.docks[pane.name].show()
+        self.docks[pane.name].raise_()
+        pane.view.setFocus()
+        if not pane.view.currentIndex().isValid():
+            pane.select_first()
+
+    def _focus_detail(self, ids: list[int]) -> None:
+        if ids:
+            self.select_case(ids[0])
+
+    def _on_unit_filter_changed(self, _index: int) -> None:
+        code = str(self.unit_filter.currentData() or "")
+
+        def own_unit(case: Case) -> bool:
+            return case.unit == code
+
+        self.board.proxy.set_predicate(own_unit if code else None)
+
+    def _on_detail_photo_requested(self, photo_id: int) -> None:
+        def show(data: bytes) -> None:
+            dialog = PhotoDialog(data, _("照片"), self)
+            dialog.finished.connect(dialog.deleteLater)
+            dialog.open()
+
+        self.controller.photo(photo_id, show)
+
+    def show_shortcuts(self) -> ShortcutSheet:
+        """F1: the shortcut sheet."""
+        sheet = ShortcutSheet(self)
+        sheet.setObjectName("shortcut_sheet")
+        sheet.finished.connect(sheet.deleteLater)
+        sheet.open()
+        return sheet
+
+    def reset_layout(self) -> None:
+        """Put every pane back where it started and forget saved sizes."""
+        self.settings.reset_layout(self.user.username)
+        self.restoreState(self._default_state)
+        for dock in self.docks.values():
+            dock.show()
+        self._apply_role()
+
+    def _restore_layout(self) -> None:
+        state = self.settings.window_state(self.user.username)
+        if state:
+            geometry, layout = state
+            self.restoreGeometry(QByteArray(geometry))
+            self.restoreState(QByteArray(layout))
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.settings.set_window_state(self.user.username, bytes(self.saveGeometry().data()),
+                                       bytes(self.saveState().data()))
+        self.controller.poll_timer.stop()
+        super().closeEvent(event)

@@ -1,0 +1,252 @@
+"""A queue of cases as a Qt table model, with live countdown cells.
+
+Rows are :class:`~console.services.queries.CaseRow` DTOs keyed by case id.  Live updates
+(:meth:`CaseTableModel.upsert`) change, insert or drop only the rows an event touched, so views
+keep their selection and scroll position.  :meth:`CaseTableModel.tick` recomputes countdowns for
+the rows a view shows and emits ``dataChanged`` for the countdown column only; red transitions
+of every row are found from a heap of deadlines, not by scanning all rows.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+
+from console.domain.cases import Case, CaseState
+from console.domain.deadlines import Light, countdown
+from console.services.centre import Centre
+from console.services.queries import CaseRow, make_row
+from console.ui.i18n import N_, _, label, light_label
+from console.ui.theme import light_color
+
+CaseIdRole = Qt.ItemDataRole.UserRole + 1
+SortRole = Qt.ItemDataRole.UserRole + 2
+LightColorRole = Qt.ItemDataRole.UserRole + 3
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column: a key, a header (translated at display time) and how to read a row."""
+
+    key: str
+    header: str
+    text: Callable[[CaseRow, datetime], str]
+    sort: Callable[[CaseRow, datetime], Any] | None = None
+    countdown: bool = False  # refreshed every tick
+
+
+def _age(row: CaseRow, now: datetime) -> str:
+    minutes = int((now - row.case.reported_at).total_seconds() // 60)
+    if minutes < 60:
+        return _("{n} 分钟").format(n=max(minutes, 0))
+    if minutes < 48 * 60:
+        return _("{n} 小时").format(n=minutes // 60)
+    return _("{n} 天").format(n=minutes // 1440)
+
+
+def _remaining(row: CaseRow, now: datetime) -> str:
+    cd = row.countdown
+    if cd is None:
+        return ""
+    minutes = abs(cd.remaining)
+    text = f"{minutes // 60}:{minutes % 60:02d}"
+    if cd.frozen:
+        return _("停 {time}").format(time=text)
+    return (_("剩 {time}") if cd.remaining >= 0 else _("超 {time}")).format(time=text)
+
+
+def _remaining_sort(row: CaseRow, now: datetime) -> float:
+    return float(row.countdown.remaining) if row.countdown else float("inf")
+
+
+COLUMNS: dict[str, Column] = {
+    c.key: c
+    for c in (
+        Column("case_no", N_("编号"), lambda r, n: r.case.case_no),
+        Column("state", N_("状态"), lambda r, n: label(r.case.state)),
+        Column("source", N_("来源"), lambda r, n: label(r.case.source)),
+        Column("category", N_("类别"), lambda r, n: f"{r.case.category} {r.category_name}"),
+        Column("place", N_("街道 / 网格"), lambda r, n: f"{r.case.street or ''} {r.case.grid or ''}"),
+        Column("reported", N_("上报时间"), lambda r, n: f"{r.case.reported_at.astimezone():%m-%d %H:%M}",
+               sort=lambda r, n: r.case.reported_at.timestamp()),
+        Column("age", N_("已过"), _age, sort=lambda r, n: -r.case.reported_at.timestamp()),
+        Column("suggested", N_("建议单位"), lambda r, n: r.suggested_name),
+        Column("rule", N_("依据"), lambda r, n: r.case.routing_rule),
+        Column("unit", N_("责任单位"), lambda r, n: r.unit_name),
+        Column("stage", N_("阶段"), lambda r, n: _(r.case.stage or "")),
+        Column("remaining", N_("剩余"), _remaining, sort=_remaining_sort, countdown=True),
+        Column("light", N_("灯"), lambda r, n: light_label(r.light) if r.light else "",
+               sort=_remaining_sort, countdown=True),
+    )
+}
+
+
+class CaseTableModel(QAbstractTableModel):
+    """Cases of some states, one per row.
+
+    Parameters
+    ----------
+    centre : Centre
+        Reference data and the clock used for countdowns.
+    columns : sequence of str
+        Keys of :data:`COLUMNS`.
+    accept : callable
+        Which cases belong in this model (e.g. ``lambda c: c.state in INTAKE``).
+    """
+
+    turned_red = Signal(int)
+    """Emitted with a case id when its running stage passes its deadline."""
+
+    def __init__(self, centre: Centre, columns: Sequence[str],
+                 accept: Callable[[Case], bool], parent: Any = None) -> None:
+        super().__init__(parent)
+        self.centre = centre
+        self.columns = [COLUMNS[k] for k in columns]
+        self.accept = accept
+        self._rows: list[CaseRow] = []
+        self._index: dict[int, int] = {}
+        self._deadlines: list[tuple[float, int, int]] = []  # (deadline ts, case id, version)
+        self._now: datetime | None = None
+
+    # -- Qt overrides ------------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if (orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
+                and 0 <= section < len(self.columns)):
+            return _(self.columns[section].header)
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        column = self.columns[index.column()]
+        now = self._now or datetime.now().astimezone()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.text(row, now)
+        if role == CaseIdRole:
+            return row.case.id
+        if role == SortRole:
+            return column.sort(row, now) if column.sort else column.text(row, now)
+        if role == LightColorRole and column.countdown and row.light is not None:
+            return light_color(row.light)
+        if role == Qt.ItemDataRole.ToolTipRole and column.key == "rule":
+            return row.case.routing_rule
+        return None
+
+    # -- our API -------------------------------------------------------------------------------
+    def case_id(self, row: int) -> int | None:
+        """The case id of a row."""
+        return self._rows[row].case.id if 0 <= row < len(self._rows) else None
+
+    def row_of(self, case_id: int) -> int | None:
+        """The row of a case, or None."""
+        return self._index.get(case_id)
+
+    def row_data(self, row: int) -> CaseRow:
+        """The DTO behind a row."""
+        return self._rows[row]
+
+    def case_ids(self) -> list[int]:
+        """All case ids, in row order."""
+        return [r.case.id for r in self._rows if r.case.id is not None]
+
+    def set_cases(self, cases: Iterable[Case], now: datetime) -> None:
+        """Replace every row."""
+        self._now = now
+        self.beginResetModel()
+        self._rows = [make_row(self.centre, c, now) for c in cases if self.accept(c)]
+        self._reindex()
+        self.endResetModel()
+        self._rebuild_deadlines()
+
+    def upsert(self, cases: Iterable[Case], now: datetime) -> None:
+        """Apply changed cases: update rows in place, insert new ones, drop ones that left."""
+        self._now = now
+        for case in cases:
+            assert case.id is not None
+            at = self._index.get(case.id)
+            if not self.accept(case):
+                if at is not None:
+                    self.beginRemoveRows(QModelIndex(), at, at)
+                    del self._rows[at]
+                    self._reindex()
+                    self.endRemoveRows()
+                continue
+            row = make_row(self.centre, case, now)
+            if at is None:
+                end = len(self._rows)
+                self.beginInsertRows(QModelIndex(), end, end)
+                self._rows.append(row)
+                self._index[case.id] = end
+                self.endInsertRows()
+            else:
+                self._rows[at] = row
+                self.dataChanged.emit(self.index(at, 0), self.index(at, len(self.columns) - 1))
+            self._push_deadline(row)
+
+    def tick(self, now: datetime, rows: range | None = None) -> None:
+        """Recompute countdowns of ``rows`` (the visible ones) and report new red cases."""
+        self._now = now
+        ts = now.timestamp()
+        while self._deadlines and self._deadlines[0][0] < ts:
+            _deadline, case_id, version = heapq.heappop(self._deadlines)
+            at = self._index.get(case_id)
+            if at is not None and self._rows[at].case.version == version:
+                self._refresh(at, now)
+                if self._rows[at].light is Light.RED and not self._rows[at].case.suspended_at:
+                    self.turned_red.emit(case_id)
+        cols = [i for i, c in enumerate(self.columns) if c.countdown]
+        if not cols or not self._rows:
+            return
+        span = rows if rows is not None else range(len(self._rows))
+        first, last = max(span.start, 0), min(span.stop, len(self._rows)) - 1
+        if last < first:
+            return
+        for at in range(first, last + 1):
+            self._refresh(at, now)
+        roles = [Qt.ItemDataRole.DisplayRole, LightColorRole, SortRole]
+        self.dataChanged.emit(self.index(first, min(cols)), self.index(last, max(cols)), roles)
+
+    # -- internals -----------------------------------------------------------------------------
+    def _refresh(self, at: int, now: datetime) -> None:
+        row = self._rows[at]
+        cd = countdown(row.case, now, self.centre.calendar, self.centre.ref.config.yellow_at)
+        self._rows[at] = replace(row, countdown=cd)
+
+    def _reindex(self) -> None:
+        self._index = {r.case.id: i for i, r in enumerate(self._rows) if r.case.id is not None}
+
+    def _rebuild_deadlines(self) -> None:
+        self._deadlines = []
+        for row in self._rows:
+            self._push_deadline(row)
+
+    def _push_deadline(self, row: CaseRow) -> None:
+        c = row.case
+        if c.id is None or c.stage_deadline is None or c.suspended_at is not None:
+            return
+        if row.light is Light.RED:
+            return  # already red: nothing to announce
+        heapq.heappush(self._deadlines, (c.stage_deadline.timestamp(), c.id, c.version))
+
+
+INTAKE_STATES = frozenset({CaseState.REPORTED, CaseState.VERIFYING, CaseState.ACCEPTED})
+DISPATCH_STATES = frozenset({CaseState.FILED})
+BOARD_STATES = frozenset({
+    CaseState.DISPATCHED, CaseState.HANDLING, CaseState.SUSPENDED, CaseState.HANDLED,
+    CaseState.CHECKING, CaseState.TO_CLOSE,
+})

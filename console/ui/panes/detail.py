@@ -1,0 +1,227 @@
+"""The case detail pane: fields, photos, the timeline and the actions this seat may take."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QDialog,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.domain.commands import Command
+from console.domain.options import ActionOption
+from console.services.queries import CaseDetail
+from console.ui.i18n import _, command_label, label, light_label
+from console.ui.shortcuts import SHORTCUTS
+from console.ui.theme import light_color
+from widgets.banner import Banner
+
+
+def mask_contact(contact: str) -> str:
+    """A phone number or name as lists show it: ``138****0000``."""
+    text = contact.strip()
+    if len(text) >= 7:
+        return text[:3] + "*" * (len(text) - 7) + text[-4:]
+    return text[:1] + "*" * (len(text) - 1) if text else ""
+
+
+class DetailPane(QWidget):
+    """Everything about one case.
+
+    Photos arrive as (photo id, kind, thumbnail bytes) from the caller, which loads them on the
+    worker thread.
+    """
+
+    action_requested = Signal(int, str)
+    """A button was pressed: (case id, command value)."""
+
+    photo_requested = Signal(int)
+    """A thumbnail was clicked: the photo id to enlarge."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("pane_detail")
+        self.case_id: int | None = None
+        self.version: int | None = None
+        self.banner = Banner()
+        self.header = QLabel(_("未选择案件"))
+        self.header.setObjectName("detail_header")
+        self.header.setWordWrap(True)
+        self.fields = QFormLayout()
+        self.fields.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.photos = QHBoxLayout()
+        self.photos.addStretch(1)
+        self.action_grid = QGridLayout()
+        self.timeline = QTableWidget(0, 6)
+        self.timeline.setObjectName("timeline")
+        self.timeline.setHorizontalHeaderLabels(
+            [_("时间"), _("环节"), _("操作人"), _("工作台"), _("阶段时限"), _("按时")]
+        )
+        self.timeline.verticalHeader().hide()
+        self.timeline.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.timeline.horizontalHeader().setStretchLastSection(True)
+
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.addWidget(self.header)
+        column.addLayout(self.fields)
+        column.addLayout(self.photos)
+        column.addWidget(QLabel(_("时间线")))
+        column.addWidget(self.timeline, 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.banner)
+        layout.addLayout(self.action_grid)
+        layout.addWidget(scroll, 1)
+        self.banner.clear()
+
+    def show_case(self, detail: CaseDetail, options: Sequence[ActionOption],
+                  thumbnails: Sequence[tuple[int, str, bytes]] = ()) -> None:
+        """Fill the pane with a case, its timeline, photos and action buttons."""
+        row = detail.row
+        case = row.case
+        assert case.id is not None
+        if case.id != self.case_id:
+            self.banner.clear()
+        self.case_id, self.version = case.id, case.version
+        light = ""
+        if row.countdown is not None:
+            light = f" · {row.countdown.stage} {row.countdown.text} · {light_label(row.countdown.light)}"
+        self.header.setText(f"<b>{case.case_no}</b> · {label(case.state)}{light}")
+        if row.countdown is not None:
+            color = light_color(row.countdown.light).name()
+            self.header.setStyleSheet(f"border-left: 6px solid {color}; padding-left: 6px;")
+        else:
+            self.header.setStyleSheet("")
+        self._fill_fields(detail)
+        self._fill_photos(thumbnails)
+        self._fill_timeline(detail)
+        self._fill_actions(case.id, options)
+
+    def _fill_fields(self, detail: CaseDetail) -> None:
+        while self.fields.rowCount():
+            self.fields.removeRow(0)
+        c = detail.row.case
+        pairs = [
+            (_("类别"), f"{c.category} {detail.row.category_name}"),
+            (_("来源"), label(c.source)),
+            (_("描述"), c.description),
+            (_("位置"), f"{c.street or ''} · {_('网格')} {c.grid or ''} {c.address}"),
+            (_("坐标"), f"{c.lon:.6f}, {c.lat:.6f}" if c.lon is not None and c.lat is not None else "—"),
+            (_("部件"), c.component_id or "—"),
+            (_("联系人"), mask_contact(c.contact) or "—"),
+            (_("上报时间"), f"{c.reported_at.astimezone():%Y-%m-%d %H:%M}"),
+            (_("建议单位"), f"{detail.row.suggested_name or '—'}"),
+            (_("派遣依据"), c.routing_rule or "—"),
+            (_("责任单位"), detail.row.unit_name or "—"),
+            (_("返工 / 回退 / 延期 / 督办"),
+             f"{c.rework_count} / {c.return_count} / {c.extension_count} / {c.urge_count}"),
+        ]
+        if c.pending is not None:
+            pairs.append((_("待审批"), f"{label(c.pending.kind)}：{c.pending.reason}"))
+        for name, value in pairs:
+            text = QLabel(value)
+            text.setWordWrap(True)
+            text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.fields.addRow(name, text)
+
+    def _fill_photos(self, thumbnails: Sequence[tuple[int, str, bytes]]) -> None:
+        _clear(self.photos, keep=1)
+        for photo_id, kind, data in thumbnails:
+            pixmap = QPixmap()
+            pixmap.loadFromData(data)
+            button = QToolButton()
+            button.setIcon(pixmap)
+            button.setIconSize(QSize(96, 72))
+            button.setToolTip(_("处置前") if kind == "before" else _("处置后"))
+            button.clicked.connect(lambda _c=False, pid=photo_id: self.photo_requested.emit(pid))
+            self.photos.insertWidget(self.photos.count() - 1, button)
+
+    def _fill_timeline(self, detail: CaseDetail) -> None:
+        events = detail.events
+        self.timeline.setRowCount(len(events))
+        for i, e in enumerate(events):
+            try:
+                step = command_label(Command(e.type))
+            except ValueError:
+                step = e.type
+            on_time = "" if e.on_time is None else (_("按时") if e.on_time else _("超时"))
+            cells = [
+                f"{e.occurred_at.astimezone():%m-%d %H:%M}", step, f"{e.actor}（{label(e.role)}）",
+                e.desk, f"{e.stage or ''} {e.stage_deadline.astimezone():%m-%d %H:%M}"
+                if e.stage_deadline else "", on_time,
+            ]
+            for j, text in enumerate(cells):
+                self.timeline.setItem(i, j, QTableWidgetItem(text))
+        self.timeline.resizeColumnsToContents()
+
+    def _fill_actions(self, case_id: int, options: Sequence[ActionOption]) -> None:
+        _clear(self.action_grid)
+        for i, option in enumerate(options):
+            key = SHORTCUTS.get(option.command, "")
+            text = command_label(option.command) + (f"  [{key}]" if key else "")
+            button = QPushButton(text)
+            button.setObjectName(f"action_{option.command.value}")
+            button.setEnabled(option.enabled)
+            button.setToolTip(option.reason if not option.enabled else "")
+            if option.command in (Command.DISPATCH, Command.CLOSE):
+                button.setProperty("class", "success")
+            button.clicked.connect(
+                lambda _c=False, cmd=option.command.value: self.action_requested.emit(case_id, cmd)
+            )
+            self.action_grid.addWidget(button, i // 4, i % 4)
+
+    def clear_case(self) -> None:
+        """Show nothing (the case left this seat's view)."""
+        self.case_id = self.version = None
+        self.header.setText(_("未选择案件"))
+        self.header.setStyleSheet("")
+        self._fill_actions(0, [])
+        self.timeline.setRowCount(0)
+        while self.fields.rowCount():
+            self.fields.removeRow(0)
+
+    def notify_changed_elsewhere(self, text: str) -> None:
+        """Say who changed the open case from another desk (the pane reloads it)."""
+        self.banner.show_message(text, "warning")
+
+
+def _clear(layout: QLayout, keep: int = 0) -> None:
+    """Delete a layout's widgets, keeping the last ``keep`` items (a trailing stretch)."""
+    while layout.count() > keep:
+        item = layout.takeAt(0)
+        widget = item.widget() if item is not None else None
+        if widget is not None:
+            widget.deleteLater()
+
+
+class PhotoDialog(QDialog):
+    """A photo at full size."""
+
+    def __init__(self, data: bytes, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        pixmap = QPixmap()
+        pixmap.loadFromData(data)
+        view = QLabel()
+        view.setPixmap(pixmap.scaled(QSize(1200, 900), Qt.AspectRatioMode.KeepAspectRatio,
+                                     Qt.TransformationMode.SmoothTransformation))
+        layout = QVBoxLayout(self)
+        layout.addWidget(view)

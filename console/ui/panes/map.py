@@ -1,0 +1,148 @@
+"""The map pane: grid cells and case markers coloured by light, with state and light filters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from console.domain.cases import CaseState
+from console.domain.deadlines import Light
+from console.services.centre import Centre
+from console.services.queries import CaseRow
+from console.ui.i18n import N_, _, label, light_label
+from console.ui.models.case_table import BOARD_STATES, DISPATCH_STATES, INTAKE_STATES
+from console.ui.theme import light_color
+from widgets.grid_map import GridMapView, MapCell
+from widgets.map_markers import MapMarker
+
+_GROUPS: dict[str, frozenset[CaseState] | None] = {
+    "all": None,
+    "intake": INTAKE_STATES,
+    "dispatch": DISPATCH_STATES,
+    "board": BOARD_STATES,
+}
+_GROUP_LABELS = {
+    "all": N_("全部未办结"), "intake": N_("受理/立案"), "dispatch": N_("待派遣"),
+    "board": N_("处置中"),
+}
+
+
+class MapPane(QWidget):
+    """Grid cells of the centre and its open cases."""
+
+    case_selected = Signal(int)
+    """A marker was clicked."""
+
+    location_picked = Signal(float, float, str)
+    """The map was clicked: (lon, lat, grid cell code or "")."""
+
+    def __init__(self, centre: Centre, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("pane_map")
+        self.map = GridMapView()
+        self.map.setObjectName("grid_map")
+        cells = [
+            MapCell(c.code, c.polygon, c.code[-3:], c.community)
+            for c in sorted(centre.ref.grids.values(), key=lambda g: g.code)
+        ]
+        self.map.set_cells(cells)
+        self.state_filter = QComboBox()
+        for key, text in _GROUP_LABELS.items():
+            self.state_filter.addItem(_(text), key)
+        self.light_filter = QComboBox()
+        self.light_filter.addItem(_("全部灯色"), "")
+        for light in Light:
+            self.light_filter.addItem(light_label(light), light.value)
+        self.legend = QLabel()
+        self._rows: dict[int, CaseRow] = {}
+        head = QHBoxLayout()
+        head.addWidget(QLabel(_("地图")))
+        head.addStretch(1)
+        head.addWidget(self.legend)
+        head.addWidget(self.state_filter)
+        head.addWidget(self.light_filter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(head)
+        layout.addWidget(self.map, 1)
+        self.state_filter.currentIndexChanged.connect(self._apply_filter)
+        self.light_filter.currentIndexChanged.connect(self._apply_filter)
+        self.map.marker_clicked.connect(lambda key: self.case_selected.emit(int(key)))
+        self.map.map_clicked.connect(self._on_map_clicked)
+        self._last_cell = ""
+        self._fitted = False
+        self.map.cell_clicked.connect(self._on_cell_clicked)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not self._fitted:
+            self._fitted = True
+            # After the first layout pass, so the view knows its real size.
+            QTimer.singleShot(0, self.map.fit_all)
+
+    def _on_cell_clicked(self, key: str) -> None:
+        self._last_cell = key
+
+    def _on_map_clicked(self, lon: float, lat: float) -> None:
+        self.location_picked.emit(lon, lat, self._last_cell)
+        self._last_cell = ""
+
+    def _marker(self, row: CaseRow) -> MapMarker | None:
+        c = row.case
+        if c.id is None or c.lon is None or c.lat is None or not c.is_open:
+            return None
+        color = light_color(row.light).name() if row.light else "#9e9e9e"
+        tip = f"{c.case_no} · {row.category_name} · {label(c.state)}"
+        if row.countdown:
+            tip += f" · {row.countdown.text}"
+        return MapMarker(str(c.id), c.lon, c.lat, color, tip)
+
+    def set_rows(self, rows: Iterable[CaseRow]) -> None:
+        """Replace every marker."""
+        self._rows = {r.case.id: r for r in rows if r.case.id is not None}
+        self.map.set_markers([m for r in self._rows.values() if (m := self._marker(r))])
+        self._apply_filter()
+
+    def update_rows(self, rows: Iterable[CaseRow]) -> None:
+        """Update, add or remove the markers of changed cases only."""
+        changed, gone = [], []
+        for row in rows:
+            assert row.case.id is not None
+            marker = self._marker(row)
+            if marker is None:
+                self._rows.pop(row.case.id, None)
+                gone.append(str(row.case.id))
+            else:
+                self._rows[row.case.id] = row
+                changed.append(marker)
+        if gone:
+            self.map.remove_markers(gone)
+        if changed:
+            self.map.update_markers(changed)
+        self._apply_filter()
+
+    def select_case(self, case_id: int) -> None:
+        """Highlight a case's marker and bring it into view."""
+        if case_id in self._rows:
+            self.map.set_selected(str(case_id))
+            self.map.center_on(str(case_id))
+        else:
+            self.map.set_selected(None)
+
+    def _apply_filter(self, *_args: object) -> None:
+        states = _GROUPS[self.state_filter.currentData() or "all"]
+        light = self.light_filter.currentData() or ""
+        keys = {
+            str(case_id) for case_id, row in self._rows.items()
+            if (states is None or row.case.state in states)
+            and (not light or (row.light is not None and row.light.value == light))
+        }
+        self.map.set_visible_keys(keys)
+        counts = dict.fromkeys(Light, 0)
+        for row in self._rows.values():
+            if row.light is not None and str(row.case.id) in keys:
+                counts[row.light] += 1
+        self.legend.setText("  ".join(f"{light_label(lt)} {n}" for lt, n in counts.items()))

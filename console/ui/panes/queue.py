@@ -1,0 +1,223 @@
+"""A queue pane: a sortable table of cases with live countdowns.
+
+The intake, dispatch and in-progress panes are this class with other columns, filters and keys.
+Panes never import each other; ``main_window.py`` wires their signals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from PySide6.QtCore import (
+    QItemSelectionModel,
+    QModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QHideEvent, QKeyEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.domain.cases import Case
+from console.ui.i18n import _
+from console.ui.models.case_table import (
+    CaseIdRole,
+    CaseTableModel,
+    Index,
+    LightColorRole,
+    SortRole,
+)
+from widgets.pill_delegate import PillDelegate
+
+
+class CaseFilterProxy(QSortFilterProxyModel):
+    """Sorts by :data:`SortRole`; optionally keeps only rows a predicate accepts."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSortRole(SortRole)
+        self.setDynamicSortFilter(True)
+        self._predicate: Callable[[Case], bool] | None = None
+
+    def set_predicate(self, predicate: Callable[[Case], bool] | None) -> None:
+        """Filter rows by their case (None shows all)."""
+        self._predicate = predicate
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:  # noqa: N802
+        if self._predicate is None:
+            return True
+        model = self.sourceModel()
+        assert isinstance(model, CaseTableModel)
+        return self._predicate(model.row_data(source_row).case)
+
+    def lessThan(self, left: Index, right: Index) -> bool:  # noqa: N802
+        a, b = left.data(SortRole), right.data(SortRole)
+        try:
+            return bool(a < b)
+        except TypeError:
+            return str(a) < str(b)
+
+
+class QueuePane(QWidget):
+    """A table of cases with a title line, a count and a 1 Hz countdown tick.
+
+    Parameters
+    ----------
+    name : str
+        Settings key of the pane ("intake", "dispatch", "board").
+    title : str
+        Shown above the table (already translated).
+    model : CaseTableModel
+    clock : callable
+        The current instant (injected so tests can pin it).
+    """
+
+    case_selected = Signal(int)
+    """The current row changed to this case id."""
+
+    activated = Signal(list)
+    """Enter or double-click on the selected case ids (the pane's main action)."""
+
+    def __init__(self, name: str, title: str, model: CaseTableModel,
+                 clock: Callable[[], datetime], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"pane_{name}")
+        self.name = name
+        self.model = model
+        self.clock = clock
+        self.proxy = CaseFilterProxy(self)
+        self.proxy.setSourceModel(model)
+
+        self.title = QLabel(title)
+        self.title.setObjectName("pane_title")
+        self.count = QLabel()
+        self.tools = QHBoxLayout()
+        head = QHBoxLayout()
+        head.addWidget(self.title)
+        head.addStretch(1)
+        head.addLayout(self.tools)
+        head.addWidget(self.count)
+
+        self.view = QTableView()
+        self.view.setObjectName(f"table_{name}")
+        self.view.setModel(self.proxy)
+        self.view.setSortingEnabled(True)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setAlternatingRowColors(True)
+        self.view.verticalHeader().hide()
+        self.view.verticalHeader().setDefaultSectionSize(26)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.view.setWordWrap(False)
+        pill = PillDelegate(LightColorRole, self.view)
+        for i, column in enumerate(model.columns):
+            if column.countdown:
+                self.view.setItemDelegateForColumn(i, pill)
+        self.view.doubleClicked.connect(lambda _i: self.activated.emit(self.selected_ids()))
+        self.view.selectionModel().currentRowChanged.connect(self._on_view_current_changed)
+        self.view.installEventFilter(self)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(head)
+        layout.addWidget(self.view)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(1000)
+        self.timer.timeout.connect(self._on_timer_timeout)
+        model.rowsInserted.connect(self._update_count)
+        model.rowsRemoved.connect(self._update_count)
+        model.modelReset.connect(self._update_count)
+        self._update_count()
+
+    # -- selection -------------------------------------------------------------------------
+    def selected_ids(self) -> list[int]:
+        """Case ids of the selected rows, in view order."""
+        rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
+        return [self.proxy.index(r, 0).data(CaseIdRole) for r in rows]
+
+    def current_id(self) -> int | None:
+        """The case id of the current row."""
+        index = self.view.currentIndex()
+        return index.data(CaseIdRole) if index.isValid() else None
+
+    def select_case(self, case_id: int) -> bool:
+        """Make a case current (scrolling to it); False when it is not in this pane."""
+        row = self.model.row_of(case_id)
+        if row is None:
+            return False
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if not index.isValid():
+            return False
+        flags = (QItemSelectionModel.SelectionFlag.ClearAndSelect
+                 | QItemSelectionModel.SelectionFlag.Rows)
+        self.view.selectionModel().setCurrentIndex(index, flags)
+        self.view.scrollTo(index)
+        return True
+
+    def select_first(self) -> bool:
+        """Make the first row current (the next case to work on)."""
+        if self.proxy.rowCount() == 0:
+            return False
+        case_id = self.proxy.index(0, 0).data(CaseIdRole)
+        return self.select_case(case_id)
+
+    # -- timers ----------------------------------------------------------------------------
+    def visible_source_rows(self) -> range:
+        """Source rows the view shows now (only those get their countdown redrawn)."""
+        top = self.view.rowAt(0)
+        if top < 0:
+            return range(0)
+        bottom = self.view.rowAt(self.view.viewport().height() - 1)
+        bottom = self.proxy.rowCount() - 1 if bottom < 0 else bottom
+        rows = [self.proxy.mapToSource(self.proxy.index(r, 0)).row() for r in range(top, bottom + 1)]
+        return range(min(rows), max(rows) + 1) if rows else range(0)
+
+    def _on_timer_timeout(self) -> None:
+        self.model.tick(self.clock(), self.visible_source_rows())
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        self.timer.start()
+        super().showEvent(event)
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802
+        # A hidden pane needs no redraws; red transitions are still found on the next tick.
+        self.timer.stop()
+        super().hideEvent(event)
+
+    # -- keys ------------------------------------------------------------------------------
+    def eventFilter(self, watched: object, event: object) -> bool:  # noqa: N802
+        if (watched is self.view and isinstance(event, QKeyEvent)
+                and event.type() == QKeyEvent.Type.KeyPress
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and event.modifiers() == Qt.KeyboardModifier.NoModifier):
+            ids = self.selected_ids()
+            if ids:
+                self.activated.emit(ids)
+                return True
+        return super().eventFilter(watched, event)  # type: ignore[arg-type]
+
+    def _on_view_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            self.case_selected.emit(current.data(CaseIdRole))
+
+    def _update_count(self, *_args: object) -> None:
+        self.count.setText(_("{n} 件").format(n=self.model.rowCount()))
+
+    def set_cases(self, cases: Sequence[Case]) -> None:
+        """Replace the rows (first load, or after a reconnect)."""
+        self.model.set_cases(cases, self.clock())
+        self.view.resizeColumnsToContents()

@@ -1,0 +1,59 @@
+"""Every keyboard shortcut of the console, in one table (buttons, menus and F1 read it).
+
+Single letters act on the current case (the one in the detail pane).  Text fields keep their
+letters: Qt gives a focused line edit the key first (ShortcutOverride), so typing never fires
+an action.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from console.domain.commands import Command
+from console.ui.i18n import N_
+
+#: Workflow commands on the current case.
+SHORTCUTS: Mapping[Command, str] = {
+    Command.ACCEPT: "A",
+    Command.REFUSE: "Shift+A",
+    Command.REQUEST_VERIFY: "V",
+    Command.VERIFY: "Shift+V",
+    Command.FILE: "F",
+    Command.REFUSE_FILE: "Shift+F",
+    Command.DISPATCH: "D",
+    Command.DESIGNATE: "Shift+D",
+    Command.SUBDISPATCH: "Ctrl+Shift+D",
+    Command.START: "S",
+    Command.FEEDBACK: "B",
+    Command.REQUEST_CHECK: "K",
+    Command.CHECK_PASS: "P",
+    Command.CHECK_FAIL: "Shift+P",
+    Command.CLOSE: "C",
+    Command.REQUEST_RETURN: "T",
+    Command.REQUEST_EXTENSION: "E",
+    Command.REQUEST_SUSPEND: "G",
+    Command.REQUEST_VOID: "Shift+Del",
+    Command.APPROVE_RETURN: "Ctrl+Return",
+    Command.APPROVE_EXTENSION: "Ctrl+Return",
+    Command.APPROVE_SUSPEND: "Ctrl+Return",
+    Command.APPROVE_VOID: "Ctrl+Return",
+    Command.DENY_REQUEST: "Ctrl+Backspace",
+    Command.RESUME: "O",
+    Command.MERGE: "M",
+    Command.URGE: "U",
+}
+
+#: Window-level actions: (key, Chinese label) by action name.
+WINDOW_SHORTCUTS: Mapping[str, tuple[str, str]] = {
+    "new_report": ("Ctrl+N", N_("新建上报")),
+    "dispatch_to": ("Ctrl+D", N_("派遣到其他单位…")),
+    "next_case": ("N", N_("下一件待办")),
+    "focus_intake": ("Alt+1", N_("转到待受理队列")),
+    "focus_dispatch": ("Alt+2", N_("转到待派遣队列")),
+    "focus_board": ("Alt+3", N_("转到处置中看板")),
+    "focus_map": ("Alt+4", N_("转到地图")),
+    "refresh": ("F5", N_("刷新")),
+    "help": ("F1", N_("快捷键一览")),
+    "reset_layout": ("Ctrl+Shift+R", N_("重置布局")),
+    "quit": ("Ctrl+Q", N_("退出")),
+}

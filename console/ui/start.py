@@ -1,0 +1,116 @@
+"""Open the desk: language, theme, demo data on an empty database, sign-in, the main window."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import QEventLoop
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
+
+from console.services.demo import DemoSettings, has_demo_data, run_demo
+from console.services.uow import CaseFilter
+from console.ui.controller import Backend, DeskController
+from console.ui.dialogs.signin import SignInDialog
+from console.ui.i18n import _, install_qt_translator, set_language
+from console.ui.main_window import MainWindow
+from console.ui.ops import OpRunner
+from console.ui.settings import Settings
+from console.ui.theme import apply_theme
+
+
+def desk_name() -> str:
+    """This machine's name, recorded on every event the desk writes."""
+    return (socket.gethostname() or "desk")[:64]
+
+
+def _wait(ops: OpRunner, work: Callable[[], object]) -> object:
+    """Run ``work`` on the worker while the GUI keeps painting; return its result."""
+    out: list[object] = []
+    loop = QEventLoop()
+
+    def done(value: object) -> None:
+        out.append(value)
+        loop.quit()
+
+    def failed(exc: Exception) -> None:
+        out.append(exc)
+        loop.quit()
+
+    ops.run(work, done, failed)
+    if not out:
+        loop.exec()
+    if isinstance(out[0], Exception):
+        raise out[0]
+    return out[0]
+
+
+def prepare_application(lang: str | None, theme: str | None, settings: Settings) -> QApplication:
+    """The QApplication with the chosen language and theme (remembered for next time)."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("CityDesk")
+    language = lang or settings.language
+    set_language(language)
+    install_qt_translator(app, language)
+    chosen = theme or settings.theme
+    apply_theme(app, chosen)
+    settings.language, settings.theme = language, chosen
+    return app
+
+
+def offer_demo(backend: Backend, ops: OpRunner, clock: Callable[[], datetime],
+               always: bool) -> None:
+    """On an empty database, create demo data (asked first unless ``always``)."""
+    def count() -> int:
+        with backend.uow_factory() as uow:
+            return uow.cases.count(CaseFilter())
+
+    if int(_wait(ops, count)) > 0:  # type: ignore[call-overload]
+        return
+    if not always:
+        answer = QMessageBox.question(
+            None, _("CityDesk 智慧城管指挥台"),
+            _("数据库中还没有案件。要生成 30 天的模拟运行数据（演示数据）吗？"),
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+    progress = QProgressDialog(_("正在生成演示数据…"), "", 0, 0)
+    progress.setCancelButton(None)
+    progress.setMinimumDuration(0)
+    progress.show()
+    try:
+        _wait(ops, lambda: run_demo(backend.uow_factory, backend.centre, clock(), DemoSettings()))
+    finally:
+        progress.close()
+
+
+def run_desk(backend: Backend, *, user: str | None, lang: str | None, theme: str | None,
+             demo: bool, clock: Callable[[], datetime], settings: Settings | None = None) -> int:
+    """Show the console and run the event loop until it closes; returns the exit code."""
+    settings = settings or Settings()
+    app = prepare_application(lang, theme, settings)
+    ops = OpRunner()
+    try:
+        offer_demo(backend, ops, clock, demo)
+        centre = backend.centre
+        username = user
+        if username is None:
+            dialog = SignInDialog(list(centre.ref.users.values()), settings.last_user)
+            if dialog.exec() != SignInDialog.DialogCode.Accepted:
+                return 0
+            username = dialog.username()
+        settings.last_user = username
+        actor = centre.actor(username, desk_name())
+        is_demo = bool(_wait(ops, lambda: has_demo_data(backend.uow_factory())))
+        controller = DeskController(backend, ops, actor, clock)
+        window = MainWindow(controller, centre.user(username), settings, demo=is_demo)
+        if settings.window_state(username) is None:
+            window.resize(1600, 960)
+        window.show()
+        window.start()
+        return int(app.exec())
+    finally:
+        ops.shutdown()

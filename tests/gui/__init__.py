@@ -1,0 +1,1 @@
+"""GUI tests (pytest-qt): wiring and rendering of console.ui, never workflow rules."""
