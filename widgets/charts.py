@@ -101,7 +101,8 @@ class BarChart(QWidget):
         high = max(float(self._values.max(initial=0.0)), 0.0)
         if high == low:
             high = low + 1.0
-        headroom = (high - low) * (0.18 if self._show_values else 0.05)
+        # A value label is ~15 px tall: in a strip-sized chart that needs a third of the height.
+        headroom = (high - low) * (0.35 if self._show_values else 0.05)
         self._item.setYRange(low, high + headroom, padding=0)
         if self._show_values:
             self._update_value_items()

@@ -144,7 +144,7 @@ class GridMapView(QGraphicsView):
         self._kx = 1.0
         self._reference_lat: float | None = None
         self._cells: dict[str, QGraphicsPathItem] = {}
-        self._cell_keys: dict[int, str] = {}  # id(item) -> key; QGraphicsItem.setData is avoided
+        self._cell_keys: dict[int, str] = {}  # id(item) -> key, as in MarkerLayer
         self._labels: list[QGraphicsSimpleTextItem] = []
         self._cell_bounds = QRectF()
         self._scene_rect = QRectF()

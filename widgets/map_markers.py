@@ -62,7 +62,7 @@ class MarkerLayer:
         self._pen = QPen(QColor(255, 255, 255, 220), 1.0)
         self._items: dict[str, QGraphicsEllipseItem] = {}
         self._data: dict[str, MapMarker] = {}
-        # id(item) -> key. QGraphicsItem.setData would do, but it crashes PySide6 6.12 on Python 3.11.
+        # id(item) -> key: the items are kept alive here, so ids are stable; no QVariant per item.
         self._keys: dict[int, str] = {}
         self._brushes: dict[str | int, QBrush] = {}
         self._filter: frozenset[str] | None = None

@@ -143,6 +143,12 @@ def plan_lives(centre: Centre, now: datetime, settings: DemoSettings) -> list[li
             steps = planner.live(fields, dispatch_at, unit)
             fields["reported_at"] = steps[0].at
             lives.append(steps)
+    # And work waiting at the desks now: new reports, accepted ones, filed ones.
+    for upto in (Command.REPORT, Command.ACCEPT, Command.FILE):
+        for _ in range(settings.live_per_light):
+            at = centre.calendar.add(now, -round(rng.uniform(8, 25)))
+            fields, _unit = _report(centre, planner, rng.choice(cells), at, source="监督员上报")
+            lives.append(planner.waiting(fields, at, upto))
     return lives
 
 

@@ -89,6 +89,16 @@ class Planner:
             Step(cal.add(dispatch_at, 5), Command.START, Role.UNIT, unit=unit),
         ]
 
+    def waiting(self, report: dict[str, Any], at: datetime, upto: Command) -> list[Step]:
+        """A collector's case reported at ``at`` and taken up to ``upto`` (REPORT, ACCEPT, FILE)."""
+        cal = self.centre.calendar
+        steps = [Step(at, Command.REPORT, Role.COLLECTOR, report)]
+        if upto in (Command.ACCEPT, Command.FILE):
+            steps.append(Step(cal.add(at, 3), Command.ACCEPT, Role.ACCEPTOR))
+        if upto is Command.FILE:
+            steps.append(Step(cal.add(at, 6), Command.FILE, Role.SUPERVISOR))
+        return steps
+
     def life(self, report: dict[str, Any], at: datetime, category: Category, unit: str) -> list[Step]:
         """The steps of one case from its report to its end (some lie after ``now``)."""
         r = self.rng.random

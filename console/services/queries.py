@@ -24,6 +24,7 @@ class CaseRow:
     category_name: str
     unit_name: str
     suggested_name: str = ""
+    category_name_en: str = ""
 
     @property
     def light(self) -> Light | None:
@@ -77,6 +78,7 @@ def make_row(centre: Centre, case: Case, now: datetime) -> CaseRow:
         cat.name_zh if cat else case.category,
         unit.name if unit else "",
         suggested.name if suggested else "",
+        cat.name_en if cat else "",
     )
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSignalBlocker, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -34,7 +34,7 @@ from console.ui.controller import DeskController, DetailData, describe_event
 from console.ui.dialogs.action_fields import ActionFieldsDialog, needs_fields
 from console.ui.dialogs.new_report import NewReportDialog
 from console.ui.dialogs.shortcut_sheet import ShortcutSheet
-from console.ui.i18n import _, command_label, label
+from console.ui.i18n import N_, _, command_label, label
 from console.ui.models.case_table import (
     BOARD_STATES,
     DISPATCH_STATES,
@@ -47,12 +47,14 @@ from console.ui.panes.map import MapPane
 from console.ui.panes.queue import QueuePane
 from console.ui.settings import Settings
 from console.ui.shortcuts import SHORTCUTS, WINDOW_SHORTCUTS
+from console.ui.theme import apply_theme, theme_colors
 from widgets.banner import Banner
 from widgets.busy import BusyIndicator
 
-_INTAKE_COLS = ("case_no", "state", "source", "category", "place", "reported", "age", "remaining")
-_DISPATCH_COLS = ("case_no", "category", "place", "suggested", "rule", "remaining")
-_BOARD_COLS = ("case_no", "state", "category", "unit", "stage", "remaining")
+# The countdown sits next to the case number: it is what an operator scans for.
+_INTAKE_COLS = ("case_no", "remaining", "state", "category", "source", "place", "reported", "age")
+_DISPATCH_COLS = ("case_no", "remaining", "category", "suggested", "place", "rule")
+_BOARD_COLS = ("case_no", "remaining", "state", "category", "unit", "stage")
 
 
 class MainWindow(QMainWindow):
@@ -80,9 +82,10 @@ class MainWindow(QMainWindow):
         self.dispatch = QueuePane("dispatch", _("待派遣"), model(_DISPATCH_COLS, DISPATCH_STATES),
                                   self.clock)
         self.board = QueuePane("board", _("处置中"), model(_BOARD_COLS, BOARD_STATES), self.clock)
-        self.board.view.sortByColumn(len(_BOARD_COLS) - 1, Qt.SortOrder.AscendingOrder)
+        self.board.view.sortByColumn(_BOARD_COLS.index("remaining"), Qt.SortOrder.AscendingOrder)
         self.intake.view.sortByColumn(_INTAKE_COLS.index("reported"), Qt.SortOrder.DescendingOrder)
-        self.dispatch.view.sortByColumn(len(_DISPATCH_COLS) - 1, Qt.SortOrder.AscendingOrder)
+        self.dispatch.view.sortByColumn(_DISPATCH_COLS.index("remaining"),
+                                        Qt.SortOrder.AscendingOrder)
         self.queues = (self.intake, self.dispatch, self.board)
         self.unit_filter = QComboBox()
         self.unit_filter.setObjectName("board_unit_filter")
@@ -137,6 +140,27 @@ class MainWindow(QMainWindow):
         self.stats_timer.setInterval(15000)
         self.stats_timer.timeout.connect(controller.refresh_stats)
         self._restore_layout()
+        self.apply_theme_colors(settings.theme)
+
+    def switch_theme(self, theme: str) -> None:
+        """Change the look now, and remember it."""
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, theme)
+        self.settings.theme = theme
+        self.apply_theme_colors(theme)
+
+    def switch_language(self, lang: str) -> None:
+        """Remember the language; every label is rebuilt when the console opens next."""
+        self.settings.language = lang
+        self.statusBar().showMessage(
+            _("界面语言已保存，重新打开指挥台后生效"), 8000)
+
+    def apply_theme_colors(self, theme: str) -> None:
+        """Chart and map ink for the theme (qt-material does not reach pyqtgraph or the map)."""
+        ink = theme_colors(theme)["secondaryTextColor"]
+        self.charts.set_foreground(ink)
+        self.map.map.set_foreground(ink)
 
     # -- construction --------------------------------------------------------------------------
     def _dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
@@ -184,7 +208,14 @@ class MainWindow(QMainWindow):
         view.addAction(self._action(_(w["reset_layout"][1]), w["reset_layout"][0],
                                     self.reset_layout, "reset_layout"))
         self.theme_menu = view.addMenu(_("主题"))
+        for theme, text in (("dark", N_("深色")), ("light", N_("浅色"))):
+            self.theme_menu.addAction(self._action(_(text), "", partial(self.switch_theme, theme),
+                                                   f"theme_{theme}"))
         self.lang_menu = view.addMenu(_("语言 / Language"))
+        # Each language is named in itself, whatever the current language.
+        for lang, text in (("zh", "中文"), ("en", "English")):  # i18n: ignore
+            self.lang_menu.addAction(self._action(text, "", partial(self.switch_language, lang),
+                                                  f"lang_{lang}"))
         cases.addAction(self._action(_(w["next_case"][1]), w["next_case"][0], self.next_case,
                                      "next_case"))
         cases.addAction(self._action(_(w["dispatch_to"][1]), w["dispatch_to"][0],
@@ -264,6 +295,10 @@ class MainWindow(QMainWindow):
             pane.model.upsert(cases, now)
         self.map.update_rows([make_row(self.controller.centre, c, now) for c in cases])
         if self._current is not None and any(c.id == self._current for c in cases):
+            for pane in self.queues:  # follow the case into the queue it moved to
+                if pane.model.row_of(self._current) is not None and pane.current_id() != self._current:
+                    with QSignalBlocker(pane.view.selectionModel()):
+                        pane.select_case(self._current)
             mine = self.controller.actor
             theirs = [e for e in events if e.case_id == self._current
                       and (e.actor != mine.user or e.desk != mine.desk)]
@@ -446,8 +481,7 @@ class MainWindow(QMainWindow):
         self.docks[pane.name].show()
         self.docks[pane.name].raise_()
         pane.view.setFocus()
-        if not pane.view.currentIndex().isValid():
-            pane.select_first()
+        pane.select_first()  # the next case to work on is the top row
 
     def _focus_detail(self, ids: list[int]) -> None:
         if ids:

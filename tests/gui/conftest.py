@@ -75,3 +75,6 @@ def themed_app(qapp: QApplication) -> Iterator[QApplication]:
     qapp.setStyle(style)
     qapp.setFont(font)
     qapp.setPalette(palette)
+
+
+from tests.gui.desk import demo_template, desk_factory  # noqa: E402,F401  (fixtures)

@@ -45,8 +45,11 @@ def test_lengths_must_match(chart: BarChart) -> None:
 
 
 def test_empty_and_zero_data_are_fine(chart: BarChart) -> None:
+    chart.grab()  # nothing set yet
     chart.set_data([], [])
+    chart.grab()
     chart.set_data(["A"], [0])
+    chart.grab()
     assert chart.values == [0.0]
 
 

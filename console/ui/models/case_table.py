@@ -21,7 +21,7 @@ from console.domain.cases import Case, CaseState
 from console.domain.deadlines import Light, countdown
 from console.services.centre import Centre
 from console.services.queries import CaseRow, make_row
-from console.ui.i18n import N_, _, label, light_label
+from console.ui.i18n import N_, _, label, language, light_label
 from console.ui.theme import light_color
 
 CaseIdRole = Qt.ItemDataRole.UserRole + 1
@@ -40,6 +40,13 @@ class Column:
     text: Callable[[CaseRow, datetime], str]
     sort: Callable[[CaseRow, datetime], Any] | None = None
     countdown: bool = False  # refreshed every tick
+
+
+def category_text(row: CaseRow) -> str:
+    """The category's name in the console's language (reference data carries both)."""
+    if language() == "en" and row.category_name_en:
+        return row.category_name_en
+    return row.category_name
 
 
 def _age(row: CaseRow, now: datetime) -> str:
@@ -72,7 +79,7 @@ COLUMNS: dict[str, Column] = {
         Column("case_no", N_("编号"), lambda r, n: r.case.case_no),
         Column("state", N_("状态"), lambda r, n: label(r.case.state)),
         Column("source", N_("来源"), lambda r, n: label(r.case.source)),
-        Column("category", N_("类别"), lambda r, n: f"{r.case.category} {r.category_name}"),
+        Column("category", N_("类别"), lambda r, n: f"{r.case.category} {category_text(r)}"),
         Column("place", N_("街道 / 网格"), lambda r, n: f"{r.case.street or ''} {r.case.grid or ''}"),
         Column("reported", N_("上报时间"), lambda r, n: f"{r.case.reported_at.astimezone():%m-%d %H:%M}",
                sort=lambda r, n: r.case.reported_at.timestamp()),
@@ -80,7 +87,7 @@ COLUMNS: dict[str, Column] = {
         Column("suggested", N_("建议单位"), lambda r, n: r.suggested_name),
         Column("rule", N_("依据"), lambda r, n: r.case.routing_rule),
         Column("unit", N_("责任单位"), lambda r, n: r.unit_name),
-        Column("stage", N_("阶段"), lambda r, n: _(r.case.stage or "")),
+        Column("stage", N_("阶段"), lambda r, n: _(r.case.stage) if r.case.stage else ""),
         Column("remaining", N_("剩余"), _remaining, sort=_remaining_sort, countdown=True),
         Column("light", N_("灯"), lambda r, n: light_label(r.light) if r.light else "",
                sort=_remaining_sort, countdown=True),
@@ -114,6 +121,7 @@ class CaseTableModel(QAbstractTableModel):
         self._index: dict[int, int] = {}
         self._deadlines: list[tuple[float, int, int]] = []  # (deadline ts, case id, version)
         self._now: datetime | None = None
+        self.removing = False  # True while rows leave: views must not treat it as a choice
 
     # -- Qt overrides ------------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
@@ -181,10 +189,14 @@ class CaseTableModel(QAbstractTableModel):
             at = self._index.get(case.id)
             if not self.accept(case):
                 if at is not None:
-                    self.beginRemoveRows(QModelIndex(), at, at)
-                    del self._rows[at]
-                    self._reindex()
-                    self.endRemoveRows()
+                    self.removing = True
+                    try:
+                        self.beginRemoveRows(QModelIndex(), at, at)
+                        del self._rows[at]
+                        self._reindex()
+                        self.endRemoveRows()
+                    finally:
+                        self.removing = False
                 continue
             row = make_row(self.centre, case, now)
             if at is None:

@@ -22,13 +22,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.domain.cases import Stage
 from console.domain.commands import Command
 from console.domain.options import ActionOption
 from console.services.queries import CaseDetail
-from console.ui.i18n import _, command_label, label, light_label
+from console.ui.i18n import _, command_label, countdown_text, label, light_label
+from console.ui.models.case_table import category_text
 from console.ui.shortcuts import SHORTCUTS
 from console.ui.theme import light_color
 from widgets.banner import Banner
+
+_STAGES = frozenset(s.value for s in Stage)
 
 
 def mask_contact(contact: str) -> str:
@@ -103,7 +107,8 @@ class DetailPane(QWidget):
         self.case_id, self.version = case.id, case.version
         light = ""
         if row.countdown is not None:
-            light = f" · {row.countdown.stage} {row.countdown.text} · {light_label(row.countdown.light)}"
+            cd = row.countdown
+            light = f" · {label(Stage(cd.stage))} {countdown_text(cd.remaining)} · {light_label(cd.light)}"
         self.header.setText(f"<b>{case.case_no}</b> · {label(case.state)}{light}")
         if row.countdown is not None:
             color = light_color(row.countdown.light).name()
@@ -120,7 +125,7 @@ class DetailPane(QWidget):
             self.fields.removeRow(0)
         c = detail.row.case
         pairs = [
-            (_("类别"), f"{c.category} {detail.row.category_name}"),
+            (_("类别"), f"{c.category} {category_text(detail.row)}"),
             (_("来源"), label(c.source)),
             (_("描述"), c.description),
             (_("位置"), f"{c.street or ''} · {_('网格')} {c.grid or ''} {c.address}"),
@@ -163,9 +168,10 @@ class DetailPane(QWidget):
             except ValueError:
                 step = e.type
             on_time = "" if e.on_time is None else (_("按时") if e.on_time else _("超时"))
+            stage = label(Stage(e.stage)) if e.stage in _STAGES else (e.stage or "")
             cells = [
                 f"{e.occurred_at.astimezone():%m-%d %H:%M}", step, f"{e.actor}（{label(e.role)}）",
-                e.desk, f"{e.stage or ''} {e.stage_deadline.astimezone():%m-%d %H:%M}"
+                e.desk, f"{stage} {e.stage_deadline.astimezone():%m-%d %H:%M}"
                 if e.stage_deadline else "", on_time,
             ]
             for j, text in enumerate(cells):
@@ -209,6 +215,8 @@ def _clear(layout: QLayout, keep: int = 0) -> None:
         item = layout.takeAt(0)
         widget = item.widget() if item is not None else None
         if widget is not None:
+            widget.hide()
+            widget.setParent(None)  # gone from findChildren at once, not at the next loop
             widget.deleteLater()
 
 

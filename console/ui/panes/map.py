@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import QRectF, QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from console.domain.cases import CaseState
 from console.domain.deadlines import Light
+from console.domain.reference import GridCell
 from console.services.centre import Centre
 from console.services.queries import CaseRow
 from console.ui.i18n import N_, _, label, light_label
@@ -56,24 +57,39 @@ class MapPane(QWidget):
         self.light_filter.addItem(_("全部灯色"), "")
         for light in Light:
             self.light_filter.addItem(light_label(light), light.value)
+        self.area = QComboBox()
+        self.area.setObjectName("map_area")
+        self.area.addItem(_("全部区域"), "")
+        streets: dict[str, list[GridCell]] = {}
+        for cell in centre.ref.grids.values():
+            streets.setdefault(cell.street_code, []).append(cell)
+        self._streets = streets
+        for code, cells_of in sorted(streets.items(), key=lambda kv: -len(kv[1])):
+            self.area.addItem(cells_of[0].street, code)
         self.legend = QLabel()
         self._rows: dict[int, CaseRow] = {}
         head = QHBoxLayout()
         head.addWidget(QLabel(_("地图")))
         head.addStretch(1)
         head.addWidget(self.legend)
+        head.addWidget(self.area)
         head.addWidget(self.state_filter)
         head.addWidget(self.light_filter)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(head)
         layout.addWidget(self.map, 1)
+        self.area.currentIndexChanged.connect(self._on_area_changed)
         self.state_filter.currentIndexChanged.connect(self._apply_filter)
         self.light_filter.currentIndexChanged.connect(self._apply_filter)
         self.map.marker_clicked.connect(lambda key: self.case_selected.emit(int(key)))
         self.map.map_clicked.connect(self._on_map_clicked)
         self._last_cell = ""
         self._fitted = False
+        self._refit = QTimer(self)
+        self._refit.setSingleShot(True)
+        self._refit.setInterval(150)
+        self._refit.timeout.connect(lambda: self._on_area_changed(self.area.currentIndex()))
         self.map.cell_clicked.connect(self._on_cell_clicked)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
@@ -81,7 +97,31 @@ class MapPane(QWidget):
         if not self._fitted:
             self._fitted = True
             # After the first layout pass, so the view knows its real size.
-            QTimer.singleShot(0, self.map.fit_all)
+            QTimer.singleShot(0, self._fit_first)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if self._fitted:
+            self._refit.start()  # keep the chosen area in view when the pane changes size
+
+    def _fit_first(self) -> None:
+        """Start on the busiest area (the county seat), not two towns 10 km apart as specks."""
+        with QSignalBlocker(self.area):
+            self.area.setCurrentIndex(1 if self.area.count() > 1 else 0)
+        self._on_area_changed(self.area.currentIndex())
+
+    def _on_area_changed(self, _index: int) -> None:
+        code = self.area.currentData() or ""
+        if not code:
+            self.map.fit_all()
+            return
+        points = [self.map.to_scene(lon, lat) for cell in self._streets[code]
+                  for lon, lat in cell.polygon]
+        xs, ys = [p.x() for p in points], [p.y() for p in points]
+        rect = QRectF(min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
+        self.map.fitInView(rect.adjusted(-rect.width() * 0.03, -rect.height() * 0.03,
+                                         rect.width() * 0.03, rect.height() * 0.03),
+                           Qt.AspectRatioMode.KeepAspectRatio)
 
     def _on_cell_clicked(self, key: str) -> None:
         self._last_cell = key

@@ -51,8 +51,9 @@ class CaseFilterProxy(QSortFilterProxyModel):
 
     def set_predicate(self, predicate: Callable[[Case], bool] | None) -> None:
         """Filter rows by their case (None shows all)."""
+        self.beginFilterChange()
         self._predicate = predicate
-        self.invalidateFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:  # noqa: N802
         if self._predicate is None:
@@ -211,7 +212,9 @@ class QueuePane(QWidget):
         return super().eventFilter(watched, event)  # type: ignore[arg-type]
 
     def _on_view_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if current.isValid():
+        # A row leaving (the case moved on) makes Qt select its neighbour: that is not the
+        # operator choosing a case, and must not change the case they are working on.
+        if current.isValid() and not self.model.removing:
             self.case_selected.emit(current.data(CaseIdRole))
 
     def _update_count(self, *_args: object) -> None:

@@ -1,0 +1,168 @@
+"""The desk window: panes filled, wiring between them, actions by role, the keyboard flow."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QPushButton
+
+from console.domain.cases import CaseState
+from console.services.uow import CaseFilter
+from console.ui.dialogs.action_fields import ActionFieldsDialog
+from console.ui.dialogs.new_report import NewReportDialog
+from console.ui.models.case_table import CaseIdRole
+
+
+def _state(desk, case_id: int) -> CaseState:
+    with desk.app.uow_factory() as uow:
+        return uow.cases.get(case_id).state
+
+
+def _activate(qtbot, window) -> None:
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+
+
+def test_every_pane_is_filled_from_the_database(desk_factory) -> None:
+    desk = desk_factory()
+    w = desk.window
+    with desk.app.uow_factory() as uow:
+        open_cases = uow.cases.list(CaseFilter(open_only=True))
+    total = w.intake.model.rowCount() + w.dispatch.model.rowCount() + w.board.model.rowCount()
+    assert total == len(open_cases) > 20
+    assert w.map.map.marker_count == len([c for c in open_cases if c.lon is not None])
+    assert w.map.map.cell_count == len(desk.app.centre.ref.grids)
+    assert sum(w.charts.lights.values) == len(open_cases)
+    assert w.banner.isVisible()  # demo data banner
+    assert w.detail.case_id is not None  # the first case of the first queue is open
+
+
+def test_selecting_a_row_opens_the_case_and_its_marker(desk_factory, qtbot) -> None:
+    w = desk_factory().window
+    view = w.board.view
+    index = w.board.proxy.index(3, 0)
+    view.setCurrentIndex(index)
+    case_id = index.data(CaseIdRole)
+    assert w.detail.case_id == case_id
+    assert w.map.map.selected_key == str(case_id)
+    assert w.detail.timeline.rowCount() >= 4
+
+
+def test_actions_follow_the_role_and_disabled_ones_say_why(desk_factory) -> None:
+    desk = desk_factory(user="unit_gaj")  # 县公安局's desk
+    w = desk.window
+    assert not w.docks["intake"].isVisible() and not w.docks["dispatch"].isVisible()
+    assert w.board.proxy.rowCount() < w.board.model.rowCount()  # its own unit only
+    other = next(r for r in range(w.board.model.rowCount())
+                 if w.board.model.row_data(r).case.unit not in (None, "KH-GAJ"))
+    w.select_case(w.board.model.row_data(other).case.id)
+    buttons = w.detail.findChildren(QPushButton)
+    actions = [b for b in buttons if b.objectName().startswith("action_")]
+    assert actions and all(not b.isEnabled() for b in actions)
+    assert all("不属于本单位" in b.toolTip() for b in actions)
+
+
+def test_accepted_to_dispatched_in_three_keystrokes(desk_factory, qtbot) -> None:
+    from console.services.cases import Report, act, report_case
+
+    desk = desk_factory(user="zhibanzhang1")
+    app, w = desk.app, desk.window
+    made = report_case(app.uow_factory, app.centre, app.centre.actor("caiji01"), desk.clock(),
+                       Report("06010", "路口暴露垃圾", grid="330824001001001")).case
+    act(app.uow_factory, app.centre, app.centre.actor("shouli1"), desk.clock(), made.id, "accept")
+    w.controller.poll()  # what the 1 s timer does
+    _activate(qtbot, w)
+    keys = [(Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier),  # focus intake: newest case first
+            (Qt.Key.Key_F, Qt.KeyboardModifier.NoModifier),   # 立案 (suggested category)
+            (Qt.Key.Key_D, Qt.KeyboardModifier.NoModifier)]   # 派遣 (suggested unit)
+    QTest.keyClick(w, *keys[0])
+    assert w.intake.current_id() == made.id
+    for key in keys[1:]:
+        QTest.keyClick(w, *key)
+    assert len(keys) == 3
+    assert _state(desk, made.id) is CaseState.DISPATCHED, w.statusBar().currentMessage()
+    assert w.board.model.row_of(made.id) is not None
+    assert w.dispatch.model.row_of(made.id) is None
+
+
+def _dialog(w, cls):
+    found = [d for d in w.findChildren(cls) if d.isVisible()]
+    assert found, f"no {cls.__name__} open"
+    return found[-1]
+
+
+def test_new_report_to_closed_with_keys_only(desk_factory, qtbot) -> None:
+    desk = desk_factory(user="admin")
+    w = desk.window
+    _activate(qtbot, w)
+    QTest.keyClick(w, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    form = _dialog(w, NewReportDialog)
+    _activate(qtbot, form)
+    QTest.keyClicks(form.category, "bllj")  # pinyin initials of 暴露垃圾
+    QTest.keyClick(form.category, Qt.Key.Key_Tab)
+    QTest.keyClicks(form.location, "330824001001001")
+    form.description.setFocus()
+    QTest.keyClicks(form.description, "garbage at the crossing")
+    QTest.keyClick(form, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not form.isVisible(), timeout=3000)
+    _activate(qtbot, w)
+    case_id = w.detail.case_id
+    assert _state(desk, case_id) is CaseState.REPORTED
+
+    def key(k, mod=Qt.KeyboardModifier.NoModifier):
+        QTest.keyClick(w, k, mod)
+
+    def answer(text: str | None = None) -> None:
+        dialog = _dialog(w, ActionFieldsDialog)
+        _activate(qtbot, dialog)  # what the window manager does for a new dialog
+        if text is not None:
+            QTest.keyClicks(dialog.focusWidget(), text)
+        QTest.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=2000)
+        _activate(qtbot, w)
+
+    key(Qt.Key.Key_A)                                   # 受理
+    key(Qt.Key.Key_V)                                   # 发核实 (a hotline report)
+    key(Qt.Key.Key_V, Qt.KeyboardModifier.ShiftModifier)  # 核实: 属实
+    answer()
+    assert _state(desk, case_id) is CaseState.ACCEPTED, w.statusBar().currentMessage()
+    key(Qt.Key.Key_F)                                   # 立案
+    key(Qt.Key.Key_D)                                   # 派遣
+    key(Qt.Key.Key_S)                                   # 签收处置
+    key(Qt.Key.Key_B)                                   # 处置反馈
+    answer("cleaned up")
+    key(Qt.Key.Key_K)                                   # 发核查
+    key(Qt.Key.Key_P)                                   # 核查通过
+    answer()
+    key(Qt.Key.Key_C)                                   # 结案
+    answer()
+    assert _state(desk, case_id) is CaseState.CLOSED
+    with desk.app.uow_factory() as uow:
+        types = [e.type for e in uow.events.for_case(case_id)]
+    assert types == ["report", "accept", "request-verify", "verify", "file", "dispatch", "start",
+                     "feedback", "request-check", "check-pass", "close"]
+
+
+def test_f1_shows_every_shortcut(desk_factory, qtbot) -> None:
+    from PySide6.QtWidgets import QTableWidget
+
+    from console.ui.dialogs.shortcut_sheet import ShortcutSheet
+    from console.ui.shortcuts import SHORTCUTS, WINDOW_SHORTCUTS
+
+    w = desk_factory().window
+    _activate(qtbot, w)
+    QTest.keyClick(w, Qt.Key.Key_F1)
+    dialog = _dialog(w, ShortcutSheet)
+    table = dialog.findChild(QTableWidget, "shortcut_table")
+    keys = {table.item(r, 0).text() for r in range(table.rowCount())}
+    assert set(SHORTCUTS.values()) | {k for k, _t in WINDOW_SHORTCUTS.values()} <= keys
+
+
+def test_a_refused_action_is_explained_not_crashed(desk_factory, qtbot) -> None:
+    desk = desk_factory(user="zhibanzhang1")
+    w = desk.window
+    case_id = w.board.model.case_ids()[0]
+    w.select_case(case_id)
+    w.run_command(case_id, "accept", {})  # not allowed in a handling state
+    assert w.alert.isVisible()
+    assert "不能执行" in w.statusBar().currentMessage()
