@@ -45,7 +45,7 @@ from console.ui.panes.charts import ChartsPane
 from console.ui.panes.detail import DetailPane, PhotoDialog
 from console.ui.panes.map import MapPane
 from console.ui.panes.queue import QueuePane
-from console.ui.settings import Settings
+from console.ui.settings import Settings, restore_header, save_header
 from console.ui.shortcuts import SHORTCUTS, WINDOW_SHORTCUTS
 from console.ui.theme import apply_theme, theme_colors
 from widgets.banner import Banner
@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
         self.status_user = QLabel(f"{user.name} · {label(Role(user.role))}")
         self._current: int | None = None
         self._report_dialog: NewReportDialog | None = None
+        self._headers_restored: dict[str, bool] = {}
 
         central = QWidget()
         column = QVBoxLayout(central)
@@ -282,7 +283,7 @@ class MainWindow(QMainWindow):
     def _on_controller_cases_loaded(self, cases: list[Case]) -> None:
         now = self.clock()
         for pane in self.queues:
-            pane.set_cases(cases)
+            pane.set_cases(cases, size_columns=not self._headers_restored.get(pane.name))
         self.map.set_rows([make_row(self.controller.centre, c, now) for c in cases])
         if self._current is None:
             for pane in self.queues:
@@ -398,6 +399,8 @@ class MainWindow(QMainWindow):
             self.controller.open_case(self._current)
 
     def _on_model_turned_red(self, case_id: int) -> None:
+        for pane in self.queues:
+            pane.model.flash(case_id, self.clock())
         model = self.sender()
         text = str(case_id)
         if isinstance(model, CaseTableModel) and (row := model.row_of(case_id)) is not None:
@@ -515,6 +518,9 @@ class MainWindow(QMainWindow):
         """Put every pane back where it started and forget saved sizes."""
         self.settings.reset_layout(self.user.username)
         self.restoreState(self._default_state)
+        for pane in self.queues:
+            pane.view.resizeColumnsToContents()
+            self._headers_restored[pane.name] = False
         for dock in self.docks.values():
             dock.show()
         self._apply_role()
@@ -525,9 +531,14 @@ class MainWindow(QMainWindow):
             geometry, layout = state
             self.restoreGeometry(QByteArray(geometry))
             self.restoreState(QByteArray(layout))
+        for pane in self.queues:  # column widths, order and sort, per user and pane
+            self._headers_restored[pane.name] = restore_header(
+                pane.view, self.settings, self.user.username, pane.name)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.settings.set_window_state(self.user.username, bytes(self.saveGeometry().data()),
                                        bytes(self.saveState().data()))
+        for pane in self.queues:
+            save_header(pane.view, self.settings, self.user.username, pane.name)
         self.controller.poll_timer.stop()
         super().closeEvent(event)

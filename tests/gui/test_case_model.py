@@ -83,3 +83,20 @@ def test_a_case_turning_red_is_announced_once(demo_template, qtbot) -> None:
     model.tick(target.stage_deadline + timedelta(minutes=2), range(0))
     assert len(reds) == count
     app.close()
+
+
+def test_a_row_flashes_once_when_it_turns_red(demo_template, qtbot) -> None:
+    from PySide6.QtCore import Qt
+
+    from console.ui.models.case_table import FLASH_COLOR
+
+    app, cases = _open_cases(demo_template)
+    model = _board(app)
+    model.set_cases(cases, NOW)
+    case_id = model.case_ids()[0]
+    index = model.index(model.row_of(case_id), 0)
+    model.flash(case_id, NOW)
+    assert index.data(Qt.ItemDataRole.BackgroundRole) == FLASH_COLOR
+    model.tick(NOW + timedelta(seconds=2), range(0))
+    assert index.data(Qt.ItemDataRole.BackgroundRole) is None
+    app.close()

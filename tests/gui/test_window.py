@@ -166,3 +166,15 @@ def test_a_refused_action_is_explained_not_crashed(desk_factory, qtbot) -> None:
     w.run_command(case_id, "accept", {})  # not allowed in a handling state
     assert w.alert.isVisible()
     assert "不能执行" in w.statusBar().currentMessage()
+
+
+def test_column_widths_and_layout_are_kept_per_user(desk_factory, qtbot) -> None:
+    desk = desk_factory(user="paiqian1")
+    w = desk.window
+    header = w.dispatch.view.horizontalHeader()
+    header.resizeSection(1, 222)
+    w.close()
+    again = desk_factory(user="paiqian1").window
+    assert again.dispatch.view.horizontalHeader().sectionSize(1) == 222
+    again.reset_layout()
+    assert again.dispatch.view.horizontalHeader().sectionSize(1) != 222

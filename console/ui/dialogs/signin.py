@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from console.ui.i18n import _
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QWidget
 
 from console.domain.reference import User
+from console.ui.i18n import _
 
 
 class SignInDialog(QDialog):

@@ -12,10 +12,11 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
 
 from console.domain.cases import Case, CaseState
 from console.domain.deadlines import Light, countdown
@@ -23,6 +24,8 @@ from console.services.centre import Centre
 from console.services.queries import CaseRow, make_row
 from console.ui.i18n import N_, _, label, language, light_label
 from console.ui.theme import light_color
+
+FLASH_COLOR = QColor(198, 40, 40, 110)  # a translucent red over either theme
 
 CaseIdRole = Qt.ItemDataRole.UserRole + 1
 SortRole = Qt.ItemDataRole.UserRole + 2
@@ -122,6 +125,7 @@ class CaseTableModel(QAbstractTableModel):
         self._deadlines: list[tuple[float, int, int]] = []  # (deadline ts, case id, version)
         self._now: datetime | None = None
         self.removing = False  # True while rows leave: views must not treat it as a choice
+        self._flash: dict[int, datetime] = {}  # case id -> until when its row is highlighted
 
     # -- Qt overrides ------------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
@@ -151,6 +155,8 @@ class CaseTableModel(QAbstractTableModel):
             return column.sort(row, now) if column.sort else column.text(row, now)
         if role == LightColorRole and column.countdown and row.light is not None:
             return light_color(row.light)
+        if role == Qt.ItemDataRole.BackgroundRole and row.case.id in self._flash:
+            return FLASH_COLOR
         if role == Qt.ItemDataRole.ToolTipRole and column.key == "rule":
             return row.case.routing_rule
         return None
@@ -210,9 +216,25 @@ class CaseTableModel(QAbstractTableModel):
                 self.dataChanged.emit(self.index(at, 0), self.index(at, len(self.columns) - 1))
             self._push_deadline(row)
 
+    def flash(self, case_id: int, now: datetime, seconds: float = 1.5) -> None:
+        """Highlight a case's row once (it just turned red); the next ticks clear it."""
+        at = self._index.get(case_id)
+        if at is None:
+            return
+        self._flash[case_id] = now + timedelta(seconds=seconds)
+        self.dataChanged.emit(self.index(at, 0), self.index(at, len(self.columns) - 1),
+                              [Qt.ItemDataRole.BackgroundRole])
+
     def tick(self, now: datetime, rows: range | None = None) -> None:
         """Recompute countdowns of ``rows`` (the visible ones) and report new red cases."""
         self._now = now
+        for case_id, until in list(self._flash.items()):
+            if until <= now:
+                del self._flash[case_id]
+                at = self._index.get(case_id)
+                if at is not None:
+                    self.dataChanged.emit(self.index(at, 0), self.index(at, len(self.columns) - 1),
+                                          [Qt.ItemDataRole.BackgroundRole])
         ts = now.timestamp()
         while self._deadlines and self._deadlines[0][0] < ts:
             _deadline, case_id, version = heapq.heappop(self._deadlines)

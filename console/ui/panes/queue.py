@@ -220,7 +220,8 @@ class QueuePane(QWidget):
     def _update_count(self, *_args: object) -> None:
         self.count.setText(_("{n} 件").format(n=self.model.rowCount()))
 
-    def set_cases(self, cases: Sequence[Case]) -> None:
+    def set_cases(self, cases: Sequence[Case], size_columns: bool = True) -> None:
         """Replace the rows (first load, or after a reconnect)."""
         self.model.set_cases(cases, self.clock())
-        self.view.resizeColumnsToContents()
+        if size_columns:  # not when the operator's own widths were restored
+            self.view.resizeColumnsToContents()
