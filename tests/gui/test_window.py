@@ -178,3 +178,34 @@ def test_column_widths_and_layout_are_kept_per_user(desk_factory, qtbot) -> None
     assert again.dispatch.view.horizontalHeader().sectionSize(1) == 222
     again.reset_layout()
     assert again.dispatch.view.horizontalHeader().sectionSize(1) != 222
+
+
+def test_clicking_a_marker_opens_its_case(desk_factory, qtbot) -> None:  # noqa: ANN001
+    w = desk_factory().window
+    qtbot.wait(50)
+    key = next(k for k in w.map.map.marker_keys() if w.map.map.is_marker_shown(k)
+               and int(k) != w.detail.case_id)
+    w.map.map.center_on(key)
+    pos = w.map.map.mapFromScene(w.map.map.marker_scene_pos(key))
+    QTest.mouseClick(w.map.map.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    qtbot.waitUntil(lambda: w.detail.case_id == int(key), timeout=2000)
+    assert w.map.map.selected_key == key
+
+
+def test_enter_dispatches_every_selected_case(desk_factory, qtbot) -> None:  # noqa: ANN001
+    from PySide6.QtCore import QItemSelectionModel
+
+    desk = desk_factory(user="paiqian1")
+    w = desk.window
+    ids = w.dispatch.model.case_ids()[:2]
+    assert len(ids) == 2
+    selection = w.dispatch.view.selectionModel()
+    for case_id in ids:
+        index = w.dispatch.proxy.mapFromSource(w.dispatch.model.index(w.dispatch.model.row_of(case_id), 0))
+        selection.select(index, QItemSelectionModel.SelectionFlag.Select
+                         | QItemSelectionModel.SelectionFlag.Rows)
+    _activate(qtbot, w)
+    w.dispatch.view.setFocus()
+    QTest.keyClick(w.dispatch.view, Qt.Key.Key_Return)
+    assert all(_state(desk, i) is CaseState.DISPATCHED for i in ids)
+    assert all(w.board.model.row_of(i) is not None for i in ids)
