@@ -16,7 +16,7 @@ from console.ui.start import run_desk
 from tests.gui.desk import NOW
 
 
-def test_run_desk_creates_demo_data_opens_the_window_and_exits(tmp_path: Path, themed_app) -> None:  # noqa: ANN001
+def test_run_desk_creates_demo_data_opens_the_window_and_exits(tmp_path: Path, themed_app) -> None:
     app = App.open(f"sqlite:///{tmp_path / 'first.sqlite3'}", lambda: NOW)
     ensure_ready(app)  # what `citydesk` does first on an empty database
     settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))

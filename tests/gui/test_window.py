@@ -180,7 +180,7 @@ def test_column_widths_and_layout_are_kept_per_user(desk_factory, qtbot) -> None
     assert again.dispatch.view.horizontalHeader().sectionSize(1) != 222
 
 
-def test_clicking_a_marker_opens_its_case(desk_factory, qtbot) -> None:  # noqa: ANN001
+def test_clicking_a_marker_opens_its_case(desk_factory, qtbot) -> None:
     w = desk_factory().window
     qtbot.wait(50)
     key = next(k for k in w.map.map.marker_keys() if w.map.map.is_marker_shown(k)
@@ -192,7 +192,7 @@ def test_clicking_a_marker_opens_its_case(desk_factory, qtbot) -> None:  # noqa:
     assert w.map.map.selected_key == key
 
 
-def test_enter_dispatches_every_selected_case(desk_factory, qtbot) -> None:  # noqa: ANN001
+def test_enter_dispatches_every_selected_case(desk_factory, qtbot) -> None:
     from PySide6.QtCore import QItemSelectionModel
 
     desk = desk_factory(user="paiqian1")
@@ -209,3 +209,19 @@ def test_enter_dispatches_every_selected_case(desk_factory, qtbot) -> None:  # n
     QTest.keyClick(w.dispatch.view, Qt.Key.Key_Return)
     assert all(_state(desk, i) is CaseState.DISPATCHED for i in ids)
     assert all(w.board.model.row_of(i) is not None for i in ids)
+
+
+def test_an_address_narrows_the_location_to_its_community(desk_factory, qtbot) -> None:
+    from console.ui.dialogs.new_report import place_in_address
+
+    desk = desk_factory()
+    w = desk.window
+    cell = sorted(desk.app.centre.ref.grids.values(), key=lambda g: g.code)[40]
+    assert place_in_address(desk.app.centre, f"芹阳{cell.community}12号") == cell.community
+    assert place_in_address(desk.app.centre, "火星路1号") is None
+    form = w.new_report()
+    form.address.setText(f"{cell.community}12号")
+    form.address.editingFinished.emit()
+    assert form.location.text() == cell.community
+    assert form.grid_code() is None  # a community is not a cell: the operator picks one
+    form.reject()

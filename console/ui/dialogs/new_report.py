@@ -50,6 +50,20 @@ def category_entries(centre: Centre) -> list[tuple[str, str]]:
     return out
 
 
+def place_in_address(centre: Centre, address: str) -> str | None:
+    """The community (else street) an address names, e.g. "北门社区" in "芹阳北门社区12号"."""
+    text = address.strip()
+    if not text:
+        return None
+    communities = {g.community for g in centre.ref.grids.values()}
+    streets = {g.street for g in centre.ref.grids.values()}
+    for names in (communities, streets):  # the most precise match wins
+        found = sorted((n for n in names if n and n in text), key=len, reverse=True)
+        if found:
+            return found[0]
+    return None
+
+
 def grid_entries(centre: Centre) -> list[tuple[str, str]]:
     """(search text, grid code) for every cell: "330824001001001 芹阳办事处 北门社区"."""
     return [
@@ -147,6 +161,7 @@ class NewReportDialog(QDialog):
         self._debounce.timeout.connect(self._ask_duplicates)
         self.category.textChanged.connect(lambda _t: self._debounce.start())
         self.location.textChanged.connect(lambda _t: self._debounce.start())
+        self.address.editingFinished.connect(self._on_address_done)
         self.category.setFocus()
 
     def _search_field(self, entries: list[str], name: str, hint: str) -> QLineEdit:
@@ -185,6 +200,17 @@ class NewReportDialog(QDialog):
         entry = next((e for e, code in self._grids.items() if code == grid), grid)
         self.location.setText(entry)
         self.status.setText(_("已在地图上选点：{lon:.6f}, {lat:.6f}").format(lon=lon, lat=lat))
+
+    def _on_address_done(self) -> None:
+        """Narrow the location to the community the address names (the operator picks the cell)."""
+        if self.grid_code() is not None or self.lon is not None:
+            return
+        place = place_in_address(self.centre, self.address.text())
+        if place is None:
+            return
+        self.location.setText(place)
+        self.location.completer().complete()
+        self.status.setText(_("按地址匹配到「{place}」，请选定网格").format(place=place))
 
     def _ask_duplicates(self) -> None:
         category, grid = self.category_code(), self.grid_code()
