@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.domain.cases import Case, Event, Role, Source
+from console.domain.cases import Case, CaseState, Event, Role, Source
 from console.domain.commands import Command
 from console.domain.errors import CityDeskError
 from console.domain.reference import UnitKind, User
@@ -55,6 +55,7 @@ from widgets.busy import BusyIndicator
 _INTAKE_COLS = ("case_no", "remaining", "state", "category", "source", "place", "reported", "age")
 _DISPATCH_COLS = ("case_no", "remaining", "category", "suggested", "place", "rule")
 _BOARD_COLS = ("case_no", "remaining", "state", "category", "unit", "stage")
+_APPROVAL_COLS = ("case_no", "request", "waiting", "requested_by", "unit", "reason", "remaining")
 
 
 class MainWindow(QMainWindow):
@@ -82,11 +83,22 @@ class MainWindow(QMainWindow):
         self.dispatch = QueuePane("dispatch", _("待派遣"), model(_DISPATCH_COLS, DISPATCH_STATES),
                                   self.clock)
         self.board = QueuePane("board", _("处置中"), model(_BOARD_COLS, BOARD_STATES), self.clock)
+        office = centre.ref.config.coordination_office
+
+        def awaits_decision(case: Case) -> bool:
+            # A request waits for the supervisor, or the matrix found no unit: 代整改.
+            return case.is_open and (case.pending is not None or (
+                case.state is CaseState.FILED and case.suggested_unit == office))
+
+        self.approvals = QueuePane(
+            "approvals", _("待审批：延期 / 回退 / 挂账 / 作废 / 代整改"),
+            CaseTableModel(centre, _APPROVAL_COLS, awaits_decision, self), self.clock)
+        self.approvals.view.sortByColumn(_APPROVAL_COLS.index("waiting"), Qt.SortOrder.AscendingOrder)
         self.board.view.sortByColumn(_BOARD_COLS.index("remaining"), Qt.SortOrder.AscendingOrder)
         self.intake.view.sortByColumn(_INTAKE_COLS.index("reported"), Qt.SortOrder.DescendingOrder)
         self.dispatch.view.sortByColumn(_DISPATCH_COLS.index("remaining"),
                                         Qt.SortOrder.AscendingOrder)
-        self.queues = (self.intake, self.dispatch, self.board)
+        self.queues = (self.intake, self.dispatch, self.board, self.approvals)
         self.unit_filter = QComboBox()
         self.unit_filter.setObjectName("board_unit_filter")
         self.unit_filter.addItem(_("全部单位"), "")
@@ -119,6 +131,9 @@ class MainWindow(QMainWindow):
         self._dock("dispatch", _("派遣"), self.dispatch, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("detail", _("案件详情"), self.detail, Qt.DockWidgetArea.RightDockWidgetArea)
         self._dock("board", _("处置看板"), self.board, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("approvals", _("审批"), self.approvals, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.tabifyDockWidget(self.docks["dispatch"], self.docks["approvals"])
+        self.docks["dispatch"].raise_()
         self._dock("charts", _("实时统计"), self.charts, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.resizeDocks([self.docks["intake"], self.docks["detail"]], [620, 560],
                          Qt.Orientation.Horizontal)
@@ -197,7 +212,7 @@ class MainWindow(QMainWindow):
         desk.addSeparator()
         desk.addAction(self._action(_(w["quit"][1]), w["quit"][0], self.close, "quit"))
         for name, pane in (("focus_intake", self.intake), ("focus_dispatch", self.dispatch),
-                           ("focus_board", self.board)):
+                           ("focus_board", self.board), ("focus_approvals", self.approvals)):
             view.addAction(self._action(_(w[name][1]), w[name][0],
                                         partial(self._focus, pane), name))
         view.addAction(self._action(_(w["focus_map"][1]), w["focus_map"][0],
@@ -247,6 +262,7 @@ class MainWindow(QMainWindow):
             pane.model.turned_red.connect(self._on_model_turned_red)
         self.dispatch.activated.connect(self.dispatch_selected)
         self.intake.activated.connect(lambda ids: self._focus_detail(ids))
+        self.approvals.activated.connect(lambda ids: self._focus_detail(ids))
         self.board.activated.connect(lambda ids: self._focus_detail(ids))
         self.dispatch_to.clicked.connect(self.dispatch_to_other)
         self.unit_filter.currentIndexChanged.connect(self._on_unit_filter_changed)
@@ -257,6 +273,8 @@ class MainWindow(QMainWindow):
 
     def _apply_role(self) -> None:
         role = Role(self.user.role)
+        if role not in (Role.SUPERVISOR, Role.ADMIN):
+            self.docks["approvals"].hide()
         if role is Role.UNIT:
             # A unit desk sees its own cases only (enforced in the services with sign-in later).
             self.docks["intake"].hide()
@@ -330,6 +348,11 @@ class MainWindow(QMainWindow):
         if self._current is None:
             self.statusBar().showMessage(_("请先选择案件"), 3000)
             return
+        row = self.approvals.model.row_of(self._current)
+        if command == "approve" and row is not None:
+            case = self.approvals.model.row_data(row).case
+            if case.pending is None:  # routed to the coordination office: approving = designating
+                command = Command.DESIGNATE.value
         self.run_command(self._current, command)
 
     def run_command(self, case_id: int, command: str, fields: dict[str, Any] | None = None) -> None:

@@ -52,6 +52,7 @@ WINDOW_SHORTCUTS: Mapping[str, tuple[str, str]] = {
     "focus_dispatch": ("Alt+2", N_("转到待派遣队列")),
     "focus_board": ("Alt+3", N_("转到处置中看板")),
     "focus_map": ("Alt+4", N_("转到地图")),
+    "focus_approvals": ("Alt+5", N_("转到审批队列")),
     "refresh": ("F5", N_("刷新")),
     "help": ("F1", N_("快捷键一览")),
     "reset_layout": ("Ctrl+Shift+R", N_("重置布局")),

@@ -225,3 +225,34 @@ def test_an_address_narrows_the_location_to_its_community(desk_factory, qtbot) -
     assert form.location.text() == cell.community
     assert form.grid_code() is None  # a community is not a cell: the operator picks one
     form.reject()
+
+
+def test_the_supervisor_decides_requests_from_the_approvals_queue(desk_factory, qtbot) -> None:
+    from console.services.cases import act
+
+    desk = desk_factory(user="zhibanzhang1")
+    app, w = desk.app, desk.window
+    row = next(w.board.model.row_data(r) for r in range(w.board.model.rowCount())
+               if w.board.model.row_data(r).case.state is CaseState.HANDLING
+               and w.board.model.row_data(r).case.pending is None)
+    case = row.case
+    unit_user = next(u.username for u in app.centre.ref.users.values() if u.unit == case.unit)
+    act(app.uow_factory, app.centre, app.centre.actor(unit_user), desk.clock(), case.id,
+        "request-extension", {"minutes": 480, "reason": "需调派机械"})
+    w.controller.poll()
+    assert w.approvals.model.row_of(case.id) is not None
+    before = row.case.stage_deadline
+    _activate(qtbot, w)
+    QTest.keyClick(w, Qt.Key.Key_5, Qt.KeyboardModifier.AltModifier)
+    w.approvals.select_case(case.id)
+    QTest.keyClick(w, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # approve
+    with app.uow_factory() as uow:
+        after = uow.cases.get(case.id)
+    assert after.pending is None and after.extension_count == 1
+    assert after.stage_deadline > before
+    assert w.approvals.model.row_of(case.id) is None
+
+
+def test_approvals_are_hidden_from_other_seats(desk_factory) -> None:
+    w = desk_factory(user="paiqian1").window
+    assert not w.docks["approvals"].isVisible()

@@ -72,6 +72,24 @@ def _remaining(row: CaseRow, now: datetime) -> str:
     return (_("剩 {time}") if cd.remaining >= 0 else _("超 {time}")).format(time=text)
 
 
+def _request(row: CaseRow, now: datetime) -> str:
+    pending = row.case.pending
+    if pending is None:
+        return _("代整改（待指定单位）")
+    text = label(pending.kind)
+    if pending.minutes:
+        text += _("（{h:g} 工作小时）").format(h=pending.minutes / 60)
+    return text
+
+
+def _waiting(row: CaseRow, now: datetime) -> str:
+    since = row.case.pending.requested_at if row.case.pending else row.case.updated_at
+    if since is None:
+        return ""
+    minutes = max(int((now - since).total_seconds() // 60), 0)
+    return _("{h} 小时 {m} 分").format(h=minutes // 60, m=minutes % 60)
+
+
 def _remaining_sort(row: CaseRow, now: datetime) -> float:
     return float(row.countdown.remaining) if row.countdown else float("inf")
 
@@ -91,6 +109,12 @@ COLUMNS: dict[str, Column] = {
         Column("rule", N_("依据"), lambda r, n: r.case.routing_rule),
         Column("unit", N_("责任单位"), lambda r, n: r.unit_name),
         Column("stage", N_("阶段"), lambda r, n: _(r.case.stage) if r.case.stage else ""),
+        Column("request", N_("申请"), _request),
+        Column("reason", N_("理由"), lambda r, n: r.case.pending.reason if r.case.pending else r.case.routing_rule),
+        Column("requested_by", N_("申请人"),
+               lambda r, n: r.case.pending.requested_by if r.case.pending else ""),
+        Column("waiting", N_("已等待"), _waiting,
+               sort=lambda r, n: (r.case.pending.requested_at if r.case.pending else r.case.reported_at).timestamp()),
         Column("remaining", N_("剩余"), _remaining, sort=_remaining_sort, countdown=True),
         Column("light", N_("灯"), lambda r, n: light_label(r.light) if r.light else "",
                sort=_remaining_sort, countdown=True),
