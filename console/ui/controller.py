@@ -159,13 +159,13 @@ class DeskController(QObject):
 
     # -- commands ------------------------------------------------------------------------------
     def run_command(self, case_id: int, command: Command | str, fields: dict[str, Any],
-                    version: int | None) -> None:
+                    version: int | None, photos: Sequence[NewPhoto] = ()) -> None:
         """Run a workflow command as this desk; the log poll then updates every pane."""
         actor, now = self.actor, self.clock()
 
         def work() -> Case:
             return act(self.backend.uow_factory, self.centre, actor, now, case_id, command,
-                       fields, expected_version=version)
+                       fields, expected_version=version, photos=photos)
 
         self.ops.run(work, self._after_action, self._on_action_error)
 
@@ -199,11 +199,11 @@ class DeskController(QObject):
             self.duplicates_found.emit, lambda exc: None,
         )
 
-    def load_photo_file(self, paths: Sequence[str]) -> list[NewPhoto]:
+    def load_photo_file(self, paths: Sequence[str], kind: str = "before") -> list[NewPhoto]:
         """Validate photo files (on the GUI thread: small files, instant checks)."""
         from console.photos import load_photo
 
-        return [load_photo(p, "before") for p in paths]
+        return [load_photo(p, kind) for p in paths]
 
     def _after_action(self, case: Case) -> None:
         self.action_done.emit(case)

@@ -362,10 +362,20 @@ class MainWindow(QMainWindow):
             cmd = Command(command)
             if needs_fields(cmd):
                 units = self._unit_choices(case_id, cmd)
-                self._ask_fields(cmd, units, lambda values: self.controller.run_command(
+                self._ask_fields(cmd, units, lambda values: self._run_with_photos(
                     case_id, command, values, version))
                 return
         self.controller.run_command(case_id, command, dict(fields or {}), version)
+
+    def _run_with_photos(self, case_id: int, command: str, values: dict[str, Any],
+                         version: int | None) -> None:
+        paths = values.pop("photos", [])
+        try:
+            photos = self.controller.load_photo_file(paths, "after") if paths else []
+        except CityDeskError as exc:  # not an image, too large: say so, change nothing
+            self._on_controller_action_failed(exc.message, False)
+            return
+        self.controller.run_command(case_id, command, values, version, photos)
 
     def _ask_fields(self, command: Command, units: list[tuple[str, str]],
                     then: Callable[[dict[str, Any]], None], title: str = "") -> ActionFieldsDialog:

@@ -256,3 +256,50 @@ def test_the_supervisor_decides_requests_from_the_approvals_queue(desk_factory, 
 def test_approvals_are_hidden_from_other_seats(desk_factory) -> None:
     w = desk_factory(user="paiqian1").window
     assert not w.docks["approvals"].isVisible()
+
+
+def _handling_case_of(desk, unit_user: str):
+    w = desk.window
+    unit = desk.app.centre.user(unit_user).unit
+    return next(w.board.model.row_data(r).case for r in range(w.board.model.rowCount())
+                if w.board.model.row_data(r).case.unit == unit
+                and w.board.model.row_data(r).case.state is CaseState.HANDLING
+                and w.board.model.row_data(r).case.pending is None)
+
+
+def test_a_unit_reports_back_with_a_photo(desk_factory, qtbot, tmp_path) -> None:
+    from PIL import Image
+
+    desk = desk_factory(user="unit_zhzf")
+    w = desk.window
+    case = _handling_case_of(desk, "unit_zhzf")
+    photo = tmp_path / "after.jpg"
+    Image.new("RGB", (640, 480), (90, 160, 90)).save(photo, "JPEG")
+    w.select_case(case.id)
+    _activate(qtbot, w)
+    QTest.keyClick(w, Qt.Key.Key_B)  # 处置反馈
+    dialog = _dialog(w, ActionFieldsDialog)
+    _activate(qtbot, dialog)
+    QTest.keyClicks(dialog.focusWidget(), "cleaned")
+    dialog.add_photos([str(photo)])
+    QTest.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert _state(desk, case.id) is CaseState.HANDLED
+    with desk.app.uow_factory() as uow:
+        photos = uow.photos.for_case(case.id)
+    assert [(p.kind, p.filename) for p in photos][-1] == ("after", "after.jpg")
+
+
+def test_a_bad_photo_is_refused_and_nothing_changes(desk_factory, qtbot, tmp_path) -> None:
+    desk = desk_factory(user="unit_zhzf")
+    w = desk.window
+    case = _handling_case_of(desk, "unit_zhzf")
+    fake = tmp_path / "fake.jpg"
+    fake.write_text("not a picture")
+    w.select_case(case.id)
+    w.run_command(case.id, "feedback")
+    dialog = _dialog(w, ActionFieldsDialog)
+    dialog.inputs["notes"].setPlainText("cleaned")
+    dialog.add_photos([str(fake)])
+    dialog._on_ok()
+    assert _state(desk, case.id) is CaseState.HANDLING
+    assert "JPEG" in w.statusBar().currentMessage()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -17,9 +18,12 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
+    QFileDialog,
     QFormLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -86,6 +90,14 @@ class ActionFieldsDialog(QDialog):
             widget.setObjectName(f"field_{spec.name}")
             self.inputs[spec.name] = widget
             form.addRow(_(spec.label), widget)
+        self.photos: list[str] = []
+        if command in PHOTO_COMMANDS:
+            self.photo_button = QPushButton(_("添加照片…"))
+            self.photo_button.setObjectName("field_photos")
+            self.photo_label = QLabel()
+            self.photo_button.clicked.connect(self._on_add_photos)
+            form.addRow(_("照片"), self.photo_button)
+            form.addRow("", self.photo_label)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -132,6 +144,16 @@ class ActionFieldsDialog(QDialog):
         text.setFixedHeight(70)
         return text
 
+    def add_photos(self, paths: Sequence[str]) -> None:
+        """Attach image files (after-photos of the work, or of the check)."""
+        self.photos += [p for p in paths if p]
+        self.photo_label.setText("、".join(Path(p).name for p in self.photos))
+
+    def _on_add_photos(self) -> None:
+        files, _filter = QFileDialog.getOpenFileNames(
+            self, _("选择照片"), "", _("图片 (*.jpg *.jpeg *.png)"))
+        self.add_photos(files)
+
     def values(self) -> dict[str, Any]:
         """The fields as the service takes them (hours become working minutes)."""
         out: dict[str, Any] = {}
@@ -158,8 +180,14 @@ class ActionFieldsDialog(QDialog):
                 self.setWindowTitle(self.error)
                 self.inputs[spec.name].setFocus()
                 return
+        if self.photos:
+            values["photos"] = list(self.photos)
         self.accept()
         self.submitted.emit(values)
+
+
+#: Commands whose dialog can attach photos (the unit's result, the collector's check).
+PHOTO_COMMANDS = frozenset({Command.FEEDBACK, Command.CHECK_PASS, Command.CHECK_FAIL})
 
 
 def needs_fields(command: Command) -> bool:
