@@ -8,7 +8,7 @@ events newer than the last one seen and re-reads only the cases they touch.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -23,7 +23,7 @@ from console.services.centre import Centre
 from console.services.feed import GRACE, poll, start_id
 from console.services.queries import CaseDetail, case_detail
 from console.services.stats import desk_stats
-from console.services.uow import CaseFilter, NewPhoto, UnitOfWork
+from console.services.uow import CaseFilter, UnitOfWork
 from console.ui.ops import OpRunner
 
 
@@ -69,6 +69,9 @@ class DeskController(QObject):
     action_failed = Signal(str, bool)
     """A command was refused: (message for the operator, True when it was a conflict)."""
 
+    connection_changed = Signal(bool, str)
+    """(online, message): the log could not be followed for a while, or it can again."""
+
     def __init__(self, backend: Backend, ops: OpRunner, actor: Actor,
                  clock: Callable[[], datetime], parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -79,6 +82,11 @@ class DeskController(QObject):
         self.last_event_id = 0
         self._seen: set[int] = set()  # ids within the feed's grace window already applied
         self._polling = False
+        # The version this desk's own last command left on each case.  Read and written on the
+        # worker thread, so F then D typed faster than the GUI hears back still chain: D runs
+        # after F on the one worker and uses F's result, not the version the pane last showed.
+        self._own_versions: dict[int, int] = {}
+        self.failed_polls = 0
         self.poll_timer = QTimer(self)
         self.poll_timer.setInterval(1000)
         self.poll_timer.timeout.connect(self.poll)
@@ -94,15 +102,19 @@ class DeskController(QObject):
     # -- loading -----------------------------------------------------------------------------
     def load_all(self) -> None:
         """Read every open case and remember where the log stands."""
-        def work() -> tuple[int, list[Case]]:
+        def work() -> tuple[int, list[int], list[Case]]:
             last = start_id(self._uow())
             with self._uow() as uow:
+                # What the grace window would replay is already in this snapshot.
+                recent = [e.id for e in uow.events.since(max(last - GRACE, 0), GRACE + 1)
+                          if e.id is not None]
                 cases = uow.cases.list(CaseFilter(open_only=True, order="id"))
-            return last, cases
+            return last, recent, cases
 
-        def done(result: tuple[int, list[Case]]) -> None:
+        def done(result: tuple[int, list[int], list[Case]]) -> None:
             self.last_event_id = max(self.last_event_id, result[0])
-            self.cases_loaded.emit(result[1])
+            self._seen.update(result[1])
+            self.cases_loaded.emit(result[2])
 
         self.ops.run(work, done)
 
@@ -116,6 +128,9 @@ class DeskController(QObject):
 
         def done(batch: Any) -> None:
             self._polling = False
+            if self.failed_polls:
+                self.failed_polls = 0
+                self.connection_changed.emit(True, "")
             self.last_event_id = max(self.last_event_id, batch.last_id)
             self._seen.update(e.id for e in batch.events)
             floor = self.last_event_id - GRACE
@@ -123,8 +138,11 @@ class DeskController(QObject):
             if not batch.empty:
                 self.cases_changed.emit(list(batch.cases), list(batch.events))
 
-        def failed(_exc: Exception) -> None:
+        def failed(exc: Exception) -> None:
             self._polling = False
+            self.failed_polls += 1
+            if self.failed_polls == 3:  # three seconds without the log: say so
+                self.connection_changed.emit(False, str(exc).splitlines()[0][:200])
 
         self.ops.run(lambda: poll(self._uow(), since, seen), done, failed)
 
@@ -159,22 +177,40 @@ class DeskController(QObject):
 
     # -- commands ------------------------------------------------------------------------------
     def run_command(self, case_id: int, command: Command | str, fields: dict[str, Any],
-                    version: int | None, photos: Sequence[NewPhoto] = ()) -> None:
-        """Run a workflow command as this desk; the log poll then updates every pane."""
+                    version: int | None, photo_paths: Sequence[str] = ()) -> None:
+        """Run a workflow command as this desk; the log poll then updates every pane.
+
+        Photos are given as file paths and decoded on the worker (a 12 MP JPEG takes ~0.2 s).
+        """
         actor, now = self.actor, self.clock()
 
         def work() -> Case:
-            return act(self.backend.uow_factory, self.centre, actor, now, case_id, command,
-                       fields, expected_version=version, photos=photos)
+            from console.photos import load_photo
+
+            photos = [load_photo(p, "after") for p in photo_paths]
+            seen = version
+            own = self._own_versions.get(case_id)
+            if seen is not None and own is not None and own > seen:
+                seen = own  # our own previous command moved it on: not someone else's change
+            case = act(self.backend.uow_factory, self.centre, actor, now, case_id, command,
+                       fields, expected_version=seen, photos=photos)
+            self._own_versions[case_id] = case.version
+            return case
 
         self.ops.run(work, self._after_action, self._on_action_error)
 
     def report(self, report: Report, merge_into: int | None,
-               done: Callable[[Case], None], failed: Callable[[str], None]) -> None:
+               done: Callable[[Case], None], failed: Callable[[str], None],
+               photo_paths: Sequence[str] = ()) -> None:
         """Save a new report (and merge it into an open case when asked)."""
         actor, now = self.actor, self.clock()
 
         def work() -> Case:
+            from console.photos import load_photo
+
+            nonlocal report
+            if photo_paths:
+                report = replace(report, photos=[load_photo(p, "before") for p in photo_paths])
             if merge_into is not None:
                 return report_and_merge(self.backend.uow_factory, self.centre, actor, now,
                                         report, merge_into)
@@ -198,12 +234,6 @@ class DeskController(QObject):
                                             grid or None, lon, lat)),
             self.duplicates_found.emit, lambda exc: None,
         )
-
-    def load_photo_file(self, paths: Sequence[str], kind: str = "before") -> list[NewPhoto]:
-        """Validate photo files (on the GUI thread: small files, instant checks)."""
-        from console.photos import load_photo
-
-        return [load_photo(p, kind) for p in paths]
 
     def _after_action(self, case: Case) -> None:
         self.action_done.emit(case)

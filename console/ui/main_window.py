@@ -7,10 +7,12 @@ All database work goes through :class:`~console.ui.controller.DeskController`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QByteArray, QSignalBlocker, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -26,7 +28,6 @@ from PySide6.QtWidgets import (
 
 from console.domain.cases import Case, CaseState, Event, Role, Source
 from console.domain.commands import Command
-from console.domain.errors import CityDeskError
 from console.domain.reference import UnitKind, User
 from console.services.cases import Report
 from console.services.queries import make_row
@@ -145,17 +146,25 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.busy)
         self.statusBar().addPermanentWidget(self.status_user)
         self._default_state = self.saveState()
+        self._role_hidden: set[str] = set()
         self._build_actions()
         self._wire()
-        self._apply_role()
         self.banner.clear()
         self.alert.clear()
         if demo:
             self.banner.show_message(_("演示数据 / demo data：本库数据为模拟生成，仅供演示与培训"), "demo")
+        self.deadline_timer = QTimer(self)  # runs minimised too: alerts must not wait for a repaint
+        self.deadline_timer.setInterval(1000)
+        self.deadline_timer.timeout.connect(self._on_deadline_timer_timeout)
+        self.alert_timer = QTimer(self)
+        self.alert_timer.setSingleShot(True)
+        self.alert_timer.setInterval(8000)
+        self.alert_timer.timeout.connect(self.alert.clear)
         self.stats_timer = QTimer(self)
         self.stats_timer.setInterval(15000)
         self.stats_timer.timeout.connect(controller.refresh_stats)
         self._restore_layout()
+        self._apply_role()  # after the saved layout: a role's hidden panes stay hidden
         self.apply_theme_colors(settings.theme)
 
     def switch_theme(self, theme: str) -> None:
@@ -256,6 +265,8 @@ class MainWindow(QMainWindow):
         c.stats_loaded.connect(self.charts.set_stats)
         c.action_failed.connect(self._on_controller_action_failed)
         c.action_done.connect(self._on_controller_action_done)
+        c.connection_changed.connect(self._on_controller_connection_changed)
+        c.ops.failed.connect(lambda exc: self._on_controller_action_failed(str(exc), False))
         c.ops.busy_changed.connect(lambda busy: self.busy.start() if busy else self.busy.stop())
         for pane in self.queues:
             pane.case_selected.connect(self.select_case)
@@ -273,17 +284,34 @@ class MainWindow(QMainWindow):
 
     def _apply_role(self) -> None:
         role = Role(self.user.role)
+        hidden: set[str] = set()
         if role not in (Role.SUPERVISOR, Role.ADMIN):
-            self.docks["approvals"].hide()
+            hidden.add("approvals")
         if role is Role.UNIT:
-            # A unit desk sees its own cases only (enforced in the services with sign-in later).
-            self.docks["intake"].hide()
-            self.docks["dispatch"].hide()
-            at = self.unit_filter.findData(self.user.unit or "")
-            self.unit_filter.setCurrentIndex(max(at, 0))
+            hidden |= {"intake", "dispatch"}
+            # Fail closed: the board shows this unit's cases whatever the combo can list.
+            with QSignalBlocker(self.unit_filter):
+                self.unit_filter.setCurrentIndex(max(self.unit_filter.findData(self.user.unit), 0))
             self.unit_filter.setEnabled(False)
+            self.board.proxy.set_predicate(self._sees)
         elif role is Role.COLLECTOR:
-            self.docks["dispatch"].hide()
+            hidden.add("dispatch")
+        self._role_hidden = hidden
+        for name in hidden:
+            self.docks[name].hide()
+            self.docks[name].toggleViewAction().setVisible(False)
+
+    def _sees(self, case: Case) -> bool:
+        """Whether this seat may see a case at all (a unit: only its own)."""
+        if Role(self.user.role) is Role.UNIT:
+            return (case.unit is not None and case.unit in (self.user.unit,)) or (
+                case.parent_unit == self.user.unit)
+        return True
+
+    def _on_deadline_timer_timeout(self) -> None:
+        now = self.clock()
+        for pane in self.queues:
+            pane.model.check_deadlines(now)
 
     # -- loading and live updates -------------------------------------------------------------
     def start(self) -> None:
@@ -292,6 +320,7 @@ class MainWindow(QMainWindow):
         self.controller.refresh_stats()
         self.controller.poll_timer.start()
         self.stats_timer.start()
+        self.deadline_timer.start()
 
     def reload(self) -> None:
         """F5: read everything again."""
@@ -299,6 +328,7 @@ class MainWindow(QMainWindow):
         self.controller.refresh_stats()
 
     def _on_controller_cases_loaded(self, cases: list[Case]) -> None:
+        cases = [c for c in cases if self._sees(c)]
         now = self.clock()
         for pane in self.queues:
             pane.set_cases(cases, size_columns=not self._headers_restored.get(pane.name))
@@ -310,9 +340,11 @@ class MainWindow(QMainWindow):
 
     def _on_controller_cases_changed(self, cases: list[Case], events: list[Event]) -> None:
         now = self.clock()
-        for pane in self.queues:
-            pane.model.upsert(cases, now)
-        self.map.update_rows([make_row(self.controller.centre, c, now) for c in cases])
+        gone = [replace(c, state=CaseState.VOIDED) for c in cases if not self._sees(c)]
+        cases = [c for c in cases if self._sees(c)]
+        for pane in self.queues:  # a case handed to another unit leaves a unit's desk
+            pane.model.upsert([*cases, *gone], now)
+        self.map.update_rows([make_row(self.controller.centre, c, now) for c in [*cases, *gone]])
         if self._current is not None and any(c.id == self._current for c in cases):
             for pane in self.queues:  # follow the case into the queue it moved to
                 if pane.model.row_of(self._current) is not None and pane.current_id() != self._current:
@@ -339,6 +371,10 @@ class MainWindow(QMainWindow):
     def _on_controller_detail_loaded(self, data: DetailData) -> None:
         case = data.detail.row.case
         if case.id != self._current:
+            return
+        if not self._sees(case):
+            self.detail.clear_case()
+            self.statusBar().showMessage(_("该案件不属于本单位，无权查看"), 5000)
             return
         self.detail.show_case(data.detail, data.options, data.thumbnails)
 
@@ -370,12 +406,8 @@ class MainWindow(QMainWindow):
     def _run_with_photos(self, case_id: int, command: str, values: dict[str, Any],
                          version: int | None) -> None:
         paths = values.pop("photos", [])
-        try:
-            photos = self.controller.load_photo_file(paths, "after") if paths else []
-        except CityDeskError as exc:  # not an image, too large: say so, change nothing
-            self._on_controller_action_failed(exc.message, False)
-            return
-        self.controller.run_command(case_id, command, values, version, photos)
+        # Decoded on the worker; a bad image comes back as a refusal and nothing changes.
+        self.controller.run_command(case_id, command, values, version, paths)
 
     def _ask_fields(self, command: Command, units: list[tuple[str, str]],
                     then: Callable[[dict[str, Any]], None], title: str = "") -> ActionFieldsDialog:
@@ -398,14 +430,24 @@ class MainWindow(QMainWindow):
             return [(u.code, u.name) for u in units if u.active and u.kind is not UnitKind.OFFICE]
         return []
 
+    def _seen_version(self, case_id: int) -> int | None:
+        for pane in self.queues:
+            if (row := pane.model.row_of(case_id)) is not None:
+                return pane.model.row_data(row).case.version
+        return None
+
     def dispatch_selected(self, ids: list[int]) -> None:
         """Enter in the dispatch queue: dispatch every selected case to its suggested unit."""
         for case_id in ids:
-            self.controller.run_command(case_id, Command.DISPATCH.value, {}, None)
+            self.controller.run_command(case_id, Command.DISPATCH.value, {},
+                                        self._seen_version(case_id))
 
     def dispatch_to_other(self) -> None:
         """Ctrl+D: choose another unit for the selected cases."""
-        ids = self.dispatch.selected_ids() or ([self._current] if self._current else [])
+        if self.dispatch.view.hasFocus() and self.dispatch.selected_ids():
+            ids = self.dispatch.selected_ids()
+        else:  # the case the operator is looking at, not a leftover selection
+            ids = [self._current] if self._current is not None else []
         if not ids:
             return
         units = [(u.code, u.name) for u in self.controller.centre.ref.units.values()
@@ -414,9 +456,9 @@ class MainWindow(QMainWindow):
         def send(values: dict[str, Any]) -> None:
             for case_id in ids:
                 self.controller.run_command(case_id, Command.DISPATCH.value,
-                                            {"unit": values.get("unit")}, None)
+                                            {"unit": values.get("unit")}, self._seen_version(case_id))
 
-        self._ask_fields(Command.SUBDISPATCH, units, send, _("派遣到其他单位"))
+        self._ask_fields(Command.DISPATCH, units, send, _("派遣到其他单位"))
 
     def _on_controller_action_done(self, case: Case) -> None:
         self.statusBar().showMessage(
@@ -424,10 +466,20 @@ class MainWindow(QMainWindow):
         if case.id is not None and case.id == self._current:
             self.controller.open_case(case.id)
 
+    def _on_controller_connection_changed(self, online: bool, message: str) -> None:
+        if online:
+            self.banner.clear()
+            self.statusBar().showMessage(_("已重新连接数据库"), 5000)
+        else:
+            since = self.clock().astimezone().strftime("%H:%M:%S")
+            self.banner.show_message(
+                _("数据库无响应（自 {t}），正在重试；界面数据可能不是最新：{why}").format(t=since, why=message),
+                "danger")
+
     def _on_controller_action_failed(self, message: str, conflict: bool) -> None:
         self.statusBar().showMessage(message, 8000)
         self.alert.show_message(message, "warning" if conflict else "danger")
-        QTimer.singleShot(8000, self.alert.clear)
+        self.alert_timer.start()
         if self._current is not None:
             self.controller.open_case(self._current)
 
@@ -440,10 +492,15 @@ class MainWindow(QMainWindow):
             text = model.row_data(row).case.case_no
         self.alert.show_message(_("案件 {no} 已超时（红灯）").format(no=text), "danger")
         QApplication.alert(self, 3000)
+        if isinstance(model, CaseTableModel) and (row := model.row_of(case_id)) is not None:
+            self.map.update_rows([model.row_data(row)])  # the marker turns red as well
 
     def next_case(self) -> None:
         """N: the next case of the focused queue (the intake queue by default)."""
-        pane = next((p for p in self.queues if p.view.hasFocus()), self.intake)
+        shown = [p for p in self.queues if p.name not in self._role_hidden]
+        if not shown:
+            return
+        pane = next((p for p in shown if p.view.hasFocus()), shown[0])
         view = pane.view
         row = view.currentIndex().row() + 1
         if row >= pane.proxy.rowCount():
@@ -453,7 +510,11 @@ class MainWindow(QMainWindow):
 
     # -- new report ----------------------------------------------------------------------------
     def new_report(self) -> NewReportDialog:
-        """Ctrl+N: the report form for a call or a walk-in."""
+        """Ctrl+N: the report form for a call or a walk-in (one at a time)."""
+        if self._report_dialog is not None:
+            self._report_dialog.show()
+            self._report_dialog.raise_()
+            return self._report_dialog
         role = Role(self.user.role)
         sources = [Source.COLLECTOR] if role is Role.COLLECTOR else list(Source)
         dialog = NewReportDialog(self.controller.centre, sources, self)
@@ -476,30 +537,28 @@ class MainWindow(QMainWindow):
         dialog.deleteLater()
 
     def _save_report(self, dialog: NewReportDialog) -> None:
-        try:
-            photos = self.controller.load_photo_file([str(p) for p in dialog.photos])
-        except CityDeskError as exc:  # a bad photo: say so, keep the form
-            dialog.show_error(exc.message)
-            return
         report = Report(
             category=dialog.category_code() or "", description=dialog.description.toPlainText(),
             source=str(dialog.source.currentData()), grid=dialog.grid_code(), lon=dialog.lon,
             lat=dialog.lat, address=dialog.address.text(), contact=dialog.contact.text(),
-            photos=photos,
         )
 
         def saved(case: Case) -> None:
-            dialog.accept()
+            if shiboken6.isValid(dialog):
+                dialog.saving_done(ok=True)
             self.statusBar().showMessage(_("已上报 {no}").format(no=case.case_no), 5000)
             if case.id is not None:
                 self._current = None
                 self.select_case(case.id)
 
         def failed(message: str) -> None:
-            dialog.merge_into = None
-            dialog.show_error(message)
+            if shiboken6.isValid(dialog):
+                dialog.saving_done(ok=False)
+                dialog.show_error(message)
 
-        self.controller.report(report, dialog.merge_into, saved, failed)
+        merge_into, dialog.merge_into = dialog.merge_into, None  # one save, one decision
+        self.controller.report(report, merge_into, saved, failed,
+                               [str(p) for p in dialog.photos])
 
     def _on_dialog_map_pick(self) -> None:
         if self._report_dialog is not None:
@@ -514,6 +573,8 @@ class MainWindow(QMainWindow):
 
     # -- misc ----------------------------------------------------------------------------------
     def _focus(self, pane: QueuePane) -> None:
+        if pane.name in self._role_hidden:
+            return  # not this seat's pane: no key brings it back
         self.docks[pane.name].show()
         self.docks[pane.name].raise_()
         pane.view.setFocus()

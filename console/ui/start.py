@@ -10,6 +10,7 @@ from datetime import datetime
 from PySide6.QtCore import QEventLoop
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
+from console.services.centre import Centre
 from console.services.demo import DemoSettings, has_demo_data, run_demo
 from console.services.uow import CaseFilter
 from console.ui.controller import Backend, DeskController
@@ -95,7 +96,8 @@ def run_desk(backend: Backend, *, user: str | None, lang: str | None, theme: str
     ops = OpRunner()
     try:
         offer_demo(backend, ops, clock, demo)
-        centre = backend.centre
+        centre = _wait(ops, lambda: backend.centre)  # loading it reads the database
+        assert isinstance(centre, Centre)
         username = user
         if username is None:
             dialog = SignInDialog(list(centre.ref.users.values()), settings.last_user)

@@ -52,14 +52,14 @@ def desk_factory(demo_template: Path, tmp_path: Path, qtbot) -> Iterator[Callabl
     """Open a desk as a given user on a fresh copy of the demo database."""
     opened: list[Desk] = []
 
-    def make(user: str = "admin", demo: bool = True) -> Desk:
+    def make(user: str = "admin", demo: bool = True, threaded: bool = False) -> Desk:
         path = tmp_path / f"desk{len(opened)}.sqlite3"
         shutil.copy(demo_template, path)
         now = [NOW]
         clock: Callable[[], datetime] = lambda: now[0]  # noqa: E731
         app = App.open(f"sqlite:///{path}", clock)
         settings = Settings(QSettings(str(tmp_path / "desk.ini"), QSettings.Format.IniFormat))
-        ops = OpRunner(synchronous=True)
+        ops = OpRunner(synchronous=not threaded)  # threaded: the real worker thread
         actor = app.centre.actor(user, "test-desk")
         controller = DeskController(app, ops, actor, clock)
         window = MainWindow(controller, app.centre.user(user), settings, demo=demo)
@@ -75,4 +75,5 @@ def desk_factory(demo_template: Path, tmp_path: Path, qtbot) -> Iterator[Callabl
     for desk in opened:
         desk.window.controller.poll_timer.stop()
         desk.window.close()
+        desk.window.controller.ops.shutdown()
         desk.app.close()

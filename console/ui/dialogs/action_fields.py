@@ -50,6 +50,8 @@ FIELDS: dict[Command, tuple[FieldSpec, ...]] = {
     Command.VERIFY: (FieldSpec("found", N_("核实结果"), "yesno"), FieldSpec("notes", N_("说明"), required=False)),
     Command.DESIGNATE: (FieldSpec("unit", N_("代整改单位"), "unit"), _REASON),
     Command.SUBDISPATCH: (FieldSpec("unit", N_("下级单位"), "unit"),),
+    # Only for "dispatch to another unit" (Ctrl+D): a plain dispatch takes the suggestion.
+    Command.DISPATCH: (FieldSpec("unit", N_("责任单位"), "unit"),),
     Command.FEEDBACK: (FieldSpec("notes", N_("处置情况")),),
     Command.CHECK_PASS: (FieldSpec("notes", N_("核查说明"), required=False),),
     Command.CHECK_FAIL: (FieldSpec("notes", N_("未通过原因")),),
@@ -192,4 +194,4 @@ PHOTO_COMMANDS = frozenset({Command.FEEDBACK, Command.CHECK_PASS, Command.CHECK_
 
 def needs_fields(command: Command) -> bool:
     """True when the command asks the operator for something first."""
-    return command in FIELDS
+    return command in FIELDS and command is not Command.DISPATCH

@@ -94,6 +94,7 @@ class NewReportDialog(QDialog):
         self.lat: float | None = None
         self.merge_into: int | None = None
         self.photos: list[Path] = []
+        self._saving = False
 
         self._categories = dict(category_entries(centre))
         self._grids = dict(grid_entries(centre))
@@ -241,20 +242,41 @@ class NewReportDialog(QDialog):
             self._on_save()
 
     def _on_save(self) -> None:
+        if self._saving:
+            return  # one save at a time: a second Ctrl+Enter must not file a second case
         if not self.category_code():
+            self.merge_into = None
             self.status.setText(_("请选择类别"))
             self.category.setFocus()
             return
         if not self.grid_code() and self.lon is None:
+            self.merge_into = None
             self.status.setText(_("请给出位置：网格、社区或地图选点"))
             self.location.setFocus()
             return
         if not self.description.toPlainText().strip():
+            self.merge_into = None
             self.status.setText(_("请填写描述"))
             self.description.setFocus()
             return
         self.status.setText(_("正在保存…"))
+        self._saving = True
+        self.buttons.setEnabled(False)
+        self.merge.setEnabled(False)
         self.save_requested.emit()
+
+    def saving_done(self, ok: bool) -> None:
+        """The worker answered: close on success, or let the operator correct the form."""
+        self._saving = False
+        self.buttons.setEnabled(True)
+        self.merge.setEnabled(self.duplicates.currentRow() >= 0)
+        if ok:
+            self.accept()
+
+    def reject(self) -> None:
+        if self._saving:
+            return  # the save is under way: wait for its answer
+        super().reject()
 
     def show_error(self, message: str) -> None:
         """The service refused the report: say why and stay open."""

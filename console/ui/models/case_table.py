@@ -82,6 +82,11 @@ def _request(row: CaseRow, now: datetime) -> str:
     return text
 
 
+def _waiting_since(row: CaseRow) -> float:
+    since = row.case.pending.requested_at if row.case.pending else row.case.updated_at
+    return since.timestamp() if since is not None else 0.0
+
+
 def _waiting(row: CaseRow, now: datetime) -> str:
     since = row.case.pending.requested_at if row.case.pending else row.case.updated_at
     if since is None:
@@ -113,8 +118,7 @@ COLUMNS: dict[str, Column] = {
         Column("reason", N_("理由"), lambda r, n: r.case.pending.reason if r.case.pending else r.case.routing_rule),
         Column("requested_by", N_("申请人"),
                lambda r, n: r.case.pending.requested_by if r.case.pending else ""),
-        Column("waiting", N_("已等待"), _waiting,
-               sort=lambda r, n: (r.case.pending.requested_at if r.case.pending else r.case.reported_at).timestamp()),
+        Column("waiting", N_("已等待"), _waiting, sort=lambda r, n: _waiting_since(r)),
         Column("remaining", N_("剩余"), _remaining, sort=_remaining_sort, countdown=True),
         Column("light", N_("灯"), lambda r, n: light_label(r.light) if r.light else "",
                sort=_remaining_sort, countdown=True),
@@ -147,6 +151,7 @@ class CaseTableModel(QAbstractTableModel):
         self._rows: list[CaseRow] = []
         self._index: dict[int, int] = {}
         self._deadlines: list[tuple[float, int, int]] = []  # (deadline ts, case id, version)
+        self._queued: set[tuple[int, int]] = set()  # (case id, version) in the heap
         self._now: datetime | None = None
         self.removing = False  # True while rows leave: views must not treat it as a choice
         self._flash: dict[int, datetime] = {}  # case id -> until when its row is highlighted
@@ -249,35 +254,62 @@ class CaseTableModel(QAbstractTableModel):
         self.dataChanged.emit(self.index(at, 0), self.index(at, len(self.columns) - 1),
                               [Qt.ItemDataRole.BackgroundRole])
 
-    def tick(self, now: datetime, rows: range | None = None) -> None:
-        """Recompute countdowns of ``rows`` (the visible ones) and report new red cases."""
+    def check_deadlines(self, now: datetime) -> list[int]:
+        """Find the cases whose clock ran out since the last check; returns and emits them.
+
+        Driven by the window's own 1 Hz timer, visible or not: a minimised desk must still
+        raise the alert.  Cost: the cases that turned red, not the rows.
+        """
         self._now = now
         for case_id, until in list(self._flash.items()):
             if until <= now:
                 del self._flash[case_id]
-                at = self._index.get(case_id)
-                if at is not None:
-                    self.dataChanged.emit(self.index(at, 0), self.index(at, len(self.columns) - 1),
-                                          [Qt.ItemDataRole.BackgroundRole])
+                self._emit_row(case_id, [Qt.ItemDataRole.BackgroundRole])
         ts = now.timestamp()
+        red: list[int] = []
         while self._deadlines and self._deadlines[0][0] < ts:
             _deadline, case_id, version = heapq.heappop(self._deadlines)
+            self._queued.discard((case_id, version))
             at = self._index.get(case_id)
-            if at is not None and self._rows[at].case.version == version:
-                self._refresh(at, now)
-                if self._rows[at].light is Light.RED and not self._rows[at].case.suspended_at:
-                    self.turned_red.emit(case_id)
+            if at is None or self._rows[at].case.version != version:
+                continue
+            was = self._rows[at].light
+            self._refresh(at, now)
+            row = self._rows[at]
+            if was is not Light.RED and row.light is Light.RED and not row.case.suspended_at:
+                red.append(case_id)
+                self._emit_row(case_id, [Qt.ItemDataRole.DisplayRole, LightColorRole, SortRole])
+                self.turned_red.emit(case_id)
+        return red
+
+    def refresh_rows(self, now: datetime, rows: Iterable[int]) -> None:
+        """Recompute the countdown cells of these source rows (the visible ones) only."""
+        self._now = now
         cols = [i for i, c in enumerate(self.columns) if c.countdown]
-        if not cols or not self._rows:
+        wanted = sorted({r for r in rows if 0 <= r < len(self._rows)})
+        if not cols or not wanted:
             return
-        span = rows if rows is not None else range(len(self._rows))
-        first, last = max(span.start, 0), min(span.stop, len(self._rows)) - 1
-        if last < first:
-            return
-        for at in range(first, last + 1):
+        for at in wanted:
             self._refresh(at, now)
         roles = [Qt.ItemDataRole.DisplayRole, LightColorRole, SortRole]
-        self.dataChanged.emit(self.index(first, min(cols)), self.index(last, max(cols)), roles)
+        runs: list[list[int]] = [[wanted[0], wanted[0]]]
+        for at in wanted[1:]:  # one dataChanged per contiguous run of rows
+            if at == runs[-1][1] + 1:
+                runs[-1][1] = at
+            else:
+                runs.append([at, at])
+        for first, last in runs:
+            self.dataChanged.emit(self.index(first, min(cols)), self.index(last, max(cols)), roles)
+
+    def tick(self, now: datetime, rows: Iterable[int] | None = None) -> None:
+        """Check deadlines, then redraw the countdowns of ``rows`` (all rows when None)."""
+        self.check_deadlines(now)
+        self.refresh_rows(now, range(len(self._rows)) if rows is None else rows)
+
+    def _emit_row(self, case_id: int, roles: list[int]) -> None:
+        at = self._index.get(case_id)
+        if at is not None:
+            self.dataChanged.emit(self.index(at, 0), self.index(at, len(self.columns) - 1), roles)
 
     # -- internals -----------------------------------------------------------------------------
     def _refresh(self, at: int, now: datetime) -> None:
@@ -290,6 +322,7 @@ class CaseTableModel(QAbstractTableModel):
 
     def _rebuild_deadlines(self) -> None:
         self._deadlines = []
+        self._queued = set()
         for row in self._rows:
             self._push_deadline(row)
 
@@ -297,8 +330,9 @@ class CaseTableModel(QAbstractTableModel):
         c = row.case
         if c.id is None or c.stage_deadline is None or c.suspended_at is not None:
             return
-        if row.light is Light.RED:
-            return  # already red: nothing to announce
+        if row.light is Light.RED or (c.id, c.version) in self._queued:
+            return  # already red, or already waiting in the heap: nothing more to announce
+        self._queued.add((c.id, c.version))
         heapq.heappush(self._deadlines, (c.stage_deadline.timestamp(), c.id, c.version))
 
 

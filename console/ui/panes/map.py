@@ -13,8 +13,13 @@ from console.domain.deadlines import Light
 from console.domain.reference import GridCell
 from console.services.centre import Centre
 from console.services.queries import CaseRow
-from console.ui.i18n import N_, _, label, light_label
-from console.ui.models.case_table import BOARD_STATES, DISPATCH_STATES, INTAKE_STATES
+from console.ui.i18n import N_, _, countdown_text, label, light_label
+from console.ui.models.case_table import (
+    BOARD_STATES,
+    DISPATCH_STATES,
+    INTAKE_STATES,
+    category_text,
+)
 from console.ui.theme import light_color
 from widgets.grid_map import GridMapView, MapCell
 from widgets.map_markers import MapMarker
@@ -135,9 +140,9 @@ class MapPane(QWidget):
         if c.id is None or c.lon is None or c.lat is None or not c.is_open:
             return None
         color = light_color(row.light).name() if row.light else "#9e9e9e"
-        tip = f"{c.case_no} · {row.category_name} · {label(c.state)}"
+        tip = f"{c.case_no} · {category_text(row)} · {label(c.state)}"
         if row.countdown:
-            tip += f" · {row.countdown.text}"
+            tip += f" · {countdown_text(row.countdown.remaining)}"
         return MapMarker(str(c.id), c.lon, c.lat, color, tip)
 
     def set_rows(self, rows: Iterable[CaseRow]) -> None:

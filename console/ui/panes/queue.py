@@ -88,7 +88,7 @@ class QueuePane(QWidget):
     """The current row changed to this case id."""
 
     activated = Signal(list)
-    """Enter or double-click on the selected case ids (the pane's main action)."""
+    """Enter on the selected case ids (the pane's main action)."""
 
     def __init__(self, name: str, title: str, model: CaseTableModel,
                  clock: Callable[[], datetime], parent: QWidget | None = None) -> None:
@@ -127,7 +127,7 @@ class QueuePane(QWidget):
         for i, column in enumerate(model.columns):
             if column.countdown:
                 self.view.setItemDelegateForColumn(i, pill)
-        self.view.doubleClicked.connect(lambda _i: self.activated.emit(self.selected_ids()))
+        self.view.doubleClicked.connect(self._on_view_double_clicked)
         self.view.selectionModel().currentRowChanged.connect(self._on_view_current_changed)
         self.view.installEventFilter(self)
 
@@ -139,9 +139,9 @@ class QueuePane(QWidget):
         self.timer = QTimer(self)
         self.timer.setInterval(1000)
         self.timer.timeout.connect(self._on_timer_timeout)
-        model.rowsInserted.connect(self._update_count)
-        model.rowsRemoved.connect(self._update_count)
-        model.modelReset.connect(self._update_count)
+        for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset,
+                       self.proxy.layoutChanged):
+            signal.connect(self._update_count)
         self._update_count()
 
     # -- selection -------------------------------------------------------------------------
@@ -177,18 +177,18 @@ class QueuePane(QWidget):
         return self.select_case(case_id)
 
     # -- timers ----------------------------------------------------------------------------
-    def visible_source_rows(self) -> range:
-        """Source rows the view shows now (only those get their countdown redrawn)."""
+    def visible_source_rows(self) -> list[int]:
+        """Source rows the view shows now: exactly those get their countdown redrawn."""
         top = self.view.rowAt(0)
         if top < 0:
-            return range(0)
+            return []
         bottom = self.view.rowAt(self.view.viewport().height() - 1)
         bottom = self.proxy.rowCount() - 1 if bottom < 0 else bottom
-        rows = [self.proxy.mapToSource(self.proxy.index(r, 0)).row() for r in range(top, bottom + 1)]
-        return range(min(rows), max(rows) + 1) if rows else range(0)
+        return [self.proxy.mapToSource(self.proxy.index(r, 0)).row() for r in range(top, bottom + 1)]
 
     def _on_timer_timeout(self) -> None:
-        self.model.tick(self.clock(), self.visible_source_rows())
+        # Repaint only; red transitions are the window's deadline timer's job (runs hidden too).
+        self.model.refresh_rows(self.clock(), self.visible_source_rows())
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         self.timer.start()
@@ -211,6 +211,12 @@ class QueuePane(QWidget):
                 return True
         return super().eventFilter(watched, event)  # type: ignore[arg-type]
 
+    def _on_view_double_clicked(self, index: QModelIndex) -> None:
+        # Double-click opens the case; only Enter runs the pane's action (dispatch sends cases
+        # to a unit, which must never happen by the usual "open it" gesture).
+        if index.isValid():
+            self.case_selected.emit(index.data(CaseIdRole))
+
     def _on_view_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         # A row leaving (the case moved on) makes Qt select its neighbour: that is not the
         # operator choosing a case, and must not change the case they are working on.
@@ -218,7 +224,7 @@ class QueuePane(QWidget):
             self.case_selected.emit(current.data(CaseIdRole))
 
     def _update_count(self, *_args: object) -> None:
-        self.count.setText(_("{n} 件").format(n=self.model.rowCount()))
+        self.count.setText(_("{n} 件").format(n=self.proxy.rowCount()))
 
     def set_cases(self, cases: Sequence[Case], size_columns: bool = True) -> None:
         """Replace the rows (first load, or after a reconnect)."""

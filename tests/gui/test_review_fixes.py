@@ -1,0 +1,132 @@
+"""Regressions found in review: fast keys on the real worker thread, double saves, stale
+merge choices, the startup replay, alerts while hidden, and a lost database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from console.domain.cases import CaseState
+from console.services.cases import Report, act, report_case
+from console.services.uow import CaseFilter
+from console.ui.dialogs.new_report import NewReportDialog
+
+
+def _activate(qtbot, window) -> None:
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+
+
+def _accepted_case(desk):
+    app = desk.app
+    made = report_case(app.uow_factory, app.centre, app.centre.actor("caiji01"), desk.clock(),
+                       Report("06010", "路口暴露垃圾", grid="330824001001001")).case
+    act(app.uow_factory, app.centre, app.centre.actor("shouli1"), desk.clock(), made.id, "accept")
+    return made
+
+
+def _state(desk, case_id: int) -> CaseState:
+    with desk.app.uow_factory() as uow:
+        return uow.cases.get(case_id).state
+
+
+def test_file_then_dispatch_typed_at_once_on_the_worker_thread(desk_factory, qtbot) -> None:
+    desk = desk_factory(user="zhibanzhang1", threaded=True)
+    w = desk.window
+    made = _accepted_case(desk)
+    qtbot.waitUntil(lambda: w.intake.model.row_of(made.id) is not None, timeout=3000)
+    _activate(qtbot, w)
+    QTest.keyClick(w, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: w.detail.case_id == made.id, timeout=3000)
+    QTest.keyClick(w, Qt.Key.Key_F)
+    QTest.keyClick(w, Qt.Key.Key_D)  # before the GUI has heard back from F
+    qtbot.waitUntil(lambda: _state(desk, made.id) is CaseState.DISPATCHED, timeout=5000)
+    assert not w.alert.isVisible() or "修改" not in w.alert.text
+
+
+def test_two_saves_of_one_report_file_one_case(desk_factory, qtbot) -> None:
+    desk = desk_factory(user="shouli1", threaded=True)
+    w = desk.window
+    with desk.app.uow_factory() as uow:
+        before = uow.cases.count(CaseFilter())
+    form = w.new_report()
+    form.category.setText("06010")
+    form.location.setText("330824001001001")
+    form.description.setPlainText("一堆垃圾")
+    closed: list[int] = []
+    form.finished.connect(closed.append)
+    form._on_save()
+    form._on_save()  # a second Ctrl+Enter while the first is saving
+    qtbot.waitUntil(lambda: bool(closed), timeout=5000)
+    with desk.app.uow_factory() as uow:
+        assert uow.cases.count(CaseFilter()) == before + 1
+
+
+def test_a_merge_refused_by_validation_is_forgotten(desk_factory, qtbot) -> None:
+    desk = desk_factory(user="shouli1")
+    w = desk.window
+    first = _accepted_case(desk)
+    form = w.new_report()
+    form.merge_into = first.id  # "merge into this case" pressed …
+    form._on_save()  # … but the description was empty
+    assert form.isVisible() and form.merge_into is None
+    form.category.setText("06010")
+    form.location.setText("330824001001001")
+    form.description.setPlainText("另一处垃圾")
+    form._on_save()
+    case_id = w.detail.case_id
+    assert _state(desk, case_id) is CaseState.REPORTED  # a case of its own, not merged
+
+
+def test_opening_the_desk_does_not_claim_changes_elsewhere(desk_factory) -> None:
+    w = desk_factory().window
+    w.controller.poll()  # the first 1 s poll replays the grace window
+    assert not w.detail.banner.isVisible()
+
+
+def test_a_case_turns_red_while_its_pane_is_hidden(desk_factory, qtbot) -> None:
+    desk = desk_factory(user="zhibanzhang1")
+    w = desk.window
+    w.docks["board"].hide()
+    model = w.board.model
+    green = [model.row_data(r) for r in range(model.rowCount())
+             if model.row_data(r).light is not None and model.row_data(r).light.value != "red"
+             and model.row_data(r).case.suspended_at is None]
+    target = min(green, key=lambda r: r.case.stage_deadline).case
+    reds: list[int] = []
+    model.turned_red.connect(reds.append)
+    desk.now[0] = target.stage_deadline + timedelta(minutes=2)
+    w._on_deadline_timer_timeout()  # what the window's 1 s timer does, visible or not
+    assert target.id in reds and w.alert.isVisible()
+    reds.clear()
+    w._on_deadline_timer_timeout()
+    assert reds == []  # once
+
+
+def test_a_lost_database_shows_a_banner_and_recovers(desk_factory, monkeypatch) -> None:
+    desk = desk_factory()
+    w = desk.window
+    controller = w.controller
+    real = controller._uow
+
+    def broken():
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(controller, "_uow", broken)
+    for _ in range(3):
+        controller.poll()
+    assert w.banner.isVisible() and w.banner.kind == "danger"
+    monkeypatch.setattr(controller, "_uow", real)
+    controller.poll()
+    assert not w.banner.isVisible() or w.banner.kind != "danger"
+
+
+def test_one_report_dialog_at_a_time(desk_factory) -> None:
+    w = desk_factory().window
+    first = w.new_report()
+    first.hide()  # picking a point on the map hides it
+    assert w.new_report() is first
+    assert isinstance(first, NewReportDialog)
