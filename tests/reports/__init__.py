@@ -1,0 +1,1 @@
+"""Tests of the report model and its CSV, XLSX and PDF writers."""
