@@ -44,6 +44,7 @@ _OPTS: dict[Command, list[tuple[str, dict[str, Any], str]]] = {
     Command.DENY_REQUEST: [("--reason", {"required": True}, "reason")],
     Command.MERGE: [("--into", {"required": True, "metavar": "CASE"}, "into")],
     Command.URGE: [("--note", {"required": True}, "note")],
+    Command.ACK_ALERT: [("--alert", {"required": True, "help": "确认的告警内容"}, "alert")],
 }
 _PHOTO_COMMANDS = {Command.FEEDBACK, Command.CHECK_PASS, Command.CHECK_FAIL}
 _LIGHTS = {"green": Light.GREEN, "yellow": Light.YELLOW, "red": Light.RED,

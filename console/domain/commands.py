@@ -44,6 +44,7 @@ class Command(enum.StrEnum):
     MERGE = "merge"  # 合并重复案件
     URGE = "urge"  # 督办
     DESIGNATE = "designate"  # 指定代整改单位
+    ACK_ALERT = "ack-alert"  # 确认告警 (red light, urgent report): logged, state unchanged
 
 
 LABELS_ZH: Mapping[Command, str] = {
@@ -75,6 +76,7 @@ LABELS_ZH: Mapping[Command, str] = {
     Command.MERGE: "合并重复",
     Command.URGE: "督办",
     Command.DESIGNATE: "指定代整改",
+    Command.ACK_ALERT: "确认告警",
 }
 
 

@@ -312,6 +312,8 @@ def _step(
             raise ValidationError("合并目标应为另一个案件的编号 / merge target must be another case")
         changes["merged_into"] = into
         payload["into"] = into
+    elif cmd is Command.ACK_ALERT:
+        payload["alert"] = _text(action, "alert", required=True)
     elif cmd is Command.URGE:
         payload["note"] = _text(action, "note", required=True)
         changes["urge_count"] = case.urge_count + 1

@@ -101,6 +101,9 @@ def _rows() -> Iterator[tuple[tuple[CaseState | None, Command], Transition]]:
             S.VOIDED, _SUPERVISE, needs_pending=RequestKind.VOID
         )
         yield (state, C.DENY_REQUEST), Transition(None, _SUPERVISE, ("reason",), any_pending=True)
+        yield (state, C.ACK_ALERT), Transition(
+            None, frozenset({R.SUPERVISOR, R.DISPATCHER, R.ACCEPTOR, R.ADMIN}), ("alert",)
+        )
 
 
 TABLE: Mapping[tuple[CaseState | None, Command], Transition] = dict(_rows())
@@ -122,7 +125,7 @@ APPROVALS: Mapping[RequestKind, Command] = {
 }
 
 #: Commands still allowed while a request waits (everything else waits for the decision).
-ALLOWED_WHILE_PENDING = frozenset({C.DENY_REQUEST, C.URGE, *APPROVALS.values()})
+ALLOWED_WHILE_PENDING = frozenset({C.DENY_REQUEST, C.URGE, C.ACK_ALERT, *APPROVALS.values()})
 
 
 def commands_for(state: CaseState | None, role: Role | None = None) -> list[Command]:

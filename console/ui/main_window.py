@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from console.domain.cases import Case, CaseState, Event, Role, Source
 from console.domain.commands import Command
+from console.domain.permissions import PERMISSIONS
 from console.domain.reference import UnitKind, User
 from console.services.cases import Report
 from console.services.queries import make_row
@@ -113,7 +114,8 @@ class MainWindow(QMainWindow):
         self.map = MapPane(centre)
         self.charts = ChartsPane()
         self.banner = Banner()
-        self.alert = Banner()
+        self.alert = Banner()  # alerts that stay until acknowledged
+        self.notice = Banner()  # refusals and errors: they fade after a while
         self.busy = BusyIndicator()
         self.status_user = QLabel(f"{user.name} · {label(Role(user.role))}")
         self._current: int | None = None
@@ -125,6 +127,7 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.banner)
         column.addWidget(self.alert)
+        column.addWidget(self.notice)
         column.addWidget(self.map, 1)
         self.setCentralWidget(central)
         self.docks: dict[str, QDockWidget] = {}
@@ -151,6 +154,8 @@ class MainWindow(QMainWindow):
         self._wire()
         self.banner.clear()
         self.alert.clear()
+        self.notice.clear()
+        self._alerts: list[tuple[int, str]] = []  # (case id, text), oldest first, unacknowledged
         if demo:
             self.banner.show_message(_("演示数据 / demo data：本库数据为模拟生成，仅供演示与培训"), "demo")
         self.deadline_timer = QTimer(self)  # runs minimised too: alerts must not wait for a repaint
@@ -159,7 +164,7 @@ class MainWindow(QMainWindow):
         self.alert_timer = QTimer(self)
         self.alert_timer.setSingleShot(True)
         self.alert_timer.setInterval(8000)
-        self.alert_timer.timeout.connect(self.alert.clear)
+        self.alert_timer.timeout.connect(self.notice.clear)
         self.stats_timer = QTimer(self)
         self.stats_timer.setInterval(15000)
         self.stats_timer.timeout.connect(controller.refresh_stats)
@@ -253,8 +258,9 @@ class MainWindow(QMainWindow):
             seen.add(key)
             text = _("审批通过") if key == "Ctrl+Return" else command_label(command)
             run = "approve" if key == "Ctrl+Return" else command.value
-            cases.addAction(self._action(text, key, partial(self.run_on_current, run),
-                                         f"cmd_{run}"))
+            slot = (self.acknowledge_alert if command is Command.ACK_ALERT
+                    else partial(self.run_on_current, run))
+            cases.addAction(self._action(text, key, slot, f"cmd_{run}"))
         helpm.addAction(self._action(_(w["help"][1]), w["help"][0], self.show_shortcuts, "help"))
 
     def _wire(self) -> None:
@@ -266,6 +272,7 @@ class MainWindow(QMainWindow):
         c.action_failed.connect(self._on_controller_action_failed)
         c.action_done.connect(self._on_controller_action_done)
         c.connection_changed.connect(self._on_controller_connection_changed)
+        self.alert.action_triggered.connect(self.acknowledge_alert)
         c.ops.failed.connect(lambda exc: self._on_controller_action_failed(str(exc), False))
         c.ops.busy_changed.connect(lambda busy: self.busy.start() if busy else self.busy.stop())
         for pane in self.queues:
@@ -359,6 +366,7 @@ class MainWindow(QMainWindow):
             self.controller.open_case(self._current)
         if any(e.type in ("report", "close") for e in events):
             self.controller.refresh_stats()
+        self._alert_on_urgent_reports(cases, events)
 
     def select_case(self, case_id: int) -> None:
         """Make a case current: detail pane, map marker, and its row where it lives."""
@@ -478,7 +486,7 @@ class MainWindow(QMainWindow):
 
     def _on_controller_action_failed(self, message: str, conflict: bool) -> None:
         self.statusBar().showMessage(message, 8000)
-        self.alert.show_message(message, "warning" if conflict else "danger")
+        self.notice.show_message(message, "warning" if conflict else "danger")
         self.alert_timer.start()
         if self._current is not None:
             self.controller.open_case(self._current)
@@ -490,10 +498,52 @@ class MainWindow(QMainWindow):
         text = str(case_id)
         if isinstance(model, CaseTableModel) and (row := model.row_of(case_id)) is not None:
             text = model.row_data(row).case.case_no
-        self.alert.show_message(_("案件 {no} 已超时（红灯）").format(no=text), "danger")
-        QApplication.alert(self, 3000)
+        self.raise_alert(case_id, _("案件 {no} 已超时（红灯）").format(no=text))
         if isinstance(model, CaseTableModel) and (row := model.row_of(case_id)) is not None:
             self.map.update_rows([model.row_data(row)])  # the marker turns red as well
+
+    # -- alerts ------------------------------------------------------------------------------
+    def raise_alert(self, case_id: int, text: str) -> None:
+        """Show an alert until someone acknowledges it; beep and flash the taskbar entry."""
+        if any(cid == case_id and t == text for cid, t in self._alerts):
+            return
+        self._alerts.append((case_id, text))
+        QApplication.beep()
+        QApplication.alert(self, 3000)
+        self._show_alerts()
+
+    def _show_alerts(self) -> None:
+        if not self._alerts:
+            self.alert.clear()
+            return
+        _case_id, text = self._alerts[0]
+        more = len(self._alerts) - 1
+        if more:
+            text += _("（另有 {n} 条未确认）").format(n=more)
+        can_ack = Command.ACK_ALERT in PERMISSIONS[Role(self.user.role)]
+        self.alert.show_message(text, "danger", _("确认 [Ctrl+K]") if can_ack else None)
+
+    def acknowledge_alert(self) -> None:
+        """Ctrl+K: acknowledge the oldest alert; the acknowledgement goes into the case's log."""
+        if not self._alerts or Command.ACK_ALERT not in PERMISSIONS[Role(self.user.role)]:
+            return
+        case_id, text = self._alerts.pop(0)
+        self.controller.run_command(case_id, Command.ACK_ALERT.value, {"alert": text}, None)
+        self._show_alerts()
+
+    def _alert_on_urgent_reports(self, cases: list[Case], events: list[Event]) -> None:
+        urgent_sources = (Source.LEADER, Source.MEDIA)
+        by_id = {c.id: c for c in cases}
+        categories = self.controller.centre.ref.categories
+        for event in events:
+            case = by_id.get(event.case_id)
+            if event.type != Command.REPORT.value or case is None or event.actor == self.user.username:
+                continue
+            category = categories.get(case.category)
+            if case.source in urgent_sources or (category is not None and category.natural_time):
+                self.raise_alert(case.id or 0, _("紧急上报：{no} {what}（{source}）").format(
+                    no=case.case_no, what=category.name_zh if category else case.category,
+                    source=label(case.source)))
 
     def next_case(self) -> None:
         """N: the next case of the focused queue (the intake queue by default)."""

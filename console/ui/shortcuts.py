@@ -41,6 +41,7 @@ SHORTCUTS: Mapping[Command, str] = {
     Command.RESUME: "O",
     Command.MERGE: "M",
     Command.URGE: "U",
+    Command.ACK_ALERT: "Ctrl+K",
 }
 
 #: Window-level actions: (key, Chinese label) by action name.

@@ -130,3 +130,38 @@ def test_one_report_dialog_at_a_time(desk_factory) -> None:
     first.hide()  # picking a point on the map hides it
     assert w.new_report() is first
     assert isinstance(first, NewReportDialog)
+
+
+def test_alerts_stay_until_acknowledged_and_the_acknowledgement_is_logged(desk_factory, qtbot) -> None:
+    desk = desk_factory(user="zhibanzhang1")
+    w = desk.window
+    rows = [p.model.row_data(r) for p in w.queues for r in range(p.model.rowCount())]
+    waiting = [r.case for r in rows if r.light is not None and r.light.value != "red"
+               and r.case.suspended_at is None]
+    first = min(waiting, key=lambda c: c.stage_deadline)
+    desk.now[0] = first.stage_deadline + timedelta(seconds=1)  # only the earliest runs out
+    w._on_deadline_timer_timeout()
+    assert w.alert.isVisible() and first.case_no in w.alert.text
+    w._on_deadline_timer_timeout()
+    assert w.alert.isVisible()  # nothing fades it: it waits for a person
+    raised = [case_id for case_id, _text in w._alerts]  # cases sharing that deadline alert too
+    _activate(qtbot, w)
+    for _ in raised:
+        assert w.alert.isVisible()
+        QTest.keyClick(w, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    assert not w.alert.isVisible()
+    with desk.app.uow_factory() as uow:
+        for case_id in raised:
+            acks = [e for e in uow.events.for_case(case_id) if e.type == "ack-alert"]
+            assert len(acks) == 1 and acks[0].actor == "zhibanzhang1"
+            assert "红灯" in acks[0].payload["alert"]
+    assert first.id in raised
+
+
+def test_an_urgent_report_from_another_desk_raises_an_alert(desk_factory) -> None:
+    desk = desk_factory(user="zhibanzhang1")
+    app, w = desk.app, desk.window
+    report_case(app.uow_factory, app.centre, app.centre.actor("shouli2"), desk.clock(),
+                Report("06010", "县领导交办：广场垃圾", grid="330824001001001", source="领导交办"))
+    w.controller.poll()
+    assert w.alert.isVisible() and "紧急上报" in w.alert.text

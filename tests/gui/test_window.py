@@ -181,7 +181,7 @@ def test_a_refused_action_is_explained_not_crashed(desk_factory, qtbot) -> None:
     case_id = w.board.model.case_ids()[0]
     w.select_case(case_id)
     w.run_command(case_id, "accept", {})  # not allowed in a handling state
-    assert w.alert.isVisible()
+    assert w.notice.isVisible() and not w.alert.isVisible()
     assert "不能执行" in w.statusBar().currentMessage()
 
 
@@ -320,3 +320,4 @@ def test_a_bad_photo_is_refused_and_nothing_changes(desk_factory, qtbot, tmp_pat
     dialog._on_ok()
     assert _state(desk, case.id) is CaseState.HANDLING
     assert "JPEG" in w.statusBar().currentMessage()
+    assert w.notice.isVisible()

@@ -93,6 +93,7 @@ FIELDS: dict[Command, dict[str, Any]] = {
     Command.DENY_REQUEST: {"reason": "理由不充分"},
     Command.MERGE: {"into": 999},
     Command.URGE: {"note": "请尽快处置"},
+    Command.ACK_ALERT: {"alert": "红灯：已超时"},
 }
 
 _WITH_UNIT = {

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLayout,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QToolButton,
@@ -180,7 +181,9 @@ class DetailPane(QWidget):
 
     def _fill_actions(self, case_id: int, options: Sequence[ActionOption]) -> None:
         _clear(self.action_grid)
-        for i, option in enumerate(options):
+        # Alerts are acknowledged from the alert strip, not as a step of the case.
+        shown = [o for o in options if o.command is not Command.ACK_ALERT]
+        for i, option in enumerate(shown):
             key = SHORTCUTS.get(option.command, "")
             text = command_label(option.command) + (f"  [{key}]" if key else "")
             button = QPushButton(text)
@@ -192,6 +195,9 @@ class DetailPane(QWidget):
             button.clicked.connect(
                 lambda _c=False, cmd=option.command.value: self.action_requested.emit(case_id, cmd)
             )
+            # A button may shrink below its text: long English labels must not widen the window.
+            button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            button.setMinimumWidth(60)
             self.action_grid.addWidget(button, i // 4, i % 4)
 
     def clear_case(self) -> None:
