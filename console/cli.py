@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, NoReturn
 
-from console import cli_case, cli_setup
+from console import cli_case, cli_eval, cli_setup
 from console.app import describe_database_error
 from console.domain.errors import CityDeskError, ValidationError
 
@@ -87,6 +87,7 @@ def build_parser() -> Parser:
     common = _common(defaults=False)
     cli_setup.add_commands(sub, common)
     cli_case.add_commands(sub, common)
+    cli_eval.add_commands(sub, common)
     return parser
 
 

@@ -6,15 +6,22 @@ all read the log, so a row, once written, stays as it was.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
-from console.domain.cases import CaseState, Event, Role
-from db.tables import EventRow
+from console.domain.cases import TERMINAL_STATES, CaseState, Event, Role
+from console.services.uow import EventFact, OpenStage
+from db.tables import CaseRow, EventRow
+
+#: Case ids per ``IN (…)`` list: well under SQLite's bound-parameter limit on old builds (999).
+ID_CHUNK = 500
+#: How far a case's ``reported_at`` may lie after its report event (report_case allows 5 min).
+REPORTED_AT_SLACK = timedelta(days=1)
 
 
 def event_row(event: Event) -> EventRow:
@@ -103,3 +110,112 @@ class SqlEventLog:
     def count(self) -> int:
         """How many events the log holds."""
         return int(self._session.scalar(select(func.count()).select_from(EventRow)) or 0)
+
+    def facts(
+        self,
+        types: Sequence[str],
+        start: datetime | None = None,
+        end: datetime | None = None,
+        case_ids: Collection[int] | None = None,
+        with_payload: bool = False,
+    ) -> list[EventFact]:
+        """Narrow rows of the events of ``types`` in ``[start, end)``, oldest first.
+
+        Only the columns statistics read are selected (the payload only on request) and the
+        case's grid and source are joined in, so a month of a county's log is one indexed
+        range scan per call (``ix_case_events_type_occurred_at``), never the whole history.
+        """
+        if not types or (case_ids is not None and not case_ids):
+            return []
+        cols: list[Any] = [
+            EventRow.id, EventRow.case_id, EventRow.type, EventRow.actor, EventRow.role,
+            EventRow.unit, EventRow.stage, EventRow.stage_deadline, EventRow.on_time,
+            EventRow.occurred_at, EventRow.to_state, CaseRow.grid, CaseRow.source,
+        ]
+        if with_payload:
+            cols.append(EventRow.payload)
+        # For given cases the (case_id, id) index is the selective one, but SQLite (no
+        # statistics) prefers (type, occurred_at) and would scan the whole history before
+        # ``end``; ``type || ''`` is the same value to both backends and no index key.
+        kind = EventRow.type if case_ids is None else EventRow.type + ""
+        stmt: Select[Any] = (
+            select(*cols)
+            .join(CaseRow, CaseRow.id == EventRow.case_id)
+            .where(kind.in_(list(types)))
+        )
+        if start is not None:
+            stmt = stmt.where(EventRow.occurred_at >= start)
+        if end is not None:
+            stmt = stmt.where(EventRow.occurred_at < end)
+        if case_ids is None:
+            rows = list(self._session.execute(stmt.order_by(EventRow.id)))
+        else:
+            ids = sorted(set(case_ids))
+            rows = []
+            for i in range(0, len(ids), ID_CHUNK):
+                chunk = stmt.where(EventRow.case_id.in_(ids[i:i + ID_CHUNK]))
+                rows.extend(self._session.execute(chunk))
+            rows.sort(key=lambda r: int(r[0]))
+        return [
+            EventFact(
+                id=r[0], case_id=r[1], type=r[2], actor=r[3], role=r[4], unit=r[5], stage=r[6],
+                stage_deadline=r[7], on_time=r[8], occurred_at=r[9], to_state=r[10], grid=r[11],
+                source=r[12], payload=(r[13] or {}) if with_payload else {},
+            )
+            for r in rows
+        ]
+
+    def open_at(self, instant: datetime, states: Sequence[str]) -> list[OpenStage]:
+        """Cases whose last event before ``instant`` left them in one of ``states``.
+
+        Only cases that can have been open at ``instant`` are looked at: open now, or changed
+        since (a case that was already terminal before ``instant`` stays terminal).  The
+        deadline in force at ``instant`` is the ``stage_deadline`` the case's next event
+        recorded (every event records the deadline it found), else the case's current one.
+        """
+        if not states:
+            return []
+        terminal = [s.value for s in TERMINAL_STATES]
+        # Reported before the instant (a report may carry a reported-at a few minutes ahead of
+        # its event, hence the slack), and open now or changed since: for an old period this
+        # is the handful of cases open at its end, not every case reported after it.
+        candidates = select(CaseRow.id).where(
+            CaseRow.reported_at < instant + REPORTED_AT_SLACK,
+            or_(CaseRow.state.not_in(terminal), CaseRow.updated_at.is_(None),
+                CaseRow.updated_at >= instant),
+        )
+        last = (
+            select(EventRow.case_id.label("case_id"), func.max(EventRow.id).label("last_id"))
+            .where(EventRow.occurred_at < instant, EventRow.case_id.in_(candidates))
+            .group_by(EventRow.case_id)
+            .subquery()
+        )
+        later = aliased(EventRow)
+        # One correlated level each (a nested correlation would bind to the wrong FROM).
+        following = (
+            select(later.id, later.stage_deadline)
+            .where(later.case_id == EventRow.case_id, later.id > EventRow.id)
+            .order_by(later.id)
+            .limit(1)
+        )
+        next_id = following.with_only_columns(later.id).scalar_subquery()
+        next_deadline = following.with_only_columns(later.stage_deadline).scalar_subquery()
+        stmt = (
+            select(
+                EventRow.case_id, EventRow.to_state, EventRow.unit, EventRow.occurred_at,
+                CaseRow.grid, CaseRow.source, CaseRow.stage_deadline,
+                next_id.label("next_id"), next_deadline.label("next_deadline"),
+            )
+            .join(last, EventRow.id == last.c.last_id)
+            .join(CaseRow, CaseRow.id == EventRow.case_id)
+            .where(EventRow.to_state.in_(list(states)))
+            .order_by(EventRow.case_id)
+        )
+        return [
+            OpenStage(
+                case_id=r.case_id, state=r.to_state, unit=r.unit,
+                deadline=r.next_deadline if r.next_id is not None else r.stage_deadline,
+                since=r.occurred_at, grid=r.grid, source=r.source,
+            )
+            for r in self._session.execute(stmt)
+        ]

@@ -8,11 +8,11 @@ without :meth:`UnitOfWork.commit` rolls back.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from console.domain.cases import Case, CaseState, Event
 from console.domain.reference import (
@@ -120,6 +120,43 @@ class CaseRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class EventFact:
+    """One logged event narrowed to what statistics read, with its case's grid cell and source.
+
+    ``payload`` is empty unless the query asked for it: most counts never need it, and not
+    decoding JSON keeps a month's worth of facts cheap to read.
+    """
+
+    id: int
+    case_id: int
+    type: str
+    actor: str
+    role: str
+    unit: str | None
+    stage: str | None
+    stage_deadline: datetime | None
+    on_time: bool | None
+    occurred_at: datetime
+    to_state: str
+    grid: str | None
+    source: str
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenStage:
+    """A case as it stood at an instant: its state, unit and the stage deadline then in force."""
+
+    case_id: int
+    state: str
+    unit: str | None
+    deadline: datetime | None
+    since: datetime  # when its last event before the instant happened
+    grid: str | None
+    source: str
+
+
 class EventLog(Protocol):
     """The append-only event log."""
 
@@ -147,6 +184,26 @@ class EventLog(Protocol):
         self, start: datetime, end: datetime, types: Sequence[str] | None = None
     ) -> builtins.list[Event]:
         """Events that occurred in ``[start, end)``, optionally of some types, oldest first."""
+        ...
+
+    def facts(
+        self,
+        types: Sequence[str],
+        start: datetime | None = None,
+        end: datetime | None = None,
+        case_ids: Collection[int] | None = None,
+        with_payload: bool = False,
+    ) -> builtins.list[EventFact]:
+        """Events of ``types`` in ``[start, end)`` (a None side is open), only of ``case_ids``
+        when given, as narrow rows with their case's grid and source, oldest first."""
+        ...
+
+    def open_at(self, instant: datetime, states: Sequence[str]) -> builtins.list[OpenStage]:
+        """Cases whose last event before ``instant`` left them in one of ``states``.
+
+        ``deadline`` is the stage deadline in force at ``instant``: what the case's next event
+        recorded as the deadline it found, or the case's current one if nothing happened since.
+        """
         ...
 
 

@@ -1,0 +1,340 @@
+"""Counting for 绩效评价: read the event log of a period and tally, per object, the cases behind
+every count.  ``console/services/evaluation.py`` turns the tallies into scores; the definitions
+are documented there and in ``docs/evaluation.md``.
+
+Every function reads only narrow rows (:meth:`~console.services.uow.EventLog.facts`) of the
+event types it needs in ``[start, end)``, plus targeted look-ups of the same cases' earlier or
+later events **before ``end``**, so a period's evaluation depends on nothing that happened after
+it and never changes once the period is over.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from console.domain.cases import CaseState, CloseType, Role, Source, Stage
+from console.domain.commands import Command
+from console.domain.evaluation import EvaluationConfig
+from console.services.centre import Centre
+from console.services.uow import EventFact, EventLog
+
+C = Command
+DISPATCHES = (C.DISPATCH.value, C.DESIGNATE.value, C.SUBDISPATCH.value)
+ADMIN = Role.ADMIN.value
+COLLECTOR = Role.COLLECTOR.value
+
+
+class Tally:
+    """Per object key and count name, the case id behind each counted event or stage.
+
+    A count is the number of entries (two reworks of one case count 2); :meth:`ids` lists
+    each case once.
+    """
+
+    def __init__(self) -> None:
+        self._items: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+
+    def add(self, key: str, name: str, case_id: int) -> None:
+        """Count one more ``name`` for ``key`` because of ``case_id``."""
+        self._items[key][name].append(case_id)
+
+    def add_all(self, keys: Iterable[str], name: str, case_id: int) -> None:
+        """Count ``name`` once for each of ``keys``."""
+        for key in keys:
+            self.add(key, name, case_id)
+
+    def n(self, key: str, name: str) -> int:
+        """How many ``name`` ``key`` has."""
+        return len(self._items.get(key, {}).get(name, ()))
+
+    def ids(self, key: str, name: str) -> tuple[int, ...]:
+        """The cases behind ``key``'s ``name``, ascending, each once."""
+        return tuple(sorted(set(self._items.get(key, {}).get(name, ()))))
+
+    def keys(self) -> set[str]:
+        """Every key that has at least one count."""
+        return set(self._items)
+
+
+def _in(instant: datetime | None, start: datetime, end: datetime) -> bool:
+    return instant is not None and start <= instant < end
+
+
+def _by_case(facts: Iterable[EventFact]) -> dict[int, list[EventFact]]:
+    out: dict[int, list[EventFact]] = defaultdict(list)
+    for f in facts:  # facts come oldest first, so each list is in log order
+        out[f.case_id].append(f)
+    return out
+
+
+def collectors_by_grid(centre: Centre) -> dict[str, list[str]]:
+    """The active collectors patrolling each grid cell (users.yaml ``grids``)."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for user in centre.ref.users.values():
+        if user.active and user.role == COLLECTOR:
+            for grid in user.grids:
+                out[grid].append(user.username)
+    return out
+
+
+def unit_tally(log: EventLog, start: datetime, end: datetime) -> Tally:
+    """专业部门 counts; keys are unit codes."""
+    t = Tally()
+    pairs: set[tuple[int, str]] = set()
+    types = [*DISPATCHES, C.FEEDBACK.value, C.CHECK_FAIL.value, C.APPROVE_EXTENSION.value]
+    for f in log.facts(types, start, end):
+        if f.unit is None:
+            continue
+        if f.type in DISPATCHES:
+            pairs.add((f.case_id, f.unit))
+        elif f.type == C.FEEDBACK.value and f.stage == Stage.HANDLE.value and f.on_time is not None:
+            t.add(f.unit, "due_to_handle", f.case_id)
+            if f.on_time:
+                t.add(f.unit, "handled_on_time", f.case_id)
+        elif f.type == C.CHECK_FAIL.value:
+            t.add(f.unit, "reworked", f.case_id)
+        elif f.type == C.APPROVE_EXTENSION.value:
+            t.add(f.unit, "extended", f.case_id)
+    for f in log.facts([C.APPROVE_RETURN.value], start, end, with_payload=True):
+        unit = f.payload.get("returned_from") or f.unit
+        if unit:
+            t.add(str(unit), "returned", f.case_id)
+
+    # 立案数 counts a case once per unit: not when it already stood with the unit (dispatched
+    # there and not sent back) before the period began.
+    types = [*DISPATCHES, C.APPROVE_RETURN.value, C.APPROVE_VOID.value, C.CLOSE.value]
+    history = _by_case(log.facts(types, None, end, case_ids={c for c, _ in pairs}))
+    new_pairs = sorted(
+        (case_id, unit) for case_id, unit in pairs
+        if unit not in _unit_fate([f for f in history[case_id] if f.occurred_at < start]).kept
+    )
+    fates = {c: _unit_fate(events) for c, events in history.items()}
+    for case_id, unit in new_pairs:
+        fate = fates[case_id]
+        t.add(unit, "dispatched", case_id)
+        if unit in fate.returned:
+            continue  # sent back as not the unit's: the dispatcher's error, not the unit's case
+        t.add(unit, "filed", case_id)
+        if fate.voided:
+            continue  # 作废 after dispatch: nothing left for the unit to close
+        t.add(unit, "due_to_close", case_id)
+        if fate.closed:
+            t.add(unit, "closed", case_id)
+
+    # A 处置 stage still open at the period's end whose deadline fell inside it was due and late.
+    for s in log.open_at(end, [CaseState.DISPATCHED.value, CaseState.HANDLING.value]):
+        if s.unit and _in(s.deadline, start, end):
+            t.add(s.unit, "due_to_handle", s.case_id)
+            t.add(s.unit, "overdue_open", s.case_id)
+    return t
+
+
+@dataclass(frozen=True, slots=True)
+class _Fate:
+    """What a case's dispatch, return, void and close events say about it."""
+
+    kept: frozenset[str]  # units it reached and was not sent back from
+    returned: frozenset[str]  # units it was sent back from (and not dispatched to again)
+    voided: bool
+    closed: bool
+
+
+def _unit_fate(events: list[EventFact]) -> _Fate:
+    """Walk a case's events (oldest first): where it went, where it came back from, its end."""
+    reached: set[str] = set()
+    current: set[str] = set()
+    returned: set[str] = set()
+    voided = closed = False
+    for f in events:
+        if f.type in (C.DISPATCH.value, C.DESIGNATE.value) and f.unit:
+            current = {f.unit}
+            reached.add(f.unit)
+            returned.discard(f.unit)
+        elif f.type == C.SUBDISPATCH.value and f.unit:
+            current.add(f.unit)
+            reached.add(f.unit)
+            returned.discard(f.unit)
+        elif f.type == C.APPROVE_RETURN.value:
+            # A return undoes the whole chain: the street office and the community it passed to.
+            returned |= current
+            current = set()
+        elif f.type == C.APPROVE_VOID.value:
+            voided = True
+        elif f.type == C.CLOSE.value:
+            closed = True
+    return _Fate(frozenset(reached - returned), frozenset(returned), voided, closed)
+
+
+def collector_tally(log: EventLog, centre: Centre, start: datetime, end: datetime) -> Tally:
+    """监督员 counts; keys are user names.  Only events done in the 监督员 role count."""
+    t = Tally()
+    grids = collectors_by_grid(centre)
+    reported: dict[int, str] = {}
+    types = [C.REPORT.value, C.FILE.value, C.CHECK_PASS.value, C.CHECK_FAIL.value]
+    for f in log.facts(types, start, end):
+        if f.type == C.FILE.value:
+            t.add_all(grids.get(f.grid or "", ()), "filed", f.case_id)
+        elif f.role != COLLECTOR:
+            continue
+        elif f.type == C.REPORT.value:
+            t.add(f.actor, "reports", f.case_id)
+            reported[f.case_id] = f.actor
+        elif f.on_time is not None:
+            t.add(f.actor, "check_due", f.case_id)
+            if f.on_time:
+                t.add(f.actor, "check_on_time", f.case_id)
+    for f in log.facts([C.VERIFY.value], start, end, with_payload=True):
+        if f.payload.get("found") is True and f.source != Source.COLLECTOR.value:
+            # A public report the verification confirmed: the cell's collector missed it (漏报).
+            t.add_all(grids.get(f.grid or "", ()), "missed", f.case_id)
+        if f.role == COLLECTOR and f.on_time is not None:
+            t.add(f.actor, "verify_due", f.case_id)
+            if f.on_time:
+                t.add(f.actor, "verify_on_time", f.case_id)
+
+    outcome = _by_case(log.facts(
+        [C.FILE.value, C.REFUSE.value, C.REFUSE_FILE.value, C.MERGE.value, C.APPROVE_VOID.value],
+        None, end, case_ids=reported,
+    ))
+    for case_id, actor in reported.items():
+        types_seen = {f.type for f in outcome.get(case_id, ())}
+        if not types_seen:
+            t.add(actor, "pending", case_id)  # undecided at the period's end: neither valid nor not
+        elif C.FILE.value in types_seen and C.APPROVE_VOID.value not in types_seen:
+            t.add(actor, "valid", case_id)
+
+    # 核实/核查 tasks still open at the end whose deadline fell inside the period: due, late.
+    open_tasks = [s for s in log.open_at(end, [CaseState.VERIFYING.value, CaseState.CHECKING.value])
+                  if _in(s.deadline, start, end)]
+    requests = _by_case(log.facts([C.REQUEST_VERIFY.value, C.REQUEST_CHECK.value], None, end,
+                                  case_ids={s.case_id for s in open_tasks}, with_payload=True))
+    for s in open_tasks:
+        verifying = s.state == CaseState.VERIFYING.value
+        wanted = C.REQUEST_VERIFY.value if verifying else C.REQUEST_CHECK.value
+        named = [f.payload.get("collector") for f in requests.get(s.case_id, ()) if f.type == wanted]
+        who = [str(named[-1])] if named and named[-1] else grids.get(s.grid or "", [])
+        t.add_all(who, "verify_due" if verifying else "check_due", s.case_id)
+        t.add_all(who, "verify_overdue_open" if verifying else "check_overdue_open", s.case_id)
+    return t
+
+
+def acceptor_tally(
+    log: EventLog, centre: Centre, start: datetime, end: datetime, config: EvaluationConfig
+) -> Tally:
+    """受理员 counts; keys are user names (whoever did the work, except the 管理员 account)."""
+    t = Tally()
+    checks: list[EventFact] = []
+    types = [C.ACCEPT.value, C.REFUSE.value, C.REQUEST_VERIFY.value, C.REQUEST_CHECK.value]
+    for f in log.facts(types, start, end):
+        if f.role == ADMIN:
+            continue
+        if f.type in (C.ACCEPT.value, C.REFUSE.value):
+            t.add(f.actor, "accepted", f.case_id)
+            t.add(f.actor, "accepts" if f.type == C.ACCEPT.value else "refusals", f.case_id)
+        elif f.type == C.REQUEST_VERIFY.value and f.on_time is not None:
+            # 发核实 ends the 立案 stage begun at 受理: its on_time says it was sent in time.
+            t.add(f.actor, "verify_sent", f.case_id)
+            if f.on_time:
+                t.add(f.actor, "verify_sent_on_time", f.case_id)
+        elif f.type == C.REQUEST_CHECK.value:
+            checks.append(f)
+    feedbacks = _by_case(log.facts([C.FEEDBACK.value], None, end,
+                                   case_ids={f.case_id for f in checks}))
+    limit = config.send_check_minutes * 60
+    for f in checks:
+        # 发核查 ends no stage (the 核查 clock runs from the feedback), so time it here: working
+        # minutes from the unit's feedback to the request, against send_check_minutes.
+        before = [fb for fb in feedbacks.get(f.case_id, ()) if fb.id < f.id]
+        t.add(f.actor, "check_sent", f.case_id)
+        if before:
+            used = centre.calendar.between_seconds_for(before[-1].occurred_at, f.occurred_at, False)
+            on_time = used <= limit
+        else:  # no feedback in the log (imported case): the 核查 deadline is all we know
+            on_time = f.stage_deadline is not None and f.occurred_at <= f.stage_deadline
+        if on_time:
+            t.add(f.actor, "check_sent_on_time", f.case_id)
+    return t
+
+
+def supervisor_tally(log: EventLog, start: datetime, end: datetime) -> Tally:
+    """值班长 counts; keys are user names (whoever filed or closed, except the 管理员 account)."""
+    t = Tally()
+    filed_by: dict[int, tuple[str, int]] = {}
+    for f in log.facts([C.FILE.value, C.REFUSE_FILE.value, C.CLOSE.value], start, end):
+        if f.role == ADMIN:
+            continue
+        if f.type == C.FILE.value:
+            t.add(f.actor, "filed", f.case_id)
+            if f.on_time:
+                t.add(f.actor, "filed_on_time", f.case_id)
+            filed_by[f.case_id] = (f.actor, f.id)
+        elif f.type == C.REFUSE_FILE.value:
+            t.add(f.actor, "refused_file", f.case_id)
+        else:
+            t.add(f.actor, "closed", f.case_id)
+            if f.on_time:
+                t.add(f.actor, "closed_on_time", f.case_id)
+    for f in log.facts([C.APPROVE_VOID.value], None, end, case_ids=filed_by):
+        actor, file_id = filed_by[f.case_id]
+        if f.id > file_id:  # voided after it was filed: the filing was wrong (准确立案 = 立案 − 作废)
+            t.add(actor, "voided", f.case_id)
+    return t
+
+
+def dispatcher_tally(log: EventLog, start: datetime, end: datetime) -> Tally:
+    """派遣员 counts; keys are user names (whoever dispatched, except the 管理员 account)."""
+    t = Tally()
+    dispatches: dict[int, EventFact] = {}
+    for f in log.facts([C.DISPATCH.value, C.DESIGNATE.value], start, end):
+        if f.role == ADMIN:
+            continue
+        t.add(f.actor, "dispatched", f.case_id)
+        if f.on_time:
+            t.add(f.actor, "dispatched_on_time", f.case_id)
+        dispatches[f.id] = f
+    history = _by_case(log.facts([C.DISPATCH.value, C.DESIGNATE.value, C.APPROVE_RETURN.value],
+                                 None, end, case_ids={f.case_id for f in dispatches.values()}))
+    for events in history.values():
+        last: int | None = None
+        for f in events:
+            if f.type == C.APPROVE_RETURN.value:
+                if last is not None and last in dispatches:
+                    d = dispatches[last]
+                    t.add(d.actor, "returned", d.case_id)  # 回退: the dispatch went to the wrong unit
+                last = None
+            else:
+                last = f.id
+    return t
+
+
+def area_tally(
+    log: EventLog, area_of: Mapping[str, str], start: datetime, end: datetime
+) -> Tally:
+    """区域 counts; keys are area codes (``area_of`` maps a grid cell to its area)."""
+    t = Tally()
+    cohort: dict[int, str] = {}
+    for f in log.facts([C.FILE.value], start, end):
+        area = area_of.get(f.grid or "")
+        if area is not None:
+            t.add(area, "filed", f.case_id)
+            cohort[f.case_id] = area
+    for f in log.facts([C.VERIFY.value], start, end, with_payload=True):
+        area = area_of.get(f.grid or "")
+        if area is not None and f.payload.get("found") is True and f.source != Source.COLLECTOR.value:
+            t.add(area, "reported_verified", f.case_id)
+    outcome = _by_case(log.facts([C.CLOSE.value, C.APPROVE_VOID.value], None, end,
+                                 case_ids=cohort, with_payload=True))
+    for case_id, area in cohort.items():
+        events = outcome.get(case_id, [])
+        if any(f.type == C.APPROVE_VOID.value for f in events):
+            continue
+        t.add(area, "due_to_close", case_id)
+        closes = [f for f in events if f.type == C.CLOSE.value]
+        if closes:
+            t.add(area, "closed", case_id)
+            if closes[-1].payload.get("close_type") == CloseType.NORMAL.value:
+                t.add(area, "closed_on_time", case_id)
+    return t
