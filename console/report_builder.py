@@ -1,0 +1,125 @@
+"""Assemble the period report: every evaluation league table, the case list, the charts.
+
+The writers in ``console/reports`` know nothing of cases or scores; this module turns
+:class:`~console.services.evaluation.EvaluationReport` and cases into their generic tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from console.domain.cases import Case
+from console.domain.evaluation import OBJECT_LABELS, Period
+from console.reports.model import Chart, Column, Report, Table
+from console.services.centre import Centre
+from console.services.evaluation import EvaluationReport
+
+#: Chinese headings of the keys rows carry (a key without one is shown as it is).
+HEADERS: Mapping[str, str] = {
+    "rank": "名次", "unit": "单位代码", "unit_name": "单位", "user": "账号", "name": "姓名",
+    "role": "岗位", "area": "区域代码", "area_name": "区域", "level": "层级",
+    "region_class": "区域类别", "cells": "网格数",
+    "dispatched": "派遣数", "filed": "立案数", "due_to_close": "应结案数", "closed": "结案数",
+    "due_to_handle": "应处置数", "handled_on_time": "按期处置数", "overdue_open": "超期未处置",
+    "reworked": "返工数", "returned": "回退数", "extended": "延期数", "reports": "上报数",
+    "pending": "待定", "valid": "有效上报数", "missed": "漏报数", "verify_due": "应核实数",
+    "verify_on_time": "按时核实数", "verify_overdue_open": "超期未核实", "check_due": "应核查数",
+    "check_on_time": "按时核查数", "check_overdue_open": "超期未核查", "accepted": "受理数",
+    "accepts": "受理", "refusals": "不予受理", "verify_sent": "发核实数",
+    "verify_sent_on_time": "按时发核实数", "check_sent": "发核查数",
+    "check_sent_on_time": "按时发核查数", "filed_on_time": "按时立案数", "voided": "作废数",
+    "refused_file": "不予立案数", "closed_on_time": "按时结案数",
+    "dispatched_on_time": "按时派遣数", "reported_verified": "监督举报核实数",
+    "close_rate": "结案率", "on_time_rate": "按期处置率", "rework_rate": "返工率",
+    "valid_report_rate": "有效上报率", "missed_rate": "漏报率",
+    "verify_on_time_rate": "按时核实率", "check_on_time_rate": "按时核查率",
+    "verify_sent_on_time_rate": "核实按时派发率", "check_sent_on_time_rate": "核查按时派发率",
+    "file_on_time_rate": "按时立案率", "file_accuracy_rate": "准确立案率",
+    "close_on_time_rate": "按时结案率", "dispatch_on_time_rate": "按时派遣率",
+    "dispatch_accuracy_rate": "准确派遣率", "report_rate": "监督举报率",
+    "score": "综合指标值", "grade": "等级",
+}
+
+def evaluation_table(report: EvaluationReport) -> Table:
+    """One league table; counts summed, rates and scores averaged in the totals row."""
+    rows = [r.as_dict() for r in report.rows]
+    first = report.rows[0] if report.rows else None
+    columns = [Column("rank", HEADERS["rank"], "int")]
+    if first is not None:
+        columns += [Column(k, HEADERS.get(k, k), "int" if k == "cells" else "text",
+                           "sum" if k == "cells" else None)
+                    for k in first.ident]
+        columns += [Column(k, HEADERS.get(k, k), "int", "sum") for k in first.counts]
+        columns += [Column(k, HEADERS.get(k, k), "rate", "mean") for k in first.rates]
+    columns += [Column("score", HEADERS["score"], "score", "mean"),
+                Column("grade", HEADERS["grade"])]
+    title = OBJECT_LABELS[report.object]
+    if report.area_level:
+        title += f"（{report.area_level}）"
+    return Table(f"{title}评价", columns, rows, grade_key="grade")
+
+
+def case_table(cases: Sequence[Case], centre: Centre) -> Table:
+    """The period's cases, one line each, times in the centre's zone."""
+    units = centre.ref.units
+    cats = centre.ref.categories
+    rows: list[dict[str, Any]] = []
+    for c in cases:
+        rows.append({
+            "case_no": c.case_no,
+            "reported_at": centre.local(c.reported_at).replace(tzinfo=None),
+            "source": c.source.value,
+            "category": f"{c.category} {cats[c.category].name_zh if c.category in cats else ''}",
+            "street": c.street or "",
+            "grid": c.grid or "",
+            "unit": units[c.unit].name if c.unit is not None and c.unit in units else "",
+            "state": c.state.value,
+            "close_type": c.close_type or "",
+            "rework": c.rework_count,
+            "description": c.description,
+        })
+    columns = [
+        Column("case_no", "案件编号"), Column("reported_at", "上报时间", "datetime"),
+        Column("source", "来源"), Column("category", "类别"), Column("street", "街道"),
+        Column("grid", "网格"), Column("unit", "责任单位"), Column("state", "状态"),
+        Column("close_type", "结案类型"), Column("rework", "返工次数", "int", "sum"),
+        Column("description", "描述"),
+    ]
+    return Table("案件清单", columns, rows)
+
+
+def build_report(centre: Centre, period: Period, evaluations: Sequence[EvaluationReport],
+                 cases: Sequence[Case], now: datetime) -> Report:
+    """The whole report of a period."""
+    tables = [evaluation_table(e) for e in evaluations]
+    tables.append(case_table(cases, centre))
+    charts: list[Chart] = []
+    units = next((e for e in evaluations if e.object == "unit"), None)
+    if units is not None and units.rows:
+        names = [str(r.ident.get("unit_name", r.key)) for r in units.rows]
+        charts.append(Chart("专业部门综合指标值", names, [r.score for r in units.rows]))
+        charts.append(Chart("专业部门按期处置率", names,
+                            [r.rates.get("on_time_rate", 0.0) for r in units.rows],
+                            value_kind="rate"))
+    by_source: dict[str, int] = {}
+    for c in cases:
+        by_source[c.source.value] = by_source.get(c.source.value, 0) + 1
+    if by_source:
+        charts.append(Chart("案件来源", list(by_source), [float(v) for v in by_source.values()],
+                            value_kind="int"))
+    return Report(
+        title=f"{centre.ref.config.name} 考核评价报告",
+        subtitle=f"考核期：{period.label_zh}",
+        generated_at=centre.local(now).replace(tzinfo=None),
+        tables=tables,
+        charts=charts,
+    )
+
+
+def table_totals(report: Report) -> Mapping[str, Mapping[str, Any]]:
+    """Totals per table title (what the XLSX's last row holds), for checks and JSON output."""
+    from console.reports.model import totals
+
+    return {t.title: totals(t) for t in report.tables}
