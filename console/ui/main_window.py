@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -36,6 +36,7 @@ from console.ui.controller import DeskController, DetailData, describe_event
 from console.ui.dialogs.action_fields import ActionFieldsDialog, needs_fields
 from console.ui.dialogs.new_report import NewReportDialog
 from console.ui.dialogs.shortcut_sheet import ShortcutSheet
+from console.ui.evaluation_view import EvaluationView
 from console.ui.i18n import N_, _, command_label, label
 from console.ui.models.case_table import (
     BOARD_STATES,
@@ -223,6 +224,8 @@ class MainWindow(QMainWindow):
         w = WINDOW_SHORTCUTS
         desk.addAction(self._action(_(w["new_report"][1]), w["new_report"][0], self.new_report, "new_report"))
         desk.addAction(self._action(_(w["refresh"][1]), w["refresh"][0], self.reload, "refresh"))
+        desk.addAction(self._action(_(w["evaluation"][1]), w["evaluation"][0],
+                                    self.show_evaluation, "evaluation"))
         desk.addSeparator()
         desk.addAction(self._action(_(w["quit"][1]), w["quit"][0], self.close, "quit"))
         for name, pane in (("focus_intake", self.intake), ("focus_dispatch", self.dispatch),
@@ -649,6 +652,23 @@ class MainWindow(QMainWindow):
             dialog.open()
 
         self.controller.photo(photo_id, show)
+
+    def show_evaluation(self) -> EvaluationView:
+        """Ctrl+E: league tables of the standard's evaluation for a period."""
+        view = EvaluationView(self.controller.backend, self.controller.ops, self)
+        today = self.controller.centre.local(self.clock()).date()
+        last_month = today.replace(day=1) - timedelta(days=1)
+        view.set_quick_periods([
+            (_("本月"), f"{today:%Y-%m}"),
+            (_("上月"), f"{last_month:%Y-%m}"),
+            (_("本季度"), f"{today.year}-Q{(today.month - 1) // 3 + 1}"),
+            (_("本年"), f"{today.year}"),
+        ])
+        view.case_requested.connect(self.select_case)
+        view.finished.connect(view.deleteLater)
+        view.open()
+        view.compute()
+        return view
 
     def show_shortcuts(self) -> ShortcutSheet:
         """F1: the shortcut sheet."""

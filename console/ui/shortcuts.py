@@ -55,6 +55,7 @@ WINDOW_SHORTCUTS: Mapping[str, tuple[str, str]] = {
     "focus_map": ("Alt+4", N_("转到地图")),
     "focus_approvals": ("Alt+5", N_("转到审批队列")),
     "refresh": ("F5", N_("刷新")),
+    "evaluation": ("Ctrl+E", N_("考核评价")),
     "help": ("F1", N_("快捷键一览")),
     "reset_layout": ("Ctrl+Shift+R", N_("重置布局")),
     "quit": ("Ctrl+Q", N_("退出")),
