@@ -57,6 +57,7 @@ from PySide6.QtGui import (
     QPen,
     QRawFont,
 )
+from PySide6.QtWidgets import QApplication
 
 from console.reports.model import (
     GRADE_COLOURS,
@@ -120,7 +121,9 @@ def ensure_gui_application() -> QGuiApplication:
     Returns
     -------
     QGuiApplication
-        The existing application (a ``QApplication`` is one) or a new one.  A new one uses the
+        The existing application (a ``QApplication`` is one) or a new ``QApplication`` — a
+        widgets application, so that a console or a test opened later in the same process
+        finds the application it needs.  A new one uses the
         ``offscreen`` platform when ``QT_QPA_PLATFORM`` is unset and, on Linux, neither
         ``DISPLAY`` nor ``WAYLAND_DISPLAY`` is set (Qt would abort otherwise).
 
@@ -140,7 +143,7 @@ def ensure_gui_application() -> QGuiApplication:
     )
     if headless and not os.environ.get("QT_QPA_PLATFORM"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    _app = QGuiApplication(sys.argv[:1] or ["citydesk"])
+    _app = QApplication(sys.argv[:1] or ["citydesk"])
     return _app
 
 
