@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, NoReturn
 
-from console import cli_case, cli_eval, cli_report, cli_setup
+from console import cli_case, cli_eval, cli_report, cli_setup, cli_wall
 from console.app import describe_database_error
 from console.domain.errors import CityDeskError, ValidationError
 
@@ -89,6 +89,7 @@ def build_parser() -> Parser:
     cli_case.add_commands(sub, common)
     cli_eval.add_commands(sub, common)
     cli_report.add_commands(sub, common)
+    cli_wall.add_commands(sub, common)
     return parser
 
 

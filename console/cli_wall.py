@@ -1,0 +1,54 @@
+"""``citydesk wall``: the full-screen, read-only wall dashboard (大屏) of the command centre.
+
+``citydesk wall [--rotate SECONDS] [--windowed] [--lang zh|en] [--theme dark|light]`` plus the
+common options (``--db``, ``--now``).  The wall only reads: it needs a database that
+``citydesk init`` has set up and never writes to it.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from console.domain.errors import ValidationError
+
+#: Seconds a page stays on screen unless ``--rotate`` says otherwise.
+DEFAULT_ROTATE = 20
+#: The longest rotation accepted (an hour); 0 keeps the first page.
+MAX_ROTATE = 3600
+
+
+def cmd_wall(args: argparse.Namespace) -> int:
+    """Open the wall on ``--db`` and run it until it is closed."""
+    from console.cli_setup import open_app
+
+    if not 0 <= args.rotate <= MAX_ROTATE:
+        raise ValidationError(
+            f"--rotate 应在 0 到 {MAX_ROTATE} 秒之间（0 为不轮播）/ rotate seconds out of range")
+    app = open_app(args)  # refuses a database `citydesk init` has not set up
+    try:
+        # Read the reference data here, before any window: a schema without reference data
+        # is refused with exit code 2, like every other command.
+        app.centre  # noqa: B018
+        from console.ui.wall.start import run_wall  # PySide6 only when the wall is wanted
+
+        return run_wall(app, lang=args.lang, theme=args.theme, rotate_seconds=args.rotate,
+                        clock=args.clock, fullscreen=not args.windowed)
+    finally:
+        app.close()
+
+
+def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Register ``wall``."""
+    p = sub.add_parser("wall", parents=[common],
+                       help="大屏：全屏只读的运行态势看板，定时轮播 / the wall dashboard")
+    p.add_argument("--rotate", type=int, default=DEFAULT_ROTATE, metavar="SECONDS",
+                   help=f"每页停留秒数（默认 {DEFAULT_ROTATE}，0 为不轮播）/ seconds per page")
+    p.add_argument("--windowed", action="store_true",
+                   help="以 1920×1080 窗口显示而非全屏 / a window instead of full screen")
+    # SUPPRESS: `citydesk --lang en wall` (the top-level option) must survive the subcommand.
+    p.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS,
+                   help="界面语言 / language")
+    p.add_argument("--theme", choices=["dark", "light"], default=argparse.SUPPRESS,
+                   help="底层主题（大屏始终为深色高对比）/ underlying theme")
+    p.set_defaults(handler=cmd_wall)

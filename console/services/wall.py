@@ -1,0 +1,279 @@
+"""Read side of the wall screen (大屏): today's counts, the lights, the red list, the unit ranking.
+
+:func:`wall_data` answers everything the wall shows in one unit of work: the event log is read
+in two windows (today's intake and dispatch steps, this month's feedback) and the open cases in
+one pass, so a refresh every few seconds stays cheap on a county's database.  Counts come from
+the log, never from the cases' current state, because the log is the truth statistics derive
+from (a case reported and closed today counts as both).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from console.domain.cases import Case, CaseState, Event
+from console.domain.deadlines import Light, countdown
+from console.services.centre import Centre
+from console.services.uow import CaseFilter, UnitOfWork
+
+#: Event types counted as "dispatched": 代整改 designation hands a case to a unit too.
+DISPATCH_TYPES = ("dispatch", "designate")
+#: Event types read from today's window.
+TODAY_TYPES = ("report", "file", *DISPATCH_TYPES, "close")
+
+
+@dataclass(frozen=True, slots=True)
+class RedCase:
+    """One line of the red list: an open case past its stage deadline.
+
+    Attributes
+    ----------
+    overdue_minutes : int
+        Minutes past the deadline on the stage's own axis (working minutes unless the stage
+        counts natural time); always positive.
+    unit_name : str
+        The responsible unit, "" while the case is still with the centre (intake, dispatch).
+    """
+
+    case_id: int
+    case_no: str
+    state: CaseState
+    stage: str
+    category_name: str
+    category_name_en: str
+    unit: str | None
+    unit_name: str
+    street: str
+    overdue_minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRank:
+    """One line of the unit ranking.
+
+    Attributes
+    ----------
+    open_cases : int
+        Open cases the unit holds now.
+    red : int
+        Of those, how many are past their deadline.
+    handled : int
+        Feedback events of the unit this month that carry an on-time flag.
+    on_time : int
+        Of those, how many were on time.
+    """
+
+    unit: str
+    name: str
+    open_cases: int = 0
+    red: int = 0
+    handled: int = 0
+    on_time: int = 0
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """``on_time / handled`` (0 to 1), None when the unit handled nothing this month."""
+        return self.on_time / self.handled if self.handled else None
+
+
+@dataclass(frozen=True, slots=True)
+class WallPoint:
+    """An open case on the map (its coordinates, or its cell's middle) and its street/town."""
+
+    case_id: int
+    lon: float
+    lat: float
+    light: Light
+    street: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WallData:
+    """Everything the wall shows at one instant.
+
+    Attributes
+    ----------
+    as_of : datetime
+        The instant the figures are for (the wall's clock when it asked).
+    reported_today, filed_today, dispatched_today, closed_today : int
+        Report, file, dispatch + designate and close events in the centre-local day.
+    handled_month, on_time_month : int
+        Feedback events this centre-local month with an on-time flag, and those on time.
+    lights : Mapping[Light, int]
+        Open cases with a running clock, by light (every light present, zero or not).
+    intake_by_hour : tuple of int
+        24 counts of report events by centre-local hour of today.
+    red_list : tuple of RedCase
+        Every open red case, most overdue first.
+    units : tuple of UnitRank
+        Units holding open cases or with feedback this month, best first (see :func:`rank_key`).
+    points : tuple of WallPoint
+        Open cases with a running clock, at their coordinates or else their cell's middle.
+    """
+
+    as_of: datetime
+    reported_today: int = 0
+    filed_today: int = 0
+    dispatched_today: int = 0
+    closed_today: int = 0
+    handled_month: int = 0
+    on_time_month: int = 0
+    open_cases: int = 0
+    lights: Mapping[Light, int] = field(default_factory=lambda: dict.fromkeys(Light, 0))
+    intake_by_hour: tuple[int, ...] = (0,) * 24
+    red_list: tuple[RedCase, ...] = ()
+    units: tuple[UnitRank, ...] = ()
+    points: tuple[WallPoint, ...] = ()
+
+    @property
+    def overdue_now(self) -> int:
+        """Open cases whose countdown is red."""
+        return self.lights.get(Light.RED, 0)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """This month's share of on-time feedback (0 to 1), None before the first one."""
+        return self.on_time_month / self.handled_month if self.handled_month else None
+
+
+def day_window(centre: Centre, now: datetime) -> tuple[datetime, datetime]:
+    """The centre-local calendar day around ``now``, as ``[start, end)``."""
+    start = datetime.combine(centre.local(now).date(), time(0), centre.tz)
+    # Via the next date, not +24 h: the day is a calendar day even where clocks shift.
+    end = datetime.combine(start.date() + timedelta(days=1), time(0), centre.tz)
+    return start, end
+
+
+def month_window(centre: Centre, now: datetime) -> tuple[datetime, datetime]:
+    """The centre-local calendar month around ``now``, as ``[start, end)``."""
+    local = centre.local(now).date()
+    first = local.replace(day=1)
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return (datetime.combine(first, time(0), centre.tz),
+            datetime.combine(following, time(0), centre.tz))
+
+
+def rank_key(rank: UnitRank) -> tuple[float, int, int, str]:
+    """Sort key of the ranking: on-time rate (best first, none last), fewer red, fewer open."""
+    rate = rank.on_time_rate
+    return (-rate if rate is not None else 1.0, rank.red, rank.open_cases, rank.unit)
+
+
+def _today_counts(events: list[Event], centre: Centre) -> tuple[Counter[str], list[int]]:
+    counts: Counter[str] = Counter()
+    hours = [0] * 24
+    for event in events:
+        kind = "dispatch" if event.type in DISPATCH_TYPES else event.type
+        counts[kind] += 1
+        if event.type == "report":
+            hours[centre.local(event.occurred_at).hour] += 1
+    return counts, hours
+
+
+def _position(case: Case, centre: Centre) -> tuple[float, float] | None:
+    """Where a case goes on the map: its coordinates, else the middle of its grid cell.
+
+    A hotline call is often placed on a cell without coordinates; it still belongs on the map.
+    """
+    if case.lon is not None and case.lat is not None:
+        return case.lon, case.lat
+    cell = centre.ref.grids.get(case.grid) if case.grid else None
+    return cell.centroid if cell is not None else None
+
+
+def wall_data(uow: UnitOfWork, centre: Centre, now: datetime) -> WallData:
+    """The wall's figures at ``now``.
+
+    Parameters
+    ----------
+    uow : UnitOfWork
+        A fresh unit of work; it is entered here (read only, nothing is committed).
+    centre : Centre
+        Reference data (names, calendar, thresholds).
+    now : datetime
+        The instant to compute lights and the day and month for (timezone-aware).
+
+    Returns
+    -------
+    WallData
+        Counts, lights, the red list, the ranking and the map points.
+    """
+    day_start, day_end = day_window(centre, now)
+    month_start, month_end = month_window(centre, now)
+    with uow:
+        today = uow.events.in_window(day_start, day_end, TODAY_TYPES)
+        feedback = uow.events.in_window(month_start, month_end, ("feedback",))
+        open_cases = uow.cases.list(CaseFilter(open_only=True, order="id"))
+
+    counts, hours = _today_counts(today, centre)
+    units = centre.ref.units
+    categories = centre.ref.categories
+    yellow_at = centre.ref.config.yellow_at
+    lights: Counter[Light] = Counter()
+    open_by_unit: Counter[str] = Counter()
+    red_by_unit: Counter[str] = Counter()
+    reds: list[RedCase] = []
+    points: list[WallPoint] = []
+    for case in open_cases:  # the one pass over open cases
+        if case.unit is not None:
+            open_by_unit[case.unit] += 1
+        cd = countdown(case, now, centre.calendar, yellow_at)
+        if cd is None or case.id is None:
+            continue
+        lights[cd.light] += 1
+        where = _position(case, centre)
+        if where is not None:
+            points.append(WallPoint(case.id, where[0], where[1], cd.light, case.street or ""))
+        if cd.light is not Light.RED:
+            continue
+        if case.unit is not None:
+            red_by_unit[case.unit] += 1
+        category = categories.get(case.category)
+        unit = units.get(case.unit) if case.unit else None
+        reds.append(RedCase(
+            case_id=case.id,
+            case_no=case.case_no,
+            state=case.state,
+            stage=case.stage or "",
+            category_name=category.name_zh if category else case.category,
+            category_name_en=category.name_en if category else "",
+            unit=case.unit,
+            unit_name=unit.name if unit else "",
+            street=case.street or "",
+            overdue_minutes=max(-cd.remaining, 1),
+        ))
+    reds.sort(key=lambda r: (-r.overdue_minutes, r.case_no))
+
+    handled: Counter[str] = Counter()
+    on_time: Counter[str] = Counter()
+    for event in feedback:
+        if event.on_time is None:
+            continue  # a stage cut short is neither on time nor late
+        key = event.unit or ""
+        handled[key] += 1
+        on_time[key] += bool(event.on_time)
+
+    ranking = [
+        UnitRank(code, units[code].name if code in units else code, open_by_unit[code],
+                 red_by_unit[code], handled[code], on_time[code])
+        for code in sorted((set(open_by_unit) | set(handled)) - {""})
+    ]
+    ranking.sort(key=rank_key)
+    return WallData(
+        as_of=now,
+        reported_today=counts["report"],
+        filed_today=counts["file"],
+        dispatched_today=counts["dispatch"],
+        closed_today=counts["close"],
+        handled_month=sum(handled.values()),
+        on_time_month=sum(on_time.values()),
+        open_cases=len(open_cases),
+        lights={light: lights.get(light, 0) for light in Light},
+        intake_by_hour=tuple(hours),
+        red_list=tuple(reds),
+        units=tuple(ranking),
+        points=tuple(points),
+    )

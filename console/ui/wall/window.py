@@ -1,0 +1,287 @@
+"""The wall screen (大屏): a full-screen, read-only dashboard that turns its pages by itself.
+
+Nobody sits at a wall.  :class:`WallWindow` asks for fresh figures every few seconds through the
+:class:`~console.ui.ops.OpRunner` (the GUI thread never waits on the database), rotates its pages
+on a timer and scales its type with the window height.  When the database stops answering it
+keeps the last picture, says since when in a red banner, and clears the banner by itself at the
+first answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+
+from console.services.centre import Centre
+from console.services.wall import WallData, wall_data
+from console.ui.controller import Backend
+from console.ui.i18n import N_, _
+from console.ui.ops import OpRunner
+from console.ui.wall.board import BoardPage
+from console.ui.wall.charts import ChartsPage
+from console.ui.wall.overview import OverviewPage
+from console.ui.wall.parts import pad, wall_label
+from console.ui.wall.style import scale_for, set_tone, style_sheet
+from widgets.banner import Banner
+
+log = logging.getLogger(__name__)
+
+PAGE_TITLES = (N_("运行概况"), N_("单位排名与超时案件"), N_("今日走势"))
+"""Page names shown in the header, in page order."""
+
+WEEKDAYS = (N_("星期一"), N_("星期二"), N_("星期三"), N_("星期四"), N_("星期五"), N_("星期六"),
+            N_("星期日"))
+
+STALE_AFTER_REFRESHES = 3
+"""Without an answer for this many refresh intervals the data counts as stale (a hung query
+never reports an error, so silence must raise the banner too)."""
+
+
+class WallWindow(QMainWindow):
+    """The wall dashboard.
+
+    Parameters
+    ----------
+    backend : Backend
+        Gives the unit-of-work factory and the centre.  ``backend.centre`` must already be
+        loaded (:func:`console.ui.wall.start.run_wall` loads it on the worker), because reading
+        it the first time reads the database.
+    ops : OpRunner
+        Runs every database read off the GUI thread.
+    clock : callable
+        Returns the current instant (pinned in tests and with ``--now``).
+    rotate_seconds : int
+        Seconds each page stays on screen; 0 keeps the first page.
+    refresh_seconds : int
+        Seconds between two reads of the figures.
+    parent : QWidget, optional
+    """
+
+    page_changed = Signal(int)
+    """The page on show changed: its index."""
+
+    data_loaded = Signal(object)
+    """Fresh :class:`~console.services.wall.WallData` is on screen."""
+
+    online_changed = Signal(bool)
+    """False when the database stopped answering, True when it answers again."""
+
+    def __init__(self, backend: Backend, ops: OpRunner, clock: Callable[[], datetime], *,
+                 rotate_seconds: int = 20, refresh_seconds: int = 5,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        if rotate_seconds < 0 or refresh_seconds < 1:
+            raise ValueError("rotate_seconds must be >= 0 and refresh_seconds >= 1")
+        self.backend = backend
+        self.ops = ops
+        self.clock = clock
+        self.centre: Centre = backend.centre
+        self.data: WallData | None = None
+        self.online = True
+        self._loading = False
+        self._scale = 0.0
+        self.setWindowTitle(_("CityDesk 大屏") + f" — {self.centre.ref.config.name}")
+
+        self.title = wall_label("title", self.centre.ref.config.name)
+        self.page_title = wall_label("page-title")
+        self.pager = wall_label("pager")
+        self.fresh = wall_label("fresh", _("正在读取数据…"))
+        self.date = wall_label("date")
+        self.time = wall_label("clock")
+        self.header = QFrame()
+        self.header.setProperty("wall", "header")
+        head = self._head = QHBoxLayout(self.header)
+        head.addWidget(self.title)
+        head.addWidget(self.page_title)
+        head.addStretch(1)
+        head.addWidget(self.pager)
+        head.addWidget(self.fresh)
+        when = QVBoxLayout()
+        when.setSpacing(0)
+        for widget in (self.time, self.date):
+            widget.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            when.addWidget(widget)
+        head.addLayout(when)
+        self.banner = Banner()
+
+        self.overview = OverviewPage(self.centre)
+        self.board = BoardPage()
+        self.charts = ChartsPage()
+        self.pages: tuple[QWidget, ...] = (self.overview, self.board, self.charts)
+        self.stack = QStackedWidget()
+        for page in self.pages:
+            self.stack.addWidget(page)
+
+        root = QWidget()
+        root.setObjectName("wall_root")
+        self._body = QVBoxLayout()
+        self._body.addWidget(self.stack, 1)
+        column = QVBoxLayout(root)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.header)
+        column.addWidget(self.banner)
+        column.addLayout(self._body, 1)
+        self.setCentralWidget(root)
+
+        self.rotate_timer = QTimer(self)
+        self.rotate_timer.setInterval(max(rotate_seconds, 1) * 1000)
+        self.rotate_timer.timeout.connect(self._on_rotate_timer_timeout)
+        self._rotates = rotate_seconds > 0
+        self.refresh_timer = QTimer(self)
+        self.refresh_timer.setInterval(refresh_seconds * 1000)
+        self.refresh_timer.timeout.connect(self.refresh)
+        self.clock_timer = QTimer(self)
+        self.clock_timer.setInterval(1000)
+        self.clock_timer.timeout.connect(self._on_clock_timer_timeout)
+        self._since_answer = QElapsedTimer()
+        self._since_answer.start()
+        self.stale_after_ms = STALE_AFTER_REFRESHES * refresh_seconds * 1000
+        """Milliseconds without an answer after which the picture counts as stale."""
+        # F11 only toggles full screen: the wall has nothing to act on.
+        QShortcut(QKeySequence(Qt.Key.Key_F11), self, self.toggle_fullscreen)
+        self._apply_scale(scale_for(self.height()))
+        self.show_page(0)
+        self._on_clock_timer_timeout()
+
+    # -- running -----------------------------------------------------------------------------
+    def start(self) -> None:
+        """Read the figures now and start the refresh, clock and rotation timers."""
+        self.refresh()
+        self.refresh_timer.start()
+        self.clock_timer.start()
+        if self._rotates:
+            self.rotate_timer.start()
+
+    def stop(self) -> None:
+        """Stop every timer (before closing, and in tests)."""
+        for timer in (self.refresh_timer, self.clock_timer, self.rotate_timer):
+            timer.stop()
+        self.board.stop_paging()
+
+    def show_on_wall(self, fullscreen: bool = True) -> None:
+        """Show the window: frameless full screen with no cursor, or a 1920×1080 window."""
+        if fullscreen:
+            self.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+            self.setCursor(Qt.CursorShape.BlankCursor)
+            self.showFullScreen()
+        else:
+            self.resize(1920, 1080)
+            self.show()
+
+    def toggle_fullscreen(self) -> None:
+        """Between full screen and a normal window (napari's ``_toggle_fullscreen``)."""
+        if self.isFullScreen():
+            self.unsetCursor()
+            self.showNormal()
+        else:
+            self.setCursor(Qt.CursorShape.BlankCursor)
+            self.showFullScreen()
+
+    # -- pages -------------------------------------------------------------------------------
+    @property
+    def page(self) -> int:
+        """Index of the page on show."""
+        return self.stack.currentIndex()
+
+    def show_page(self, index: int) -> None:
+        """Bring page ``index`` to the screen."""
+        self.stack.setCurrentIndex(index)
+        self.page_title.setText(_(PAGE_TITLES[index]))
+        self.pager.setText("  ".join("●" if i == index else "○" for i in range(len(self.pages))))
+        if self.pages[index] is self.board:
+            self.board.start_paging()
+        else:
+            self.board.stop_paging()
+        self.page_changed.emit(index)
+
+    def next_page(self) -> None:
+        """The next page, after the last the first."""
+        self.show_page((self.page + 1) % len(self.pages))
+
+    def _on_rotate_timer_timeout(self) -> None:
+        self.next_page()
+
+    # -- data --------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Ask for fresh figures; the answer (or the error) comes back on the GUI thread."""
+        if self._loading:
+            return  # the last read is still on the worker: never pile them up
+        self._loading = True
+        backend, centre, now = self.backend, self.centre, self.clock()
+        self.ops.run(lambda: wall_data(backend.uow_factory(), centre, now),
+                     self._on_data_loaded, self._on_data_failed)
+
+    def _on_data_loaded(self, data: WallData) -> None:
+        self._loading = False
+        self._since_answer.restart()
+        self.data = data
+        for page in (self.overview, self.board, self.charts):
+            page.set_data(data)
+        self.fresh.setText(_("数据截至 {time}").format(time=self._local(data.as_of, seconds=True)))
+        set_tone(self.fresh, "")
+        if not self.online:
+            self.online = True
+            self.banner.clear()
+            self.online_changed.emit(True)
+        self.data_loaded.emit(data)
+
+    def _on_data_failed(self, exc: Exception) -> None:
+        self._loading = False
+        log.warning("wall refresh failed: %s", exc)
+        self._go_offline()
+
+    def _go_offline(self) -> None:
+        """Keep the picture on screen; say since when it is."""
+        if self.data is None:
+            text = _("数据库无响应，正在重试…")
+        else:
+            text = _("数据库无响应，数据截至 {time}").format(time=self._local(self.data.as_of))
+        self.banner.show_message(text, "danger")
+        set_tone(self.fresh, "red")
+        if self.online:
+            self.online = False
+            self.online_changed.emit(False)
+
+    def _local(self, instant: datetime, seconds: bool = False) -> str:
+        return self.centre.local(instant).strftime("%H:%M:%S" if seconds else "%H:%M")
+
+    def _on_clock_timer_timeout(self) -> None:
+        now = self.centre.local(self.clock())
+        self.time.setText(now.strftime("%H:%M:%S"))
+        self.date.setText(f"{now:%Y-%m-%d} {_(WEEKDAYS[now.weekday()])}")
+        if self.online and self._since_answer.elapsed() > self.stale_after_ms:
+            self._go_offline()  # a query that hangs never fails: silence is an outage too
+
+    # -- size --------------------------------------------------------------------------------
+    def _apply_scale(self, scale: float) -> None:
+        if scale == self._scale:
+            return
+        self._scale = scale
+        self.setStyleSheet(style_sheet(scale))
+        gap = round(16 * scale)
+        self._body.setContentsMargins(gap, gap, gap, gap)
+        self._head.setContentsMargins(round(24 * scale), round(10 * scale), round(24 * scale),
+                                      round(10 * scale))
+        self._head.setSpacing(round(28 * scale))
+        pad(self.banner, round(10 * scale))
+        for page in (self.overview, self.board, self.charts):
+            page.set_scale(scale)
+
+    @property
+    def scale(self) -> float:
+        """The size factor now applied (1.0 at 1080 px high, 2.0 at 2160)."""
+        return self._scale
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._apply_scale(scale_for(event.size().height()))
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.stop()
+        super().closeEvent(event)
