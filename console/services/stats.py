@@ -19,16 +19,25 @@ class DeskStats:
     lights: dict[str, int] = field(default_factory=dict)  # open cases by light
     closed_today: int = 0
     open_cases: int = 0
+    unit_on_time: tuple[int, int] | None = None  # a unit seat: (on time, handled) this month
 
 
-def desk_stats(uow: UnitOfWork, centre: Centre, now: datetime) -> DeskStats:
-    """Today's figures at ``now`` (today = the centre-local calendar day)."""
+def desk_stats(uow: UnitOfWork, centre: Centre, now: datetime,
+               unit: str | None = None) -> DeskStats:
+    """Today's figures at ``now`` (today = the centre-local calendar day).
+
+    With ``unit`` (a unit's desk) the open cases are that unit's, and the figures include its
+    own handling this month: feedback events that ended a 处置 stage, and how many on time.
+    """
     local = centre.local(now)
     start = datetime.combine(local.date(), time(0), centre.tz)
     end = start + timedelta(days=1)
+    month = datetime.combine(local.date().replace(day=1), time(0), centre.tz)
     with uow:
         events = uow.events.in_window(start, end, ("report", "close"))
-        open_cases = uow.cases.list(CaseFilter(open_only=True))
+        open_cases = uow.cases.list(CaseFilter(open_only=True, unit=unit))
+        feedback = (uow.events.in_window(month, end, ("feedback",)) if unit is not None else [])
+    own = [e for e in feedback if e.unit == unit and e.on_time is not None]
     hours = [0] * 24
     closed = 0
     for event in events:
@@ -44,4 +53,5 @@ def desk_stats(uow: UnitOfWork, centre: Centre, now: datetime) -> DeskStats:
     return DeskStats(
         tuple(hours), {light.value: lights.get(light, 0) for light in Light}, closed,
         len(open_cases),
+        (sum(1 for e in own if e.on_time), len(own)) if unit is not None else None,
     )

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from console.domain.cases import Actor, Case, Event
+from console.domain.cases import Actor, Case, Event, Role
 from console.domain.commands import Command
 from console.domain.errors import CityDeskError, ConflictError
 from console.domain.options import ActionOption, options_for
@@ -172,8 +172,9 @@ class DeskController(QObject):
     def refresh_stats(self) -> None:
         """Recompute the chart strip's figures."""
         now = self.clock()
-        self.ops.run(lambda: desk_stats(self._uow(), self.centre, now), self.stats_loaded.emit,
-                     lambda exc: None)
+        unit = self.actor.unit if self.actor.role is Role.UNIT else None
+        self.ops.run(lambda: desk_stats(self._uow(), self.centre, now, unit),
+                     self.stats_loaded.emit, lambda exc: None)
 
     # -- commands ------------------------------------------------------------------------------
     def run_command(self, case_id: int, command: Command | str, fields: dict[str, Any],

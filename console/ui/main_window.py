@@ -166,6 +166,9 @@ class MainWindow(QMainWindow):
         self.alert_timer.setSingleShot(True)
         self.alert_timer.setInterval(8000)
         self.alert_timer.timeout.connect(self.notice.clear)
+        self.counts_timer = QTimer(self)  # per-unit yellow/red counts on the board's unit list
+        self.counts_timer.setInterval(5000)
+        self.counts_timer.timeout.connect(self.update_unit_counts)
         self.stats_timer = QTimer(self)
         self.stats_timer.setInterval(15000)
         self.stats_timer.timeout.connect(controller.refresh_stats)
@@ -318,6 +321,30 @@ class MainWindow(QMainWindow):
                 case.parent_unit == self.user.unit)
         return True
 
+    def update_unit_counts(self) -> None:
+        """Label each unit in the board's filter with its yellow and red cases right now."""
+        counts: dict[str, list[int]] = {}
+        model = self.board.model
+        for r in range(model.rowCount()):
+            row = model.row_data(r)
+            if row.case.unit is None or row.light is None:
+                continue
+            tally = counts.setdefault(row.case.unit, [0, 0])
+            if row.light.value == "yellow":
+                tally[0] += 1
+            elif row.light.value == "red":
+                tally[1] += 1
+        units = self.controller.centre.ref.units
+        for i in range(self.unit_filter.count()):
+            code = self.unit_filter.itemData(i)
+            if not code:
+                continue
+            yellow, red = counts.get(code, [0, 0])
+            text = units[code].name if code in units else code
+            if yellow or red:
+                text += _("（黄 {y} · 红 {r}）").format(y=yellow, r=red)
+            self.unit_filter.setItemText(i, text)
+
     def _on_deadline_timer_timeout(self) -> None:
         now = self.clock()
         for pane in self.queues:
@@ -331,6 +358,7 @@ class MainWindow(QMainWindow):
         self.controller.poll_timer.start()
         self.stats_timer.start()
         self.deadline_timer.start()
+        self.counts_timer.start()
 
     def reload(self) -> None:
         """F5: read everything again."""
@@ -338,6 +366,7 @@ class MainWindow(QMainWindow):
         self.controller.refresh_stats()
 
     def _on_controller_cases_loaded(self, cases: list[Case]) -> None:
+        QTimer.singleShot(0, self.update_unit_counts)
         cases = [c for c in cases if self._sees(c)]
         now = self.clock()
         for pane in self.queues:

@@ -321,3 +321,24 @@ def test_a_bad_photo_is_refused_and_nothing_changes(desk_factory, qtbot, tmp_pat
     assert _state(desk, case.id) is CaseState.HANDLING
     assert "JPEG" in w.statusBar().currentMessage()
     assert w.notice.isVisible()
+
+
+def test_the_board_lists_yellow_and_red_counts_per_unit(desk_factory) -> None:
+    w = desk_factory(user="zhibanzhang1").window
+    w.update_unit_counts()
+    model = w.board.model
+    red = {}
+    for r in range(model.rowCount()):
+        row = model.row_data(r)
+        if row.light is not None and row.light.value == "red":
+            red[row.case.unit] = red.get(row.case.unit, 0) + 1
+    unit, n = max(red.items(), key=lambda kv: kv[1])
+    text = w.unit_filter.itemText(w.unit_filter.findData(unit))
+    assert f"红 {n}" in text
+
+
+def test_a_unit_desk_shows_its_own_on_time_rate(desk_factory) -> None:
+    desk = desk_factory(user="unit_zhzf")
+    tile = desk.window.charts.open
+    assert "按期处置率" in tile.caption_text
+    assert tile.value_text.endswith("%")

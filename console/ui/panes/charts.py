@@ -43,7 +43,13 @@ class ChartsPane(QWidget):
             [light_color(lt) for lt in lights],
         )
         self.closed.set_value(stats.closed_today, _("今日结案"))
-        self.open.set_value(stats.open_cases, _("未办结"))
+        if stats.unit_on_time is not None:  # a unit's desk: its own on-time figure this month
+            done, handled = stats.unit_on_time
+            rate = f"{done * 100 / handled:.1f}%" if handled else "—"
+            self.open.set_value(rate, _("本单位本月按期处置率"),
+                                delta=_("{done} / {handled} 件").format(done=done, handled=handled))
+        else:
+            self.open.set_value(stats.open_cases, _("未办结"))
 
     def set_foreground(self, color: str) -> None:
         """Axis and text colour for the current theme."""
