@@ -9,8 +9,6 @@ from typing import Any
 
 from console.domain.errors import ValidationError
 from console.domain.evaluation import parse_period
-from console.services.evaluation import OBJECTS, evaluate
-from console.services.uow import CaseFilter
 
 FORMATS = {"xlsx": ".xlsx", "pdf": ".pdf", "csv": ".csv"}
 
@@ -32,25 +30,18 @@ def _target(args: argparse.Namespace) -> tuple[str, Path]:
 def cmd_report(args: argparse.Namespace) -> int:
     from console.cli import emit
     from console.cli_setup import open_app
-    from console.report_builder import build_report, table_totals
+    from console.report_builder import make_period_report, table_totals
     from console.reports import write_report
 
     period = parse_period(args.period)  # bad input fails before anything is opened
     fmt, out = _target(args)
     app = open_app(args)
     try:
-        centre, now = app.centre, app.clock()
-        evaluations = [
-            evaluate(app.uow_factory(), centre, period, obj,
-                     area_level="street" if obj == "area" else None)
-            for obj in OBJECTS
-        ]
-        start, end = period.bounds(centre.tz)
-        with app.uow_factory() as uow:
-            cases = uow.cases.list(CaseFilter(reported_from=start, reported_to=end, order="id"))
+        centre = app.centre
+        report = make_period_report(app.uow_factory, centre, period, app.clock())
     finally:
         app.close()
-    report = build_report(centre, period, evaluations, cases, now)
+    cases = report.tables[-1].rows
     interactive = sys.stderr.isatty() and not args.json
 
     def progress(done: int, total: int) -> bool:

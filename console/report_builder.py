@@ -6,7 +6,7 @@ The writers in ``console/reports`` know nothing of cases or scores; this module 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +14,8 @@ from console.domain.cases import Case
 from console.domain.evaluation import OBJECT_LABELS, Period
 from console.reports.model import Chart, Column, Report, Table
 from console.services.centre import Centre
-from console.services.evaluation import EvaluationReport
+from console.services.evaluation import OBJECTS, EvaluationReport, evaluate
+from console.services.uow import CaseFilter, UnitOfWork
 
 #: Chinese headings of the keys rows carry (a key without one is shown as it is).
 HEADERS: Mapping[str, str] = {
@@ -116,6 +117,20 @@ def build_report(centre: Centre, period: Period, evaluations: Sequence[Evaluatio
         tables=tables,
         charts=charts,
     )
+
+
+def make_period_report(uow_factory: Callable[[], UnitOfWork], centre: Centre, period: Period,
+                       now: datetime) -> Report:
+    """Evaluate every object type for the period and collect its cases: the whole report."""
+    evaluations = [
+        evaluate(uow_factory(), centre, period, obj,
+                 area_level="street" if obj == "area" else None)
+        for obj in OBJECTS
+    ]
+    start, end = period.bounds(centre.tz)
+    with uow_factory() as uow:
+        cases = uow.cases.list(CaseFilter(reported_from=start, reported_to=end, order="id"))
+    return build_report(centre, period, evaluations, cases, now)
 
 
 def table_totals(report: Report) -> Mapping[str, Mapping[str, Any]]:

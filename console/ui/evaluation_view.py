@@ -7,6 +7,7 @@ thread; a double-click on a count lists the cases behind it, and a case opens in
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -14,6 +15,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -126,6 +128,8 @@ class EvaluationView(QDialog):
         self.period.setPlaceholderText(_("如 2026-10、2026-Q3、2026、2026-W43、2026-10-01..2026-10-31"))
         self.quick = QComboBox()
         self.go = QPushButton(_("计算"))
+        self.export = QPushButton(_("导出报表…"))
+        self.export.setObjectName("evaluation_export")
         self.status = QLabel()
         self.tabs = QTabWidget()
         self.tables: dict[str, QTableView] = {}
@@ -142,11 +146,15 @@ class EvaluationView(QDialog):
         head.addWidget(self.quick)
         head.addWidget(self.period, 1)
         head.addWidget(self.go)
+        head.addWidget(self.export)
         layout = QVBoxLayout(self)
         layout.addLayout(head)
         layout.addWidget(self.status)
         layout.addWidget(self.tabs, 1)
         self.go.clicked.connect(self.compute)
+        self.export.clicked.connect(self._on_export_clicked)
+        self.clock: Callable[[], Any] | None = None
+        self.job: Any = None
         self.period.returnPressed.connect(self.compute)
         self.quick.activated.connect(self._on_quick_activated)
 
@@ -157,6 +165,31 @@ class EvaluationView(QDialog):
             self.quick.addItem(text, value)
         if choices:
             self.period.setText(choices[0][1])
+
+    def _on_export_clicked(self) -> None:
+        path, _filter = QFileDialog.getSaveFileName(
+            self, _("导出报表"), f"{self.period.text() or 'report'}.xlsx",
+            _("Excel (*.xlsx);;PDF (*.pdf);;CSV (*.csv)"))
+        if path:
+            self.export_to(Path(path))
+
+    def export_to(self, path: Path) -> None:
+        """Write the period's report (evaluation + case list + charts) to ``path``."""
+        from console.ui.export import run_export
+
+        try:
+            period = parse_period(self.period.text())
+        except CityDeskError as exc:
+            self.status.setText(exc.message)
+            return
+        if path.suffix.lower() not in (".xlsx", ".pdf", ".csv"):
+            self.status.setText(_("请选择 .xlsx、.pdf 或 .csv 文件"))
+            return
+        now = self.clock() if self.clock is not None else None
+        self.job, _dialog = run_export(self, self.backend, self.ops, period, path, now)
+        self.job.finished.connect(
+            lambda ok, message: self.status.setText(
+                _("已导出：{path}").format(path=message) if ok else message))
 
     def _on_quick_activated(self, _index: int) -> None:
         self.period.setText(str(self.quick.currentData()))

@@ -685,6 +685,7 @@ class MainWindow(QMainWindow):
     def show_evaluation(self) -> EvaluationView:
         """Ctrl+E: league tables of the standard's evaluation for a period."""
         view = EvaluationView(self.controller.backend, self.controller.ops, self)
+        view.clock = self.clock
         today = self.controller.centre.local(self.clock()).date()
         last_month = today.replace(day=1) - timedelta(days=1)
         view.set_quick_periods([

@@ -55,3 +55,34 @@ def test_league_tables_for_every_object_and_counts_open_cases(desk_factory, qtbo
     folder.mkdir(parents=True, exist_ok=True)
     assert view.grab().save(str(folder / "evaluation_zh.png"))
     view.close()
+
+
+def test_export_writes_the_report_and_a_cancel_writes_nothing(desk_factory, qtbot, tmp_path) -> None:
+    from console.domain.evaluation import parse_period
+    from console.ui.export import ExportJob
+
+    desk = desk_factory(user="zhibanzhang1", threaded=True)
+    view = desk.window.show_evaluation()
+    done: list[tuple[bool, str]] = []
+    out = tmp_path / "month.xlsx"
+    view.export_to(out)
+    view.job.finished.connect(lambda ok, message: done.append((ok, message)))
+    qtbot.waitUntil(lambda: bool(done), timeout=20000)
+    assert done[0][0] and out.exists()
+
+    job = ExportJob(desk.app, desk.window.controller.ops)
+    steps: list[int] = []
+    finished: list[tuple[bool, str]] = []
+
+    def cancel_midway(done_rows: int, total: int) -> None:
+        steps.append(done_rows)
+        job.cancelled = True  # the operator pressed Cancel
+
+    job.progressed.connect(cancel_midway)
+    job.finished.connect(lambda ok, message: finished.append((ok, message)))
+    target = tmp_path / "cancelled.pdf"
+    job.start(parse_period("2026-11"), target, desk.clock())
+    qtbot.waitUntil(lambda: bool(finished), timeout=20000)
+    assert finished[0][0] is False and "取消" in finished[0][1]
+    assert not target.exists() and steps
+    view.close()
