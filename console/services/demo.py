@@ -143,6 +143,24 @@ def plan_lives(centre: Centre, now: datetime, settings: DemoSettings) -> list[li
             steps = planner.live(fields, dispatch_at, unit)
             fields["reported_at"] = steps[0].at
             lives.append(steps)
+    # Requests waiting for the supervisor now: an extension and a return.
+    requests: tuple[tuple[Command, dict[str, object]], ...] = (
+        (Command.REQUEST_EXTENSION, {"minutes": 960, "reason": "需协调机械清运"}),
+        (Command.REQUEST_RETURN, {"reason": "非本单位职责范围"}),
+    )
+    for command, request in requests:
+        cell = rng.choice(cells)
+        fields_r, unit = _report(centre, planner, cell, now, source="监督员上报")
+        if unit == centre.ref.config.coordination_office:
+            continue
+        category = centre.ref.categories[str(fields_r["category"])]
+        limit = category.limit_for(LimitClass.GENERAL)
+        dispatch_at = centre.calendar.add_for(now, -round(0.5 * limit), category.natural_time)
+        steps = planner.live(fields_r, dispatch_at, unit)
+        fields_r["reported_at"] = steps[0].at
+        asked = max(centre.calendar.add(now, -5), steps[-1].at)
+        steps.append(Step(asked, command, Role.UNIT, dict(request), unit))
+        lives.append(steps)
     # And work waiting at the desks now: new reports, accepted ones, filed ones.
     for upto in (Command.REPORT, Command.ACCEPT, Command.FILE):
         for _ in range(settings.live_per_light):

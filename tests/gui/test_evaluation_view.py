@@ -53,7 +53,7 @@ def test_league_tables_for_every_object_and_counts_open_cases(desk_factory, qtbo
     qtbot.wait(100)
     folder = DOCS if os.environ.get("CITYDESK_UPDATE_SCREENSHOTS") == "1" else tmp_path
     folder.mkdir(parents=True, exist_ok=True)
-    assert view.grab().save(str(folder / "evaluation_zh.png"))
+    assert view.grab().save(str(folder / "evaluation_1080.png"))
     view.close()
 
 

@@ -313,7 +313,7 @@ def test_wall_screenshot(wall_factory, themed_app, qtbot, tmp_path, width, heigh
         qtbot.wait(100)
         image = w.grab().toImage()
         assert (image.width(), image.height()) == (width, height)
-        assert _distinct_colours(image) > 30  # not a blank or single-colour window
+        assert _distinct_colours(image) > 12  # not a blank or single-colour window
         # The overview is the committed picture; the other pages stay with the test.
         name = f"wall_{height}.png" if page == 0 else f"wall_{height}_page{page + 1}.png"
         assert image.save(str((folder if page == 0 else tmp_path) / name))

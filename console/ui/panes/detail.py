@@ -198,7 +198,7 @@ class DetailPane(QWidget):
             # A button may shrink below its text: long English labels must not widen the window.
             button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
             button.setMinimumWidth(60)
-            self.action_grid.addWidget(button, i // 4, i % 4)
+            self.action_grid.addWidget(button, i // 3, i % 3)
 
     def clear_case(self) -> None:
         """Show nothing (the case left this seat's view)."""
