@@ -133,34 +133,20 @@ def plan_lives(centre: Centre, now: datetime, settings: DemoSettings) -> list[li
     # A live queue in every light, whatever the random draw gave.
     for fraction in (0.4, 0.9, 1.4):
         for _ in range(settings.live_per_light):
-            cell = rng.choice(cells)
-            fields, unit = _report(centre, planner, cell, now, source="监督员上报")
-            if unit == centre.ref.config.coordination_office:
-                continue
-            category = centre.ref.categories[str(fields["category"])]
-            limit = category.limit_for(LimitClass.GENERAL)
-            dispatch_at = centre.calendar.add_for(now, -round(fraction * limit), category.natural_time)
-            steps = planner.live(fields, dispatch_at, unit)
-            fields["reported_at"] = steps[0].at
-            lives.append(steps)
+            live = _live_case(centre, planner, rng.choice(cells), now, fraction)
+            if live is not None:
+                lives.append(live)
     # Requests waiting for the supervisor now: an extension and a return.
     requests: tuple[tuple[Command, dict[str, object]], ...] = (
         (Command.REQUEST_EXTENSION, {"minutes": 960, "reason": "需协调机械清运"}),
         (Command.REQUEST_RETURN, {"reason": "非本单位职责范围"}),
     )
     for command, request in requests:
-        cell = rng.choice(cells)
-        fields_r, unit = _report(centre, planner, cell, now, source="监督员上报")
-        if unit == centre.ref.config.coordination_office:
-            continue
-        category = centre.ref.categories[str(fields_r["category"])]
-        limit = category.limit_for(LimitClass.GENERAL)
-        dispatch_at = centre.calendar.add_for(now, -round(0.5 * limit), category.natural_time)
-        steps = planner.live(fields_r, dispatch_at, unit)
-        fields_r["reported_at"] = steps[0].at
-        asked = max(centre.calendar.add(now, -5), steps[-1].at)
-        steps.append(Step(asked, command, Role.UNIT, dict(request), unit))
-        lives.append(steps)
+        live = _live_case(centre, planner, rng.choice(cells), now, 0.5)
+        if live is not None:
+            asked = max(centre.calendar.add(now, -5), live[-1].at)
+            live.append(Step(asked, command, Role.UNIT, dict(request), live[-1].unit))
+            lives.append(live)
     # And work waiting at the desks now: new reports, accepted ones, filed ones.
     for upto in (Command.REPORT, Command.ACCEPT, Command.FILE):
         for _ in range(settings.live_per_light):
@@ -168,6 +154,20 @@ def plan_lives(centre: Centre, now: datetime, settings: DemoSettings) -> list[li
             fields, _unit = _report(centre, planner, rng.choice(cells), at, source="监督员上报")
             lives.append(planner.waiting(fields, at, upto))
     return lives
+
+
+def _live_case(centre: Centre, planner: Planner, cell: GridCell, now: datetime,
+               fraction: float) -> list[Step] | None:
+    """A collector's case whose 处置 clock stands at ``fraction`` of its limit at ``now``."""
+    fields, unit = _report(centre, planner, cell, now, source="监督员上报")
+    if unit == centre.ref.config.coordination_office:
+        return None
+    category = centre.ref.categories[str(fields["category"])]
+    limit = category.limit_for(LimitClass.GENERAL)
+    dispatch_at = centre.calendar.add_for(now, -round(fraction * limit), category.natural_time)
+    steps = planner.live(fields, dispatch_at, unit)
+    fields["reported_at"] = steps[0].at
+    return steps
 
 
 def run_demo(uow_factory: UowFactory, centre: Centre, now: datetime,
