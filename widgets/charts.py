@@ -60,6 +60,8 @@ class BarChart(QWidget):
             x=np.zeros(0), height=np.zeros(0), width=bar_width, pen=None, brush=self._default_brush
         )
         self._item.addItem(self._bars)
+        self._line = pg.PlotDataItem(x=np.zeros(0), y=np.zeros(0))  # optional comparison line
+        self._item.addItem(self._line)
         self._value_items: list[pg.TextItem] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -120,6 +122,31 @@ class BarChart(QWidget):
             text.setText(_format_number(value), color=self._foreground)
             text.setPos(i, max(value, 0.0))
             text.setVisible(True)
+
+    def set_line(self, values: Sequence[float] | None, color: QColor | str = "#ffb300") -> None:
+        """Draw a comparison line over the bars (e.g. a 7-day average); None removes it.
+
+        Raises
+        ------
+        ValueError
+            When ``values`` is not as long as the bars.
+        """
+        if values is None:
+            self._line.setData(x=np.zeros(0), y=np.zeros(0))
+            return
+        if len(values) != len(self._labels):
+            raise ValueError("line values must match the bars")
+        y = np.asarray(values, dtype=float)
+        self._line.setData(x=np.arange(len(y), dtype=float), y=y,
+                           pen=pg.mkPen(QColor(color), width=2))
+        top = max(float(y.max(initial=0.0)), float(self._values.max(initial=0.0)), 1.0)
+        self._item.setYRange(0, top * 1.35, padding=0)
+
+    @property
+    def line_values(self) -> list[float]:
+        """The comparison line's values (empty when none is drawn)."""
+        data = self._line.getData()[1]
+        return [] if data is None else [float(v) for v in data]
 
     @property
     def labels(self) -> list[str]:

@@ -21,6 +21,7 @@ from console.domain.options import ActionOption, options_for
 from console.services.cases import Report, act, preview_duplicates, report_and_merge, report_case
 from console.services.centre import Centre
 from console.services.feed import GRACE, poll, start_id
+from console.services.live_stats import load_live_stats
 from console.services.queries import CaseDetail, case_detail
 from console.services.stats import desk_stats
 from console.services.uow import CaseFilter, UnitOfWork
@@ -59,6 +60,9 @@ class DeskController(QObject):
 
     stats_loaded = Signal(object)
     """A :class:`~console.services.stats.DeskStats` for the chart strip."""
+
+    live_stats_loaded = Signal(object)
+    """A :class:`~console.services.live_stats.LiveStats` for the statistics charts."""
 
     duplicates_found = Signal(list)
     """Duplicate hints for the report form."""
@@ -168,6 +172,12 @@ class DeskController(QObject):
                 return uow.photos.data(photo_id)
 
         self.ops.run(work, show)
+
+    def load_live_stats(self) -> None:
+        """Read the charts' history once; new events are folded in by the window."""
+        now = self.clock()
+        self.ops.run(lambda: load_live_stats(self._uow(), self.centre, now),
+                     self.live_stats_loaded.emit, lambda exc: None)
 
     def refresh_stats(self) -> None:
         """Recompute the chart strip's figures."""

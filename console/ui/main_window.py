@@ -31,13 +31,14 @@ from console.domain.commands import Command
 from console.domain.permissions import PERMISSIONS
 from console.domain.reference import UnitKind, User
 from console.services.cases import Report
+from console.services.live_stats import LiveStats
 from console.services.queries import make_row
 from console.ui.controller import DeskController, DetailData, describe_event
 from console.ui.dialogs.action_fields import ActionFieldsDialog, needs_fields
 from console.ui.dialogs.new_report import NewReportDialog
 from console.ui.dialogs.shortcut_sheet import ShortcutSheet
 from console.ui.evaluation_view import EvaluationView
-from console.ui.i18n import N_, _, command_label, label
+from console.ui.i18n import N_, _, command_label, label, language
 from console.ui.models.case_table import (
     BOARD_STATES,
     DISPATCH_STATES,
@@ -46,6 +47,7 @@ from console.ui.models.case_table import (
 )
 from console.ui.panes.charts import ChartsPane
 from console.ui.panes.detail import DetailPane, PhotoDialog
+from console.ui.panes.live_charts import LiveChartsPane
 from console.ui.panes.map import MapPane
 from console.ui.panes.queue import QueuePane
 from console.ui.settings import Settings, restore_header, save_header
@@ -114,6 +116,9 @@ class MainWindow(QMainWindow):
         self.detail = DetailPane()
         self.map = MapPane(centre)
         self.charts = ChartsPane()
+        self.live_charts = LiveChartsPane()
+        self.live_stats: LiveStats | None = None
+        self._lights: dict[str, int] = {}
         self.banner = Banner()
         self.alert = Banner()  # alerts that stay until acknowledged
         self.notice = Banner()  # refusals and errors: they fade after a while
@@ -140,6 +145,10 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["dispatch"], self.docks["approvals"])
         self.docks["dispatch"].raise_()
         self._dock("charts", _("实时统计"), self.charts, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._dock("live_charts", _("统计图表"), self.live_charts,
+                   Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.docks["charts"], self.docks["live_charts"])
+        self.docks["charts"].raise_()
         self.resizeDocks([self.docks["intake"], self.docks["detail"]], [620, 560],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["intake"], self.docks["dispatch"]], [420, 300],
@@ -194,6 +203,7 @@ class MainWindow(QMainWindow):
         """Chart and map ink for the theme (qt-material does not reach pyqtgraph or the map)."""
         ink = theme_colors(theme)["secondaryTextColor"]
         self.charts.set_foreground(ink)
+        self.live_charts.set_foreground(ink)
         self.map.map.set_foreground(ink)
 
     # -- construction --------------------------------------------------------------------------
@@ -274,7 +284,8 @@ class MainWindow(QMainWindow):
         c.cases_loaded.connect(self._on_controller_cases_loaded)
         c.cases_changed.connect(self._on_controller_cases_changed)
         c.detail_loaded.connect(self._on_controller_detail_loaded)
-        c.stats_loaded.connect(self.charts.set_stats)
+        c.stats_loaded.connect(self._on_controller_stats_loaded)
+        c.live_stats_loaded.connect(self._on_controller_live_stats_loaded)
         c.action_failed.connect(self._on_controller_action_failed)
         c.action_done.connect(self._on_controller_action_done)
         c.connection_changed.connect(self._on_controller_connection_changed)
@@ -355,6 +366,7 @@ class MainWindow(QMainWindow):
         """First load, then follow the log every second."""
         self.controller.load_all()
         self.controller.refresh_stats()
+        self.controller.load_live_stats()
         self.controller.poll_timer.start()
         self.stats_timer.start()
         self.deadline_timer.start()
@@ -399,6 +411,31 @@ class MainWindow(QMainWindow):
         if any(e.type in ("report", "close") for e in events):
             self.controller.refresh_stats()
         self._alert_on_urgent_reports(cases, events)
+        if self.live_stats is not None:
+            if self.live_stats.apply(events, self.controller.centre):
+                self._redraw_live_charts()
+            else:  # a new day: start the counters again from the log
+                self.controller.load_live_stats()
+
+    def _on_controller_stats_loaded(self, stats: Any) -> None:
+        self.charts.set_stats(stats)
+        self._lights = dict(stats.lights)
+        if self.live_stats is not None:
+            self._redraw_live_charts()
+
+    def _on_controller_live_stats_loaded(self, stats: LiveStats) -> None:
+        self.live_stats = stats
+        self._redraw_live_charts()
+
+    def _redraw_live_charts(self) -> None:
+        if self.live_stats is None:
+            return
+        ref = self.controller.centre.ref
+        english = language() == "en"
+        names = {c.code: (c.name_en if english and c.name_en else c.name_zh)
+                 for c in ref.categories.values()}
+        units = {u.code: u.name for u in ref.units.values()}
+        self.live_charts.show_stats(self.live_stats, names, units, self._lights)
 
     def select_case(self, case_id: int) -> None:
         """Make a case current: detail pane, map marker, and its row where it lives."""

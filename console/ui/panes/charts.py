@@ -30,7 +30,6 @@ class ChartsPane(QWidget):
         layout.addWidget(self.closed, 1)
         layout.addWidget(self.open, 1)
         self.setMinimumHeight(140)
-        self.setMaximumHeight(220)
 
     def set_stats(self, stats: DeskStats) -> None:
         """Redraw from fresh figures (cheap: the plots update in place)."""
