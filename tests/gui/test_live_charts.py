@@ -8,7 +8,7 @@ from console.services.cases import Report, act, report_case
 from console.services.live_stats import load_live_stats
 
 
-def _snapshot(stats) -> tuple:  # noqa: ANN001
+def _snapshot(stats) -> tuple:
     return (stats.today_by_hour, stats.by_source, stats.by_category, stats.unit_month,
             stats.week_on_time, [round(v, 6) for v in stats.week_avg_by_hour])
 
