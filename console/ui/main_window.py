@@ -538,10 +538,10 @@ class MainWindow(QMainWindow):
         self._ask_fields(Command.DISPATCH, units, send, _("派遣到其他单位"))
 
     def _on_controller_action_done(self, case: Case) -> None:
+        # No reload here: the poll that follows every own action brings this event back and
+        # _on_controller_cases_changed reloads the open case once.
         self.statusBar().showMessage(
             _("{no}：已{state}").format(no=case.case_no, state=label(case.state)), 4000)
-        if case.id is not None and case.id == self._current:
-            self.controller.open_case(case.id)
 
     def _on_controller_connection_changed(self, online: bool, message: str) -> None:
         if online:
