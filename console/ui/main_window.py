@@ -178,6 +178,10 @@ class MainWindow(QMainWindow):
         self.counts_timer = QTimer(self)  # per-unit yellow/red counts on the board's unit list
         self.counts_timer.setInterval(5000)
         self.counts_timer.timeout.connect(self.update_unit_counts)
+        self.stats_soon = QTimer(self)
+        self.stats_soon.setSingleShot(True)
+        self.stats_soon.setInterval(2000)
+        self.stats_soon.timeout.connect(controller.refresh_stats)
         self.stats_timer = QTimer(self)
         self.stats_timer.setInterval(15000)
         self.stats_timer.timeout.connect(controller.refresh_stats)
@@ -408,8 +412,9 @@ class MainWindow(QMainWindow):
                 self.detail.notify_changed_elsewhere(
                     _("此案件刚被其他工作台修改：{who}，已重新载入").format(who=describe_event(theirs[-1])))
             self.controller.open_case(self._current)
-        if any(e.type in ("report", "close") for e in events):
-            self.controller.refresh_stats()
+        if any(e.type in ("report", "close") for e in events) and not self.stats_soon.isActive():
+            # One refresh for a burst of reports, not one full open-case query per report.
+            self.stats_soon.start()
         self._alert_on_urgent_reports(cases, events)
         if self.live_stats is not None:
             if self.live_stats.apply(events, self.controller.centre):
