@@ -22,7 +22,7 @@ from console.domain.cases import Case, CaseState
 from console.domain.deadlines import Light, countdown
 from console.services.centre import Centre
 from console.services.queries import CaseRow, make_row
-from console.ui.i18n import N_, _, label, language, light_label
+from console.ui.i18n import N_, _, countdown_text, label, language, light_label
 from console.ui.theme import light_color
 
 FLASH_COLOR = QColor(198, 40, 40, 110)  # a translucent red over either theme
@@ -65,11 +65,10 @@ def _remaining(row: CaseRow, now: datetime) -> str:
     cd = row.countdown
     if cd is None:
         return ""
-    minutes = abs(cd.remaining)
-    text = f"{minutes // 60}:{minutes % 60:02d}"
-    if cd.frozen:
-        return _("停 {time}").format(time=text)
-    return (_("剩 {time}") if cd.remaining >= 0 else _("超 {time}")).format(time=text)
+    if cd.frozen:  # suspended: the clock stands, neither "left" nor "overdue"
+        minutes = abs(cd.remaining)
+        return _("停 {time}").format(time=f"{minutes // 60}:{minutes % 60:02d}")
+    return countdown_text(cd.remaining)
 
 
 def _request(row: CaseRow, now: datetime) -> str:
