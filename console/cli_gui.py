@@ -9,9 +9,7 @@ from __future__ import annotations
 import argparse
 
 from console.app import App
-from console.domain.calendar import statutory_days
 from console.reference_files import load_centre_files
-from console.services.setup import init_reference
 
 
 def ensure_ready(app: App) -> None:
@@ -20,11 +18,9 @@ def ensure_ready(app: App) -> None:
         with app.uow_factory() as uow:
             if uow.reference.load().categories:
                 return
-    from console.cli_setup import CALENDAR_YEARS
+    from console.cli_setup import initialise
 
-    app.upgrade()
-    init_reference(app.uow_factory(), load_centre_files(), statutory_days(CALENDAR_YEARS))
-    app.reload()
+    initialise(app, load_centre_files())
 
 
 def run_console(args: argparse.Namespace) -> int:

@@ -11,10 +11,11 @@ from typing import Any
 from console.app import App, database_url, safe_url, sqlite_file_missing
 from console.domain.calendar import WorkCalendar, statutory_days
 from console.domain.errors import ValidationError
+from console.domain.reference import ReferenceSet
 from console.reference_files import DEFAULT_CENTRE, load_centre_files
 from console.services.cases import resolve_location, suggest_route
 from console.services.centre import build_centre
-from console.services.setup import init_reference
+from console.services.setup import InitReport, init_reference
 from console.services.uow import CaseFilter
 
 #: Years whose statutory holidays ``init`` seeds (the package knows 2004 to its release year).
@@ -32,6 +33,12 @@ def open_app(args: argparse.Namespace) -> App:
     return app
 
 
+def initialise(app: App, ref: ReferenceSet) -> InitReport:
+    """Create or upgrade the schema and write a centre's reference data (idempotent)."""
+    app.upgrade()  # also forgets any loaded centre: the next use reads the new data
+    return init_reference(app.uow_factory(), ref, statutory_days(CALENDAR_YEARS))
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     from console.cli import emit
 
@@ -40,8 +47,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     build_centre(ref)
     app = App.open(args.db, args.clock)
     try:
-        app.upgrade()
-        report = init_reference(app.uow_factory(), ref, statutory_days(CALENDAR_YEARS))
+        report = initialise(app, ref)
     finally:
         app.close()
     data = {"database": safe_url(app.url), "changed": asdict(report), "total": report.total}
