@@ -77,3 +77,35 @@ def desk_factory(demo_template: Path, tmp_path: Path, qtbot) -> Iterator[Callabl
         desk.window.close()
         desk.window.controller.ops.shutdown()
         desk.app.close()
+
+
+def activate(qtbot, window) -> None:
+    """Make ``window`` active (what a window manager does; offscreen Qt does not)."""
+    from PySide6.QtWidgets import QApplication
+
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+
+
+def case_state(desk: Desk, case_id: int):
+    """A case's state as stored."""
+    with desk.app.uow_factory() as uow:
+        return uow.cases.get(case_id).state
+
+
+def visible_dialog(window, cls):
+    """The newest visible dialog of ``cls`` the window opened."""
+    found = [d for d in window.findChildren(cls) if d.isVisible()]
+    assert found, f"no {cls.__name__} open"
+    return found[-1]
+
+
+def accepted_case(desk: Desk):
+    """A collector's report, accepted by an acceptor at the desk's clock."""
+    from console.services.cases import Report, act, report_case
+
+    app = desk.app
+    made = report_case(app.uow_factory, app.centre, app.centre.actor("caiji01"), desk.clock(),
+                       Report("06010", "路口暴露垃圾", grid="330824001001001")).case
+    act(app.uow_factory, app.centre, app.centre.actor("shouli1"), desk.clock(), made.id, "accept")
+    return made

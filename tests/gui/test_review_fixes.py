@@ -7,43 +7,25 @@ from datetime import timedelta
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
 
 from console.domain.cases import CaseState
-from console.services.cases import Report, act, report_case
+from console.services.cases import Report, report_case
 from console.services.uow import CaseFilter
 from console.ui.dialogs.new_report import NewReportDialog
-
-
-def _activate(qtbot, window) -> None:
-    window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
-
-
-def _accepted_case(desk):
-    app = desk.app
-    made = report_case(app.uow_factory, app.centre, app.centre.actor("caiji01"), desk.clock(),
-                       Report("06010", "路口暴露垃圾", grid="330824001001001")).case
-    act(app.uow_factory, app.centre, app.centre.actor("shouli1"), desk.clock(), made.id, "accept")
-    return made
-
-
-def _state(desk, case_id: int) -> CaseState:
-    with desk.app.uow_factory() as uow:
-        return uow.cases.get(case_id).state
+from tests.gui.desk import accepted_case, activate, case_state
 
 
 def test_file_then_dispatch_typed_at_once_on_the_worker_thread(desk_factory, qtbot) -> None:
     desk = desk_factory(user="zhibanzhang1", threaded=True)
     w = desk.window
-    made = _accepted_case(desk)
+    made = accepted_case(desk)
     qtbot.waitUntil(lambda: w.intake.model.row_of(made.id) is not None, timeout=3000)
-    _activate(qtbot, w)
+    activate(qtbot, w)
     QTest.keyClick(w, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(lambda: w.detail.case_id == made.id, timeout=3000)
     QTest.keyClick(w, Qt.Key.Key_F)
     QTest.keyClick(w, Qt.Key.Key_D)  # before the GUI has heard back from F
-    qtbot.waitUntil(lambda: _state(desk, made.id) is CaseState.DISPATCHED, timeout=5000)
+    qtbot.waitUntil(lambda: case_state(desk, made.id) is CaseState.DISPATCHED, timeout=5000)
     assert not w.alert.isVisible() or "修改" not in w.alert.text
 
 
@@ -68,7 +50,7 @@ def test_two_saves_of_one_report_file_one_case(desk_factory, qtbot) -> None:
 def test_a_merge_refused_by_validation_is_forgotten(desk_factory, qtbot) -> None:
     desk = desk_factory(user="shouli1")
     w = desk.window
-    first = _accepted_case(desk)
+    first = accepted_case(desk)
     form = w.new_report()
     form.merge_into = first.id  # "merge into this case" pressed …
     form._on_save()  # … but the description was empty
@@ -78,7 +60,7 @@ def test_a_merge_refused_by_validation_is_forgotten(desk_factory, qtbot) -> None
     form.description.setPlainText("另一处垃圾")
     form._on_save()
     case_id = w.detail.case_id
-    assert _state(desk, case_id) is CaseState.REPORTED  # a case of its own, not merged
+    assert case_state(desk, case_id) is CaseState.REPORTED  # a case of its own, not merged
 
 
 def test_opening_the_desk_does_not_claim_changes_elsewhere(desk_factory) -> None:
@@ -145,7 +127,7 @@ def test_alerts_stay_until_acknowledged_and_the_acknowledgement_is_logged(desk_f
     w._on_deadline_timer_timeout()
     assert w.alert.isVisible()  # nothing fades it: it waits for a person
     raised = [case_id for case_id, _text in w._alerts]  # cases sharing that deadline alert too
-    _activate(qtbot, w)
+    activate(qtbot, w)
     for _ in raised:
         assert w.alert.isVisible()
         QTest.keyClick(w, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)

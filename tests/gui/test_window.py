@@ -4,23 +4,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QPushButton
+from PySide6.QtWidgets import QPushButton
 
 from console.domain.cases import CaseState
 from console.services.uow import CaseFilter
 from console.ui.dialogs.action_fields import ActionFieldsDialog
 from console.ui.dialogs.new_report import NewReportDialog
 from console.ui.models.case_table import CaseIdRole
-
-
-def _state(desk, case_id: int) -> CaseState:
-    with desk.app.uow_factory() as uow:
-        return uow.cases.get(case_id).state
-
-
-def _activate(qtbot, window) -> None:
-    window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+from tests.gui.desk import activate, case_state, visible_dialog
 
 
 def test_every_pane_is_filled_from_the_database(desk_factory) -> None:
@@ -57,7 +48,7 @@ def test_a_unit_seat_sees_only_its_own_cases(desk_factory, qtbot) -> None:
     assert w.intake.model.rowCount() == 0 and w.dispatch.model.rowCount() == 0
     own = set(w.board.model.case_ids())
     assert {int(k) for k in w.map.map.marker_keys()} <= own
-    _activate(qtbot, w)
+    activate(qtbot, w)
     QTest.keyClick(w, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)  # no key brings it back
     QTest.keyClick(w, Qt.Key.Key_N)
     assert not w.docks["intake"].isVisible()
@@ -80,15 +71,13 @@ def test_actions_follow_the_role_and_disabled_ones_say_why(desk_factory) -> None
 
 
 def test_accepted_to_dispatched_in_three_keystrokes(desk_factory, qtbot) -> None:
-    from console.services.cases import Report, act, report_case
+    from tests.gui.desk import accepted_case
 
     desk = desk_factory(user="zhibanzhang1")
-    app, w = desk.app, desk.window
-    made = report_case(app.uow_factory, app.centre, app.centre.actor("caiji01"), desk.clock(),
-                       Report("06010", "路口暴露垃圾", grid="330824001001001")).case
-    act(app.uow_factory, app.centre, app.centre.actor("shouli1"), desk.clock(), made.id, "accept")
+    w = desk.window
+    made = accepted_case(desk)
     w.controller.poll()  # what the 1 s timer does
-    _activate(qtbot, w)
+    activate(qtbot, w)
     keys = [(Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier),  # focus intake: newest case first
             (Qt.Key.Key_F, Qt.KeyboardModifier.NoModifier),   # 立案 (suggested category)
             (Qt.Key.Key_D, Qt.KeyboardModifier.NoModifier)]   # 派遣 (suggested unit)
@@ -97,24 +86,18 @@ def test_accepted_to_dispatched_in_three_keystrokes(desk_factory, qtbot) -> None
     for key in keys[1:]:
         QTest.keyClick(w, *key)
     assert len(keys) == 3
-    assert _state(desk, made.id) is CaseState.DISPATCHED, w.statusBar().currentMessage()
+    assert case_state(desk, made.id) is CaseState.DISPATCHED, w.statusBar().currentMessage()
     assert w.board.model.row_of(made.id) is not None
     assert w.dispatch.model.row_of(made.id) is None
-
-
-def _dialog(w, cls):
-    found = [d for d in w.findChildren(cls) if d.isVisible()]
-    assert found, f"no {cls.__name__} open"
-    return found[-1]
 
 
 def test_new_report_to_closed_with_keys_only(desk_factory, qtbot) -> None:
     desk = desk_factory(user="admin")
     w = desk.window
-    _activate(qtbot, w)
+    activate(qtbot, w)
     QTest.keyClick(w, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    form = _dialog(w, NewReportDialog)
-    _activate(qtbot, form)
+    form = visible_dialog(w, NewReportDialog)
+    activate(qtbot, form)
     QTest.keyClicks(form.category, "bllj")  # pinyin initials of 暴露垃圾
     QTest.keyClick(form.category, Qt.Key.Key_Tab)
     QTest.keyClicks(form.location, "330824001001001")
@@ -122,27 +105,27 @@ def test_new_report_to_closed_with_keys_only(desk_factory, qtbot) -> None:
     QTest.keyClicks(form.description, "garbage at the crossing")
     QTest.keyClick(form, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: not form.isVisible(), timeout=3000)
-    _activate(qtbot, w)
+    activate(qtbot, w)
     case_id = w.detail.case_id
-    assert _state(desk, case_id) is CaseState.REPORTED
+    assert case_state(desk, case_id) is CaseState.REPORTED
 
     def key(k, mod=Qt.KeyboardModifier.NoModifier):
         QTest.keyClick(w, k, mod)
 
     def answer(text: str | None = None) -> None:
-        dialog = _dialog(w, ActionFieldsDialog)
-        _activate(qtbot, dialog)  # what the window manager does for a new dialog
+        dialog = visible_dialog(w, ActionFieldsDialog)
+        activate(qtbot, dialog)  # what the window manager does for a new dialog
         if text is not None:
             QTest.keyClicks(dialog.focusWidget(), text)
         QTest.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
         qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=2000)
-        _activate(qtbot, w)
+        activate(qtbot, w)
 
     key(Qt.Key.Key_A)                                   # 受理
     key(Qt.Key.Key_V)                                   # 发核实 (a hotline report)
     key(Qt.Key.Key_V, Qt.KeyboardModifier.ShiftModifier)  # 核实: 属实
     answer()
-    assert _state(desk, case_id) is CaseState.ACCEPTED, w.statusBar().currentMessage()
+    assert case_state(desk, case_id) is CaseState.ACCEPTED, w.statusBar().currentMessage()
     key(Qt.Key.Key_F)                                   # 立案
     key(Qt.Key.Key_D)                                   # 派遣
     key(Qt.Key.Key_S)                                   # 签收处置
@@ -153,7 +136,7 @@ def test_new_report_to_closed_with_keys_only(desk_factory, qtbot) -> None:
     answer()
     key(Qt.Key.Key_C)                                   # 结案
     answer()
-    assert _state(desk, case_id) is CaseState.CLOSED
+    assert case_state(desk, case_id) is CaseState.CLOSED
     with desk.app.uow_factory() as uow:
         types = [e.type for e in uow.events.for_case(case_id)]
     assert types == ["report", "accept", "request-verify", "verify", "file", "dispatch", "start",
@@ -167,9 +150,9 @@ def test_f1_shows_every_shortcut(desk_factory, qtbot) -> None:
     from console.ui.shortcuts import SHORTCUTS, WINDOW_SHORTCUTS
 
     w = desk_factory().window
-    _activate(qtbot, w)
+    activate(qtbot, w)
     QTest.keyClick(w, Qt.Key.Key_F1)
-    dialog = _dialog(w, ShortcutSheet)
+    dialog = visible_dialog(w, ShortcutSheet)
     table = dialog.findChild(QTableWidget, "shortcut_table")
     keys = {table.item(r, 0).text() for r in range(table.rowCount())}
     assert set(SHORTCUTS.values()) | {k for k, _t in WINDOW_SHORTCUTS.values()} <= keys
@@ -221,10 +204,10 @@ def test_enter_dispatches_every_selected_case(desk_factory, qtbot) -> None:
         index = w.dispatch.proxy.mapFromSource(w.dispatch.model.index(w.dispatch.model.row_of(case_id), 0))
         selection.select(index, QItemSelectionModel.SelectionFlag.Select
                          | QItemSelectionModel.SelectionFlag.Rows)
-    _activate(qtbot, w)
+    activate(qtbot, w)
     w.dispatch.view.setFocus()
     QTest.keyClick(w.dispatch.view, Qt.Key.Key_Return)
-    assert all(_state(desk, i) is CaseState.DISPATCHED for i in ids)
+    assert all(case_state(desk, i) is CaseState.DISPATCHED for i in ids)
     assert all(w.board.model.row_of(i) is not None for i in ids)
 
 
@@ -259,7 +242,7 @@ def test_the_supervisor_decides_requests_from_the_approvals_queue(desk_factory, 
     w.controller.poll()
     assert w.approvals.model.row_of(case.id) is not None
     before = row.case.stage_deadline
-    _activate(qtbot, w)
+    activate(qtbot, w)
     QTest.keyClick(w, Qt.Key.Key_5, Qt.KeyboardModifier.AltModifier)
     w.approvals.select_case(case.id)
     QTest.keyClick(w, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # approve
@@ -293,14 +276,14 @@ def test_a_unit_reports_back_with_a_photo(desk_factory, qtbot, tmp_path) -> None
     photo = tmp_path / "after.jpg"
     Image.new("RGB", (640, 480), (90, 160, 90)).save(photo, "JPEG")
     w.select_case(case.id)
-    _activate(qtbot, w)
+    activate(qtbot, w)
     QTest.keyClick(w, Qt.Key.Key_B)  # 处置反馈
-    dialog = _dialog(w, ActionFieldsDialog)
-    _activate(qtbot, dialog)
+    dialog = visible_dialog(w, ActionFieldsDialog)
+    activate(qtbot, dialog)
     QTest.keyClicks(dialog.focusWidget(), "cleaned")
     dialog.add_photos([str(photo)])
     QTest.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    assert _state(desk, case.id) is CaseState.HANDLED
+    assert case_state(desk, case.id) is CaseState.HANDLED
     with desk.app.uow_factory() as uow:
         photos = uow.photos.for_case(case.id)
     assert [(p.kind, p.filename) for p in photos][-1] == ("after", "after.jpg")
@@ -314,11 +297,11 @@ def test_a_bad_photo_is_refused_and_nothing_changes(desk_factory, qtbot, tmp_pat
     fake.write_text("not a picture")
     w.select_case(case.id)
     w.run_command(case.id, "feedback")
-    dialog = _dialog(w, ActionFieldsDialog)
+    dialog = visible_dialog(w, ActionFieldsDialog)
     dialog.inputs["notes"].setPlainText("cleaned")
     dialog.add_photos([str(fake)])
     dialog._on_ok()
-    assert _state(desk, case.id) is CaseState.HANDLING
+    assert case_state(desk, case.id) is CaseState.HANDLING
     assert "JPEG" in w.statusBar().currentMessage()
     assert w.notice.isVisible()
 
