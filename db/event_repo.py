@@ -11,13 +11,18 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
+from console.domain.audit import GENESIS, link
 from console.domain.cases import TERMINAL_STATES, CaseState, Event, Role
 from console.services.uow import EventFact, OpenStage
 from db.tables import CaseRow, EventRow
 
+#: PostgreSQL LISTEN/NOTIFY channel announcing new events (payload: the newest id).
+NOTIFY_CHANNEL = "citydesk_events"
+#: Advisory lock key serialising appends, so the hash chain and commit order agree.
+CHAIN_LOCK = 0x43484149  # "CHAI"
 #: Case ids per ``IN (…)`` list: well under SQLite's bound-parameter limit on old builds (999).
 ID_CHUNK = 500
 #: How far a case's ``reported_at`` may lie after its report event (report_case allows 5 min).
@@ -42,6 +47,7 @@ def event_row(event: Event) -> EventRow:
         on_time=event.on_time,
         payload=dict(event.payload),
         occurred_at=event.occurred_at,
+        request_id=event.request_id,
     )
 
 
@@ -62,6 +68,7 @@ def event_from_row(row: EventRow) -> Event:
         on_time=row.on_time,
         payload=row.payload,
         occurred_at=row.occurred_at,
+        request_id=row.request_id,
     )
 
 
@@ -78,11 +85,53 @@ class SqlEventLog:
         self._session = session
 
     def append(self, events: Sequence[Event]) -> list[Event]:
-        """Insert events in the given order; returns them with their new ids."""
-        rows = [event_row(e) for e in events]
-        self._session.add_all(rows)
-        self._session.flush()
-        return [replace(e, id=row.id) for e, row in zip(events, rows, strict=True)]
+        """Insert events in the given order, chained to the log; returns them with their ids.
+
+        Ids are taken before the insert so each row's hash can cover its id: rows are only
+        ever INSERTed (the append-only trigger refuses UPDATE).  On PostgreSQL a transaction
+        advisory lock makes appends one at a time until commit, so ids, commit order and the
+        chain agree, and a ``NOTIFY`` tells every listening desk when the rows are visible.
+        On SQLite the caller already holds the database's write lock.
+        """
+        if not events:
+            return []
+        session = self._session
+        postgres = session.get_bind().dialect.name == "postgresql"
+        if postgres:
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
+        last = session.execute(
+            select(EventRow.id, EventRow.hash).order_by(EventRow.id.desc()).limit(1)
+        ).first()
+        previous = GENESIS if last is None or last.hash is None else str(last.hash)
+        if postgres:
+            ids = [int(i) for i in session.scalars(
+                text("SELECT nextval(pg_get_serial_sequence('case_events', 'id')) "
+                     "FROM generate_series(1, :n)"), {"n": len(events)})]
+        else:
+            start = 0 if last is None else int(last.id)
+            ids = list(range(start + 1, start + 1 + len(events)))
+        stored = [replace(e, id=i) for e, i in zip(events, ids, strict=True)]
+        rows = []
+        for (event, digest), new_id in zip(link(previous, stored), ids, strict=True):
+            row = event_row(event)
+            row.id, row.hash = new_id, digest
+            rows.append(row)
+        session.add_all(rows)
+        session.flush()
+        if postgres:
+            session.execute(text("SELECT pg_notify(:channel, :last)"),
+                            {"channel": NOTIFY_CHANNEL, "last": str(ids[-1])})
+        return stored
+
+    def chain(self, after_id: int, limit: int = 5000) -> list[tuple[Event, str | None]]:
+        """Stored events with id > ``after_id`` and their stored hashes, in id order."""
+        stmt = select(EventRow).where(EventRow.id > after_id).order_by(EventRow.id).limit(limit)
+        return [(event_from_row(row), row.hash) for row in self._session.scalars(stmt)]
+
+    def by_request(self, request_id: str) -> list[Event]:
+        """The events a desk's action wrote (empty when it never committed)."""
+        stmt = select(EventRow).where(EventRow.request_id == request_id).order_by(EventRow.id)
+        return [event_from_row(row) for row in self._session.scalars(stmt)]
 
     def for_case(self, case_id: int) -> list[Event]:
         """A case's events, oldest first."""

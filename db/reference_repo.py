@@ -128,8 +128,13 @@ class SqlReferenceRepository:
         return _upsert(self._session, GridCellRow, map(codec.grid_values, grids))
 
     def upsert_users(self, users: Sequence[User]) -> int:
-        """Insert or update by username; returns how many rows changed."""
-        return _upsert(self._session, UserRow, map(codec.user_values, users))
+        """Insert users not yet stored; returns how many were added.
+
+        Once a user exists the administrator owns it (``citydesk user …``, the admin screen):
+        re-running ``init`` must not re-enable someone disabled or undo a role change.
+        """
+        return _upsert(self._session, UserRow, map(codec.user_values, users),
+                       keep=lambda stored, new: True)
 
     def upsert_calendar_days(self, days: Sequence[CalendarDay]) -> int:
         """Insert or update flags by date; an ``admin`` row is only replaced by another."""
@@ -162,12 +167,14 @@ def _upsert(
     # Plain column tuples, not ORM objects: nothing lands in the identity map to go stale.
     stmt = select(*(getattr(table, c) for c in columns))
     stored = {values[pk]: values for values in (row._asdict() for row in session.execute(stmt))}
+    # Compare only the columns the caller supplies: later revisions add columns (a user's
+    # password hash) that reference files never carry.
     inserts = [row for key, row in wanted.items() if key not in stored]
     updates = [
         row
         for key, row in wanted.items()
         if key in stored
-        and stored[key] != row
+        and any(stored[key][c] != v for c, v in row.items())
         and not (keep is not None and keep(stored[key], row))
     ]
     if inserts:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -148,6 +149,11 @@ class UserRow(Base):
     unit: Mapped[str | None] = mapped_column(String(CODE))
     grids: Mapped[list[str]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Sign-in (revision 0002).  No hash means the user cannot sign in with a password yet.
+    password_hash: Mapped[str | None] = mapped_column(String(NAME))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    locked_until: Mapped[datetime | None]
+    password_changed_at: Mapped[datetime | None]
 
 
 class CalendarDayRow(Base):
@@ -248,6 +254,7 @@ class EventRow(Base):
         Index(None, "case_id", "id"),
         Index(None, "type", "occurred_at"),
         Index(None, "unit", "occurred_at"),
+        Index(None, "request_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -264,6 +271,28 @@ class EventRow(Base):
     on_time: Mapped[bool | None] = mapped_column(Boolean)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     occurred_at: Mapped[datetime]
+    # Revision 0002: the desk's action id, and the SHA-256 chain (console.domain.audit).
+    request_id: Mapped[str | None] = mapped_column(String(CODE))
+    hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class PresenceRow(Base):
+    """One desk's heartbeat: who sits there and which case they have open.
+
+    A row older than the presence time-to-live is ignored (and pruned), so a desk that dies
+    without signing out disappears on its own.
+    """
+
+    __tablename__ = "desk_presence"
+    __table_args__ = (Index(None, "case_id"), Index(None, "seen_at"))
+
+    desk: Mapped[str] = mapped_column(String(NAME), primary_key=True)
+    username: Mapped[str] = mapped_column(String(CODE))
+    name: Mapped[str] = mapped_column(String(NAME))
+    role: Mapped[str] = mapped_column(String(STATE))
+    case_id: Mapped[int | None] = mapped_column(Integer)
+    since: Mapped[datetime]
+    seen_at: Mapped[datetime]
 
 
 class PhotoRow(Base):

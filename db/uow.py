@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from console.services.central_ports import AccountStore, PresenceBoard
 from console.services.uow import (
     CaseRepository,
     EventLog,
@@ -18,9 +19,11 @@ from console.services.uow import (
     UnitOfWork,
 )
 from db.repositories import (
+    SqlAccountStore,
     SqlCaseRepository,
     SqlEventLog,
     SqlPhotoStore,
+    SqlPresenceBoard,
     SqlReferenceRepository,
 )
 
@@ -43,6 +46,8 @@ class SqlUnitOfWork:
     events: EventLog
     photos: PhotoStore
     reference: ReferenceRepository
+    accounts: AccountStore
+    presence: PresenceBoard
 
     def __init__(self, session_factory: Callable[[], Session]) -> None:
         self._factory = session_factory
@@ -64,6 +69,8 @@ class SqlUnitOfWork:
         self.events = SqlEventLog(session)
         self.photos = SqlPhotoStore(session)
         self.reference = SqlReferenceRepository(session)
+        self.accounts = SqlAccountStore(session)
+        self.presence = SqlPresenceBoard(session)
         return self
 
     def __exit__(

@@ -34,6 +34,7 @@ class Role(enum.StrEnum):
     COLLECTOR = "监督员"
     UNIT = "责任单位"
     ADMIN = "管理员"
+    WALL = "大屏只读"
 
 
 class CaseState(enum.StrEnum):
@@ -220,3 +221,6 @@ class Event:
     on_time: bool | None = None
     payload: Mapping[str, Any] = field(default_factory=dict)
     id: int | None = None
+    request_id: str | None = None
+    """The desk's id for the action that wrote this event: after a lost connection the desk
+    asks for it to learn whether the action committed."""

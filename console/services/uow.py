@@ -26,6 +26,7 @@ from console.domain.reference import (
     Unit,
     User,
 )
+from console.services.central_ports import AccountStore, PresenceBoard
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +181,14 @@ class EventLog(Protocol):
         """The newest event's id, 0 for an empty log."""
         ...
 
+    def chain(self, after_id: int, limit: int = 5000) -> builtins.list[tuple[Event, str | None]]:
+        """Stored events with id > ``after_id`` with their stored chain hashes, in id order."""
+        ...
+
+    def by_request(self, request_id: str) -> builtins.list[Event]:
+        """The events a desk's action (by its request id) wrote; empty if it never committed."""
+        ...
+
     def in_window(
         self, start: datetime, end: datetime, types: Sequence[str] | None = None
     ) -> builtins.list[Event]:
@@ -261,6 +270,8 @@ class UnitOfWork(Protocol):
     events: EventLog
     photos: PhotoStore
     reference: ReferenceRepository
+    accounts: AccountStore
+    presence: PresenceBoard
 
     def __enter__(self) -> Self: ...
 

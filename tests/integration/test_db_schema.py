@@ -28,6 +28,7 @@ TABLES = {
     "cases",
     "case_events",
     "photos",
+    "desk_presence",
 }
 
 
