@@ -149,7 +149,8 @@ def duplicate_hints(
 
 
 def report_case(
-    uow_factory: UowFactory, centre: Centre, actor: Actor, now: datetime, report: Report
+    uow_factory: UowFactory, centre: Centre, actor: Actor, now: datetime, report: Report,
+    request_id: str | None = None,
 ) -> ReportResult:
     """Take a new report in: validate, locate, route, log, store photos."""
     category = centre.category(report.category)
@@ -189,7 +190,8 @@ def report_case(
         outcome = apply(None, Action(Command.REPORT, fields), actor, now, centre.ctx)
         case = uow.cases.add(outcome.case)
         assert case.id is not None
-        events = uow.events.append([_with_case(e, case.id) for e in outcome.events])
+        events = uow.events.append(
+            _tagged([_with_case(e, case.id) for e in outcome.events], request_id))
         for photo in report.photos:
             uow.photos.add(case.id, photo, actor.user, now, events[0].id)
         uow.commit()
@@ -198,6 +200,24 @@ def report_case(
 
 def _with_case(event: Event, case_id: int) -> Event:
     return replace(event, case_id=case_id)
+
+
+def _tagged(events: Sequence[Event], request_id: str | None) -> list[Event]:
+    if request_id is None:
+        return list(events)
+    if not request_id or len(request_id) > 64:
+        raise ValidationError("请求编号应为 1–64 个字符 / request id must be 1-64 characters")
+    return [replace(e, request_id=request_id) for e in events]
+
+
+def action_committed(uow_factory: UowFactory, request_id: str) -> bool:
+    """True when the action with this request id committed (its events are in the log).
+
+    A desk whose connection dropped while an action was in flight asks this on reconnection,
+    so the operator is told for certain whether it went through.
+    """
+    with uow_factory() as uow:
+        return bool(uow.events.by_request(request_id))
 
 
 def find_case(uow: UnitOfWork, ref: str | int) -> Case:
@@ -222,12 +242,15 @@ def act(
     fields: dict[str, Any] | None = None,
     expected_version: int | None = None,
     photos: Sequence[NewPhoto] = (),
+    request_id: str | None = None,
 ) -> Case:
     """Run one workflow command on a case and commit it, or raise and change nothing.
 
     ``command`` ``approve`` is resolved to the approval of whatever request is pending.
     ``expected_version`` is the version the operator saw; a newer stored version raises
-    :class:`~console.domain.errors.ConflictError`.
+    :class:`~console.domain.errors.ConflictError`.  ``request_id`` (the desk's id for this
+    action) is stored on the events, so after a lost connection
+    :func:`action_committed` can tell whether the action went through.
     """
     data = dict(fields or {})
     uow = uow_factory()
@@ -241,7 +264,7 @@ def act(
         outcome = apply(case, Action(cmd, data), actor, now, centre.ctx)
         version = case.version if expected_version is None else expected_version
         saved = uow.cases.update(outcome.case, version)
-        events = uow.events.append(list(outcome.events))
+        events = uow.events.append(_tagged(outcome.events, request_id))
         for photo in photos:
             assert saved.id is not None
             uow.photos.add(saved.id, photo, actor.user, now, events[-1].id)
