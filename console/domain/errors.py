@@ -48,6 +48,12 @@ class PermissionDeniedError(CityDeskError):
     code = "permission_denied"
 
 
+class AuthenticationError(CityDeskError):
+    """A sign-in was refused: wrong password, unknown or disabled user, or a lockout."""
+
+    code = "authentication"
+
+
 class ConflictError(CityDeskError):
     """The case changed since the actor read it (optimistic lock lost)."""
 

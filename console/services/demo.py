@@ -18,6 +18,7 @@ from console.domain.deadlines import countdown
 from console.domain.geo import point_in_polygon
 from console.domain.reference import GridCell, LimitClass
 from console.domain.transitions import apply
+from console.services.accounts import set_demo_passwords
 from console.services.cases import UowFactory, suggest_route
 from console.services.centre import Centre
 from console.services.demo_plan import Planner, Step, hourly_counts
@@ -210,6 +211,8 @@ def run_demo(uow_factory: UowFactory, centre: Centre, now: datetime,
         uow.commit()
     finally:
         uow.__exit__(None, None, None)
+    # A demo is for trying the desks: every demo seat signs in with the demo password.
+    set_demo_passwords(uow_factory, now)
     return _summarise(uow_factory(), centre, now, settings.days, len(cases), total_events)
 
 

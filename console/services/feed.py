@@ -52,4 +52,7 @@ def poll(uow: UnitOfWork, since: int, seen: frozenset[int] = frozenset(),
         ids = sorted({e.case_id for e in events if e.case_id is not None})
         cases = uow.cases.get_many(ids) if ids else []
     newest = max((e.id for e in events if e.id is not None), default=since)
-    return FeedBatch(since, max(since, newest), tuple(events), tuple(cases))
+    # A unit seat's repository returns only its own cases: other units' events stay unseen.
+    readable = {c.id for c in cases}
+    mine = tuple(e for e in events if e.case_id in readable)
+    return FeedBatch(since, max(since, newest), mine, tuple(cases))
