@@ -121,6 +121,8 @@ COLUMNS: dict[str, Column] = {
         Column("remaining", N_("剩余"), _remaining, sort=_remaining_sort, countdown=True),
         Column("light", N_("灯"), lambda r, n: light_label(r.light) if r.light else "",
                sort=_remaining_sort, countdown=True),
+        # Filled by the model from desk presence, not from the case (see set_presence).
+        Column("presence", N_("正在处理"), lambda r, n: ""),
     )
 }
 
@@ -154,6 +156,9 @@ class CaseTableModel(QAbstractTableModel):
         self._now: datetime | None = None
         self.removing = False  # True while rows leave: views must not treat it as a choice
         self._flash: dict[int, datetime] = {}  # case id -> until when its row is highlighted
+        self._presence: dict[int, str] = {}  # case id -> "name@desk" of other desks on it
+        self._presence_col = next(
+            (i for i, c in enumerate(self.columns) if c.key == "presence"), None)
 
     # -- Qt overrides ------------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
@@ -175,6 +180,9 @@ class CaseTableModel(QAbstractTableModel):
         row = self._rows[index.row()]
         column = self.columns[index.column()]
         now = self._now or datetime.now().astimezone()
+        if column.key == "presence" and role in (Qt.ItemDataRole.DisplayRole, SortRole,
+                                                 Qt.ItemDataRole.ToolTipRole):
+            return self._presence.get(row.case.id or 0, "")
         if role == Qt.ItemDataRole.DisplayRole:
             return column.text(row, now)
         if role == CaseIdRole:
@@ -205,6 +213,21 @@ class CaseTableModel(QAbstractTableModel):
     def case_ids(self) -> list[int]:
         """All case ids, in row order."""
         return [r.case.id for r in self._rows if r.case.id is not None]
+
+    def set_presence(self, holders: dict[int, str]) -> None:
+        """Show who else has each case open (case id -> ``name@desk``); repaints changes only."""
+        before, self._presence = self._presence, dict(holders)
+        if self._presence_col is None:
+            return
+        for case_id in set(before) | set(holders):
+            at = self._index.get(case_id)
+            if at is not None and before.get(case_id) != holders.get(case_id):
+                cell = self.index(at, self._presence_col)
+                self.dataChanged.emit(cell, cell, [Qt.ItemDataRole.DisplayRole])
+
+    def presence(self, case_id: int) -> str:
+        """``name@desk`` of the other desks on a case, or ""."""
+        return self._presence.get(case_id, "")
 
     def set_cases(self, cases: Iterable[Case], now: datetime) -> None:
         """Replace every row."""
