@@ -12,6 +12,7 @@ from console.domain.commands import LABELS_ZH, Command
 from console.domain.deadlines import LIGHT_ZH, Light
 from console.domain.errors import ValidationError
 from console.photos import load_photo
+from console.services.access import scoped_factory
 from console.services.cases import Report, act, report_case
 from console.services.queries import CaseDetail, CaseRow, case_detail, list_cases
 
@@ -115,7 +116,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         light = _LIGHTS[args.light]
     app = open_app(args)
     try:
-        rows = list_cases(app.uow_factory(), app.centre, app.clock(), states=states or None,
+        reader = scoped_factory(app.uow_factory, app.centre.actor(args.user or "admin", args.desk))
+        rows = list_cases(reader(), app.centre, app.clock(), states=states or None,
                           unit=args.unit, light=light, open_only=args.open, limit=args.limit)
     finally:
         app.close()
@@ -155,7 +157,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
     app = open_app(args)
     try:
-        detail = case_detail(app.uow_factory(), app.centre, args.case, app.clock())
+        reader = scoped_factory(app.uow_factory, app.centre.actor(args.user or "admin", args.desk))
+        detail = case_detail(reader(), app.centre, args.case, app.clock())
         local = app.centre.local
     finally:
         app.close()
