@@ -24,6 +24,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -314,3 +315,97 @@ class PhotoRow(Base):
     thumbnail: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     uploaded_at: Mapped[datetime]
     uploaded_by: Mapped[str] = mapped_column(String(NAME))
+
+
+EXTERNAL_ID = 128  # ids other systems give their records (Open311 ids, file keys)
+
+
+class IntakeLinkRow(Base):
+    """A case an intake channel created, by the channel's own id for the record.
+
+    The unique (channel, external id) pair is what makes a second poll or a re-run after a
+    crash create nothing: the link commits in the case's own transaction.
+    """
+
+    __tablename__ = "intake_links"
+    __table_args__ = (UniqueConstraint("channel", "external_id"), Index(None, "case_id"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(CODE))
+    external_id: Mapped[str] = mapped_column(String(EXTERNAL_ID))
+    case_id: Mapped[int] = mapped_column(Integer, ForeignKey("cases.id"))
+    request_id: Mapped[str] = mapped_column(String(CODE))
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    remote_status: Mapped[str | None] = mapped_column(String(CODE))
+    remote_updated_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class IntakeProblemRow(Base):
+    """A record an intake channel could not take in: raw payload, reason, status."""
+
+    __tablename__ = "intake_problems"
+    __table_args__ = (UniqueConstraint("channel", "external_id"), Index(None, "status", "id"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(CODE))
+    external_id: Mapped[str] = mapped_column(String(EXTERNAL_ID))
+    parser: Mapped[str] = mapped_column(String(STATE))
+    kind: Mapped[str] = mapped_column(String(STATE))
+    reason: Mapped[str] = mapped_column(Text)
+    raw: Mapped[dict[str, Any]] = mapped_column(JSON)
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    external_code: Mapped[str | None] = mapped_column(String(EXTERNAL_ID))
+    status: Mapped[str] = mapped_column(String(STATE))
+    attempts: Mapped[int] = mapped_column(Integer)
+    case_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("cases.id"))
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+
+
+class IntakeMappingRow(Base):
+    """One row of a channel's mapping table: its service code → a CityDesk category."""
+
+    __tablename__ = "intake_mappings"
+
+    channel: Mapped[str] = mapped_column(String(CODE), primary_key=True)
+    external_code: Mapped[str] = mapped_column(String(EXTERNAL_ID), primary_key=True)
+    category: Mapped[str] = mapped_column(String(CODE), ForeignKey("categories.code"))
+    note: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(NAME))
+    updated_at: Mapped[datetime]
+
+
+class IntakeOutboxRow(Base):
+    """A status change of a linked case waiting to be pushed back to its channel."""
+
+    __tablename__ = "intake_outbox"
+    __table_args__ = (UniqueConstraint("event_id"), Index(None, "channel", "state", "id"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(CODE))
+    external_id: Mapped[str] = mapped_column(String(EXTERNAL_ID))
+    case_id: Mapped[int] = mapped_column(Integer, ForeignKey("cases.id"))
+    event_id: Mapped[int] = mapped_column(BigId, ForeignKey("case_events.id"))
+    status: Mapped[str] = mapped_column(String(STATE))
+    extended_status: Mapped[str] = mapped_column(String(STATE))
+    notes: Mapped[str] = mapped_column(Text)
+    occurred_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(STATE))
+    attempts: Mapped[int] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+
+
+class IntakeCursorRow(Base):
+    """A channel's saved position: the last poll window, the last event queued for push …"""
+
+    __tablename__ = "intake_cursors"
+
+    channel: Mapped[str] = mapped_column(String(CODE), primary_key=True)
+    key: Mapped[str] = mapped_column(String(CODE), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]

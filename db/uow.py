@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.services.central_ports import AccountStore, PresenceBoard
+from console.services.intake_ports import IntakeStore, IntakeUnitOfWork
 from console.services.uow import (
     CaseRepository,
     EventLog,
@@ -18,6 +19,7 @@ from console.services.uow import (
     ReferenceRepository,
     UnitOfWork,
 )
+from db.intake_repo import SqlIntakeStore
 from db.repositories import (
     SqlAccountStore,
     SqlCaseRepository,
@@ -29,7 +31,7 @@ from db.repositories import (
 
 
 class SqlUnitOfWork:
-    """One transaction over cases, events, photos and reference data.
+    """One transaction over cases, events, photos, reference data and the intake tables.
 
     Use it as a context manager; the repositories exist inside the ``with`` block only.
     Leaving the block rolls back whatever was not committed and closes the session, so an
@@ -48,6 +50,7 @@ class SqlUnitOfWork:
     reference: ReferenceRepository
     accounts: AccountStore
     presence: PresenceBoard
+    intake: IntakeStore
 
     def __init__(self, session_factory: Callable[[], Session]) -> None:
         self._factory = session_factory
@@ -71,6 +74,7 @@ class SqlUnitOfWork:
         self.reference = SqlReferenceRepository(session)
         self.accounts = SqlAccountStore(session)
         self.presence = SqlPresenceBoard(session)
+        self.intake = SqlIntakeStore(session)
         return self
 
     def __exit__(
@@ -109,4 +113,7 @@ def make_uow_factory(engine: Engine) -> Callable[[], SqlUnitOfWork]:
 if TYPE_CHECKING:
     # mypy proves the class satisfies the port; the repositories are checked where assigned.
     def _implements_port(factory: Callable[[], Session]) -> UnitOfWork:
+        return SqlUnitOfWork(factory)
+
+    def _implements_intake_port(factory: Callable[[], Session]) -> IntakeUnitOfWork:
         return SqlUnitOfWork(factory)

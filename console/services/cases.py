@@ -151,8 +151,13 @@ def duplicate_hints(
 def report_case(
     uow_factory: UowFactory, centre: Centre, actor: Actor, now: datetime, report: Report,
     request_id: str | None = None,
+    on_saved: Callable[[UnitOfWork, Case], None] | None = None,
 ) -> ReportResult:
-    """Take a new report in: validate, locate, route, log, store photos."""
+    """Take a new report in: validate, locate, route, log, store photos.
+
+    ``on_saved(uow, case)`` runs inside the same transaction before the commit: an intake
+    channel records its link to the new case there, so the case and the link commit together.
+    """
     category = centre.category(report.category)
     component = _component(centre, report.component_id)
     if component is not None and component.category != category.code:
@@ -194,6 +199,8 @@ def report_case(
             _tagged([_with_case(e, case.id) for e in outcome.events], request_id))
         for photo in report.photos:
             uow.photos.add(case.id, photo, actor.user, now, events[0].id)
+        if on_saved is not None:
+            on_saved(uow, case)
         uow.commit()
     return ReportResult(case, suggestion, dups)
 

@@ -29,6 +29,11 @@ TABLES = {
     "case_events",
     "photos",
     "desk_presence",
+    "intake_links",
+    "intake_problems",
+    "intake_mappings",
+    "intake_outbox",
+    "intake_cursors",
 }
 
 
