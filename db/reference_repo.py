@@ -8,6 +8,7 @@ and an administrator can trust that number.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import delete, insert, inspect, select, update
@@ -39,6 +40,9 @@ from db.tables import (
 
 CONFIG_KEY = "centre"
 """Key of the settings row holding the :class:`CentreConfig`."""
+
+EDITS_KEY = "admin_edits"
+"""Key of the settings row listing, per table, the codes an administrator edited."""
 
 ADMIN_SOURCE = "admin"
 
@@ -92,13 +96,19 @@ class SqlReferenceRepository:
             self._session, SettingRow, [{"key": CONFIG_KEY, "value": codec.config_to_json(config)}]
         )
 
-    def upsert_units(self, units: Sequence[Unit]) -> int:
-        """Insert or update by code; returns how many rows changed."""
-        return _upsert(self._session, UnitRow, map(codec.unit_values, units))
+    def upsert_units(self, units: Sequence[Unit], *, by_admin: bool = False) -> int:
+        """Insert or update by code; returns how many rows changed.
 
-    def upsert_categories(self, categories: Sequence[Category]) -> int:
+        ``by_admin`` marks the rows as an administrator's edit, which a later call without it
+        (``citydesk init``) keeps; categories and grid cells work the same way.
+        """
+        return self._upsert_owned(UnitRow, "units", map(codec.unit_values, units), by_admin)
+
+    def upsert_categories(self, categories: Sequence[Category], *, by_admin: bool = False
+                          ) -> int:
         """Insert or update by code; returns how many rows changed."""
-        return _upsert(self._session, CategoryRow, map(codec.category_values, categories))
+        return self._upsert_owned(CategoryRow, "categories",
+                                  map(codec.category_values, categories), by_admin)
 
     def replace_rules(self, rules: Sequence[RoutingRule]) -> int:
         """Make the matrix exactly ``rules`` (in order); returns how many rows changed.
@@ -123,9 +133,38 @@ class SqlReferenceRepository:
         """Insert or update by id; returns how many rows changed."""
         return _upsert(self._session, ComponentRow, map(codec.component_values, components))
 
-    def upsert_grids(self, grids: Sequence[GridCell]) -> int:
+    def upsert_grids(self, grids: Sequence[GridCell], *, by_admin: bool = False) -> int:
         """Insert or update by code; returns how many rows changed."""
-        return _upsert(self._session, GridCellRow, map(codec.grid_values, grids))
+        return self._upsert_owned(GridCellRow, "grids", map(codec.grid_values, grids), by_admin)
+
+    def edited_keys(self) -> Mapping[str, frozenset[str]]:
+        """Codes an administrator edited, by table (``units``, ``categories``, ``grids``)."""
+        doc = self._session.scalar(select(SettingRow.value).where(SettingRow.key == EDITS_KEY))
+        return {table: frozenset(codes) for table, codes in (doc or {}).items()}
+
+    def _upsert_owned(self, table: type[Base], name: str, rows: Iterable[dict[str, Any]],
+                      by_admin: bool) -> int:
+        # Once an administrator has edited a row it is theirs, as with users and calendar
+        # overrides: re-running init after an upgrade must not quietly undo a changed limit.
+        # The codes are listed in a settings row rather than a column, so no migration.
+        edited = self.edited_keys()
+        mine = edited.get(name, frozenset())
+        if not by_admin:
+            return _upsert(self._session, table, rows,
+                           keep=lambda stored, _new: stored["code"] in mine)
+        wanted = list(rows)
+        changed = _upsert(self._session, table, wanted)
+        marked = mine | {str(row["code"]) for row in wanted}
+        if marked != mine:
+            doc = {t: sorted(codes) for t, codes in edited.items()}
+            doc[name] = sorted(marked)
+            _upsert(self._session, SettingRow, [{"key": EDITS_KEY, "value": doc}])
+        return changed
+
+    def delete_calendar_day(self, day: date) -> bool:
+        """Remove the flag stored for ``day`` (whatever its source); False if there was none."""
+        result = self._session.execute(delete(CalendarDayRow).where(CalendarDayRow.day == day))
+        return bool(getattr(result, "rowcount", 0))
 
     def upsert_users(self, users: Sequence[User]) -> int:
         """Insert users not yet stored; returns how many were added.

@@ -242,11 +242,17 @@ class ReferenceRepository(Protocol):
 
     def save_config(self, config: CentreConfig) -> None: ...
 
-    def upsert_units(self, units: Sequence[Unit]) -> int:
-        """Insert or update by code; returns how many rows changed."""
+    def upsert_units(self, units: Sequence[Unit], *, by_admin: bool = False) -> int:
+        """Insert or update by code; returns how many rows changed.
+
+        ``by_admin`` marks the rows as an administrator's edit: a later upsert without it
+        (``citydesk init`` re-reading the files) leaves them alone.  Categories and grid cells
+        take the same flag.
+        """
         ...
 
-    def upsert_categories(self, categories: Sequence[Category]) -> int: ...
+    def upsert_categories(self, categories: Sequence[Category], *, by_admin: bool = False
+                          ) -> int: ...
 
     def replace_rules(self, rules: Sequence[RoutingRule]) -> int:
         """Make the matrix exactly ``rules``; returns how many rows changed (0 if identical)."""
@@ -254,12 +260,20 @@ class ReferenceRepository(Protocol):
 
     def upsert_components(self, components: Sequence[ComponentInstance]) -> int: ...
 
-    def upsert_grids(self, grids: Sequence[GridCell]) -> int: ...
+    def upsert_grids(self, grids: Sequence[GridCell], *, by_admin: bool = False) -> int: ...
 
     def upsert_users(self, users: Sequence[User]) -> int: ...
 
     def upsert_calendar_days(self, days: Sequence[CalendarDay]) -> int:
         """Insert or update flags by date; an ``admin`` row is never replaced by a seeded one."""
+        ...
+
+    def edited_keys(self) -> Mapping[str, frozenset[str]]:
+        """Codes an administrator edited, by table (``units``, ``categories``, ``grids``)."""
+        ...
+
+    def delete_calendar_day(self, day: date) -> bool:
+        """Remove the flag stored for ``day`` (whatever its source); False if there was none."""
         ...
 
 
