@@ -104,7 +104,10 @@ def cmd_open311(args: argparse.Namespace) -> int:
         def round_() -> dict[str, Any]:
             counts = poll(ctx, settings).as_dict()
             pushed = push(ctx, settings)
-            return {**counts, "pushed": pushed.as_dict()} if args.push != "none" else counts
+            if pushed.retrying or pushed.failed:
+                print(f"citydesk: 状态回推：已发 {pushed.sent}，待重试 {pushed.retrying}，"
+                      f"被拒 {pushed.failed} / status push incomplete", file=sys.stderr)
+            return counts
         return _loop(args, args.once, args.interval, round_)
 
 

@@ -114,9 +114,9 @@ class Open311Server:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout test)
 
-            do_GET = do_POST = do_PUT = _serve
+            do_GET = do_POST = do_PUT = _serve  # noqa: N815  (http.server's names)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
         return Handler

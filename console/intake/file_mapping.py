@@ -139,6 +139,9 @@ def load_mapping(path: Path) -> ColumnMapping:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ValidationError(f"映射文件 {path.name} 不是有效的 YAML：{str(exc)[:200]} / invalid YAML"
+        mark = getattr(exc, "problem_mark", None)
+        where = f"第 {mark.line + 1} 行 " if mark is not None else ""
+        what = " ".join(str(getattr(exc, "problem", None) or exc).split())[:160]
+        raise ValidationError(f"映射文件 {path.name} 不是有效的 YAML：{where}{what} / invalid YAML"
                               ) from None
     return parse_mapping(data, f"映射文件 {path.name}")

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from console.cli import main
 from db.engine import make_engine
 from db.tables import Base
+from tests.open311_server import open311_server  # noqa: F401  (a local HTTP server)
 from tests.pg import fresh_pg_database
 
 NOW = "2026-03-02T10:00:00+08:00"  # a Monday morning: the working clock runs

@@ -31,6 +31,8 @@ from console.domain.cases import (
 from db.engine import make_engine
 from db.schema import upgrade
 from db.uow import SqlUnitOfWork, make_uow_factory
+from tests.integration.intake_helpers import clock, intake  # noqa: F401  (intake fixtures)
+from tests.open311_server import open311_server  # noqa: F401  (a local HTTP server)
 from tests.pg import fresh_pg_database
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

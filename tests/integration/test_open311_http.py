@@ -10,13 +10,13 @@ from console.intake.open311_parse import Open311FormatError
 from console.services.intake import IntakeContext
 from console.services.intake_ports import ProblemFilter, ProblemKind
 from console.services.intake_problems import list_problems, set_mapping
-from tests.integration.intake_helpers import Clock, case_count, clock, intake  # noqa: F401
+from tests.integration.intake_helpers import Clock, case_count
 from tests.open311_server import (
     Answer,
+    Hit,
     Open311Server,
     as_json,
     as_xml,
-    open311_server,  # noqa: F401
     paged,
     request,
 )
@@ -31,8 +31,7 @@ def settings(server: Open311Server, fmt: str = "json", **endpoint: object) -> Op
 
 def client(server: Open311Server, fmt: str = "json", **endpoint: object) -> Open311Client:
     """A client that records its waits instead of sleeping."""
-    made = Open311Client(settings(server, fmt, **endpoint).endpoint, sleep=waits.append)
-    return made
+    return Open311Client(settings(server, fmt, **endpoint).endpoint, sleep=waits.append)
 
 
 waits: list[float] = []
@@ -72,6 +71,7 @@ def test_several_pages_are_followed(intake: IntakeContext, open311_server: Open3
     assert [h.query["page"] for h in open311_server.hits] == ["1", "2", "3"]
 
 
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
 def test_a_server_that_ignores_paging_is_read_once(
         intake: IntakeContext, open311_server: Open311Server) -> None:
     map_garbage(intake)
@@ -80,6 +80,7 @@ def test_a_server_that_ignores_paging_is_read_once(
     assert counts.created == 3 and len(open311_server.hits) == 2
 
 
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
 def test_tolerant_of_odd_records(intake: IntakeContext, open311_server: Open311Server) -> None:
     map_garbage(intake)
     items = [
@@ -98,21 +99,35 @@ def test_tolerant_of_odd_records(intake: IntakeContext, open311_server: Open311S
     assert all(r.strip() for r in reasons.values())
 
 
-@pytest.mark.parametrize("body", [b"<service_requests><request>", b"{\"oops\": ", b"<html>502</html>"])
-def test_malformed_bodies_fail_the_poll_and_keep_the_cursor(
-        intake: IntakeContext, open311_server: Open311Server, body: bytes) -> None:
-    open311_server.route("GET", "/v2/requests.xml", Answer(body))
+@pytest.mark.parametrize("body", [b"<service_requests><request>", b"{\"oops\": ", b"<html>502</html>",
+                                  b"<errors><error><code>500</code></error></errors>"])
+def test_malformed_bodies_are_refused_whole(open311_server: Open311Server, body: bytes) -> None:
+    fmt = "json" if body.startswith(b"{") else "xml"
+    open311_server.route("GET", f"/v2/requests.{fmt}", Answer(body))
     with pytest.raises(Open311FormatError):
-        poll(intake, settings(open311_server, "xml"))
+        list(client(open311_server, fmt).requests())
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_a_malformed_page_keeps_the_cursor(intake: IntakeContext, open311_server: Open311Server) -> None:
+    map_garbage(intake)
+    def first_page_only(hit: Hit) -> Answer:
+        return as_json([request(1), request(2)]) if hit.query["page"] == "1" else Answer(b"[{")
+
+    open311_server.route("GET", "/v2/requests.json", first_page_only)
+    with pytest.raises(Open311FormatError):
+        poll(intake, settings(open311_server, page_size=2))
     with intake.uow_factory() as uow:
         assert uow.intake.cursor(CHANNEL, "updated_after") is None
-    assert case_count(intake) == 0
+    assert case_count(intake) == 2  # the first page is in; the next poll repeats the window
+    open311_server.route("GET", "/v2/requests.json", as_json([request(1), request(2)]))
+    assert poll(intake, settings(open311_server, page_size=2)).duplicates == 2
 
 
 @pytest.mark.parametrize("status", [403, 404])
 def test_client_errors_are_not_retried(open311_server: Open311Server, status: int) -> None:
     open311_server.route("GET", "/v2/requests.json", Answer(
-        '[{"code": %d, "description": "Invalid api_key"}]' % status, status))
+        f'[{{"code": {status}, "description": "Invalid api_key"}}]', status))
     with pytest.raises(Open311Error) as info:
         list(client(open311_server).requests())
     assert info.value.status == status and "Invalid api_key" in info.value.message
@@ -147,7 +162,7 @@ def test_slow_responses_time_out_and_a_slow_but_timely_one_is_read(
         list(client(open311_server, timeout=0.3, retries=1).requests())
     open311_server.route("GET", "/v2/requests.json", as_json([request(1)]))
     open311_server.routes[("GET", "/v2/requests.json")].delay = 0.2  # type: ignore[union-attr]
-    assert len(list(client(open311_server, timeout=2.0).requests())[0]) == 1
+    assert len(next(iter(client(open311_server, timeout=2.0).requests()))) == 1
 
 
 def test_discovery_services_and_definitions(open311_server: Open311Server) -> None:
