@@ -12,11 +12,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from console.services.centre import Centre, load_centre
 from console.services.uow import UnitOfWork
 from db.engine import make_engine, resolve_url
+from db.notify import EventListener
 from db.schema import current_revision, upgrade
 from db.uow import make_uow_factory
 
@@ -44,6 +46,17 @@ def describe_database_error(exc: BaseException) -> str | None:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         return f"数据库拒绝了该值：{reason} / the database refused a value"
     return None
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """True when ``exc`` says the database could not be reached or the connection broke.
+
+    Such an error leaves an action's outcome unknown (the COMMIT may have arrived before the
+    line went dead); a refusal by the database (a constraint, a bad value) does not.
+    """
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+    return isinstance(exc, PoolTimeoutError | ConnectionError)
 
 
 def safe_url(url: str) -> str:
@@ -102,6 +115,21 @@ class App:
         """Re-read reference data (after ``init`` or an administrator's edit)."""
         self._centre = None
         return self.centre
+
+    def event_listener(self, on_event: Callable[[int], None],
+                       on_status: Callable[[bool], None]) -> EventListener | None:
+        """A (not yet started) LISTEN thread for new events on PostgreSQL; None on SQLite.
+
+        ``on_event(newest id)`` and ``on_status(online)`` are called on the listener's thread.
+        """
+        if make_url(self.url).get_backend_name() != "postgresql":
+            return None  # SQLite has no NOTIFY: desks poll the log
+        return EventListener(self.url, on_event, on_status)
+
+    @staticmethod
+    def is_connection_error(exc: BaseException) -> bool:
+        """See :func:`is_connection_error` (for the desk, which never imports SQLAlchemy)."""
+        return is_connection_error(exc)
 
     def close(self) -> None:
         """Release the connection pool."""

@@ -26,6 +26,19 @@ ENV_VAR = "CITYDESK_DB"
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
+#: libpq settings that make a dead PostgreSQL server an error within seconds.  Without them a
+#: desk whose server vanished (cable pulled, host down: no RST ever arrives) would wait for the
+#: operating system's TCP timeout — many minutes — on its one database thread.  A URL that names
+#: any of these keeps its own value.
+PG_TIMEOUTS: dict[str, int] = {
+    "connect_timeout": 3,  # seconds to establish a connection
+    "keepalives": 1,  # probe an idle connection (a LISTENing desk is idle most of the time)
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 2,
+    "tcp_user_timeout": 3000,  # ms data may stay unacknowledged: a query sent into the void fails
+}
+
 
 def default_sqlite_path() -> Path:
     """The per-user SQLite file (``<user data dir>/citydesk/citydesk.sqlite3``).
@@ -57,6 +70,11 @@ def _normalise(url: URL) -> URL:
     return url
 
 
+def pg_connect_args(url: URL) -> dict[str, int]:
+    """The :data:`PG_TIMEOUTS` a PostgreSQL URL does not set itself, as driver keywords."""
+    return {key: value for key, value in PG_TIMEOUTS.items() if key not in url.query}
+
+
 def make_engine(url: str) -> Engine:
     """An :class:`~sqlalchemy.Engine` for an SQLite or PostgreSQL URL.
 
@@ -69,7 +87,8 @@ def make_engine(url: str) -> Engine:
     Returns
     -------
     Engine
-        SQLite connections run in WAL mode with foreign keys on and a 5 s busy timeout.
+        SQLite connections run in WAL mode with foreign keys on and a 5 s busy timeout;
+        PostgreSQL connections get the connect and TCP timeouts of :data:`PG_TIMEOUTS`.
     """
     sa_url = _normalise(make_url(url))
     backend = sa_url.get_backend_name()
@@ -77,7 +96,7 @@ def make_engine(url: str) -> Engine:
         return _sqlite_engine(sa_url)
     if backend == "postgresql":
         # pre_ping: a desk stays open for days; a centre's server restarts in between.
-        return create_engine(sa_url, pool_pre_ping=True)
+        return create_engine(sa_url, pool_pre_ping=True, connect_args=pg_connect_args(sa_url))
     raise ValueError(f"不支持的数据库 / unsupported database URL: {sa_url.drivername}")
 
 

@@ -2,11 +2,16 @@
 
 Each method queues work on the :class:`~console.ui.ops.OpRunner` (the worker thread) and answers
 with a signal on the GUI thread.  The controller also follows the event log: a 1 s poll fetches
-events newer than the last one seen and re-reads only the cases they touch.
+events newer than the last one seen and re-reads only the cases they touch.  On PostgreSQL a
+LISTEN thread (:meth:`DeskController.follow`) wakes it at each commit and the poll slows down to a
+safety net.  The polls also tell whether the database answers (:class:`~console.ui.link.LinkMonitor`):
+while it does not, actions are refused, and an action whose connection died on the way is
+reported as unconfirmed until the database can say whether it committed.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -18,14 +23,25 @@ from console.domain.cases import Actor, Case, Event, Role
 from console.domain.commands import Command
 from console.domain.errors import CityDeskError, ConflictError
 from console.domain.options import ActionOption, options_for
-from console.services.cases import Report, act, preview_duplicates, report_and_merge, report_case
+from console.services.cases import (
+    Report,
+    act,
+    action_committed,
+    preview_duplicates,
+    report_case,
+)
 from console.services.centre import Centre
 from console.services.feed import GRACE, poll, start_id
 from console.services.live_stats import load_live_stats
 from console.services.queries import CaseDetail, case_detail
 from console.services.stats import desk_stats
 from console.services.uow import CaseFilter, UnitOfWork
+from console.ui.i18n import _
+from console.ui.link import SAFETY_POLL_MS, LinkMonitor
 from console.ui.ops import OpRunner
+
+#: Events per poll; a full page means more are waiting, and the desk asks again at once.
+FEED_PAGE = 500
 
 
 class Backend(Protocol):
@@ -44,6 +60,31 @@ class DetailData:
     detail: CaseDetail
     options: tuple[ActionOption, ...]
     thumbnails: tuple[tuple[int, str, bytes], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PendingAction:
+    """An action of this desk, named by the request id stored on its events.
+
+    ``case_id`` is None for a new report; ``command`` is a command value (``"report"`` …).
+    """
+
+    request_id: str
+    case_id: int | None
+    command: str
+
+
+def new_request_id() -> str:
+    """A fresh request id for one action (stored on its events, at most 64 characters)."""
+    return uuid.uuid4().hex
+
+
+class Listener(Protocol):
+    """What the desk needs of a push channel (``db.notify.EventListener`` provides it)."""
+
+    def start(self) -> None: ...
+
+    def stop(self, timeout: float = 2.0) -> bool: ...
 
 
 class DeskController(QObject):
@@ -76,6 +117,19 @@ class DeskController(QObject):
     connection_changed = Signal(bool, str)
     """(online, message): the log could not be followed for a while, or it can again."""
 
+    action_unconfirmed = Signal(object)
+    """A :class:`PendingAction` whose connection died: whether it committed is not known yet."""
+
+    action_resolved = Signal(list)
+    """[(:class:`PendingAction`, committed)] once the database could say for certain."""
+
+    event_notified = Signal(int)
+    """The newest event id a NOTIFY announced.  Emitted on the listener's thread: Qt queues it
+    to this object's (the GUI) thread, which makes it the listener's thread-safe way in."""
+
+    listener_status = Signal(bool)
+    """The listener's connection is up (True) or down.  Emitted on the listener's thread."""
+
     def __init__(self, backend: Backend, ops: OpRunner, actor: Actor,
                  clock: Callable[[], datetime], parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -94,6 +148,18 @@ class DeskController(QObject):
         self.poll_timer = QTimer(self)
         self.poll_timer.setInterval(1000)
         self.poll_timer.timeout.connect(self.poll)
+        self._poll_again = False  # a wake-up came while a poll ran: poll once more after it
+        # Polls start from where the first load left the log; until it has, a poll loads.
+        self._loaded = self._loading = False
+        self.link = LinkMonitor(clock, self)
+        self.link.interval_changed.connect(self.poll_timer.setInterval)
+        self.link.connection_changed.connect(self.connection_changed)
+        self.listener: Listener | None = None
+        self.notifications = 0
+        self._unconfirmed: dict[str, PendingAction] = {}
+        self._resolving = False
+        self.event_notified.connect(self._on_listener_event_notified)
+        self.listener_status.connect(self._on_listener_status)
 
     @property
     def centre(self) -> Centre:
@@ -116,39 +182,102 @@ class DeskController(QObject):
             return last, recent, cases
 
         def done(result: tuple[int, list[int], list[Case]]) -> None:
+            self._loading, self._loaded = False, True
+            self.link.poll_succeeded()
             self.last_event_id = max(self.last_event_id, result[0])
             self._seen.update(result[1])
             self.cases_loaded.emit(result[2])
 
-        self.ops.run(work, done)
+        def failed(exc: Exception) -> None:
+            self._loading = False
+            self.link.poll_failed(_first_line(exc))
+
+        self._loading = True
+        self.ops.run(work, done, failed)
+
+    @property
+    def online(self) -> bool:
+        """False while the database does not answer (see :class:`~console.ui.link.LinkMonitor`)."""
+        return self.link.online
+
+    def start_following(self) -> None:
+        """Start the poll timer and the watch on the database link."""
+        self.poll_timer.setInterval(self.link.interval_ms)
+        self.poll_timer.start()
+        self.link.start()
+
+    def follow(self, listener: Listener | None) -> None:
+        """Be woken by ``listener`` (PostgreSQL NOTIFY) and keep the poll only as a safety net.
+
+        ``listener`` must have been built with :attr:`event_notified` ``.emit`` and
+        :attr:`listener_status` ``.emit`` as its callbacks.  None (SQLite) changes nothing.
+        """
+        if listener is None:
+            return
+        self.listener = listener
+        self.link.set_normal_interval(SAFETY_POLL_MS)
+        listener.start()
+
+    def stop(self) -> None:
+        """Stop following the log: timers, and the listener thread (joined)."""
+        self.poll_timer.stop()
+        self.link.stop()
+        if self.listener is not None:
+            listener, self.listener = self.listener, None
+            listener.stop()
+
+    def _on_listener_event_notified(self, newest: int) -> None:
+        self.notifications += 1
+        if newest not in self._seen:  # our own action's event is usually here already
+            self.poll()
+
+    def _on_listener_status(self, up: bool) -> None:
+        # Down: find out now whether the database is gone, not at the next safety poll.
+        # Up again: catch up on what was committed while nobody listened.
+        self.poll()
 
     def poll(self) -> None:
-        """Fetch events newer than the last seen; emit the cases they touched."""
+        """Fetch events newer than the last seen; emit the cases they touched.
+
+        A full page means more events wait: the next page is asked for at once, so a desk back
+        from an outage catches up on everything it missed.
+        """
+        if not self._loaded:
+            if not self._loading:  # the first load failed (database away at start): again
+                self.load_all()
+            return
         if self._polling:
+            self._poll_again = True  # a wake-up during a poll may be for a commit it missed
             return  # the previous poll is still on the worker: never pile them up
         self._polling = True
+        self._poll_again = False
+        self.link.poll_started()
         since = self.last_event_id
         seen = frozenset(self._seen)
 
         def done(batch: Any) -> None:
             self._polling = False
-            if self.failed_polls:
-                self.failed_polls = 0
-                self.connection_changed.emit(True, "")
+            self.failed_polls = 0
+            self.link.poll_succeeded()
             self.last_event_id = max(self.last_event_id, batch.last_id)
             self._seen.update(e.id for e in batch.events)
             floor = self.last_event_id - GRACE
             self._seen = {i for i in self._seen if i > floor}
             if not batch.empty:
                 self.cases_changed.emit(list(batch.cases), list(batch.events))
+            if self._unconfirmed and not self._resolving:
+                self._resolve_unconfirmed()
+            full = sum(1 for e in batch.events if e.id is not None and e.id > since) >= FEED_PAGE
+            if full or self._poll_again:
+                self.poll()
 
         def failed(exc: Exception) -> None:
             self._polling = False
+            self._poll_again = False
             self.failed_polls += 1
-            if self.failed_polls == 3:  # three seconds without the log: say so
-                self.connection_changed.emit(False, str(exc).splitlines()[0][:200])
+            self.link.poll_failed(_first_line(exc))
 
-        self.ops.run(lambda: poll(self._uow(), since, seen), done, failed)
+        self.ops.run(lambda: poll(self._uow(), since, seen, FEED_PAGE), done, failed)
 
     def open_case(self, case_id: int) -> None:
         """Load a case's detail, the actions this seat may take and its thumbnails."""
@@ -192,8 +321,14 @@ class DeskController(QObject):
         """Run a workflow command as this desk; the log poll then updates every pane.
 
         Photos are given as file paths and decoded on the worker (a 12 MP JPEG takes ~0.2 s).
+        While the database does not answer the command is refused at once, never queued.
         """
+        if not self.online:
+            self.action_failed.emit(_("数据库无响应，操作未执行；恢复连接后请重做"), False)
+            return
         actor, now = self.actor, self.clock()
+        pending = PendingAction(new_request_id(), case_id,
+                                command.value if isinstance(command, Command) else str(command))
 
         def work() -> Case:
             from console.photos import load_photo
@@ -204,17 +339,23 @@ class DeskController(QObject):
             if seen is not None and own is not None and own > seen:
                 seen = own  # our own previous command moved it on: not someone else's change
             case = act(self.backend.uow_factory, self.centre, actor, now, case_id, command,
-                       fields, expected_version=seen, photos=photos)
+                       fields, expected_version=seen, photos=photos,
+                       request_id=pending.request_id)
             self._own_versions[case_id] = case.version
             return case
 
-        self.ops.run(work, self._after_action, self._on_action_error)
+        self.ops.run(work, self._after_action, lambda exc: self._on_action_error(exc, pending))
 
     def report(self, report: Report, merge_into: int | None,
                done: Callable[[Case], None], failed: Callable[[str], None],
                photo_paths: Sequence[str] = ()) -> None:
         """Save a new report (and merge it into an open case when asked)."""
+        if not self.online:
+            failed(_("数据库无响应，未保存；恢复连接后再保存"))
+            return
         actor, now = self.actor, self.clock()
+        # The step whose outcome is in doubt if the connection dies: the report, then the merge.
+        pending = [PendingAction(new_request_id(), None, Command.REPORT.value)]
 
         def work() -> Case:
             from console.photos import load_photo
@@ -222,16 +363,23 @@ class DeskController(QObject):
             nonlocal report
             if photo_paths:
                 report = replace(report, photos=[load_photo(p, "before") for p in photo_paths])
-            if merge_into is not None:
-                return report_and_merge(self.backend.uow_factory, self.centre, actor, now,
-                                        report, merge_into)
-            return report_case(self.backend.uow_factory, self.centre, actor, now, report).case
+            # report_and_merge's two transactions, each with its own request id.
+            made = report_case(self.backend.uow_factory, self.centre, actor, now, report,
+                               request_id=pending[0].request_id).case
+            if merge_into is None or made.id is None:
+                return made
+            pending[0] = PendingAction(new_request_id(), made.id, Command.MERGE.value)
+            return act(self.backend.uow_factory, self.centre, actor, now, made.id, Command.MERGE,
+                       {"into": merge_into}, request_id=pending[0].request_id)
 
         def ok(case: Case) -> None:
             done(case)
             self._after_action(case)
 
         def bad(exc: Exception) -> None:
+            if self._unsure(exc, pending[0]):
+                failed(_("连接中断，尚不能确认是否已保存；恢复连接后会告知结果，请勿重复提交"))
+                return
             failed(exc.message if isinstance(exc, CityDeskError) else str(exc))
 
         self.ops.run(work, ok, bad)
@@ -250,10 +398,64 @@ class DeskController(QObject):
         self.action_done.emit(case)
         self.poll()
 
-    def _on_action_error(self, exc: Exception) -> None:
+    def _on_action_error(self, exc: Exception, pending: PendingAction | None = None) -> None:
+        if pending is not None and self._unsure(exc, pending):
+            return
         message = exc.message if isinstance(exc, CityDeskError) else str(exc)
         self.action_failed.emit(message, isinstance(exc, ConflictError))
         self.poll()
+
+    # -- actions in doubt ----------------------------------------------------------------------
+    def _is_connection_error(self, exc: Exception) -> bool:
+        if isinstance(exc, CityDeskError):
+            return False
+        check = getattr(self.backend, "is_connection_error", None)
+        # A backend that cannot tell: treat the unknown as in doubt and ask the log (the answer
+        # comes at the next successful poll, which is at once when the database is fine).
+        return bool(check(exc)) if check is not None else True
+
+    def _unsure(self, exc: Exception, pending: PendingAction) -> bool:
+        """Remember ``pending`` as unconfirmed when ``exc`` is a lost connection; True if so.
+
+        Never retried: the COMMIT may have arrived before the line went dead, and a retry could
+        do the action twice.  The log answers for certain once the database is back.
+        """
+        if not self._is_connection_error(exc):
+            return False
+        self._unconfirmed[pending.request_id] = pending
+        self.action_unconfirmed.emit(pending)
+        self.link.failure_seen(_first_line(exc))
+        self.poll()
+        return True
+
+    def _resolve_unconfirmed(self) -> None:
+        pending = list(self._unconfirmed.values())
+        self._resolving = True
+
+        def work() -> list[tuple[PendingAction, bool]]:
+            return [(p, action_committed(self._uow, p.request_id)) for p in pending]
+
+        def done(results: list[tuple[PendingAction, bool]]) -> None:
+            self._resolving = False
+            for p, _committed in results:
+                self._unconfirmed.pop(p.request_id, None)
+            self.action_resolved.emit(results)
+
+        def failed(exc: Exception) -> None:
+            self._resolving = False  # still away: the next successful poll asks again
+            self.link.failure_seen(_first_line(exc))
+
+        self.ops.run(work, done, failed)
+
+    @property
+    def unconfirmed(self) -> tuple[PendingAction, ...]:
+        """Actions whose outcome the desk does not know yet."""
+        return tuple(self._unconfirmed.values())
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:200]
 
 
 def describe_event(event: Event) -> str:

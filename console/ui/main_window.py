@@ -45,6 +45,7 @@ from console.ui.models.case_table import (
     INTAKE_STATES,
     CaseTableModel,
 )
+from console.ui.outage import OutagePresenter
 from console.ui.panes.charts import ChartsPane
 from console.ui.panes.detail import DetailPane, PhotoDialog
 from console.ui.panes.live_charts import LiveChartsPane
@@ -166,8 +167,9 @@ class MainWindow(QMainWindow):
         self.alert.clear()
         self.notice.clear()
         self._alerts: list[tuple[int, str]] = []  # (case id, text), oldest first, unacknowledged
-        if demo:
-            self.banner.show_message(_("演示数据 / demo data：本库数据为模拟生成，仅供演示与培训"), "demo")
+        self.demo = demo
+        self.show_idle_banner()
+        self.outage = OutagePresenter(self)  # the offline banner and what is disabled meanwhile
         self.deadline_timer = QTimer(self)  # runs minimised too: alerts must not wait for a repaint
         self.deadline_timer.setInterval(1000)
         self.deadline_timer.timeout.connect(self._on_deadline_timer_timeout)
@@ -292,7 +294,6 @@ class MainWindow(QMainWindow):
         c.live_stats_loaded.connect(self._on_controller_live_stats_loaded)
         c.action_failed.connect(self._on_controller_action_failed)
         c.action_done.connect(self._on_controller_action_done)
-        c.connection_changed.connect(self._on_controller_connection_changed)
         self.alert.action_triggered.connect(self.acknowledge_alert)
         c.ops.failed.connect(lambda exc: self._on_controller_action_failed(str(exc), False))
         c.ops.busy_changed.connect(lambda busy: self.busy.start() if busy else self.busy.stop())
@@ -371,7 +372,7 @@ class MainWindow(QMainWindow):
         self.controller.load_all()
         self.controller.refresh_stats()
         self.controller.load_live_stats()
-        self.controller.poll_timer.start()
+        self.controller.start_following()
         self.stats_timer.start()
         self.deadline_timer.start()
         self.counts_timer.start()
@@ -548,15 +549,12 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             _("{no}：已{state}").format(no=case.case_no, state=label(case.state)), 4000)
 
-    def _on_controller_connection_changed(self, online: bool, message: str) -> None:
-        if online:
-            self.banner.clear()
-            self.statusBar().showMessage(_("已重新连接数据库"), 5000)
+    def show_idle_banner(self) -> None:
+        """The top banner when the database answers: the demo notice on demo data, else none."""
+        if self.demo:
+            self.banner.show_message(_("演示数据 / demo data：本库数据为模拟生成，仅供演示与培训"), "demo")
         else:
-            since = self.clock().astimezone().strftime("%H:%M:%S")
-            self.banner.show_message(
-                _("数据库无响应（自 {t}），正在重试；界面数据可能不是最新：{why}").format(t=since, why=message),
-                "danger")
+            self.banner.clear()
 
     def _on_controller_action_failed(self, message: str, conflict: bool) -> None:
         self.statusBar().showMessage(message, 8000)
@@ -646,6 +644,7 @@ class MainWindow(QMainWindow):
         if role is not Role.COLLECTOR:
             dialog.source.setCurrentIndex(dialog.source.findData(Source.HOTLINE.value))
         self._report_dialog = dialog
+        self.outage.prepare_report_dialog(dialog)  # no Save while the database is away
         dialog.duplicates_wanted.connect(self.controller.find_duplicates)
         self.controller.duplicates_found.connect(dialog.show_duplicates)
         dialog.map_pick_requested.connect(self._on_dialog_map_pick)
@@ -653,6 +652,11 @@ class MainWindow(QMainWindow):
         dialog.finished.connect(lambda _r: self._on_report_dialog_finished(dialog))
         dialog.open()
         return dialog
+
+    @property
+    def report_dialog(self) -> NewReportDialog | None:
+        """The report form, while one is open."""
+        return self._report_dialog
 
     def _on_report_dialog_finished(self, dialog: NewReportDialog) -> None:
         self.controller.duplicates_found.disconnect(dialog.show_duplicates)
@@ -679,6 +683,7 @@ class MainWindow(QMainWindow):
             if shiboken6.isValid(dialog):
                 dialog.saving_done(ok=False)
                 dialog.show_error(message)
+                self.outage.prepare_report_dialog(dialog)
 
         merge_into, dialog.merge_into = dialog.merge_into, None  # one save, one decision
         self.controller.report(report, merge_into, saved, failed,
@@ -776,5 +781,5 @@ class MainWindow(QMainWindow):
                                        bytes(self.saveState().data()))
         for pane in self.queues:
             save_header(pane.view, self.settings, self.user.username, pane.name)
-        self.controller.poll_timer.stop()
+        self.controller.stop()  # timers and the LISTEN thread
         super().closeEvent(event)

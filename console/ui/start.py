@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 from console.services.centre import Centre
 from console.services.demo import DemoSettings, has_demo_data, run_demo
 from console.services.uow import CaseFilter
-from console.ui.controller import Backend, DeskController
+from console.ui.controller import Backend, DeskController, Listener
 from console.ui.dialogs.signin import SignInDialog
 from console.ui.i18n import _, install_qt_translator, set_language
 from console.ui.main_window import MainWindow
@@ -88,12 +88,27 @@ def offer_demo(backend: Backend, ops: OpRunner, clock: Callable[[], datetime],
         progress.close()
 
 
+def make_listener(backend: Backend, controller: DeskController) -> Listener | None:
+    """The backend's LISTEN thread (PostgreSQL) feeding ``controller``, or None (SQLite).
+
+    The listener calls back on its own thread; the controller's signals carry the calls over to
+    the GUI thread (a signal emitted in another thread is queued to its receiver's thread).
+    """
+    factory = getattr(backend, "event_listener", None)
+    if factory is None:
+        return None
+    listener: Listener | None = factory(controller.event_notified.emit,
+                                        controller.listener_status.emit)
+    return listener
+
+
 def run_desk(backend: Backend, *, user: str | None, lang: str | None, theme: str | None,
              demo: bool, clock: Callable[[], datetime], settings: Settings | None = None) -> int:
     """Show the console and run the event loop until it closes; returns the exit code."""
     settings = settings or Settings()
     app = prepare_application(lang, theme, settings)
     ops = OpRunner()
+    controller: DeskController | None = None
     try:
         offer_demo(backend, ops, clock, demo)
         centre = _wait(ops, lambda: backend.centre)  # loading it reads the database
@@ -113,6 +128,9 @@ def run_desk(backend: Backend, *, user: str | None, lang: str | None, theme: str
             window.resize(1600, 960)
         window.show()
         window.start()
+        controller.follow(make_listener(backend, controller))  # after the first load is queued
         return int(app.exec())
     finally:
+        if controller is not None:
+            controller.stop()  # joins the LISTEN thread before the window and worker go
         ops.shutdown()

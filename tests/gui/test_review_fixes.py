@@ -3,6 +3,7 @@ merge choices, the startup replay, alerts while hidden, and a lost database."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from PySide6.QtCore import Qt
@@ -98,6 +99,8 @@ def test_a_lost_database_shows_a_banner_and_recovers(desk_factory, monkeypatch) 
         raise OSError("connection refused")
 
     monkeypatch.setattr(controller, "_uow", broken)
+    # Offline is decided by time without an answer, not by a count of failed polls.
+    monkeypatch.setattr(controller.link, "monotonic", lambda: time.monotonic() + 10)
     for _ in range(3):
         controller.poll()
     assert w.banner.isVisible() and w.banner.kind == "danger"

@@ -62,6 +62,8 @@ class DetailPane(QWidget):
         self.setObjectName("pane_detail")
         self.case_id: int | None = None
         self.version: int | None = None
+        self._options: tuple[ActionOption, ...] = ()
+        self._offline: str | None = None  # why every action is off (the database is away)
         self.banner = Banner()
         self.header = QLabel(_("未选择案件"))
         self.header.setObjectName("detail_header")
@@ -179,8 +181,14 @@ class DetailPane(QWidget):
                 self.timeline.setItem(i, j, QTableWidgetItem(text))
         self.timeline.resizeColumnsToContents()
 
+    def set_offline(self, reason: str | None) -> None:
+        """Disable every action button, saying ``reason``; None enables them as the case allows."""
+        self._offline = reason
+        self._fill_actions(self.case_id or 0, self._options)
+
     def _fill_actions(self, case_id: int, options: Sequence[ActionOption]) -> None:
         _clear(self.action_grid)
+        self._options = tuple(options)
         # Alerts are acknowledged from the alert strip, not as a step of the case.
         shown = [o for o in options if o.command is not Command.ACK_ALERT]
         for i, option in enumerate(shown):
@@ -188,8 +196,8 @@ class DetailPane(QWidget):
             text = command_label(option.command) + (f"  [{key}]" if key else "")
             button = QPushButton(text)
             button.setObjectName(f"action_{option.command.value}")
-            button.setEnabled(option.enabled)
-            button.setToolTip(option.reason if not option.enabled else "")
+            button.setEnabled(option.enabled and self._offline is None)
+            button.setToolTip(option.reason if not option.enabled else self._offline or "")
             if option.command in (Command.DISPATCH, Command.CLOSE):
                 button.setProperty("class", "success")
             button.clicked.connect(
