@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from datetime import timedelta
+
+import pytest
 
 from console.domain.cases import Role
 from console.intake.open311_channel import Open311Settings, poll, push
