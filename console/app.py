@@ -6,6 +6,7 @@ unit-of-work factory and the loaded :class:`~console.services.centre.Centre`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,16 +16,26 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from console.config import ConfigError, DeskConfig, load_config
 from console.services.centre import Centre, load_centre
 from console.services.uow import UnitOfWork
-from db.engine import make_engine, resolve_url
+from db.engine import ENV_VAR, make_engine, resolve_url
+from db.grants import GrantReport, grant_roles
 from db.notify import EventListener
 from db.schema import current_revision, upgrade
 from db.uow import make_uow_factory
 
 
-def database_url(url: str | None) -> str:
-    """The URL ``--db`` names, else ``CITYDESK_DB``, else the per-user SQLite file."""
+def database_url(url: str | None, config: DeskConfig | None = None, *, wall: bool = False) -> str:
+    """The database to open, first match wins.
+
+    ``url`` (``--db``), ``$CITYDESK_DB``, ``desk.toml`` (for the wall screen its
+    ``wall_database``, then ``database``), the per-user SQLite file.  ``config`` defaults to
+    :func:`console.config.load_config`, read only when neither of the first two is given.
+    """
+    if not url and not os.environ.get(ENV_VAR):
+        chosen = config if config is not None else load_config()
+        url = (chosen.wall_database if wall else None) or chosen.database
     return resolve_url(url)
 
 
@@ -37,6 +48,10 @@ def sqlite_file_missing(url: str) -> bool:
     return name not in ("", ":memory:") and not Path(name).exists()
 
 
+#: SQLSTATE of "permission denied" (and of the append-only trigger's refusal).
+INSUFFICIENT_PRIVILEGE = "42501"
+
+
 def describe_database_error(exc: BaseException) -> str | None:
     """A one-line message for a database that cannot be reached or refused a value, else None."""
     if isinstance(exc, OperationalError):
@@ -45,6 +60,11 @@ def describe_database_error(exc: BaseException) -> str | None:
     if isinstance(exc, DataError):
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         return f"数据库拒绝了该值：{reason} / the database refused a value"
+    if isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
+        # A role without the privilege (the wall's read-only role writing, say; see
+        # `citydesk db grant`), or the event log's append-only trigger.
+        reason = str(exc.orig).strip().splitlines()[0]
+        return f"数据库拒绝了该操作（权限不足）：{reason} / permission denied"
     return None
 
 
@@ -74,10 +94,13 @@ class App:
         SQLAlchemy URL of the database (already resolved).
     clock : callable
         Returns the current instant; tests and ``--now`` pin it.
+    config : DeskConfig
+        The desk's ``desk.toml`` (:meth:`open` reads it; empty when built directly).
     """
 
     url: str
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    config: DeskConfig = field(default_factory=DeskConfig)
     engine: Engine = field(init=False)
     uow_factory: Callable[[], UnitOfWork] = field(init=False)
     _centre: Centre | None = field(default=None, init=False)
@@ -87,9 +110,11 @@ class App:
         self.uow_factory = make_uow_factory(self.engine)
 
     @classmethod
-    def open(cls, url: str | None, clock: Callable[[], datetime] | None = None) -> App:
-        """Open the database named by ``url``, ``CITYDESK_DB`` or the default SQLite file."""
-        app = cls(resolve_url(url))
+    def open(cls, url: str | None, clock: Callable[[], datetime] | None = None, *,
+             wall: bool = False) -> App:
+        """Open the database :func:`database_url` chooses, with the desk's ``desk.toml``."""
+        config = load_config()
+        app = cls(database_url(url, config, wall=wall), config=config)
         if clock is not None:
             app.clock = clock
         return app
@@ -108,13 +133,26 @@ class App:
     def centre(self) -> Centre:
         """The centre's reference data and clock, loaded on first use."""
         if self._centre is None:
-            self._centre = load_centre(self.uow_factory())
+            centre = load_centre(self.uow_factory())
+            expected = self.config.timezone
+            if expected and expected != centre.ref.config.timezone:
+                # The zone is the centre's (deadlines count in it); desk.toml only says which
+                # centre the operator expects, so a mismatch is the wrong database.
+                raise ConfigError(
+                    f"desk.toml 的时区 {expected} 与本中心数据库的时区 "
+                    f"{centre.ref.config.timezone} 不一致：请检查 database 设置 / "
+                    "the configured time zone differs from the centre's")
+            self._centre = centre
         return self._centre
 
     def reload(self) -> Centre:
         """Re-read reference data (after ``init`` or an administrator's edit)."""
         self._centre = None
         return self.centre
+
+    def grant(self, app_role: str, wall_role: str | None = None) -> GrantReport:
+        """Grant the desks' role and the wall's read-only role their privileges (PostgreSQL)."""
+        return grant_roles(self.engine, app_role, wall_role)
 
     def event_listener(self, on_event: Callable[[int], None],
                        on_status: Callable[[bool], None]) -> EventListener | None:

@@ -13,11 +13,14 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, NoReturn
 
-from console import cli_case, cli_eval, cli_report, cli_setup, cli_wall
-from console.app import describe_database_error
+from console import cli_case, cli_db, cli_eval, cli_report, cli_setup, cli_wall
+from console.app import database_url, describe_database_error
+from console.config import load_config
 from console.domain.errors import CityDeskError, ValidationError
 
 EXIT_OK, EXIT_INPUT, EXIT_STATE = 0, 2, 3
+#: The desk name the command line records when neither --desk nor desk.toml names one.
+DEFAULT_DESK = "cli"
 
 
 class Parser(argparse.ArgumentParser):
@@ -50,7 +53,7 @@ def emit(args: argparse.Namespace, data: Any, text: str | Callable[[], str]) -> 
 
 
 #: Options every command takes, with their defaults (given before or after the subcommand).
-GLOBAL_DEFAULTS: dict[str, Any] = {"db": None, "json": False, "user": None, "desk": "cli",
+GLOBAL_DEFAULTS: dict[str, Any] = {"db": None, "json": False, "user": None, "desk": None,
                                    "now": None, "lang": None, "theme": None, "demo": False}
 
 
@@ -65,8 +68,8 @@ def _common(defaults: bool) -> Parser:
                         help="以 JSON 输出 / print JSON")
     common.add_argument("--as", dest="user", default=keep(None), metavar="USER",
                         help="以哪个用户的身份操作（命令行默认 admin）/ act as this user")
-    common.add_argument("--desk", default=keep("cli"),
-                        help="工作台名称 / desk name recorded in the log")
+    common.add_argument("--desk", default=keep(None),
+                        help="工作台名称（默认：desk.toml 的 desk，否则 cli）/ desk name recorded in the log")
     common.add_argument("--now", default=keep(None), metavar="ISO",
                         help="把当前时间视为此时刻（重放、测试）/ pretend it is this instant")
     return common
@@ -90,6 +93,7 @@ def build_parser() -> Parser:
     cli_eval.add_commands(sub, common)
     cli_report.add_commands(sub, common)
     cli_wall.add_commands(sub, common)
+    cli_db.add_commands(sub, common)
     return parser
 
 
@@ -107,6 +111,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, value in GLOBAL_DEFAULTS.items():
         if not hasattr(args, name):
             setattr(args, name, value)
+    try:
+        config = load_config()  # a broken desk.toml is refused before anything runs
+    except ValidationError as exc:
+        print(f"citydesk: {exc.message}", file=sys.stderr)
+        return EXIT_INPUT
+    args.desk = args.desk or config.desk or DEFAULT_DESK
+    if getattr(args, "cmd", None) == "wall":
+        args.db = database_url(args.db, config, wall=True)
     if len(args.desk) > 64:
         print("citydesk: 工作台名称过长（上限 64 字）/ desk name too long", file=sys.stderr)
         return EXIT_INPUT

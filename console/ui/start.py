@@ -23,8 +23,10 @@ from console.ui.theme import apply_theme
 
 
 def desk_name() -> str:
-    """This machine's name, recorded on every event the desk writes."""
-    return (socket.gethostname() or "desk")[:64]
+    """The desk's name, recorded on every event it writes: ``desk.toml``'s, else the host's."""
+    from console.config import load_config  # the command line has already checked the file
+
+    return (load_config().desk or socket.gethostname() or "desk")[:64]
 
 
 def _wait(ops: OpRunner, work: Callable[[], object]) -> object:
