@@ -22,7 +22,7 @@ from console.services.uow import UnitOfWork
 from db.engine import ENV_VAR, make_engine, resolve_url
 from db.grants import GrantReport, grant_roles
 from db.notify import EventListener
-from db.schema import current_revision, upgrade
+from db.schema import HEAD, current_revision, upgrade
 from db.uow import make_uow_factory
 
 
@@ -123,6 +123,11 @@ class App:
     def is_set_up(self) -> bool:
         """True once ``citydesk init`` has created the schema."""
         return current_revision(self.engine) is not None
+
+    @property
+    def is_current(self) -> bool:
+        """True when the schema is at the newest revision this program knows."""
+        return current_revision(self.engine) == HEAD
 
     def upgrade(self) -> None:
         """Create or upgrade the schema to the newest migration."""

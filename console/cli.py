@@ -1,7 +1,8 @@
 """The ``citydesk`` command line.
 
 Exit codes: 0 success; 2 bad input (one line on stderr, database unchanged); 3 the case's state,
-version or the actor's role does not allow the action.
+version or the actor's role does not allow the action, or a sign-in was refused; 4 ``audit
+verify`` found the event log's hash chain broken.
 """
 
 from __future__ import annotations
@@ -13,7 +14,16 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, NoReturn
 
-from console import cli_case, cli_db, cli_eval, cli_report, cli_setup, cli_wall
+from console import (
+    cli_case,
+    cli_db,
+    cli_eval,
+    cli_intake,
+    cli_report,
+    cli_setup,
+    cli_users,
+    cli_wall,
+)
 from console.app import database_url, describe_database_error
 from console.config import load_config
 from console.domain.errors import CityDeskError, ValidationError
@@ -93,7 +103,9 @@ def build_parser() -> Parser:
     cli_eval.add_commands(sub, common)
     cli_report.add_commands(sub, common)
     cli_wall.add_commands(sub, common)
+    cli_users.add_commands(sub, common)
     cli_db.add_commands(sub, common)
+    cli_intake.add_commands(sub, common)
     return parser
 
 

@@ -14,6 +14,8 @@ from console.reference_files import load_centre_files
 
 def ensure_ready(app: App) -> None:
     """Create the schema and load the default reference data if the database is new."""
+    if app.is_set_up and not app.is_current:
+        app.upgrade()  # an older schema: bring it up to date before any query needs it
     if app.is_set_up:
         with app.uow_factory() as uow:
             if uow.reference.load().categories:

@@ -30,6 +30,12 @@ def open_app(args: argparse.Namespace) -> App:
     if not app.is_set_up:
         app.close()
         raise ValidationError("数据库尚未初始化：请先运行 citydesk init / run 'citydesk init' first")
+    if not app.is_current:
+        app.close()
+        raise ValidationError(
+            "数据库结构版本较旧：请先运行 citydesk init 升级（升级前请备份）/ "
+            "the schema is older than this program: run 'citydesk init' to upgrade"
+        )
     return app
 
 

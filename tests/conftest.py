@@ -16,3 +16,12 @@ def pg_admin() -> Iterator[Engine]:
     admin = open_admin()
     yield admin
     admin.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _no_desk_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never read the developer's own ``desk.toml`` (an empty CITYDESK_CONFIG: no file).
+
+    Tests of the configuration file set CITYDESK_CONFIG themselves.
+    """
+    monkeypatch.setenv("CITYDESK_CONFIG", "")

@@ -23,6 +23,7 @@ from console.domain.cases import Actor, Case, Event, Role
 from console.domain.commands import Command
 from console.domain.errors import CityDeskError, ConflictError
 from console.domain.options import ActionOption, options_for
+from console.services.access import scoped_factory
 from console.services.cases import (
     Report,
     act,
@@ -137,6 +138,8 @@ class DeskController(QObject):
         self.ops = ops
         self.actor = actor
         self.clock = clock
+        # Everything this desk reads goes through the seat's scope (a unit sees its own cases).
+        self.uow_factory = scoped_factory(backend.uow_factory, actor)
         self.last_event_id = 0
         self._seen: set[int] = set()  # ids within the feed's grace window already applied
         self._polling = False
@@ -167,7 +170,7 @@ class DeskController(QObject):
         return self.backend.centre
 
     def _uow(self) -> UnitOfWork:
-        return self.backend.uow_factory()
+        return self.uow_factory()
 
     # -- loading -----------------------------------------------------------------------------
     def load_all(self) -> None:
@@ -338,7 +341,7 @@ class DeskController(QObject):
             own = self._own_versions.get(case_id)
             if seen is not None and own is not None and own > seen:
                 seen = own  # our own previous command moved it on: not someone else's change
-            case = act(self.backend.uow_factory, self.centre, actor, now, case_id, command,
+            case = act(self.uow_factory, self.centre, actor, now, case_id, command,
                        fields, expected_version=seen, photos=photos,
                        request_id=pending.request_id)
             self._own_versions[case_id] = case.version
@@ -364,12 +367,12 @@ class DeskController(QObject):
             if photo_paths:
                 report = replace(report, photos=[load_photo(p, "before") for p in photo_paths])
             # report_and_merge's two transactions, each with its own request id.
-            made = report_case(self.backend.uow_factory, self.centre, actor, now, report,
+            made = report_case(self.uow_factory, self.centre, actor, now, report,
                                request_id=pending[0].request_id).case
             if merge_into is None or made.id is None:
                 return made
             pending[0] = PendingAction(new_request_id(), made.id, Command.MERGE.value)
-            return act(self.backend.uow_factory, self.centre, actor, now, made.id, Command.MERGE,
+            return act(self.uow_factory, self.centre, actor, now, made.id, Command.MERGE,
                        {"into": merge_into}, request_id=pending[0].request_id)
 
         def ok(case: Case) -> None:
@@ -389,7 +392,7 @@ class DeskController(QObject):
         """Duplicate hints for a report being typed."""
         now = self.clock()
         self.ops.run(
-            lambda: list(preview_duplicates(self.backend.uow_factory, self.centre, now, category,
+            lambda: list(preview_duplicates(self.uow_factory, self.centre, now, category,
                                             grid or None, lon, lat)),
             self.duplicates_found.emit, lambda exc: None,
         )

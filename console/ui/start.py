@@ -10,6 +10,8 @@ from datetime import datetime
 from PySide6.QtCore import QEventLoop
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
+from console.domain.errors import CityDeskError
+from console.services.accounts import DEMO_PASSWORD, sign_in
 from console.services.centre import Centre
 from console.services.demo import DemoSettings, has_demo_data, run_demo
 from console.services.uow import CaseFilter
@@ -90,6 +92,23 @@ def offer_demo(backend: Backend, ops: OpRunner, clock: Callable[[], datetime],
         progress.close()
 
 
+def sign_in_dialog(backend: Backend, ops: OpRunner, clock: Callable[[], datetime],
+                   last: str, is_demo: bool) -> str | None:
+    """Ask for a user name and password until the services accept them; None if cancelled."""
+    def check(name: str, password: str) -> str | None:
+        try:
+            _wait(ops, lambda: sign_in(backend.uow_factory, name, password, clock()))
+        except CityDeskError as exc:
+            return exc.message
+        return None
+
+    hint = _("演示数据库：所有演示用户的密码均为 {pw}").format(pw=DEMO_PASSWORD) if is_demo else ""
+    dialog = SignInDialog(check, last, hint)
+    if dialog.exec() != SignInDialog.DialogCode.Accepted:
+        return None
+    return dialog.username()
+
+
 def make_listener(backend: Backend, controller: DeskController) -> Listener | None:
     """The backend's LISTEN thread (PostgreSQL) feeding ``controller``, or None (SQLite).
 
@@ -115,15 +134,12 @@ def run_desk(backend: Backend, *, user: str | None, lang: str | None, theme: str
         offer_demo(backend, ops, clock, demo)
         centre = _wait(ops, lambda: backend.centre)  # loading it reads the database
         assert isinstance(centre, Centre)
-        username = user
+        is_demo = bool(_wait(ops, lambda: has_demo_data(backend.uow_factory())))
+        username = sign_in_dialog(backend, ops, clock, user or settings.last_user, is_demo)
         if username is None:
-            dialog = SignInDialog(list(centre.ref.users.values()), settings.last_user)
-            if dialog.exec() != SignInDialog.DialogCode.Accepted:
-                return 0
-            username = dialog.username()
+            return 0
         settings.last_user = username
         actor = centre.actor(username, desk_name())
-        is_demo = bool(_wait(ops, lambda: has_demo_data(backend.uow_factory())))
         controller = DeskController(backend, ops, actor, clock)
         window = MainWindow(controller, centre.user(username), settings, demo=is_demo)
         if settings.window_state(username) is None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from console.app import App
 from console.cli_gui import ensure_ready
+from console.services.accounts import DEMO_PASSWORD
 from console.services.uow import CaseFilter
+from console.ui.dialogs.signin import SignInDialog
 from console.ui.main_window import MainWindow
 from console.ui.settings import Settings
 from console.ui.start import run_desk
@@ -30,7 +32,23 @@ def test_run_desk_creates_demo_data_opens_the_window_and_exits(tmp_path: Path, t
         else:
             QTimer.singleShot(200, close_when_shown)
 
-    QTimer.singleShot(200, close_when_shown)
+    def sign_in() -> None:
+        dialogs = [w for w in QApplication.topLevelWidgets()
+                   if isinstance(w, SignInDialog) and w.isVisible()]
+        if not dialogs:
+            QTimer.singleShot(100, sign_in)
+            return
+        dialog = dialogs[0]
+        assert dialog.user.text() == "zhibanzhang1"  # --as prefills the name
+        assert DEMO_PASSWORD in dialog.findChild(QLabel, "signin_hint").text()
+        dialog.password.setText("wrong-password")
+        dialog.try_sign_in()
+        assert dialog.isVisible() and "密码错误" in dialog.message.text()
+        dialog.password.setText(DEMO_PASSWORD)
+        dialog.try_sign_in()
+        QTimer.singleShot(200, close_when_shown)
+
+    QTimer.singleShot(200, sign_in)
     code = run_desk(app, user="zhibanzhang1", lang="zh", theme="light", demo=True,
                     clock=lambda: NOW, settings=settings)
     assert code == 0

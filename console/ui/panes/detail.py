@@ -66,6 +66,11 @@ class DetailPane(QWidget):
         self._offline: str | None = None  # why every action is off (the database is away)
         self.banner = Banner()
         self.header = QLabel(_("未选择案件"))
+        # Another desk has this case open (desk presence): said before anyone acts on it.
+        self.presence_label = QLabel("")
+        self.presence_label.setObjectName("detail_presence")
+        self.presence_label.setStyleSheet("color: #fb8c00; font-weight: bold;")
+        self.presence_label.hide()
         self.header.setObjectName("detail_header")
         self.header.setWordWrap(True)
         self.fields = QFormLayout()
@@ -85,6 +90,7 @@ class DetailPane(QWidget):
         body = QWidget()
         column = QVBoxLayout(body)
         column.addWidget(self.header)
+        column.addWidget(self.presence_label)
         column.addLayout(self.fields)
         column.addLayout(self.photos)
         column.addWidget(QLabel(_("时间线")))
@@ -207,6 +213,11 @@ class DetailPane(QWidget):
             button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
             button.setMinimumWidth(60)
             self.action_grid.addWidget(button, i // 3, i % 3)
+
+    def set_presence(self, who: str) -> None:
+        """Show "正在处理：name@desk" for the other desks on this case ("" hides it)."""
+        self.presence_label.setText(_("正在处理：{who}").format(who=who) if who else "")
+        self.presence_label.setVisible(bool(who))
 
     def clear_case(self) -> None:
         """Show nothing (the case left this seat's view)."""
