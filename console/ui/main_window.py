@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -33,12 +34,15 @@ from console.domain.reference import UnitKind, User
 from console.services.cases import Report
 from console.services.live_stats import LiveStats
 from console.services.queries import make_row
+from console.ui.admin import AdminWindow
 from console.ui.controller import DeskController, DetailData, describe_event
 from console.ui.dialogs.action_fields import ActionFieldsDialog, needs_fields
+from console.ui.dialogs.import_dialog import ImportDialog
 from console.ui.dialogs.new_report import NewReportDialog
 from console.ui.dialogs.shortcut_sheet import ShortcutSheet
 from console.ui.evaluation_view import EvaluationView
 from console.ui.i18n import N_, _, command_label, label, language
+from console.ui.intake_problems import IntakeProblemsPane
 from console.ui.models.case_table import (
     BOARD_STATES,
     DISPATCH_STATES,
@@ -51,6 +55,7 @@ from console.ui.panes.detail import DetailPane, PhotoDialog
 from console.ui.panes.live_charts import LiveChartsPane
 from console.ui.panes.map import MapPane
 from console.ui.panes.queue import QueuePane
+from console.ui.presence import PresenceTracker
 from console.ui.settings import Settings, restore_header, save_header
 from console.ui.shortcuts import SHORTCUTS, WINDOW_SHORTCUTS
 from console.ui.theme import apply_theme, theme_colors
@@ -58,9 +63,10 @@ from widgets.banner import Banner
 from widgets.busy import BusyIndicator
 
 # The countdown sits next to the case number: it is what an operator scans for.
-_INTAKE_COLS = ("case_no", "remaining", "state", "category", "source", "place", "reported", "age")
-_DISPATCH_COLS = ("case_no", "remaining", "category", "suggested", "place", "rule")
-_BOARD_COLS = ("case_no", "remaining", "state", "category", "unit", "stage")
+_INTAKE_COLS = ("case_no", "remaining", "state", "category", "source", "place", "reported", "age",
+                "presence")
+_DISPATCH_COLS = ("case_no", "remaining", "category", "suggested", "place", "rule", "presence")
+_BOARD_COLS = ("case_no", "remaining", "state", "category", "unit", "stage", "presence")
 _APPROVAL_COLS = ("case_no", "request", "waiting", "requested_by", "unit", "reason", "remaining")
 
 
@@ -75,6 +81,9 @@ class MainWindow(QMainWindow):
         self.user = user
         self.settings = settings
         self.clock: Callable[[], datetime] = controller.clock
+        self.presence = PresenceTracker(controller.uow_factory, controller.ops, controller.actor,
+                                        user.name, self.clock, self)
+        self.presence.changed.connect(self._on_presence_changed)
         centre = controller.centre
         self.setWindowTitle(_("CityDesk 智慧城管指挥台") + f" — {centre.ref.config.name}")
 
@@ -127,6 +136,7 @@ class MainWindow(QMainWindow):
         self.status_user = QLabel(f"{user.name} · {label(Role(user.role))}")
         self._current: int | None = None
         self._report_dialog: NewReportDialog | None = None
+        self._admin_window: AdminWindow | None = None
         self._headers_restored: dict[str, bool] = {}
 
         central = QWidget()
@@ -239,12 +249,17 @@ class MainWindow(QMainWindow):
         desk = bar.addMenu(_("工作台"))
         view = bar.addMenu(_("视图"))
         cases = bar.addMenu(_("案件"))
-        helpm = bar.addMenu(_("帮助"))
         w = WINDOW_SHORTCUTS
+        if Role(self.user.role) is Role.ADMIN:  # other seats get neither the menu nor the key
+            bar.addMenu(_("管理")).addAction(
+                self._action(_(w["admin"][1]), w["admin"][0], self.show_admin, "admin"))
+        helpm = bar.addMenu(_("帮助"))
         desk.addAction(self._action(_(w["new_report"][1]), w["new_report"][0], self.new_report, "new_report"))
         desk.addAction(self._action(_(w["refresh"][1]), w["refresh"][0], self.reload, "refresh"))
         desk.addAction(self._action(_(w["evaluation"][1]), w["evaluation"][0],
                                     self.show_evaluation, "evaluation"))
+        desk.addAction(self._action(_("入库问题"), "", self.show_intake_problems, "intake_problems"))
+        desk.addAction(self._action(_("导入案件文件…"), "", self.show_import_dialog, "import_file"))
         desk.addSeparator()
         desk.addAction(self._action(_(w["quit"][1]), w["quit"][0], self.close, "quit"))
         for name, pane in (("focus_intake", self.intake), ("focus_dispatch", self.dispatch),
@@ -325,6 +340,12 @@ class MainWindow(QMainWindow):
             self.board.proxy.set_predicate(self._sees)
         elif role is Role.COLLECTOR:
             hidden.add("dispatch")
+        elif role is Role.WALL:
+            # A read-only seat: it watches the board, the map and the charts, and acts on nothing.
+            hidden |= {"intake", "dispatch"}
+            report = self.findChild(QAction, "act_new_report")
+            if report is not None:
+                report.setEnabled(False)
         self._role_hidden = hidden
         for name in hidden:
             self.docks[name].hide()
@@ -372,6 +393,7 @@ class MainWindow(QMainWindow):
         self.controller.load_all()
         self.controller.refresh_stats()
         self.controller.load_live_stats()
+        self.presence.start()
         self.controller.start_following()
         self.stats_timer.start()
         self.deadline_timer.start()
@@ -449,6 +471,8 @@ class MainWindow(QMainWindow):
             return
         self._current = case_id
         self.controller.open_case(case_id)
+        self.presence.set_case(case_id)
+        self.detail.set_presence(self.presence.holders(case_id))
         self.map.select_case(case_id)
 
     def _on_controller_detail_loaded(self, data: DetailData) -> None:
@@ -476,6 +500,8 @@ class MainWindow(QMainWindow):
 
     def run_command(self, case_id: int, command: str, fields: dict[str, Any] | None = None) -> None:
         """Ask for the command's fields if it needs any, then run it on the worker."""
+        if not self._confirm_contested([case_id], command):
+            return
         version = self.detail.version if self.detail.case_id == case_id else None
         if fields is None and command != "approve":
             cmd = Command(command)
@@ -521,9 +547,35 @@ class MainWindow(QMainWindow):
 
     def dispatch_selected(self, ids: list[int]) -> None:
         """Enter in the dispatch queue: dispatch every selected case to its suggested unit."""
+        if not self._confirm_contested(ids, Command.DISPATCH.value):
+            return
         for case_id in ids:
             self.controller.run_command(case_id, Command.DISPATCH.value, {},
                                         self._seen_version(case_id))
+
+    def _confirm_contested(self, ids: list[int], command: str) -> bool:
+        """Warn before acting on a case another desk has open; True to go ahead."""
+        held = [(cid, who) for cid in ids if (who := self.presence.holders(cid))]
+        if not held:
+            return True
+        try:
+            action = command_label(Command(command))
+        except ValueError:
+            action = _("审批") if command == "approve" else command
+        who = "；".join(sorted({w for _cid, w in held}))
+        answer = QMessageBox.question(
+            self, _("他人正在处理"),
+            _("该案件正由 {who} 打开处理。仍要执行「{action}」吗？").format(who=who, action=action),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _on_presence_changed(self, holders: dict[int, str]) -> None:
+        for pane in self.queues:
+            pane.model.set_presence(holders)
+        if self.detail.case_id is not None:
+            self.detail.set_presence(holders.get(self.detail.case_id, ""))
 
     def dispatch_to_other(self) -> None:
         """Ctrl+D: choose another unit for the selected cases."""
@@ -531,7 +583,7 @@ class MainWindow(QMainWindow):
             ids = self.dispatch.selected_ids()
         else:  # the case the operator is looking at, not a leftover selection
             ids = [self._current] if self._current is not None else []
-        if not ids:
+        if not ids or not self._confirm_contested(ids, Command.DISPATCH.value):
             return
         units = [(u.code, u.name) for u in self.controller.centre.ref.units.values()
                  if u.active and u.kind is not UnitKind.OFFICE]
@@ -747,6 +799,50 @@ class MainWindow(QMainWindow):
         view.compute()
         return view
 
+    def show_admin(self) -> AdminWindow:
+        """Ctrl+Shift+A (administrators): users and reference data, one window at a time."""
+        if self._admin_window is None:
+            c = self.controller
+            window = AdminWindow(c.backend, c.ops, c.actor, self.clock, self)  # type: ignore[arg-type]
+            window.finished.connect(self._on_admin_window_finished)
+            self._admin_window = window
+            window.load()
+        self._admin_window.show()
+        self._admin_window.raise_()
+        self._admin_window.activateWindow()
+        return self._admin_window
+
+    def _on_admin_window_finished(self, _result: int) -> None:
+        if self._admin_window is not None:
+            self._admin_window.deleteLater()
+            self._admin_window = None
+
+    def show_intake_problems(self) -> IntakeProblemsPane:
+        """Records the intake channels could not take in, in a dock made on first use."""
+        dock = self.docks.get("intake_problems")
+        if dock is None:
+            c = self.controller
+            pane = IntakeProblemsPane(c.backend, c.ops, c.actor, self.clock)
+            pane.case_requested.connect(self.select_case)
+            pane.import_requested.connect(self.show_import_dialog)
+            self._dock("intake_problems", _("入库问题"), pane, Qt.DockWidgetArea.LeftDockWidgetArea)
+            dock = self.docks["intake_problems"]
+            self.tabifyDockWidget(self.docks["approvals"], dock)
+        dock.show()
+        dock.raise_()
+        shown = dock.widget()
+        assert isinstance(shown, IntakeProblemsPane)
+        shown.refresh()
+        return shown
+
+    def show_import_dialog(self) -> ImportDialog:
+        """Import cases from a CSV or XLSX file through a column mapping."""
+        c = self.controller
+        dialog = ImportDialog(c.backend, c.ops, c.actor, self.clock, self)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
+
     def show_shortcuts(self) -> ShortcutSheet:
         """F1: the shortcut sheet."""
         sheet = ShortcutSheet(self)
@@ -781,5 +877,6 @@ class MainWindow(QMainWindow):
                                        bytes(self.saveState().data()))
         for pane in self.queues:
             save_header(pane.view, self.settings, self.user.username, pane.name)
+        self.presence.stop()  # the others stop seeing this desk at once, not after the TTL
         self.controller.stop()  # timers and the LISTEN thread
         super().closeEvent(event)
