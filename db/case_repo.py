@@ -14,7 +14,17 @@ from dataclasses import fields, replace
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Select, and_, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Select,
+    and_,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -131,6 +141,17 @@ class SqlCaseRepository:
         self._session.flush()
         return replace(case, id=row.id, version=1, photos=())
 
+    def add_many(self, cases: Sequence[Case]) -> builtins.list[Case]:
+        """Insert new cases with one batched ``INSERT … RETURNING id``; ids in input order."""
+        if not cases:
+            return []
+        for case in cases:
+            if case.id is not None:
+                raise ValueError(f"case {case.case_no} already has id {case.id}")
+        stmt = insert(CaseRow).returning(CaseRow.id, sort_by_parameter_order=True)
+        ids = self._session.scalars(stmt, [dict(case_values(c), version=1) for c in cases]).all()
+        return [replace(c, id=int(i), version=1, photos=()) for c, i in zip(cases, ids, strict=True)]
+
     def update(self, case: Case, expected_version: int) -> Case:
         """Write ``case`` if the stored version is still ``expected_version``.
 
@@ -207,6 +228,12 @@ class SqlCaseRepository:
         The counter row is locked until commit, so concurrent desks get distinct numbers and a
         rolled-back report gives its number back.
         """
+        return self.next_case_nos(day, 1)[0]
+
+    def next_case_nos(self, day: date, count: int) -> builtins.list[str]:
+        """``count`` consecutive case numbers of ``day`` with one counter update."""
+        if count < 1:
+            return []
         key = f"{day:%Y%m%d}"
         dialect = self._session.get_bind().dialect.name
         if dialect == "postgresql" or (
@@ -215,29 +242,29 @@ class SqlCaseRepository:
             insert = pg_insert if dialect == "postgresql" else sqlite_insert
             stmt = (
                 insert(CaseNoSeqRow)
-                .values(day=key, last=1)
+                .values(day=key, last=count)
                 .on_conflict_do_update(
-                    index_elements=[CaseNoSeqRow.day], set_={"last": CaseNoSeqRow.last + 1}
+                    index_elements=[CaseNoSeqRow.day], set_={"last": CaseNoSeqRow.last + count}
                 )
                 .returning(CaseNoSeqRow.last)
             )
-            n = int(self._session.execute(stmt).scalar_one())
+            last = int(self._session.execute(stmt).scalar_one())
         else:
-            n = self._next_without_returning(key)
-        return f"{day:%Y%m%d}{n:05d}"
+            last = self._next_without_returning(key, count)
+        return [f"{key}{n:05d}" for n in range(last - count + 1, last + 1)]
 
-    def _next_without_returning(self, key: str) -> int:
+    def _next_without_returning(self, key: str, count: int) -> int:
         # SQLite before 3.35 has no RETURNING.  The UPDATE takes the write lock first, so the
         # SELECT after it reads our own increment, not a competitor's.
         bump = update(CaseNoSeqRow).where(CaseNoSeqRow.day == key)
         result = cast(
             "CursorResult[Any]",
-            self._session.execute(bump.values(last=CaseNoSeqRow.last + 1)),
+            self._session.execute(bump.values(last=CaseNoSeqRow.last + count)),
         )
         if result.rowcount == 0:
-            self._session.add(CaseNoSeqRow(day=key, last=1))
+            self._session.add(CaseNoSeqRow(day=key, last=count))
             self._session.flush()
-            return 1
+            return count
         last = self._session.scalar(select(CaseNoSeqRow.last).where(CaseNoSeqRow.day == key))
         return int(last or 0)
 

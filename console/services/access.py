@@ -75,6 +75,10 @@ class ScopedCases:
         """Insert (the workflow decides whether the role may report)."""
         return self._inner.add(case)
 
+    def add_many(self, cases: Sequence[Case]) -> builtins.list[Case]:
+        """Insert several (the workflow decides whether the role may report)."""
+        return self._inner.add_many(cases)
+
     def update(self, case: Case, expected_version: int) -> Case:
         """Write a case this unit may read."""
         return self._inner.update(self._check(case), expected_version)
@@ -105,6 +109,10 @@ class ScopedCases:
     def next_case_no(self, day: date) -> str:
         """A new case number (not a read)."""
         return self._inner.next_case_no(day)
+
+    def next_case_nos(self, day: date, count: int) -> builtins.list[str]:
+        """New case numbers (not a read)."""
+        return self._inner.next_case_nos(day, count)
 
 
 class ScopedUnitOfWork:

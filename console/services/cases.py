@@ -7,6 +7,7 @@ unchanged when anything is wrong.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -158,6 +159,59 @@ def report_case(
     ``on_saved(uow, case)`` runs inside the same transaction before the commit: an intake
     channel records its link to the new case there, so the case and the link commit together.
     """
+    checked = _checked(centre, report, now)
+    uow = uow_factory()
+    with uow:
+        dups = duplicate_hints(uow, centre, checked.category.code, checked.location,
+                               checked.reported_at)
+        fields = checked.fields(uow.cases.next_case_no(centre.local(checked.reported_at).date()))
+        suggestion = checked.route
+        outcome = apply(None, Action(Command.REPORT, fields), actor, now, centre.ctx)
+        case = uow.cases.add(outcome.case)
+        assert case.id is not None
+        events = uow.events.append(
+            _tagged([_with_case(e, case.id) for e in outcome.events], request_id))
+        for photo in report.photos:
+            uow.photos.add(case.id, photo, actor.user, now, events[0].id)
+        if on_saved is not None:
+            on_saved(uow, case)
+        uow.commit()
+    return ReportResult(case, suggestion, dups)
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """A report validated, located and routed: what its REPORT command needs but a number."""
+
+    report: Report
+    category: Category
+    component: ComponentInstance | None
+    location: Location
+    route: RouteResult
+    reported_at: datetime
+
+    def fields(self, case_no: str) -> dict[str, Any]:
+        report, location = self.report, self.location
+        return {
+            "case_no": case_no,
+            "source": report.source,
+            "category": self.category.code,
+            "description": report.description,
+            "grid": location.grid.code,
+            "street": location.grid.street,
+            "lon": location.lon,
+            "lat": location.lat,
+            "address": report.address,
+            "contact": report.contact,
+            "component_id": self.component.id if self.component else None,
+            "suggested_unit": self.route.unit,
+            "routing_rule": self.route.rule,
+            "reported_at": self.reported_at,
+        }
+
+
+def _checked(centre: Centre, report: Report, now: datetime) -> _Checked:
+    """Validate, locate and route a report (no database needed); raise if it is wrong."""
     category = centre.category(report.category)
     component = _component(centre, report.component_id)
     if component is not None and component.category != category.code:
@@ -172,37 +226,48 @@ def report_case(
     reported_at = report.reported_at or now
     if reported_at > now + timedelta(minutes=5):
         raise ValidationError("上报时间不能晚于当前时间 / reported-at lies in the future")
+    return _Checked(report, category, component, location, suggestion, reported_at)
+
+
+def report_many(
+    uow_factory: UowFactory, centre: Centre, actor: Actor, now: datetime,
+    reports: Sequence[Report],
+) -> list[Case]:
+    """Take a batch of reports in, all or nothing, in one transaction.
+
+    For bulk channels (a collector app's sync, a file import): every report is validated,
+    located and routed like :func:`report_case`, then the cases are numbered and saved and
+    their events appended to the log in one go.  Duplicate hints are not computed (nobody is
+    at a form to read them); photos are stored as with :func:`report_case`.  Any invalid
+    report raises before anything is written.
+    """
+    checked = [_checked(centre, r, now) for r in reports]
+    if not checked:
+        return []
     uow = uow_factory()
     with uow:
-        dups = duplicate_hints(uow, centre, category.code, location, reported_at)
-        case_no = uow.cases.next_case_no(centre.local(reported_at).date())
-        fields: dict[str, Any] = {
-            "case_no": case_no,
-            "source": report.source,
-            "category": category.code,
-            "description": report.description,
-            "grid": location.grid.code,
-            "street": location.grid.street,
-            "lon": location.lon,
-            "lat": location.lat,
-            "address": report.address,
-            "contact": report.contact,
-            "component_id": component.id if component else None,
-            "suggested_unit": suggestion.unit,
-            "routing_rule": suggestion.rule,
-            "reported_at": reported_at,
-        }
-        outcome = apply(None, Action(Command.REPORT, fields), actor, now, centre.ctx)
-        case = uow.cases.add(outcome.case)
-        assert case.id is not None
-        events = uow.events.append(
-            _tagged([_with_case(e, case.id) for e in outcome.events], request_id))
-        for photo in report.photos:
-            uow.photos.add(case.id, photo, actor.user, now, events[0].id)
-        if on_saved is not None:
-            on_saved(uow, case)
+        days = [centre.local(item.reported_at).date() for item in checked]
+        numbers = {day: iter(uow.cases.next_case_nos(day, n))
+                   for day, n in sorted(Counter(days).items())}
+        outcomes = [
+            apply(None, Action(Command.REPORT, item.fields(next(numbers[day]))), actor, now,
+                  centre.ctx)
+            for item, day in zip(checked, days, strict=True)
+        ]
+        saved = uow.cases.add_many([o.case for o in outcomes])
+        events: list[Event] = []
+        firsts: list[int] = []  # index of each case's first event (its photos hang on it)
+        for case, outcome in zip(saved, outcomes, strict=True):
+            assert case.id is not None
+            firsts.append(len(events))
+            events += [_with_case(e, case.id) for e in outcome.events]
+        logged = uow.events.append(events)
+        for case, first, item in zip(saved, firsts, checked, strict=True):
+            assert case.id is not None
+            for photo in item.report.photos:
+                uow.photos.add(case.id, photo, actor.user, now, logged[first].id)
         uow.commit()
-    return ReportResult(case, suggestion, dups)
+    return saved
 
 
 def _with_case(event: Event, case_id: int) -> Event:

@@ -93,6 +93,10 @@ class CaseRepository(Protocol):
         """Insert a new case (``id`` None); returns it with ``id`` and ``version`` 1."""
         ...
 
+    def add_many(self, cases: Sequence[Case]) -> builtins.list[Case]:
+        """Insert new cases in one statement batch; returns them, in order, with ids."""
+        ...
+
     def update(self, case: Case, expected_version: int) -> Case:
         """Write ``case`` if the stored version is ``expected_version``; ConflictError if not.
 
@@ -118,6 +122,10 @@ class CaseRepository(Protocol):
 
     def next_case_no(self, day: date) -> str:
         """A new case number for the centre-local ``day``: ``YYYYMMDD`` + 5-digit sequence."""
+        ...
+
+    def next_case_nos(self, day: date, count: int) -> builtins.list[str]:
+        """``count`` consecutive new case numbers of ``day`` (one counter update)."""
         ...
 
 
@@ -169,8 +177,9 @@ class EventLog(Protocol):
         """A case's events, oldest first."""
         ...
 
-    def since(self, last_id: int, limit: int = 1000) -> list[Event]:
-        """Events with id > ``last_id``, oldest first."""
+    def since(self, last_id: int, limit: int = 1000,
+              skip: Collection[int] = ()) -> list[Event]:
+        """Events with id > ``last_id``, oldest first, at most ``limit``; none of ``skip``."""
         ...
 
     def count(self) -> int:

@@ -1,0 +1,175 @@
+"""Benchmarks without a window: batched intake and the month evaluation, each beside its floor.
+
+The floors do the same work with plain SQL through the driver (``sqlite3`` or ``psycopg``
+under SQLAlchemy's ``exec_driver_sql``): no domain objects, no repositories, no unit of work.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, timedelta
+from time import perf_counter, process_time
+from typing import Any
+
+from sqlalchemy import Engine
+
+from benchmarks.measure import Result, timed
+from benchmarks.scales import NOW, Scale
+from benchmarks.shadow import ensure_shadows, shadow_top
+from console.app import App
+from console.domain.evaluation_period import month_period
+from console.services.cases import Report, report_many
+from console.services.evaluation import evaluate
+
+BATCH = 500  # reports per report_many call (one transaction)
+
+
+def _reports(app: App, n: int, rng: random.Random) -> list[Report]:
+    cells = sorted(app.centre.ref.grids)
+    cats = ["06010", "07001", "09006", "09009", "09005", "06012"]
+    return [Report(rng.choice(cats), f"基准上报 {i}", grid=rng.choice(cells)) for i in range(n)]
+
+
+def _stamp(engine: Engine, value: Any) -> Any:
+    """A datetime as the driver wants it (SQLite: naive UTC text, as CityDesk stores it)."""
+    if engine.dialect.name == "sqlite":
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    return value
+
+
+def _raw_intake(engine: Engine, n: int, rng: random.Random, start_id: int) -> None:
+    """The floor: the same case and event rows inserted with executemany, one transaction.
+
+    Into the shadow tables (same columns and indexes; see :mod:`benchmarks.shadow`).
+    """
+    at = _stamp(engine, NOW)
+    p = "?" if engine.dialect.name == "sqlite" else "%s"
+    case_cols = ("id", "case_no", "state", "source", "category", "description", "reported_at",
+                 "reporter", "grid", "address", "contact", "limit_class", "routing_rule",
+                 "substitute", "natural_time", "rework_count", "return_count",
+                 "extension_count", "extension_minutes", "suspend_count", "urge_count",
+                 "handle_overdue", "version")
+    event_cols = ("case_id", "type", "to_state", "actor", "role", "desk", "payload",
+                  "occurred_at", "hash")
+    cases, events = [], []
+    for i in range(n):
+        cid = start_id + i
+        cases.append((cid, f"B{cid:012d}", "待受理", "监督员上报", "06010", f"基准上报 {i}", at,
+                      "caiji01", "330824001001001", "", "", "一般", "", False, False,
+                      0, 0, 0, 0, 0, 0, False, 1))
+        events.append((cid, "report", "待受理", "caiji01", "监督员", "bench",
+                       json.dumps({"source": "监督员上报", "category": "06010"}), at,
+                       f"{rng.getrandbits(256):064x}"))
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            f"INSERT INTO bench_floor_cases ({', '.join(case_cols)}) VALUES ({', '.join([p] * len(case_cols))})",
+            cases)
+        conn.exec_driver_sql(
+            f"INSERT INTO bench_floor_events ({', '.join(event_cols)}) "
+            f"VALUES ({', '.join([p] * len(event_cols))})", events)
+
+
+def bench_intake(app: App, scale: Scale) -> Result:
+    """Reports per second through ``report_many`` in batches, and through raw inserts."""
+    rng = random.Random(5)
+    actor = app.centre.actor("caiji01", "bench")
+    rates, floor, cpu = [], [], []
+    rounds = max(3, scale.repeats // 2)
+    per_round = max(BATCH, scale.intake // rounds)
+    for _ in range(rounds):
+        reports = _reports(app, per_round, rng)
+        start, busy = perf_counter(), process_time()
+        for i in range(0, len(reports), BATCH):
+            report_many(app.uow_factory, app.centre, actor, NOW, reports[i:i + BATCH])
+        rates.append(per_round / (perf_counter() - start))
+        cpu.append(per_round / (process_time() - busy))
+    ensure_shadows(app.engine)
+    for _ in range(rounds):
+        top = shadow_top(app.engine)
+        start = perf_counter()
+        for i in range(0, per_round, BATCH):
+            _raw_intake(app.engine, min(BATCH, per_round - i), rng, top + 1 + i)
+        floor.append(per_round / (perf_counter() - start))
+    target = "≥ 2,000 reports/s (SQLite), ratio ≤ 3"
+    sqlite = app.engine.dialect.name == "sqlite"
+    return Result("intake (report_many, batched)", "reports/s", rates, floor, target,
+                  lambda cd, r: (cd["median"] >= 2000 or not sqlite) and r is not None and r <= 3,
+                  higher=True, cpu=cpu,
+                  note=f"{rounds} rounds of {per_round} reports, {BATCH} per call; "
+                       "cpu: reports per CPU-second of this process")
+
+
+_FLOOR_EVAL = """
+SELECT unit, type, count(*), sum(CASE WHEN on_time THEN 1 ELSE 0 END), count(DISTINCT case_id)
+FROM case_events
+WHERE occurred_at >= {p} AND occurred_at < {p} AND unit IS NOT NULL
+  AND type IN ('dispatch', 'designate', 'subdispatch', 'feedback', 'check-fail',
+               'approve-extension', 'approve-return', 'close', 'approve-void')
+GROUP BY unit, type
+"""
+
+
+def bench_evaluation(app: App, scale: Scale) -> Result:
+    """Evaluate every unit for the last whole month, against one hand-written GROUP BY."""
+    local = app.centre.local(NOW)
+    # The last whole month when the history covers it, else the month so far.
+    last = local.replace(day=1) - timedelta(days=1) if scale.days > 62 else local
+    period = month_period(last.year, last.month)
+    start, end = period.bounds(app.centre.tz)
+    n = scale.repeats
+    cpu: list[float] = []
+    ours = timed(lambda: evaluate(app.uow_factory(), app.centre, period, "unit"), n, cpu)
+    p = "?" if app.engine.dialect.name == "sqlite" else "%s"
+    sql = _FLOOR_EVAL.format(p=p)
+    args = (_stamp(app.engine, start), _stamp(app.engine, end))
+
+    def floor() -> None:
+        with app.engine.connect() as conn:
+            conn.exec_driver_sql(sql, args).fetchall()
+
+    return Result(f"month evaluation, all units ({period.label})", "ms", ours, timed(floor, n),
+                  "≤ 2,000 ms, ratio ≤ 1.5",
+                  lambda cd, r: cd["p95"] <= 2000 and r is not None and r <= 1.5, cpu=cpu)
+
+
+def dispatch_floor(app: App, n: int) -> list[float]:
+    """One dispatch in plain SQL: a versioned UPDATE and an event INSERT, one transaction."""
+    ensure_shadows(app.engine)
+    top = shadow_top(app.engine)
+    rng = random.Random(9)
+    _raw_intake(app.engine, n, rng, top + 1)
+    p = "?" if app.engine.dialect.name == "sqlite" else "%s"
+    at = _stamp(app.engine, NOW)
+    out = []
+    for cid in range(top + 1, top + 1 + n):
+        start = perf_counter()
+        with app.engine.begin() as conn:
+            conn.exec_driver_sql(
+                f"UPDATE bench_floor_cases SET state = '待处置', unit = {p}, version = version + 1, "
+                f"updated_at = {p} WHERE id = {p} AND version = {p}", ("kh-cgj", at, cid, 1))
+            conn.exec_driver_sql(
+                "INSERT INTO bench_floor_events (case_id, type, from_state, to_state, actor, role, "
+                f"desk, unit, payload, occurred_at, hash) VALUES ({p}, 'dispatch', '待派遣', "
+                f"'待处置', 'admin', '派遣员', 'bench', 'kh-cgj', '{{}}', {p}, {p})",
+                (cid, at, f"{rng.getrandbits(256):064x}"))
+        out.append((perf_counter() - start) * 1000)
+    return out
+
+
+def tick_floor(app: App, rows: int = 40, ticks: int = 30) -> list[float]:
+    """CPU of recomputing the countdowns of one screenful of open cases (no Qt)."""
+    from console.domain.deadlines import countdown
+    from console.services.uow import CaseFilter
+
+    with app.uow_factory() as uow:
+        cases = uow.cases.list(CaseFilter(open_only=True, order="id", limit=rows))
+    cal, yellow = app.centre.calendar, app.centre.ref.config.yellow_at
+    out = []
+    for i in range(ticks):
+        now = NOW + timedelta(seconds=i)
+        start = process_time()
+        for case in cases:
+            countdown(case, now, cal, yellow)
+        out.append((process_time() - start) * 1000)
+    return out
