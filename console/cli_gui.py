@@ -7,9 +7,13 @@ the command-line side, because the GUI package never touches ``db/``.
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from console.app import App
 from console.reference_files import load_centre_files
+
+if TYPE_CHECKING:
+    from console.intake.worker import WorkerThread
 
 
 def ensure_ready(app: App) -> None:
@@ -30,9 +34,31 @@ def run_console(args: argparse.Namespace) -> int:
     from console.ui.start import run_desk  # PySide6 only when the window is wanted
 
     app = App.open(args.db, args.clock)
+    thread = None
     try:
         ensure_ready(app)
+        thread = start_intake_in_console(app, args.desk)
         return run_desk(app, user=args.user, lang=args.lang, theme=args.theme, demo=args.demo,
                         clock=args.clock)
     finally:
+        if thread is not None:
+            thread.stop()
         app.close()
+
+
+def start_intake_in_console(app: App, desk: str) -> WorkerThread | None:
+    """A one-machine setup (``in_console = true`` in desk.toml's ``[intake]``): run the intake
+    channels on a thread of the console instead of a separate ``citydesk worker``."""
+    from console.cli_intake import intake_factory
+    from console.intake.settings import worker_settings
+    from console.intake.worker import Worker, WorkerThread
+    from console.services.intake import IntakeContext
+
+    settings = worker_settings(app.config.intake)
+    if not settings.in_console or settings.empty:
+        return None
+    actor = app.centre.actor(settings.user, desk)
+    thread = WorkerThread(Worker(IntakeContext(intake_factory(app, True), app.centre, actor, app.clock),
+                                 settings))
+    thread.start()
+    return thread

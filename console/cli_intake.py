@@ -32,12 +32,13 @@ def intake_context(args: argparse.Namespace, *, keep: bool = True) -> Iterator[I
     try:
         centre = app.centre
         actor = centre.actor(args.user or "admin", args.desk)
-        yield IntakeContext(_factory(app, keep), centre, actor, app.clock)
+        yield IntakeContext(intake_factory(app, keep), centre, actor, app.clock)
     finally:
         app.close()
 
 
-def _factory(app: App, keep: bool) -> IntakeUowFactory:
+def intake_factory(app: App, keep: bool) -> IntakeUowFactory:
+    """The app's units of work as the intake port (a dry run's roll back at the end)."""
     # db.uow.SqlUnitOfWork implements the intake port too (db/uow.py proves it to mypy).
     factory = cast(IntakeUowFactory, app.uow_factory)
     return factory if keep else dry_run(factory)

@@ -153,3 +153,45 @@ def test_feed_folder_once(tmp_path: Path) -> None:
     shown = json.loads(run(url, "case", "show", "1", "--json").out)
     assert shown["source"] == "监督员上报"
     assert shown["timeline"][0]["actor"] == "caiji01"  # filed as the collector who sent it
+
+
+def test_the_console_runs_the_channels_itself_when_told(tmp_path: Path, monkeypatch) -> None:
+    """``in_console = true``: a one-machine setup needs no separate ``citydesk worker``."""
+    import time
+
+    from console.app import App
+    from console.cli_gui import start_intake_in_console
+
+    url = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    assert run(url, "init").code == 0
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    config = tmp_path / "desk.toml"
+    config.write_text(
+        f'[intake]\nin_console = true\n\n[[intake.feed]]\nname = "feed:field"\n'
+        f'folder = "{drop.as_posix()}"\nsource = "collector"\ninterval = 1\n', encoding="utf-8")
+    monkeypatch.setenv("CITYDESK_CONFIG", str(config))
+    (drop / "a.json").write_text(json.dumps({"records": [
+        {"id": 7, "source": "collector", "collector_id": "caiji01", "category": "暴露垃圾",
+         "reported_at": "2026-03-02T09:00:00+08:00", "description": "垃圾", "grid": "330824001001001"},
+    ]}, ensure_ascii=False), encoding="utf-8")
+    app = App.open(url)
+    thread = start_intake_in_console(app, "desk-1")
+    try:
+        assert thread is not None
+        deadline = time.monotonic() + 20
+        while not (drop / "done" / "a.json").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert (drop / "done" / "a.json").exists()
+    finally:
+        if thread is not None:
+            assert thread.stop()
+        app.close()
+    assert json.loads(run(url, "case", "show", "1", "--json").out)["source"] == "监督员上报"
+    # Without in_console the console leaves the channels to `citydesk worker`.
+    config.write_text(config.read_text().replace("in_console = true", "in_console = false"))
+    app = App.open(url)
+    try:
+        assert start_intake_in_console(app, "desk-1") is None
+    finally:
+        app.close()
