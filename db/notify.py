@@ -17,14 +17,15 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psycopg
-from psycopg import sql
 from sqlalchemy.engine import make_url
 
 from db.engine import pg_connect_args
 from db.event_repo import NOTIFY_CHANNEL
+
+if TYPE_CHECKING:
+    import psycopg
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +124,11 @@ class EventListener:
 
     # -- the thread ----------------------------------------------------------------------------
     def _run(self) -> None:
+        # psycopg is imported here, on the listener's thread: a desk on SQLite never needs it,
+        # and importing it costs a cold start ~0.1 s.
+        import psycopg
+        from psycopg import sql
+
         delay = BACKOFF_START
         while not self._stop.is_set():
             try:
