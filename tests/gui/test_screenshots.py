@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QColor, QImage
 
+from console.services.presence import heartbeat
 from console.ui import i18n
 from console.ui.theme import apply_theme
 
@@ -34,6 +35,13 @@ def test_main_window_screenshot(desk_factory, themed_app, qtbot, tmp_path, lang,
     w = desk.window
     w.apply_theme_colors(theme)
     w.resize(1920, 1080)
+    # A colleague at another desk has a case open: its row and the detail pane say so.
+    shared = w.dispatch.model.case_id(0)
+    colleague = desk.app.centre.actor("paiqian2", "desk-2")
+    heartbeat(desk.app.uow_factory, colleague, "派遣员 周敏", shared, desk.clock(), desk.clock())
+    w.presence.beat()
+    w.select_case(shared)
+    qtbot.waitUntil(lambda: w.detail.presence_label.text() != "", timeout=3000)
     qtbot.wait(300)  # layout, the map's first fit, a timer tick
     image = w.grab().toImage()
     assert (image.width(), image.height()) == (1920, 1080)
