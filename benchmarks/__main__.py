@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         _say("evaluation …")
         results.append(bench_evaluation(app, scale))
         _say("desk (separate processes) …")
-        results += _desk_results(app, url, scale.repeats, sqlite)
+        results += _desk_results(app, url, scale.desk_repeats or scale.repeats, sqlite)
         if not sqlite:
             from benchmarks.propagation import bench_propagation
 
