@@ -185,3 +185,27 @@ def test_a_report_whose_connection_died_is_not_saved_twice(outage_desk, qtbot, m
     qtbot.waitUntil(lambda: "新上报：已提交" in w.notice.text, timeout=10000)
     with desk.app.uow_factory() as uow:
         assert len(uow.events.by_request(request_ids[0])) == 1
+
+
+def test_offline_screenshot(outage_desk, themed_app, qtbot, tmp_path):
+    """The desk during an outage, for docs/screenshots (CITYDESK_UPDATE_SCREENSHOTS=1)."""
+    import os
+    from pathlib import Path
+
+    from console.ui.theme import apply_theme
+
+    desk, outage, _case_id = outage_desk
+    w = desk.window
+    apply_theme(themed_app, "dark")
+    w.apply_theme_colors("dark")
+    w.resize(1920, 1080)
+    w.reload()  # columns sized again in the theme's font, as a desk started themed has them
+    qtbot.wait(300)
+    outage.down = True
+    qtbot.waitUntil(lambda: w.banner.kind == "danger", timeout=5000)
+    qtbot.wait(200)
+    docs = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    folder = docs if os.environ.get("CITYDESK_UPDATE_SCREENSHOTS") == "1" else tmp_path
+    assert w.grab().toImage().save(str(folder / "desk_offline.png"))
+    outage.down = False
+    qtbot.waitUntil(lambda: w.banner.kind == "demo", timeout=10000)
