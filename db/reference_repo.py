@@ -7,7 +7,7 @@ and an administrator can trust that number.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
@@ -154,12 +154,18 @@ class SqlReferenceRepository:
                            keep=lambda stored, _new: stored["code"] in mine)
         wanted = list(rows)
         changed = _upsert(self._session, table, wanted)
-        marked = mine | {str(row["code"]) for row in wanted}
+        self.mark_edited(name, [str(row["code"]) for row in wanted])
+        return changed
+
+    def mark_edited(self, name: str, codes: Collection[str]) -> None:
+        """Add codes to the administrator-edited list of ``name`` (written only if it grows)."""
+        edited = self.edited_keys()
+        mine = edited.get(name, frozenset())
+        marked = mine | set(codes)
         if marked != mine:
-            doc = {t: sorted(codes) for t, codes in edited.items()}
+            doc = {t: sorted(c) for t, c in edited.items()}
             doc[name] = sorted(marked)
             _upsert(self._session, SettingRow, [{"key": EDITS_KEY, "value": doc}])
-        return changed
 
     def delete_calendar_day(self, day: date) -> bool:
         """Remove the flag stored for ``day`` (whatever its source); False if there was none."""

@@ -235,6 +235,10 @@ def update_category(uow_factory: UowFactory, actor: Actor, code: str, *, name_zh
     return Change("categories", code, fields, rows)
 
 
+STAGE_LIMITS_EDITS = "stage_limits"
+"""Name under which the stages whose limits an administrator set are remembered."""
+
+
 def update_stage_limits(uow_factory: UowFactory, actor: Actor,
                         limits: Mapping[str, int]) -> Change:
     """Set the working-minute limits of the stages in ``limits`` (the others stay as stored)."""
@@ -251,6 +255,8 @@ def update_stage_limits(uow_factory: UowFactory, actor: Actor,
         fields = {s: (current.get(s), m) for s, m in checked.items() if current.get(s) != m}
         if fields:
             uow.reference.save_config(replace(config, stage_limits={**current, **checked}))
+            # Theirs from now on: a later `citydesk init` keeps these stages' limits.
+            uow.reference.mark_edited(STAGE_LIMITS_EDITS, list(fields))
         uow.commit()
     return Change("stage_limits", "", fields, int(bool(fields)))
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from console.domain.cases import Role
 from console.domain.errors import ValidationError
-from console.domain.reference import CalendarDay, ReferenceSet
+from console.domain.reference import CalendarDay, CentreConfig, ReferenceSet
 from console.services.uow import UnitOfWork
 
 
@@ -77,6 +77,15 @@ def check_reference(ref: ReferenceSet) -> None:
         raise ValidationError("参考数据有误：" + "；".join(problems[:5]) + more)
 
 
+def _keep_admin_limits(new: CentreConfig, stored: CentreConfig,
+                       edited: frozenset[str]) -> CentreConfig:
+    # Stage limits an administrator set stay theirs, as edited units and categories do.
+    kept = {s: stored.stage_limits[s] for s in edited if s in stored.stage_limits}
+    if not kept:
+        return new
+    return replace(new, stage_limits={**new.stage_limits, **kept})
+
+
 def init_reference(
     uow: UnitOfWork, ref: ReferenceSet, statutory: Iterable[CalendarDay] = ()
 ) -> InitReport:
@@ -84,9 +93,11 @@ def init_reference(
     check_reference(ref)
     with uow:
         before = uow.reference.load().config
-        config_changed = int(before != ref.config)
+        config = _keep_admin_limits(ref.config, before,
+                                    uow.reference.edited_keys().get("stage_limits", frozenset()))
+        config_changed = int(before != config)
         if config_changed:
-            uow.reference.save_config(ref.config)
+            uow.reference.save_config(config)
         report = InitReport(
             config=config_changed,
             units=uow.reference.upsert_units(list(ref.units.values())),

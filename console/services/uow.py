@@ -281,6 +281,10 @@ class ReferenceRepository(Protocol):
         """Codes an administrator edited, by table (``units``, ``categories``, ``grids``)."""
         ...
 
+    def mark_edited(self, name: str, codes: Collection[str]) -> None:
+        """Remember that an administrator edited these codes of ``name`` (e.g. stage limits)."""
+        ...
+
     def delete_calendar_day(self, day: date) -> bool:
         """Remove the flag stored for ``day`` (whatever its source); False if there was none."""
         ...

@@ -311,6 +311,16 @@ def test_the_same_override_twice_writes_once(db: Factory, centre: Centre) -> Non
     assert not admin.set_calendar_day(db, centre, ADMIN, day, False, "检修").changed
 
 
+def test_init_keeps_stage_limits_an_administrator_set(db: Factory) -> None:
+    shipped = ref(db).config.stage_limits
+    admin.update_stage_limits(db, ADMIN, {"结案": 90})
+    report = init_reference(db(), load_centre_files(), statutory_days(YEARS))
+    assert report.total == 0  # nothing to re-apply: the edited stage is the administrator's
+    limits = ref(db).config.stage_limits
+    assert limits["结案"] == 90
+    assert all(limits[s] == v for s, v in shipped.items() if s != "结案")
+
+
 def test_a_fresh_centre_builds_from_the_edited_data(db: Factory) -> None:
     admin.update_stage_limits(db, ADMIN, {"结案": 90})
     with db() as uow:

@@ -29,9 +29,8 @@ class StagesTab(EditTab):
             self.form.addRow(label(Stage(stage)), spin)
         self.save = self.button(_("保存"), "save")
         self.save.clicked.connect(self.submit)
-        self.hint.setText(_("处置时限按案件类别设定（见“案件类别”页）。新时限用于此后进入该环节的案件。"
-                            "注意：citydesk init 会按 centre.yaml 重新写入各环节时限，"
-                            "请同时修改该文件。"))
+        self.hint.setText(_("处置时限按案件类别设定（见“案件类别”页）。新时限用于此后进入该环节的案件；"
+                            "在此修改过的环节，之后运行 citydesk init 也会保留。"))
 
     def show_data(self, data: AdminData) -> None:
         super().show_data(data)
