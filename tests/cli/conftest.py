@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
+from sqlalchemy.engine import make_url
 
 from console.cli import main
 from db.engine import make_engine
@@ -73,13 +75,39 @@ def fresh_database(request: pytest.FixtureRequest, folder: Path) -> Iterator[str
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
-@pytest.fixture(params=BACKENDS)
-def cli_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A freshly initialised database on each backend."""
-    with fresh_database(request, tmp_path) as url:
+@pytest.fixture(scope="session")
+def sqlite_init_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file ``citydesk init`` filled once per session; tests get copies."""
+    path = tmp_path_factory.mktemp("init") / "init.sqlite3"
+    result = run(f"sqlite:///{path}", "init")
+    assert result.code == 0, result.err
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_init_template(pg_admin: Engine) -> Iterator[str]:
+    """The name of a PostgreSQL database ``citydesk init`` filled once per session."""
+    with fresh_pg_database(pg_admin) as url:
         result = run(url, "init")
         assert result.code == 0, result.err
-        yield url
+        yield str(make_url(url).database)
+
+
+@pytest.fixture(params=BACKENDS)
+def cli_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A freshly initialised database on each backend (a copy of the session's template:
+    the same rows ``citydesk init`` writes, without running it again per test)."""
+    if request.param == "sqlite":
+        path = tmp_path / "cli.sqlite3"
+        source = request.getfixturevalue("sqlite_init_template")
+        for suffix in ("", "-wal", "-shm"):
+            if Path(f"{source}{suffix}").exists():
+                shutil.copy(f"{source}{suffix}", f"{path}{suffix}")
+        yield f"sqlite:///{path}"
+    else:
+        template = request.getfixturevalue("pg_init_template")
+        with fresh_pg_database(request.getfixturevalue("pg_admin"), template) as url:
+            yield url
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
