@@ -3,6 +3,7 @@ and a warning before acting on such a case."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from console.domain.cases import CaseState
@@ -34,6 +35,13 @@ def test_queue_row_and_detail_show_the_other_desk(desk_factory, qtbot) -> None:
     row = model.row_of(case_id)
     column = [c.key for c in model.columns].index("presence")
     assert "@desk-2" in model.index(row, column).data()
+    # The case number gets an orange swatch and says who, for when the column is scrolled off.
+    number = model.index(row, [c.key for c in model.columns].index("case_no"))
+    assert number.data(Qt.ItemDataRole.DecorationRole).alpha() == 255
+    assert "desk-2" in number.data(Qt.ItemDataRole.ToolTipRole)
+    other_row = next(r for r in range(model.rowCount()) if model.case_id(r) != case_id)
+    assert model.index(other_row, 0).data(Qt.ItemDataRole.DecorationRole).alpha() == 0
+    assert model.index(other_row, 0).data(Qt.ItemDataRole.ToolTipRole) is None
     window.select_case(case_id)
     label = window.detail.presence_label
     qtbot.waitUntil(lambda: label.isVisibleTo(window.detail) and "desk-2" in label.text(),

@@ -26,6 +26,8 @@ from console.ui.i18n import N_, _, countdown_text, label, language, light_label
 from console.ui.theme import light_color
 
 FLASH_COLOR = QColor(198, 40, 40, 110)  # a translucent red over either theme
+PRESENCE_COLOR = QColor("#fb8c00")  # the detail pane's 「正在处理」 orange
+NO_PRESENCE = QColor(0, 0, 0, 0)
 
 CaseIdRole = Qt.ItemDataRole.UserRole + 1
 SortRole = Qt.ItemDataRole.UserRole + 2
@@ -159,6 +161,8 @@ class CaseTableModel(QAbstractTableModel):
         self._presence: dict[int, str] = {}  # case id -> "name@desk" of other desks on it
         self._presence_col = next(
             (i for i, c in enumerate(self.columns) if c.key == "presence"), None)
+        self._number_col = next(
+            (i for i, c in enumerate(self.columns) if c.key == "case_no"), 0)
 
     # -- Qt overrides ------------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
@@ -183,6 +187,15 @@ class CaseTableModel(QAbstractTableModel):
         if column.key == "presence" and role in (Qt.ItemDataRole.DisplayRole, SortRole,
                                                  Qt.ItemDataRole.ToolTipRole):
             return self._presence.get(row.case.id or 0, "")
+        if column.key == "case_no" and self._presence_col is not None:
+            # The presence column may be scrolled off: an orange swatch marks the case number.
+            # Every row gets a swatch (transparent when nobody else is on the case) so the
+            # column's width, sized on load, already holds it and the number is never elided.
+            held = self._presence.get(row.case.id or 0)
+            if role == Qt.ItemDataRole.DecorationRole:
+                return PRESENCE_COLOR if held else NO_PRESENCE
+            if role == Qt.ItemDataRole.ToolTipRole and held:
+                return _("正在处理：{who}").format(who=held)
         if role == Qt.ItemDataRole.DisplayRole:
             return column.text(row, now)
         if role == CaseIdRole:
@@ -224,6 +237,9 @@ class CaseTableModel(QAbstractTableModel):
             if at is not None and before.get(case_id) != holders.get(case_id):
                 cell = self.index(at, self._presence_col)
                 self.dataChanged.emit(cell, cell, [Qt.ItemDataRole.DisplayRole])
+                number = self.index(at, self._number_col)
+                self.dataChanged.emit(number, number, [Qt.ItemDataRole.DecorationRole,
+                                                       Qt.ItemDataRole.ToolTipRole])
 
     def presence(self, case_id: int) -> str:
         """``name@desk`` of the other desks on a case, or ""."""
