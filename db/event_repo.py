@@ -29,28 +29,6 @@ ID_CHUNK = 500
 REPORTED_AT_SLACK = timedelta(days=1)
 
 
-def event_row(event: Event) -> EventRow:
-    """A new row for an event whose ``case_id`` is set."""
-    if event.case_id is None:
-        raise ValueError(f"event {event.type!r} has no case_id")
-    return EventRow(
-        case_id=event.case_id,
-        type=event.type,
-        from_state=None if event.from_state is None else CaseState(event.from_state).value,
-        to_state=CaseState(event.to_state).value,
-        actor=event.actor,
-        role=Role(event.role).value,
-        desk=event.desk,
-        unit=event.unit,
-        stage=event.stage,
-        stage_deadline=event.stage_deadline,
-        on_time=event.on_time,
-        payload=dict(event.payload),
-        occurred_at=event.occurred_at,
-        request_id=event.request_id,
-    )
-
-
 def event_values(event: Event, digest: str) -> dict[str, Any]:
     """Column values of a numbered event and its chain hash (for a Core ``INSERT``)."""
     if event.case_id is None or event.id is None:

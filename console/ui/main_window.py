@@ -31,6 +31,7 @@ from console.domain.cases import Case, CaseState, Event, Role, Source
 from console.domain.commands import Command
 from console.domain.permissions import PERMISSIONS
 from console.domain.reference import UnitKind, User
+from console.services.access import can_read
 from console.services.cases import Report
 from console.services.live_stats import LiveStats
 from console.services.queries import make_row
@@ -353,10 +354,7 @@ class MainWindow(QMainWindow):
 
     def _sees(self, case: Case) -> bool:
         """Whether this seat may see a case at all (a unit: only its own)."""
-        if Role(self.user.role) is Role.UNIT:
-            return (case.unit is not None and case.unit in (self.user.unit,)) or (
-                case.parent_unit == self.user.unit)
-        return True
+        return can_read(self.controller.actor, case)
 
     def update_unit_counts(self) -> None:
         """Label each unit in the board's filter with its yellow and red cases right now."""
