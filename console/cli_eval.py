@@ -164,9 +164,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
             app.uow_factory(), app.centre, period, args.object, area_level=args.area_level,
             config=config, compare=args.compare,
         )
+        # The lists of cases behind the counts are read on demand: while the database is open.
+        data = report.as_dict(case_ids=bool(getattr(args, "json", False)))
     finally:
         app.close()
-    data = report.as_dict()
     emit(args, data, lambda: league_table(data))
     return 0
 

@@ -45,7 +45,7 @@ HEADERS: Mapping[str, str] = {
 
 def evaluation_table(report: EvaluationReport) -> Table:
     """One league table; counts summed, rates and scores averaged in the totals row."""
-    rows = [r.as_dict() for r in report.rows]
+    rows = [r.as_dict(case_ids=False) for r in report.rows]
     first = report.rows[0] if report.rows else None
     columns = [Column("rank", HEADERS["rank"], "int")]
     if first is not None:

@@ -201,6 +201,7 @@ class CaseRow(Base):
         Index(None, "category", "state"),
         Index(None, "reported_at"),
         Index(None, "grid"),
+        Index(None, "updated_at"),  # revision 0004: cases changed since a period ended
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -256,6 +257,9 @@ class EventRow(Base):
         Index(None, "type", "occurred_at"),
         Index(None, "unit", "occurred_at"),
         Index(None, "request_id"),
+        # Revision 0004: every column the unit evaluation reads from a period's events.
+        Index("ix_case_events_evaluation", "type", "occurred_at", "unit", "case_id", "on_time",
+              "stage"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

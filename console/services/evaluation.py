@@ -102,6 +102,7 @@ from console.domain.evaluation import (
 )
 from console.domain.reference import UnitKind
 from console.services.centre import Centre
+from console.services.evaluation_cases import CaseIdSource, LazyCaseIds, UnitCaseIds
 from console.services.evaluation_counts import (
     Tally,
     acceptor_tally,
@@ -109,9 +110,8 @@ from console.services.evaluation_counts import (
     collector_tally,
     dispatcher_tally,
     supervisor_tally,
-    unit_tally,
 )
-from console.services.uow import EventLog, UnitOfWork
+from console.services.uow import UnitOfWork
 
 OBJECTS: tuple[str, ...] = tuple(OBJECT_LABELS)
 AREA_LEVELS: tuple[str, ...] = ("grid", "community", "street")
@@ -130,6 +130,9 @@ COUNTS: Mapping[str, tuple[str, ...]] = {
     "area": ("filed", "reported_verified", "due_to_close", "closed", "closed_on_time"),
 }
 
+#: An object's rows, and where lazy rows read their case ids (None: the rows hold them).
+_Rows = tuple[list["EvaluationRow"], CaseIdSource | None]
+
 #: The seat whose users are listed even when they did nothing in the period.
 _ROLE_OF: Mapping[str, Role] = {
     "collector": Role.COLLECTOR, "acceptor": Role.ACCEPTOR, "supervisor": Role.SUPERVISOR,
@@ -139,7 +142,12 @@ _ROLE_OF: Mapping[str, Role] = {
 
 @dataclass(frozen=True, slots=True)
 class EvaluationRow:
-    """One evaluated object: who it is, its counts with their cases, and its evaluation."""
+    """One evaluated object: who it is, its counts with their cases, and its evaluation.
+
+    ``case_ids`` maps every count name to the cases behind it (ascending, each once).  For
+    units it is lazy (:class:`~console.services.evaluation_cases.LazyCaseIds`): the lists are
+    read from the database the first time one is asked for, on the thread that asks.
+    """
 
     key: str
     ident: Mapping[str, Any]
@@ -158,15 +166,22 @@ class EvaluationRow:
         """评价等级."""
         return self.evaluation.grade
 
+    def ids(self, name: str) -> tuple[int, ...]:
+        """The cases behind the count ``name`` (the drill-down), ascending, each once."""
+        return tuple(self.case_ids.get(name, ()))
+
     @property
     def rates(self) -> dict[str, float]:
         """The rate indices by key (fractions 0–1)."""
         return {i.key: i.value for i in self.evaluation.indices if i.kind is not IndexKind.COUNT}
 
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form: identity, counts, rates, score, grade, indices and case ids."""
+    def as_dict(self, case_ids: bool = True) -> dict[str, Any]:
+        """JSON-ready form: identity, counts, rates, score, grade, indices and case ids.
+
+        ``case_ids=False`` leaves the lists out (and so never reads them).
+        """
         g = self.grade
-        return {
+        data = {
             "rank": self.rank,
             **self.ident,
             **self.counts,
@@ -176,8 +191,10 @@ class EvaluationRow:
             "grade_colour": g.colour,
             "grade_hex": g.hex,
             "indices": {i.key: i.as_dict() for i in self.evaluation.indices},
-            "case_ids": {k: list(v) for k, v in self.case_ids.items()},
         }
+        if case_ids:
+            data["case_ids"] = {k: list(v) for k, v in self.case_ids.items()}
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,13 +207,18 @@ class EvaluationReport:
     tz: tzinfo
     area_level: str | None = None
     previous: EvaluationReport | None = None
+    cases: CaseIdSource | None = None  # where lazy rows read their case ids
 
     def row(self, key: str) -> EvaluationRow | None:
         """The row of a unit code, user name or area code."""
         return next((r for r in self.rows if r.key == key), None)
 
-    def as_dict(self) -> dict[str, Any]:
-        """``{"period": …, "object": …, "rows": […]}`` (plus the previous period's scores)."""
+    def as_dict(self, case_ids: bool = True) -> dict[str, Any]:
+        """``{"period": …, "object": …, "rows": […]}`` (plus the previous period's scores).
+
+        With ``case_ids`` (the default) every row lists the cases behind every count, fetched
+        in one query for lazy rows; the unit of work must still be usable.
+        """
         tz = self.tz
         data: dict[str, Any] = {
             "period": self.period.as_dict(tz),
@@ -205,7 +227,9 @@ class EvaluationReport:
         }
         if self.area_level is not None:
             data["area_level"] = self.area_level
-        rows = [r.as_dict() for r in self.rows]
+        if case_ids and self.cases is not None:
+            self.cases.load_all()
+        rows = [r.as_dict(case_ids) for r in self.rows]
         if self.previous is not None:
             data["previous_period"] = self.previous.period.as_dict(tz)
             for row, r in zip(rows, self.rows, strict=True):
@@ -269,25 +293,25 @@ def evaluate(
             f"未知的区域层级 {level!r}（可选：{'、'.join(AREA_LEVELS)}）/ unknown area level"
         )
     with uow:
-        report = _evaluate(uow.events, centre, period, obj, level, config)
+        report = _evaluate(uow, centre, period, obj, level, config)
         if compare:
-            before = _evaluate(uow.events, centre, period.previous(), obj, level, config)
+            before = _evaluate(uow, centre, period.previous(), obj, level, config)
             report = replace(report, previous=before)
     return report
 
 
 def _evaluate(
-    log: EventLog, centre: Centre, period: Period, obj: str, level: str | None,
+    uow: UnitOfWork, centre: Centre, period: Period, obj: str, level: str | None,
     config: EvaluationConfig,
 ) -> EvaluationReport:
     start, end = period.bounds(centre.tz)
-    rows = _ROWS[obj](log, centre, start, end, config, level)
+    rows, cases = _ROWS[obj](uow, centre, start, end, config, level)
     rows.sort(key=lambda r: (-r.score, r.key))
     ranked: list[EvaluationRow] = []
     for i, row in enumerate(rows):
         rank = ranked[-1].rank if ranked and ranked[-1].score == row.score else i + 1
         ranked.append(replace(row, rank=rank))
-    return EvaluationReport(period, obj, tuple(ranked), centre.tz, level)
+    return EvaluationReport(period, obj, tuple(ranked), centre.tz, level, cases=cases)
 
 
 def _row(obj: str, key: str, ident: Mapping[str, Any], t: Tally, ev: Evaluation) -> EvaluationRow:
@@ -296,24 +320,29 @@ def _row(obj: str, key: str, ident: Mapping[str, Any], t: Tally, ev: Evaluation)
                          {n: t.ids(key, n) for n in names}, ev)
 
 
-def _unit_rows(log: EventLog, centre: Centre, start: datetime, end: datetime,
-               config: EvaluationConfig, _level: str | None) -> list[EvaluationRow]:
-    t = unit_tally(log, start, end)
+def _unit_rows(uow: UnitOfWork, centre: Centre, start: datetime, end: datetime,
+               config: EvaluationConfig, _level: str | None) -> _Rows:
+    # The database sums the counts; the cases behind them are read only when asked for.
+    sums = {k: v for k, v in uow.events.unit_counts(start, end).items() if any(v.values())}
+    cases = UnitCaseIds(uow, start, end)
     units = centre.ref.units
     # Every unit that can be dispatched to is evaluated (an idle unit had nothing fail);
     # the coordination office only when work reached it.
     keys = {u.code for u in units.values() if u.active and u.kind is not UnitKind.OFFICE}
+    names = COUNTS["unit"]
     rows = []
-    for code in keys | t.keys():
+    for code in keys | sums.keys():
+        n = {name: sums.get(code, {}).get(name, 0) for name in names}
         counts = UnitCounts(
-            filed=t.n(code, "filed"), due_to_close=t.n(code, "due_to_close"),
-            closed=t.n(code, "closed"), due_to_handle=t.n(code, "due_to_handle"),
-            handled_on_time=t.n(code, "handled_on_time"), reworked=t.n(code, "reworked"),
+            filed=n["filed"], due_to_close=n["due_to_close"], closed=n["closed"],
+            due_to_handle=n["due_to_handle"], handled_on_time=n["handled_on_time"],
+            reworked=n["reworked"],
         )
         unit = units.get(code)
         ident = {"unit": code, "unit_name": unit.name if unit else code}
-        rows.append(_row("unit", code, ident, t, evaluate_unit(counts, config, code)))
-    return rows
+        rows.append(EvaluationRow(code, ident, n, LazyCaseIds(cases, code, names),
+                                  evaluate_unit(counts, config, code)))
+    return rows, cases
 
 
 def _people(centre: Centre, obj: str, t: Tally) -> list[tuple[str, dict[str, Any]]]:
@@ -328,9 +357,9 @@ def _people(centre: Centre, obj: str, t: Tally) -> list[tuple[str, dict[str, Any
     return out
 
 
-def _collector_rows(log: EventLog, centre: Centre, start: datetime, end: datetime,
-                    config: EvaluationConfig, _level: str | None) -> list[EvaluationRow]:
-    t = collector_tally(log, centre, start, end)
+def _collector_rows(uow: UnitOfWork, centre: Centre, start: datetime, end: datetime,
+                    config: EvaluationConfig, _level: str | None) -> _Rows:
+    t = collector_tally(uow.events, centre, start, end)
     rows = []
     for key, ident in _people(centre, "collector", t):
         counts = CollectorCounts(
@@ -340,12 +369,12 @@ def _collector_rows(log: EventLog, centre: Centre, start: datetime, end: datetim
             check_due=t.n(key, "check_due"), check_on_time=t.n(key, "check_on_time"),
         )
         rows.append(_row("collector", key, ident, t, evaluate_collector(counts, config)))
-    return rows
+    return rows, None
 
 
-def _acceptor_rows(log: EventLog, centre: Centre, start: datetime, end: datetime,
-                   config: EvaluationConfig, _level: str | None) -> list[EvaluationRow]:
-    t = acceptor_tally(log, centre, start, end, config)
+def _acceptor_rows(uow: UnitOfWork, centre: Centre, start: datetime, end: datetime,
+                   config: EvaluationConfig, _level: str | None) -> _Rows:
+    t = acceptor_tally(uow.events, centre, start, end, config)
     rows = []
     for key, ident in _people(centre, "acceptor", t):
         counts = AcceptorCounts(
@@ -354,12 +383,12 @@ def _acceptor_rows(log: EventLog, centre: Centre, start: datetime, end: datetime
             check_sent=t.n(key, "check_sent"), check_sent_on_time=t.n(key, "check_sent_on_time"),
         )
         rows.append(_row("acceptor", key, ident, t, evaluate_acceptor(counts, config)))
-    return rows
+    return rows, None
 
 
-def _supervisor_rows(log: EventLog, centre: Centre, start: datetime, end: datetime,
-                     config: EvaluationConfig, _level: str | None) -> list[EvaluationRow]:
-    t = supervisor_tally(log, start, end)
+def _supervisor_rows(uow: UnitOfWork, centre: Centre, start: datetime, end: datetime,
+                     config: EvaluationConfig, _level: str | None) -> _Rows:
+    t = supervisor_tally(uow.events, start, end)
     rows = []
     for key, ident in _people(centre, "supervisor", t):
         counts = SupervisorCounts(
@@ -368,12 +397,12 @@ def _supervisor_rows(log: EventLog, centre: Centre, start: datetime, end: dateti
             closed_on_time=t.n(key, "closed_on_time"),
         )
         rows.append(_row("supervisor", key, ident, t, evaluate_supervisor(counts, config)))
-    return rows
+    return rows, None
 
 
-def _dispatcher_rows(log: EventLog, centre: Centre, start: datetime, end: datetime,
-                     config: EvaluationConfig, _level: str | None) -> list[EvaluationRow]:
-    t = dispatcher_tally(log, start, end)
+def _dispatcher_rows(uow: UnitOfWork, centre: Centre, start: datetime, end: datetime,
+                     config: EvaluationConfig, _level: str | None) -> _Rows:
+    t = dispatcher_tally(uow.events, start, end)
     rows = []
     for key, ident in _people(centre, "dispatcher", t):
         counts = DispatcherCounts(
@@ -381,7 +410,7 @@ def _dispatcher_rows(log: EventLog, centre: Centre, start: datetime, end: dateti
             returned=t.n(key, "returned"),
         )
         rows.append(_row("dispatcher", key, ident, t, evaluate_dispatcher(counts, config)))
-    return rows
+    return rows, None
 
 
 def areas(centre: Centre, level: str) -> tuple[dict[str, str], dict[str, tuple[str, int]]]:
@@ -401,10 +430,10 @@ def areas(centre: Centre, level: str) -> tuple[dict[str, str], dict[str, tuple[s
     return area_of, info
 
 
-def _area_rows(log: EventLog, centre: Centre, start: datetime, end: datetime,
-               config: EvaluationConfig, level: str | None) -> list[EvaluationRow]:
+def _area_rows(uow: UnitOfWork, centre: Centre, start: datetime, end: datetime,
+               config: EvaluationConfig, level: str | None) -> _Rows:
     area_of, info = areas(centre, level or "grid")
-    t = area_tally(log, area_of, start, end)
+    t = area_tally(uow.events, area_of, start, end)
     rows = []
     for code in sorted(set(info) | t.keys()):
         name, cells = info.get(code, (code, 1))
@@ -417,11 +446,11 @@ def _area_rows(log: EventLog, centre: Centre, start: datetime, end: datetime,
         ident = {"area": code, "area_name": name, "level": level, "region_class": region,
                  "cells": cells}
         rows.append(_row("area", code, ident, t, evaluate_area(counts, config)))
-    return rows
+    return rows, None
 
 
-_ROWS: Mapping[str, Callable[[EventLog, Centre, datetime, datetime, EvaluationConfig, str | None],
-                             list[EvaluationRow]]] = {
+_ROWS: Mapping[str, Callable[[UnitOfWork, Centre, datetime, datetime, EvaluationConfig,
+                              str | None], _Rows]] = {
     "unit": _unit_rows,
     "collector": _collector_rows,
     "acceptor": _acceptor_rows,

@@ -1,6 +1,8 @@
 """Counting for 绩效评价: read the event log of a period and tally, per object, the cases behind
 every count.  ``console/services/evaluation.py`` turns the tallies into scores; the definitions
-are documented there and in ``docs/evaluation.md``.
+are documented there and in ``docs/evaluation.md``.  专业部门 (units) are counted by the
+database instead (``EventLog.unit_counts`` / ``unit_cases``); the Python tally they replaced is
+kept, for the equality tests, in ``tests/integration/evaluation_legacy.py``.
 
 Every function reads only narrow rows (:meth:`~console.services.uow.EventLog.facts`) of the
 event types it needs in ``[start, end)``, plus targeted look-ups of the same cases' earlier or
@@ -12,10 +14,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 
-from console.domain.cases import CaseState, CloseType, Role, Source, Stage
+from console.domain.cases import CaseState, CloseType, Role, Source
 from console.domain.commands import Command
 from console.domain.evaluation import EvaluationConfig
 from console.services.centre import Centre
@@ -78,94 +79,6 @@ def collectors_by_grid(centre: Centre) -> dict[str, list[str]]:
             for grid in user.grids:
                 out[grid].append(user.username)
     return out
-
-
-def unit_tally(log: EventLog, start: datetime, end: datetime) -> Tally:
-    """专业部门 counts; keys are unit codes."""
-    t = Tally()
-    pairs: set[tuple[int, str]] = set()
-    types = [*DISPATCHES, C.FEEDBACK.value, C.CHECK_FAIL.value, C.APPROVE_EXTENSION.value]
-    for f in log.facts(types, start, end):
-        if f.unit is None:
-            continue
-        if f.type in DISPATCHES:
-            pairs.add((f.case_id, f.unit))
-        elif f.type == C.FEEDBACK.value and f.stage == Stage.HANDLE.value and f.on_time is not None:
-            t.add(f.unit, "due_to_handle", f.case_id)
-            if f.on_time:
-                t.add(f.unit, "handled_on_time", f.case_id)
-        elif f.type == C.CHECK_FAIL.value:
-            t.add(f.unit, "reworked", f.case_id)
-        elif f.type == C.APPROVE_EXTENSION.value:
-            t.add(f.unit, "extended", f.case_id)
-    for f in log.facts([C.APPROVE_RETURN.value], start, end, with_payload=True):
-        unit = f.payload.get("returned_from") or f.unit
-        if unit:
-            t.add(str(unit), "returned", f.case_id)
-
-    # 立案数 counts a case once per unit: not when it already stood with the unit (dispatched
-    # there and not sent back) before the period began.
-    types = [*DISPATCHES, C.APPROVE_RETURN.value, C.APPROVE_VOID.value, C.CLOSE.value]
-    history = _by_case(log.facts(types, None, end, case_ids={c for c, _ in pairs}))
-    new_pairs = sorted(
-        (case_id, unit) for case_id, unit in pairs
-        if unit not in _unit_fate([f for f in history[case_id] if f.occurred_at < start]).kept
-    )
-    fates = {c: _unit_fate(events) for c, events in history.items()}
-    for case_id, unit in new_pairs:
-        fate = fates[case_id]
-        t.add(unit, "dispatched", case_id)
-        if unit in fate.returned:
-            continue  # sent back as not the unit's: the dispatcher's error, not the unit's case
-        t.add(unit, "filed", case_id)
-        if fate.voided:
-            continue  # 作废 after dispatch: nothing left for the unit to close
-        t.add(unit, "due_to_close", case_id)
-        if fate.closed:
-            t.add(unit, "closed", case_id)
-
-    # A 处置 stage still open at the period's end whose deadline fell inside it was due and late.
-    for s in log.open_at(end, [CaseState.DISPATCHED.value, CaseState.HANDLING.value]):
-        if s.unit and _in(s.deadline, start, end):
-            t.add(s.unit, "due_to_handle", s.case_id)
-            t.add(s.unit, "overdue_open", s.case_id)
-    return t
-
-
-@dataclass(frozen=True, slots=True)
-class _Fate:
-    """What a case's dispatch, return, void and close events say about it."""
-
-    kept: frozenset[str]  # units it reached and was not sent back from
-    returned: frozenset[str]  # units it was sent back from (and not dispatched to again)
-    voided: bool
-    closed: bool
-
-
-def _unit_fate(events: list[EventFact]) -> _Fate:
-    """Walk a case's events (oldest first): where it went, where it came back from, its end."""
-    reached: set[str] = set()
-    current: set[str] = set()
-    returned: set[str] = set()
-    voided = closed = False
-    for f in events:
-        if f.type in (C.DISPATCH.value, C.DESIGNATE.value) and f.unit:
-            current = {f.unit}
-            reached.add(f.unit)
-            returned.discard(f.unit)
-        elif f.type == C.SUBDISPATCH.value and f.unit:
-            current.add(f.unit)
-            reached.add(f.unit)
-            returned.discard(f.unit)
-        elif f.type == C.APPROVE_RETURN.value:
-            # A return undoes the whole chain: the street office and the community it passed to.
-            returned |= current
-            current = set()
-        elif f.type == C.APPROVE_VOID.value:
-            voided = True
-        elif f.type == C.CLOSE.value:
-            closed = True
-    return _Fate(frozenset(reached - returned), frozenset(returned), voided, closed)
 
 
 def collector_tally(log: EventLog, centre: Centre, start: datetime, end: datetime) -> Tally:

@@ -216,12 +216,28 @@ class EventLog(Protocol):
         when given, as narrow rows with their case's grid and source, oldest first."""
         ...
 
-    def open_at(self, instant: datetime, states: Sequence[str]) -> builtins.list[OpenStage]:
+    def open_at(self, instant: datetime, states: Sequence[str],
+                due_from: datetime | None = None) -> builtins.list[OpenStage]:
         """Cases whose last event before ``instant`` left them in one of ``states``.
 
         ``deadline`` is the stage deadline in force at ``instant``: what the case's next event
         recorded as the deadline it found, or the case's current one if nothing happened since.
+        With ``due_from``, only the cases whose deadline then lay in ``[due_from, instant)``.
         """
+        ...
+
+    def unit_counts(self, start: datetime, end: datetime) -> dict[str, dict[str, int]]:
+        """专业部门 counts of ``[start, end)`` (``docs/evaluation.md``) per unit code.
+
+        Only units with work in the period appear; each maps every count name of a unit row
+        (``dispatched`` … ``extended``) to its number, aggregated by the database.
+        """
+        ...
+
+    def unit_cases(self, start: datetime, end: datetime,
+                   unit: str | None = None) -> builtins.list[tuple[str, str, int]]:
+        """The cases behind :meth:`unit_counts`: ``(unit, count name, case id)``, each once,
+        sorted; of one unit, or of every unit when ``unit`` is None (the drill-down)."""
         ...
 
 

@@ -1,7 +1,8 @@
 """The evaluation view: league tables per object type, counts that open their cases.
 
 Every number comes from ``services.evaluation`` (derived from the event log) on the worker
-thread; a double-click on a count lists the cases behind it, and a case opens in the desk.
+thread; a double-click on a count lists the cases behind it (read on the worker too: a unit's
+lists are fetched from the database only when asked for), and a case opens in the desk.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class LeagueModel(QAbstractTableModel):
     def __init__(self, report: EvaluationReport, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.report = report
-        self.rows = report.as_dict()["rows"]
+        self.rows = report.as_dict(case_ids=False)["rows"]  # the lists: on double-click
         first = report.rows[0] if report.rows else None
         self.counts = list(COUNTS[report.object])
         self.rates = list(first.rates) if first is not None else []
@@ -104,11 +105,17 @@ class LeagueModel(QAbstractTableModel):
         return None
 
     def case_ids(self, index: Index) -> list[int]:
-        """The cases behind a count cell (empty for other cells)."""
-        key = self.keys[index.column()]
+        """The cases behind a count cell (empty for other cells).
+
+        May query the database: call it on the worker (see ``EvaluationView``).
+        """
+        return self.case_ids_at(index.row(), self.keys[index.column()])
+
+    def case_ids_at(self, row: int, key: str) -> list[int]:
+        """The cases behind the count ``key`` of row ``row`` (empty for a column not a count)."""
         if key not in self.counts:
             return []
-        return list(self.rows[index.row()]["case_ids"].get(key, []))
+        return list(self.report.rows[row].ids(key))
 
 
 class EvaluationView(QDialog):
@@ -236,10 +243,19 @@ class EvaluationView(QDialog):
 
     def _on_view_double_clicked_for(self, view: QTableView, index: QModelIndex) -> None:
         model = view.model()
-        if isinstance(model, LeagueModel):
-            ids = model.case_ids(index)
+        if not isinstance(model, LeagueModel):
+            return
+        row, key = index.row(), model.keys[index.column()]
+        if key not in model.counts:
+            return
+
+        def show(ids: list[int]) -> None:
             if ids:
                 CaseListDialog(ids, self.case_requested.emit, self).open()
+
+        # A unit's lists come from the database: read them on the worker, never here.
+        self.ops.run(lambda: model.case_ids_at(row, key), show,
+                     lambda exc: self.status.setText(str(exc)))
 
 
 class CaseListDialog(QDialog):

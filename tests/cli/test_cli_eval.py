@@ -38,9 +38,10 @@ def service_json(url: str, centre: Centre, period: str, obj: str, **kw) -> dict:
     engine = make_engine(url)
     try:
         report = evaluate(make_uow_factory(engine)(), centre, parse_period(period), obj, **kw)
+        data = report.as_dict()  # the case ids are read from the database, so before dispose
     finally:
         engine.dispose()
-    return json.loads(json.dumps(report.as_dict(), ensure_ascii=False, default=str))
+    return json.loads(json.dumps(data, ensure_ascii=False, default=str))
 
 
 @pytest.mark.parametrize("obj", ["unit", "collector", "acceptor", "supervisor", "dispatcher", "area"])
