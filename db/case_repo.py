@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import fields, replace
 from datetime import UTC, date, datetime
+from operator import attrgetter
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -20,9 +21,9 @@ from sqlalchemy import (
     Select,
     and_,
     func,
-    insert,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -40,6 +41,7 @@ from console.domain.cases import (
 )
 from console.domain.errors import ConflictError, NotFoundError, ValidationError
 from console.services.uow import CaseFilter
+from db.bulk import bulk_insert
 from db.tables import CaseNoSeqRow, CaseRow, PhotoRow
 
 # Fields written as they are; id, version and photos are the repository's business.
@@ -94,6 +96,33 @@ def case_values(case: Case) -> dict[str, Any]:
     return values
 
 
+#: Columns of a new case's row, in the order of :func:`_insert_row`.
+_INSERT_COLUMNS = ("id", *_PLAIN_FIELDS, "state", "source", "pending", "version")
+_plain_values = attrgetter(*_PLAIN_FIELDS)
+_CASE_FIELDS = tuple(f.name for f in fields(Case))
+_all_values = attrgetter(*_CASE_FIELDS)
+_ID_AT, _VERSION_AT, _PHOTOS_AT = (_CASE_FIELDS.index(n) for n in ("id", "version", "photos"))
+
+
+def _insert_row(case: Case, case_id: int | None) -> tuple[Any, ...]:
+    """A new case's row as :data:`_INSERT_COLUMNS` lists it (the values of :func:`case_values`)."""
+    return (case_id, *_plain_values(case), CaseState(case.state).value,
+            Source(case.source).value, pending_to_json(case.pending), 1)
+
+
+def _stored(case: Case, case_id: int) -> Case:
+    """``replace(case, id=case_id, version=1, photos=())``, built positionally.
+
+    ``dataclasses.replace`` walks the fields' metadata and passes 44 keywords; a batch
+    builds hundreds of these.
+    """
+    values = list(_all_values(case))
+    values[_ID_AT] = case_id
+    values[_VERSION_AT] = 1
+    values[_PHOTOS_AT] = ()
+    return Case(*values)
+
+
 def case_from_row(row: CaseRow, photos: tuple[int, ...] = ()) -> Case:
     """A frozen case from a row and its photo ids."""
     values = {name: getattr(row, name) for name in _PLAIN_FIELDS}
@@ -145,15 +174,33 @@ class SqlCaseRepository:
         return replace(case, id=row.id, version=1, photos=())
 
     def add_many(self, cases: Sequence[Case]) -> builtins.list[Case]:
-        """Insert new cases with one batched ``INSERT … RETURNING id``; ids in input order."""
+        """Insert new cases with one ``executemany``; returns them with ids, in input order.
+
+        The ids are known before the batch is written: on PostgreSQL they come from the
+        table's sequence; on SQLite the first row is inserted alone and the database picks
+        its id (the largest so far + 1), and the insert holds the write lock until commit, so
+        the ids after it are free for the rest of the batch.  Both avoid ``RETURNING`` with
+        ordered rows, which SQLAlchemy can only do one row per statement on SQLite.
+        """
         if not cases:
             return []
         for case in cases:
             if case.id is not None:
                 raise ValueError(f"case {case.case_no} already has id {case.id}")
-        stmt = insert(CaseRow).returning(CaseRow.id, sort_by_parameter_order=True)
-        ids = self._session.scalars(stmt, [dict(case_values(c), version=1) for c in cases]).all()
-        return [replace(c, id=int(i), version=1, photos=()) for c, i in zip(cases, ids, strict=True)]
+        session = self._session
+        dialect = session.get_bind().dialect
+        writer = bulk_insert(CaseRow.__table__, _INSERT_COLUMNS, dialect)
+        if dialect.name == "postgresql":
+            ids = sorted(int(i) for i in session.scalars(
+                text("SELECT nextval(pg_get_serial_sequence('cases', 'id')) "
+                     "FROM generate_series(1, :n)"), {"n": len(cases)}))
+            writer.execute(session, [_insert_row(c, i) for c, i in zip(cases, ids, strict=True)])
+        else:
+            first = writer.execute_one(session, _insert_row(cases[0], None))
+            ids = list(range(first, first + len(cases)))
+            writer.execute(session, [_insert_row(c, i) for c, i in zip(cases[1:], ids[1:],
+                                                                         strict=True)])
+        return [_stored(c, i) for c, i in zip(cases, ids, strict=True)]
 
     def update(self, case: Case, expected_version: int) -> Case:
         """Write ``case`` if the stored version is still ``expected_version``.
