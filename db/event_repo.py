@@ -12,13 +12,24 @@ from datetime import datetime, timedelta
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, text
+from sqlalchemy import Select, func, or_, select, text, union
 from sqlalchemy.orm import Session, aliased
 
 from console.domain.audit import GENESIS, link
 from console.domain.cases import TERMINAL_STATES, CaseState, Event, Role
 from console.services.uow import EventFact, OpenStage
 from db.bulk import bulk_insert
+from db.evaluation_sql import (
+    EVENT_COUNTS,
+    HANDLING,
+    PAIR_COUNTS,
+    UNIT_COUNTS,
+    case_rows,
+    count_rows,
+    event_rows,
+    pair_rows,
+    return_rows,
+)
 from db.tables import CaseRow, EventRow
 
 #: PostgreSQL LISTEN/NOTIFY channel announcing new events (payload: the newest id).
@@ -249,13 +260,15 @@ class SqlEventLog:
             for r in rows
         ]
 
-    def open_at(self, instant: datetime, states: Sequence[str]) -> list[OpenStage]:
+    def open_at(self, instant: datetime, states: Sequence[str],
+                due_from: datetime | None = None) -> list[OpenStage]:
         """Cases whose last event before ``instant`` left them in one of ``states``.
 
         Only cases that can have been open at ``instant`` are looked at: open now, or changed
         since (a case that was already terminal before ``instant`` stays terminal).  The
         deadline in force at ``instant`` is the ``stage_deadline`` the case's next event
         recorded (every event records the deadline it found), else the case's current one.
+        With ``due_from``, only the cases whose deadline then lay in ``[due_from, instant)``.
         """
         if not states:
             return []
@@ -263,11 +276,23 @@ class SqlEventLog:
         # Reported before the instant (a report may carry a reported-at a few minutes ahead of
         # its event, hence the slack), and open now or changed since: for an old period this
         # is the handful of cases open at its end, not every case reported after it.
-        candidates = select(CaseRow.id).where(
-            CaseRow.reported_at < instant + REPORTED_AT_SLACK,
-            or_(CaseRow.state.not_in(terminal), CaseRow.updated_at.is_(None),
-                CaseRow.updated_at >= instant),
-        )
+        reported = CaseRow.reported_at < instant + REPORTED_AT_SLACK
+        candidates: Any
+        if due_from is None:
+            candidates = select(CaseRow.id).where(reported, or_(
+                CaseRow.state.not_in(terminal), CaseRow.updated_at.is_(None),
+                CaseRow.updated_at >= instant))
+        else:
+            # A case nothing happened to since the instant is as it was then (the case row
+            # mirrors its last event): in one of the states, due in the window; found by
+            # (state, stage_deadline).  The others changed since: (updated_at).
+            candidates = union(
+                select(CaseRow.id).where(CaseRow.state.in_(list(states)),
+                                         CaseRow.stage_deadline >= due_from,
+                                         CaseRow.stage_deadline < instant, reported),
+                select(CaseRow.id).where(CaseRow.updated_at >= instant, reported),
+                select(CaseRow.id).where(CaseRow.updated_at.is_(None), reported),
+            )
         last = (
             select(EventRow.case_id.label("case_id"), func.max(EventRow.id).label("last_id"))
             .where(EventRow.occurred_at < instant, EventRow.case_id.in_(candidates))
@@ -295,7 +320,7 @@ class SqlEventLog:
             .where(EventRow.to_state.in_(list(states)))
             .order_by(EventRow.case_id)
         )
-        return [
+        found = [
             OpenStage(
                 case_id=r.case_id, state=r.to_state, unit=r.unit,
                 deadline=r.next_deadline if r.next_id is not None else r.stage_deadline,
@@ -303,3 +328,44 @@ class SqlEventLog:
             )
             for r in self._session.execute(stmt)
         ]
+        if due_from is None:
+            return found
+        return [s for s in found
+                if s.deadline is not None and due_from <= s.deadline < instant]
+
+    def unit_counts(self, start: datetime, end: datetime) -> dict[str, dict[str, int]]:
+        """专业部门 counts of ``[start, end)`` per unit code, summed in SQL."""
+        session = self._session
+        out: dict[str, dict[str, int]] = {}
+
+        def add(counts: dict[str, dict[str, int]]) -> None:
+            for unit, named in counts.items():
+                row = out.setdefault(unit, dict.fromkeys(UNIT_COUNTS, 0))
+                for name, n in named.items():
+                    row[name] += n
+
+        add(count_rows(session, event_rows(start, end, None), EVENT_COUNTS))
+        add(count_rows(session, return_rows(start, end, None), ("returned",)))
+        add(count_rows(session, pair_rows(start, end, REPORTED_AT_SLACK, None), PAIR_COUNTS))
+        late: dict[str, dict[str, int]] = {}
+        for s in self.open_at(end, HANDLING, due_from=start):
+            if s.unit:
+                row = late.setdefault(s.unit, {"due_to_handle": 0, "overdue_open": 0})
+                row["due_to_handle"] += 1
+                row["overdue_open"] += 1
+        add(late)
+        return out
+
+    def unit_cases(self, start: datetime, end: datetime,
+                   unit: str | None = None) -> list[tuple[str, str, int]]:
+        """(unit, count name, case id) behind the counts of one unit (or all), each once."""
+        session = self._session
+        found = [
+            *case_rows(session, event_rows(start, end, unit), EVENT_COUNTS),
+            *case_rows(session, return_rows(start, end, unit), ("returned",)),
+            *case_rows(session, pair_rows(start, end, REPORTED_AT_SLACK, unit), PAIR_COUNTS),
+        ]
+        for s in self.open_at(end, HANDLING, due_from=start):
+            if s.unit and (unit is None or s.unit == unit):
+                found += [(s.unit, "due_to_handle", s.case_id), (s.unit, "overdue_open", s.case_id)]
+        return sorted(set(found))
