@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from console.domain.cases import Event
@@ -25,7 +26,21 @@ GENESIS = "0" * 64
 def _instant(value: datetime | None) -> str | None:
     if value is None:
         return None
+    if value.tzinfo is None:  # read in the process's local zone: nothing to remember
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+    return _utc_text(value, value.fold)
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _utc_text(value: datetime, fold: int) -> str:
+    # Remembered: a batch of events repeats a few instants (its ``now``, a shared deadline).
+    # ``fold`` is in the key because two wall times of one zone that differ only in ``fold``
+    # compare (and hash) equal yet are different instants.
     return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+# One encoder for every row: ``json.dumps`` with options builds a new one per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def _text(value: Any) -> str | None:
@@ -53,7 +68,7 @@ def canonical(event: Event) -> bytes:
         _instant(event.occurred_at),
         event.request_id,
     ]
-    return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    return _ENCODER.encode(doc).encode()
 
 
 def chain_hash(previous: str, event: Event) -> str:

@@ -13,7 +13,7 @@ import enum
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from console.domain.cases import Case, Stage
@@ -29,6 +29,44 @@ class WorkingClock(Protocol):
     def between_for(self, a: datetime, b: datetime, natural: bool) -> int: ...
 
     def between_seconds_for(self, a: datetime, b: datetime, natural: bool) -> float: ...
+
+
+class MemoClock:
+    """A :class:`WorkingClock` that computes each distinct ``add_for`` once.
+
+    For a batch of reports taken in at one instant: every new case's 受理 deadline is the same
+    ``add_for(now, limit, False)``.  The answer depends only on the instant, the minutes and
+    the axis, so it is keyed by the instant with its UTC offset (two wall times of one zone
+    that differ only in ``fold`` compare equal but are different instants).  Errors are not
+    remembered: a bad instant raises on every call, as with the wrapped clock.
+
+    Parameters
+    ----------
+    clock : WorkingClock
+        The clock answering everything this one has not seen yet.
+    """
+
+    __slots__ = ("_adds", "_clock")
+
+    def __init__(self, clock: WorkingClock) -> None:
+        self._clock = clock
+        self._adds: dict[tuple[datetime, timedelta | None, int, bool], datetime] = {}
+
+    def add_for(self, start: datetime, minutes: int, natural: bool) -> datetime:
+        """``clock.add_for(start, minutes, natural)``, remembered."""
+        key = (start, start.utcoffset(), minutes, natural)
+        found = self._adds.get(key)
+        if found is None:
+            found = self._adds[key] = self._clock.add_for(start, minutes, natural)
+        return found
+
+    def between_for(self, a: datetime, b: datetime, natural: bool) -> int:
+        """``clock.between_for(a, b, natural)``."""
+        return self._clock.between_for(a, b, natural)
+
+    def between_seconds_for(self, a: datetime, b: datetime, natural: bool) -> float:
+        """``clock.between_seconds_for(a, b, natural)``."""
+        return self._clock.between_seconds_for(a, b, natural)
 
 
 class Light(enum.StrEnum):

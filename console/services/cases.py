@@ -8,13 +8,15 @@ unchanged when anything is wrong.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime, timedelta
+from operator import attrgetter
 from typing import Any
 
 from console.domain.cases import Actor, Case, Event, Role, Source
 from console.domain.commands import LABELS_ZH, Action, Command
+from console.domain.deadlines import MemoClock
 from console.domain.duplicates import DuplicateHint, find_duplicates
 from console.domain.errors import (
     ConflictError,
@@ -23,7 +25,7 @@ from console.domain.errors import (
     ValidationError,
 )
 from console.domain.geo import bbox_around, locate, point_in_polygon
-from console.domain.reference import Category, ComponentInstance, GridCell
+from console.domain.reference import Category, ComponentInstance, GridCell, RoutingRule
 from console.domain.routing import RouteResult, route
 from console.domain.transitions import apply, transition_for
 from console.domain.workflow import APPROVALS
@@ -100,8 +102,14 @@ def suggest_route(
     grid: str | None,
     component_id: str | None,
     condition: str | None = None,
+    *,
+    rules: Sequence[RoutingRule] | None = None,
 ) -> RouteResult:
-    """The responsible unit for a category at a place, and the rule that decided."""
+    """The responsible unit for a category at a place, and the rule that decided.
+
+    ``rules`` defaults to the centre's whole matrix; a batch passes the category's own rules
+    (:func:`rules_by_category`), which give the same answer.
+    """
     cell = centre.ref.grids.get(grid) if grid else None
     component = centre.ref.components.get(component_id) if component_id else None
     return route(
@@ -109,7 +117,7 @@ def suggest_route(
         grid=cell,
         component=component,
         condition=condition,
-        rules=centre.ref.rules,
+        rules=centre.ref.rules if rules is None else rules,
         units=centre.ref.units,
         coordination_office=centre.ref.config.coordination_office,
     )
@@ -210,8 +218,27 @@ class _Checked:
         }
 
 
-def _checked(centre: Centre, report: Report, now: datetime) -> _Checked:
-    """Validate, locate and route a report (no database needed); raise if it is wrong."""
+def rules_by_category(rules: Sequence[RoutingRule]) -> dict[str, tuple[RoutingRule, ...]]:
+    """The responsibility matrix split by category, each part in the matrix's order.
+
+    :func:`~console.domain.routing.route` reads only the rules of the case's own category, in
+    their order, so routing with a category's part gives the answer routing with the whole
+    matrix gives; a batch splits the matrix once instead of scanning it for every report.
+    """
+    split: dict[str, list[RoutingRule]] = {}
+    for rule in rules:
+        split.setdefault(rule.category, []).append(rule)
+    return {code: tuple(part) for code, part in split.items()}
+
+
+def _checked(
+    centre: Centre, report: Report, now: datetime,
+    by_category: Mapping[str, Sequence[RoutingRule]] | None = None,
+) -> _Checked:
+    """Validate, locate and route a report (no database needed); raise if it is wrong.
+
+    ``by_category`` is the matrix split by :func:`rules_by_category` (a batch splits it once).
+    """
     category = centre.category(report.category)
     component = _component(centre, report.component_id)
     if component is not None and component.category != category.code:
@@ -222,7 +249,9 @@ def _checked(centre: Centre, report: Report, now: datetime) -> _Checked:
         location = Location(centre.grid(component.grid), component.lon, component.lat)
     else:
         location = resolve_location(centre, report.grid, report.lon, report.lat)
-    suggestion = suggest_route(centre, category, location.grid.code, report.component_id)
+    rules = None if by_category is None else by_category.get(category.code, ())
+    suggestion = suggest_route(centre, category, location.grid.code, report.component_id,
+                               rules=rules)
     reported_at = report.reported_at or now
     if reported_at > now + timedelta(minutes=5):
         raise ValidationError("上报时间不能晚于当前时间 / reported-at lies in the future")
@@ -241,17 +270,28 @@ def report_many(
     at a form to read them); photos are stored as with :func:`report_case`.  Any invalid
     report raises before anything is written.
     """
-    checked = [_checked(centre, r, now) for r in reports]
+    by_category = rules_by_category(centre.ref.rules)
+    checked = [_checked(centre, r, now, by_category) for r in reports]
     if not checked:
         return []
+    # Every case of the batch starts its 受理 clock at ``now``: one deadline computation.
+    ctx = replace(centre.ctx, clock=MemoClock(centre.ctx.clock))
+    # The centre-local day of each report (it numbers the case), once per distinct instant;
+    # keyed with the UTC offset, as equal wall times of one zone may be different instants.
+    local_days: dict[tuple[datetime, timedelta | None], date] = {}
+    days = []
+    for item in checked:
+        key = (item.reported_at, item.reported_at.utcoffset())
+        day = local_days.get(key)
+        if day is None:
+            day = local_days[key] = centre.local(item.reported_at).date()
+        days.append(day)
     uow = uow_factory()
     with uow:
-        days = [centre.local(item.reported_at).date() for item in checked]
         numbers = {day: iter(uow.cases.next_case_nos(day, n))
                    for day, n in sorted(Counter(days).items())}
         outcomes = [
-            apply(None, Action(Command.REPORT, item.fields(next(numbers[day]))), actor, now,
-                  centre.ctx)
+            apply(None, Action(Command.REPORT, item.fields(next(numbers[day]))), actor, now, ctx)
             for item, day in zip(checked, days, strict=True)
         ]
         saved = uow.cases.add_many([o.case for o in outcomes])
@@ -270,8 +310,16 @@ def report_many(
     return saved
 
 
+_EVENT_FIELDS = tuple(f.name for f in fields(Event))
+_event_values = attrgetter(*_EVENT_FIELDS)
+_CASE_ID_AT = _EVENT_FIELDS.index("case_id")
+
+
 def _with_case(event: Event, case_id: int) -> Event:
-    return replace(event, case_id=case_id)
+    # ``replace(event, case_id=case_id)`` built positionally: a batch makes hundreds.
+    values = list(_event_values(event))
+    values[_CASE_ID_AT] = case_id
+    return Event(*values)
 
 
 def _tagged(events: Sequence[Event], request_id: str | None) -> list[Event]:
