@@ -332,6 +332,10 @@ class SqlCaseRepository:
             raise NotFoundError(missing)
         return cases[0]
 
+    def load(self, stmt: Select[CaseRow]) -> builtins.list[Case]:
+        """The cases a ``select(CaseRow)`` statement finds, with their photo ids."""
+        return self._load(stmt)
+
     def _load(self, stmt: Select[CaseRow]) -> builtins.list[Case]:
         rows = self._session.scalars(stmt.execution_options(populate_existing=True)).all()
         photos = self._photo_ids([row.id for row in rows])

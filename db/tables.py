@@ -202,6 +202,10 @@ class CaseRow(Base):
         Index(None, "reported_at"),
         Index(None, "grid"),
         Index(None, "updated_at"),  # revision 0004: cases changed since a period ended
+        # revision 0005: the approvals queue (pending requests; 代整改 by suggested unit)
+        Index("ix_cases_awaiting", "updated_at", sqlite_where=text("pending IS NOT NULL"),
+              postgresql_where=text("pending IS NOT NULL")),
+        Index(None, "suggested_unit", "state"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

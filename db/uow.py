@@ -16,10 +16,13 @@ from console.services.uow import (
     CaseRepository,
     EventLog,
     PhotoStore,
+    QueueReader,
     ReferenceRepository,
+    StatsReader,
     UnitOfWork,
 )
 from db.intake_repo import SqlIntakeStore
+from db.queue_repo import SqlQueueReader
 from db.repositories import (
     SqlAccountStore,
     SqlCaseRepository,
@@ -28,6 +31,7 @@ from db.repositories import (
     SqlPresenceBoard,
     SqlReferenceRepository,
 )
+from db.stats_repo import SqlStatsReader
 
 
 class SqlUnitOfWork:
@@ -45,6 +49,8 @@ class SqlUnitOfWork:
     """
 
     cases: CaseRepository
+    queues: QueueReader
+    stats: StatsReader
     events: EventLog
     photos: PhotoStore
     reference: ReferenceRepository
@@ -69,6 +75,8 @@ class SqlUnitOfWork:
         session = self._factory()
         self._session = session
         self.cases = SqlCaseRepository(session)
+        self.queues = SqlQueueReader(session, self.cases)
+        self.stats = SqlStatsReader(session)
         self.events = SqlEventLog(session)
         self.photos = SqlPhotoStore(session)
         self.reference = SqlReferenceRepository(session)

@@ -309,6 +309,15 @@ class WorkCalendar:
         """
         return self._axis(t)
 
+    def settled(self, t: datetime) -> datetime:
+        """The earliest instant whose working time equals ``t``'s: ``t`` itself inside a
+        working window, else the end of the last one (18:00 for a Friday night).
+
+        A deadline before it has run out in working time at ``t``; one at or after it has not.
+        """
+        point = self._axis(t)
+        return self._instant(point, earliest=True) if point > 0 else t
+
     def _instant(self, point: int, earliest: bool) -> datetime:
         # A point on the axis is held by a whole span of instants when it sits on a window edge;
         # ``earliest`` picks the end of the span before it, otherwise the window start after it.

@@ -10,15 +10,16 @@ What each role may *do* is the workflow table's business (``console.domain.workf
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from types import TracebackType
 from typing import Self
 
-from console.domain.cases import Actor, Case, Role
+from console.domain.cases import Actor, Case, CaseState, Role
 from console.domain.errors import PermissionDeniedError
-from console.services.uow import CaseFilter, CaseRepository, UnitOfWork
+from console.services.queue_view import QueueQuery
+from console.services.uow import CaseFilter, CaseRepository, QueueReader, UnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]
 
@@ -115,6 +116,47 @@ class ScopedCases:
         return self._inner.next_case_nos(day, count)
 
 
+class ScopedQueues:
+    """Queue reads limited to a unit seat's cases (its unit's or its parent unit's).
+
+    Parameters
+    ----------
+    inner : QueueReader
+        The real reader.
+    actor : Actor
+        The signed-in unit user.
+    """
+
+    def __init__(self, inner: QueueReader, actor: Actor) -> None:
+        self._inner = inner
+        self._unit = actor.unit or ""  # a unit seat without a unit sees nothing
+
+    def page(self, query: QueueQuery, offset: int, limit: int) -> builtins.list[Case]:
+        """A page of this unit's part of the queue."""
+        return self._inner.page(replace(query, reader_unit=self._unit), offset, limit)
+
+    def count(self, query: QueueQuery) -> int:
+        """How many of this unit's cases the queue holds."""
+        return self._inner.count(replace(query, reader_unit=self._unit))
+
+    def limits(self, states: Sequence[CaseState],
+               reader_unit: str | None = None) -> builtins.list[tuple[int, bool]]:
+        """Limits of this unit's running stages."""
+        return self._inner.limits(states, self._unit)
+
+    def light_tally(
+        self, states: Sequence[CaseState], by: str, now: datetime, settled: datetime,
+        cutoffs: Mapping[tuple[int, bool], datetime], reader_unit: str | None = None,
+    ) -> dict[tuple[str | None, str], dict[str, int]]:
+        """This unit's open cases by light."""
+        return self._inner.light_tally(states, by, now, settled, cutoffs, self._unit)
+
+    def due_between(self, states: Sequence[CaseState], start: datetime, end: datetime,
+                    reader_unit: str | None = None) -> builtins.list[tuple[int, int, datetime, bool]]:
+        """This unit's deadlines coming up."""
+        return self._inner.due_between(states, start, end, self._unit)
+
+
 class ScopedUnitOfWork:
     """A unit of work whose ``cases`` is a :class:`ScopedCases`; all else as the inner one.
 
@@ -133,6 +175,8 @@ class ScopedUnitOfWork:
     def __enter__(self) -> Self:
         inner = self._inner.__enter__()
         self.cases = ScopedCases(inner.cases, self._actor)
+        self.queues = ScopedQueues(inner.queues, self._actor)
+        self.stats = inner.stats
         self.events = inner.events
         self.photos = inner.photos
         self.reference = inner.reference

@@ -6,8 +6,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from console.domain.deadlines import Light, countdown
+from console.domain.deadlines import Light
 from console.services.centre import Centre
+from console.services.queue_reads import OPEN_STATES, open_lights
 from console.services.uow import CaseFilter, UnitOfWork
 
 
@@ -35,7 +36,9 @@ def desk_stats(uow: UnitOfWork, centre: Centre, now: datetime,
     month = datetime.combine(local.date().replace(day=1), time(0), centre.tz)
     with uow:
         events = uow.events.in_window(start, end, ("report", "close"))
-        open_cases = uow.cases.list(CaseFilter(open_only=True, unit=unit))
+        # Counted in SQL: a megacity desk must not read 100 k open cases every 15 seconds.
+        by_unit = open_lights(centre, uow, OPEN_STATES, "unit", now)
+        open_count = uow.cases.count(CaseFilter(open_only=True, unit=unit))
         feedback = (uow.events.in_window(month, end, ("feedback",)) if unit is not None else [])
     own = [e for e in feedback if e.unit == unit and e.on_time is not None]
     hours = [0] * 24
@@ -45,13 +48,12 @@ def desk_stats(uow: UnitOfWork, centre: Centre, now: datetime,
             hours[centre.local(event.occurred_at).hour] += 1
         else:
             closed += 1
-    yellow_at = centre.ref.config.yellow_at
-    lights = Counter(
-        cd.light for c in open_cases
-        if (cd := countdown(c, now, centre.calendar, yellow_at)) is not None
-    )
+    lights: Counter[Light] = Counter()
+    for (code, _state), tally in by_unit.items():
+        if unit is None or code == unit:
+            lights.update(tally)
     return DeskStats(
         tuple(hours), {light.value: lights.get(light, 0) for light in Light}, closed,
-        len(open_cases),
+        open_count,
         (sum(1 for e in own if e.on_time), len(own)) if unit is not None else None,
     )

@@ -27,6 +27,7 @@ from console.domain.reference import (
     User,
 )
 from console.services.central_ports import AccountStore, PresenceBoard
+from console.services.queue_view import QueueQuery
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,10 +307,60 @@ class ReferenceRepository(Protocol):
         ...
 
 
+class QueueReader(Protocol):
+    """The desk's queues read in SQL (see :mod:`console.services.queue_view`)."""
+
+    def page(self, query: QueueQuery, offset: int, limit: int) -> builtins.list[Case]:
+        """``limit`` cases of the queue from row ``offset``, in the queue's order."""
+        ...
+
+    def count(self, query: QueueQuery) -> int:
+        """How many cases the queue holds."""
+        ...
+
+    def limits(self, states: Sequence[CaseState],
+               reader_unit: str | None = None) -> builtins.list[tuple[int, bool]]:
+        """The distinct (limit minutes, natural clock) of running stages in ``states``."""
+        ...
+
+    def light_tally(
+        self, states: Sequence[CaseState], by: str, now: datetime, settled: datetime,
+        cutoffs: Mapping[tuple[int, bool], datetime], reader_unit: str | None = None,
+    ) -> dict[tuple[str | None, str], dict[str, int]]:
+        """Open cases per (unit or grid, state) and light (red/yellow/green/none)."""
+        ...
+
+    def due_between(self, states: Sequence[CaseState], start: datetime, end: datetime,
+                    reader_unit: str | None = None) -> builtins.list[tuple[int, int, datetime, bool]]:
+        """(id, version, deadline, natural clock) of running stages due in ``[start, end)``."""
+        ...
+
+
+class StatsReader(Protocol):
+    """Hourly counts of the log for the statistics charts (see ``db/stats_repo.py``)."""
+
+    def reports_by_hour(self, start: datetime,
+                        end: datetime) -> builtins.list[tuple[datetime, int]]:
+        """(UTC hour, reports) for ``[start, end)``."""
+        ...
+
+    def report_mix(self, start: datetime,
+                   end: datetime) -> builtins.list[tuple[str, str, int]]:
+        """(source, category, reports) for ``[start, end)``."""
+        ...
+
+    def handled_by_hour(self, start: datetime, end: datetime,
+                        ) -> builtins.list[tuple[datetime, str | None, bool, int]]:
+        """(UTC hour, unit, on time, feedback events) of timed feedback in ``[start, end)``."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over all repositories."""
 
     cases: CaseRepository
+    queues: QueueReader
+    stats: StatsReader
     events: EventLog
     photos: PhotoStore
     reference: ReferenceRepository

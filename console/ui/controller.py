@@ -14,12 +14,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from console.domain.cases import Actor, Case, Event, Role
+from console.domain.cases import Actor, Case, CaseState, Event, Role
 from console.domain.commands import Command
 from console.domain.errors import CityDeskError, ConflictError
 from console.domain.options import ActionOption, options_for
@@ -35,14 +35,29 @@ from console.services.centre import Centre
 from console.services.feed import GRACE, poll, start_id
 from console.services.live_stats import load_live_stats
 from console.services.queries import CaseDetail, case_detail
+from console.services.queue_reads import (
+    QueuePage,
+    count_queues,
+    due_soon,
+    light_tally,
+    load_page,
+    load_queues,
+)
+from console.services.queue_view import QueueQuery
 from console.services.stats import desk_stats
-from console.services.uow import CaseFilter, UnitOfWork
+from console.services.uow import UnitOfWork
 from console.ui.i18n import _
 from console.ui.link import SAFETY_POLL_MS, LinkMonitor
+from console.ui.models.case_table import PAGE
 from console.ui.ops import OpRunner
 
 #: Events per poll; a full page means more are waiting, and the desk asks again at once.
 FEED_PAGE = 500
+
+
+#: The in-progress board's states (its unit list counts their lights).
+BOARD = (CaseState.DISPATCHED, CaseState.HANDLING, CaseState.SUSPENDED, CaseState.HANDLED,
+         CaseState.CHECKING, CaseState.TO_CLOSE)
 
 
 class Backend(Protocol):
@@ -91,8 +106,17 @@ class Listener(Protocol):
 class DeskController(QObject):
     """Loads queues, follows the log, runs commands — always off the GUI thread."""
 
-    cases_loaded = Signal(list)
-    """All open cases (first load and F5)."""
+    cases_loaded = Signal(dict)
+    """Queue name -> :class:`~console.services.queue_reads.QueuePage` (first load and F5)."""
+
+    tallies_loaded = Signal(object)
+    """A :class:`~console.services.queue_reads.LightTally` (unit list, map)."""
+
+    counts_loaded = Signal(dict)
+    """Queue name -> its size now."""
+
+    due_loaded = Signal(list)
+    """(id, version, deadline) of stages running out soon (the window's red alerts)."""
 
     cases_changed = Signal(list, list)
     """(changed cases, the events that changed them) from this or another desk."""
@@ -141,6 +165,8 @@ class DeskController(QObject):
         # Everything this desk reads goes through the seat's scope (a unit sees its own cases).
         self.uow_factory = scoped_factory(backend.uow_factory, actor)
         self.last_event_id = 0
+        #: The queues to load (set by the window: their order and filters are the operator's).
+        self.queue_queries: Callable[[], dict[str, QueueQuery]] = dict
         self._seen: set[int] = set()  # ids within the feed's grace window already applied
         self._polling = False
         # The version this desk's own last command left on each case.  Read and written on the
@@ -174,17 +200,18 @@ class DeskController(QObject):
 
     # -- loading -----------------------------------------------------------------------------
     def load_all(self) -> None:
-        """Read every open case and remember where the log stands."""
-        def work() -> tuple[int, list[int], list[Case]]:
+        """Read the first page of every queue and remember where the log stands."""
+        queries = self.queue_queries()
+
+        def work() -> tuple[int, list[int], dict[str, QueuePage]]:
             last = start_id(self._uow())
             with self._uow() as uow:
                 # What the grace window would replay is already in this snapshot.
                 recent = [e.id for e in uow.events.since(max(last - GRACE, 0), GRACE + 1)
                           if e.id is not None]
-                cases = uow.cases.list(CaseFilter(open_only=True, order="id"))
-            return last, recent, cases
+            return last, recent, load_queues(self._uow(), queries, PAGE)
 
-        def done(result: tuple[int, list[int], list[Case]]) -> None:
+        def done(result: tuple[int, list[int], dict[str, QueuePage]]) -> None:
             self._loading, self._loaded = False, True
             self.link.poll_succeeded()
             self.last_event_id = max(self.last_event_id, result[0])
@@ -197,6 +224,38 @@ class DeskController(QObject):
 
         self._loading = True
         self.ops.run(work, done, failed)
+
+    def fetch_page(self, query: QueueQuery, offset: int, limit: int,
+                   done: Callable[[list[Case], int | None], None]) -> None:
+        """Read a page of a queue (with its count when ``offset`` is 0); ``done`` gets it."""
+        self.ops.run(lambda: load_page(self._uow(), query, offset, limit, offset == 0),
+                     lambda result: done(*result), lambda exc: None)
+
+    def fetch_cases(self, ids: Sequence[int], done: Callable[[list[Case]], None]) -> None:
+        """Read these cases (those this seat may see); ``done`` gets them."""
+        def work() -> list[Case]:
+            with self._uow() as uow:
+                return uow.cases.get_many(ids)
+
+        self.ops.run(work, done, lambda exc: None)
+
+    def recount(self) -> None:
+        """Count every queue again (live changes beyond the loaded rows move the counts)."""
+        queries = self.queue_queries()
+        self.ops.run(lambda: count_queues(self._uow(), queries), self.counts_loaded.emit,
+                     lambda exc: None)
+
+    def load_tallies(self) -> None:
+        """Count open cases by light per unit and grid cell (the unit list and the map)."""
+        now = self.clock()
+        self.ops.run(lambda: light_tally(self._uow(), self.centre, now, BOARD),
+                     self.tallies_loaded.emit, lambda exc: None)
+
+    def load_due(self, horizon: timedelta) -> None:
+        """Find the running stages whose deadline falls within ``horizon`` from now."""
+        now = self.clock()
+        self.ops.run(lambda: due_soon(self._uow(), now, horizon), self.due_loaded.emit,
+                     lambda exc: None)
 
     @property
     def online(self) -> bool:

@@ -6,6 +6,7 @@ All database work goes through :class:`~console.ui.controller.DeskController`.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -29,14 +30,18 @@ from PySide6.QtWidgets import (
 
 from console.domain.cases import Case, CaseState, Event, Role, Source
 from console.domain.commands import Command
+from console.domain.deadlines import Light
 from console.domain.permissions import PERMISSIONS
 from console.domain.reference import UnitKind, User
 from console.services.access import can_read
 from console.services.cases import Report
 from console.services.live_stats import LiveStats
 from console.services.queries import make_row
+from console.services.queue_reads import OPEN_STATES, LightTally, QueuePage
+from console.services.queue_view import QueueQuery
 from console.ui.admin import AdminWindow
 from console.ui.controller import DeskController, DetailData, describe_event
+from console.ui.deadline_watch import HORIZON, DeadlineWatch
 from console.ui.dialogs.action_fields import ActionFieldsDialog, needs_fields
 from console.ui.dialogs.import_dialog import ImportDialog
 from console.ui.dialogs.new_report import NewReportDialog
@@ -64,6 +69,7 @@ from widgets.banner import Banner
 from widgets.busy import BusyIndicator
 
 # The countdown sits next to the case number: it is what an operator scans for.
+_STATE_ORDER = list(CaseState)
 _INTAKE_COLS = ("case_no", "remaining", "state", "category", "source", "place", "reported", "age",
                 "presence")
 _DISPATCH_COLS = ("case_no", "remaining", "category", "suggested", "place", "rule", "presence")
@@ -88,27 +94,22 @@ class MainWindow(QMainWindow):
         centre = controller.centre
         self.setWindowTitle(_("CityDesk 智慧城管指挥台") + f" — {centre.ref.config.name}")
 
-        def model(columns: tuple[str, ...], states: frozenset[Any]) -> CaseTableModel:
-            def accept(case: Case) -> bool:
-                return case.state in states
-
-            return CaseTableModel(centre, columns, accept, self)
+        def model(columns: tuple[str, ...], states: frozenset[Any],
+                  decisions_for: str | None = None) -> CaseTableModel:
+            query = QueueQuery(tuple(sorted(states, key=_STATE_ORDER.index)),
+                               decisions_for=decisions_for)
+            return CaseTableModel(centre, columns, query, self)
 
         self.intake = QueuePane("intake", _("受理 / 核实 / 立案"), model(_INTAKE_COLS, INTAKE_STATES),
                                 self.clock)
         self.dispatch = QueuePane("dispatch", _("待派遣"), model(_DISPATCH_COLS, DISPATCH_STATES),
                                   self.clock)
         self.board = QueuePane("board", _("处置中"), model(_BOARD_COLS, BOARD_STATES), self.clock)
-        office = centre.ref.config.coordination_office
-
-        def awaits_decision(case: Case) -> bool:
-            # A request waits for the supervisor, or the matrix found no unit: 代整改.
-            return case.is_open and (case.pending is not None or (
-                case.state is CaseState.FILED and case.suggested_unit == office))
-
+        # A request waits for the supervisor, or the matrix found no unit: 代整改.
         self.approvals = QueuePane(
             "approvals", _("待审批：延期 / 回退 / 挂账 / 作废 / 代整改"),
-            CaseTableModel(centre, _APPROVAL_COLS, awaits_decision, self), self.clock)
+            model(_APPROVAL_COLS, frozenset(OPEN_STATES), centre.ref.config.coordination_office),
+            self.clock)
         self.approvals.view.sortByColumn(_APPROVAL_COLS.index("waiting"), Qt.SortOrder.AscendingOrder)
         self.board.view.sortByColumn(_BOARD_COLS.index("remaining"), Qt.SortOrder.AscendingOrder)
         self.intake.view.sortByColumn(_INTAKE_COLS.index("reported"), Qt.SortOrder.DescendingOrder)
@@ -129,6 +130,8 @@ class MainWindow(QMainWindow):
         self.charts = ChartsPane()
         self.live_charts = LiveChartsPane()
         self.live_stats: LiveStats | None = None
+        self.deadlines = DeadlineWatch(centre, self)
+        self.tally: LightTally | None = None
         self._lights: dict[str, int] = {}
         self.banner = Banner()
         self.alert = Banner()  # alerts that stay until acknowledged
@@ -188,9 +191,17 @@ class MainWindow(QMainWindow):
         self.alert_timer.setSingleShot(True)
         self.alert_timer.setInterval(8000)
         self.alert_timer.timeout.connect(self.notice.clear)
-        self.counts_timer = QTimer(self)  # per-unit yellow/red counts on the board's unit list
-        self.counts_timer.setInterval(5000)
-        self.counts_timer.timeout.connect(self.update_unit_counts)
+        # Per-unit yellow/red counts on the board's unit list and the map's lights, in SQL.
+        self.counts_timer = QTimer(self)
+        self.counts_timer.setInterval(30000)
+        self.counts_timer.timeout.connect(controller.load_tallies)
+        self.due_timer = QTimer(self)  # deadlines of the next minutes, for the red alerts
+        self.due_timer.setInterval(60000)
+        self.due_timer.timeout.connect(lambda: controller.load_due(HORIZON))
+        self.recount_soon = QTimer(self)  # live changes beyond the loaded rows move the counts
+        self.recount_soon.setSingleShot(True)
+        self.recount_soon.setInterval(2000)
+        self.recount_soon.timeout.connect(controller.recount)
         self.stats_soon = QTimer(self)
         self.stats_soon.setSingleShot(True)
         self.stats_soon.setInterval(2000)
@@ -303,7 +314,12 @@ class MainWindow(QMainWindow):
 
     def _wire(self) -> None:
         c = self.controller
+        c.queue_queries = self.queue_queries
         c.cases_loaded.connect(self._on_controller_cases_loaded)
+        c.tallies_loaded.connect(self._on_controller_tallies_loaded)
+        c.counts_loaded.connect(self._on_controller_counts_loaded)
+        c.due_loaded.connect(self.deadlines.add_due)
+        self.deadlines.turned_red.connect(self._on_model_turned_red)
         c.cases_changed.connect(self._on_controller_cases_changed)
         c.detail_loaded.connect(self._on_controller_detail_loaded)
         c.stats_loaded.connect(self._on_controller_stats_loaded)
@@ -316,6 +332,7 @@ class MainWindow(QMainWindow):
         for pane in self.queues:
             pane.case_selected.connect(self.select_case)
             pane.model.turned_red.connect(self._on_model_turned_red)
+            pane.model.set_fetcher(c.fetch_page)
         self.dispatch.activated.connect(self.dispatch_selected)
         self.intake.activated.connect(lambda ids: self._focus_detail(ids))
         self.approvals.activated.connect(lambda ids: self._focus_detail(ids))
@@ -338,7 +355,8 @@ class MainWindow(QMainWindow):
             with QSignalBlocker(self.unit_filter):
                 self.unit_filter.setCurrentIndex(max(self.unit_filter.findData(self.user.unit), 0))
             self.unit_filter.setEnabled(False)
-            self.board.proxy.set_predicate(self._sees)
+            for pane in self.queues:  # before the first load: nothing to read again yet
+                pane.model.query = replace(pane.model.query, reader_unit=self.user.unit or "")
         elif role is Role.COLLECTOR:
             hidden.add("dispatch")
         elif role is Role.WALL:
@@ -356,34 +374,41 @@ class MainWindow(QMainWindow):
         """Whether this seat may see a case at all (a unit: only its own)."""
         return can_read(self.controller.actor, case)
 
+    def queue_queries(self) -> dict[str, QueueQuery]:
+        """What each queue pane shows now (its order and filter are the operator's)."""
+        return {pane.name: pane.model.query for pane in self.queues}
+
     def update_unit_counts(self) -> None:
-        """Label each unit in the board's filter with its yellow and red cases right now."""
-        counts: dict[str, list[int]] = {}
-        model = self.board.model
-        for r in range(model.rowCount()):
-            row = model.row_data(r)
-            if row.case.unit is None or row.light is None:
-                continue
-            tally = counts.setdefault(row.case.unit, [0, 0])
-            if row.light.value == "yellow":
-                tally[0] += 1
-            elif row.light.value == "red":
-                tally[1] += 1
+        """Label each unit in the board's filter with its yellow and red cases (SQL counts)."""
+        counts: dict[str, Counter[Light]] = self.tally.by_unit if self.tally is not None else {}
         units = self.controller.centre.ref.units
         for i in range(self.unit_filter.count()):
             code = self.unit_filter.itemData(i)
             if not code:
                 continue
-            yellow, red = counts.get(code, [0, 0])
+            tally = counts.get(code, Counter())
+            yellow, red = tally.get(Light.YELLOW, 0), tally.get(Light.RED, 0)
             text = units[code].name if code in units else code
             if yellow or red:
                 text += _("（黄 {y} · 红 {r}）").format(y=yellow, r=red)
             self.unit_filter.setItemText(i, text)
 
+    def _on_controller_tallies_loaded(self, tally: LightTally) -> None:
+        self.tally = tally
+        self.update_unit_counts()
+        self.map.set_tally(tally, self.clock())
+
+    def _on_controller_counts_loaded(self, counts: dict[str, int]) -> None:
+        for pane in self.queues:
+            if pane.name in counts:
+                pane.model.set_total(counts[pane.name])
+                pane.update_count()
+
     def _on_deadline_timer_timeout(self) -> None:
         now = self.clock()
         for pane in self.queues:
             pane.model.check_deadlines(now)
+        self.deadlines.check(now)
 
     # -- loading and live updates -------------------------------------------------------------
     def start(self) -> None:
@@ -391,24 +416,28 @@ class MainWindow(QMainWindow):
         self.controller.load_all()
         self.controller.refresh_stats()
         self.controller.load_live_stats()
+        self.controller.load_tallies()
+        self.controller.load_due(HORIZON)
         self.presence.start()
         self.controller.start_following()
         self.stats_timer.start()
         self.deadline_timer.start()
         self.counts_timer.start()
+        self.due_timer.start()
 
     def reload(self) -> None:
         """F5: read everything again."""
         self.controller.load_all()
         self.controller.refresh_stats()
+        self.controller.load_tallies()
 
-    def _on_controller_cases_loaded(self, cases: list[Case]) -> None:
-        QTimer.singleShot(0, self.update_unit_counts)
-        cases = [c for c in cases if self._sees(c)]
-        now = self.clock()
+    def _on_controller_cases_loaded(self, pages: dict[str, QueuePage]) -> None:
         for pane in self.queues:
-            pane.set_cases(cases, size_columns=not self._headers_restored.get(pane.name))
-        self.map.set_rows([make_row(self.controller.centre, c, now) for c in cases])
+            page = pages.get(pane.name)
+            if page is not None:
+                pane.set_cases([c for c in page.cases if self._sees(c)],
+                               size_columns=not self._headers_restored.get(pane.name),
+                               total=page.total)
         if self._current is None:
             for pane in self.queues:
                 if pane.isVisible() and pane.select_first():
@@ -421,6 +450,9 @@ class MainWindow(QMainWindow):
         for pane in self.queues:  # a case handed to another unit leaves a unit's desk
             pane.model.upsert([*cases, *gone], now)
         self.map.update_rows([make_row(self.controller.centre, c, now) for c in [*cases, *gone]])
+        self.deadlines.add_cases(cases, now)
+        if any(not p.model.complete for p in self.queues) and not self.recount_soon.isActive():
+            self.recount_soon.start()
         if self._current is not None and any(c.id == self._current for c in cases):
             for pane in self.queues:  # follow the case into the queue it moved to
                 if pane.model.row_of(self._current) is not None and pane.current_id() != self._current:
@@ -616,13 +648,18 @@ class MainWindow(QMainWindow):
     def _on_model_turned_red(self, case_id: int) -> None:
         for pane in self.queues:
             pane.model.flash(case_id, self.clock())
-        model = self.sender()
-        text = str(case_id)
-        if isinstance(model, CaseTableModel) and (row := model.row_of(case_id)) is not None:
-            text = model.row_data(row).case.case_no
-        self.raise_alert(case_id, _("案件 {no} 已超时（红灯）").format(no=text))
-        if isinstance(model, CaseTableModel) and (row := model.row_of(case_id)) is not None:
-            self.map.update_rows([model.row_data(row)])  # the marker turns red as well
+        row = next((p.model.row_data(at) for p in self.queues
+                    if (at := p.model.row_of(case_id)) is not None), None)
+        if row is None:  # not in a loaded page: name it once its number is read
+            self.controller.fetch_cases([case_id], self._alert_red)
+            return
+        self._alert_red([row.case])
+        self.map.update_rows([row])  # the marker turns red as well
+
+    def _alert_red(self, cases: list[Case]) -> None:
+        for case in cases:
+            if case.id is not None and self._sees(case):
+                self.raise_alert(case.id, _("案件 {no} 已超时（红灯）").format(no=case.case_no))
 
     # -- alerts ------------------------------------------------------------------------------
     def raise_alert(self, case_id: int, text: str) -> None:
@@ -675,10 +712,10 @@ class MainWindow(QMainWindow):
         pane = next((p for p in shown if p.view.hasFocus()), shown[0])
         view = pane.view
         row = view.currentIndex().row() + 1
-        if row >= pane.proxy.rowCount():
+        if row >= pane.model.rowCount():
             row = 0
-        if pane.proxy.rowCount():
-            pane.select_case(pane.proxy.index(row, 0).data(Qt.ItemDataRole.UserRole + 1))
+        if pane.model.rowCount():
+            pane.select_case(pane.model.index(row, 0).data(Qt.ItemDataRole.UserRole + 1))
 
     # -- new report ----------------------------------------------------------------------------
     def new_report(self) -> NewReportDialog:
@@ -764,12 +801,8 @@ class MainWindow(QMainWindow):
             self.select_case(ids[0])
 
     def _on_unit_filter_changed(self, _index: int) -> None:
-        code = str(self.unit_filter.currentData() or "")
-
-        def own_unit(case: Case) -> bool:
-            return case.unit == code
-
-        self.board.proxy.set_predicate(own_unit if code else None)
+        code = str(self.unit_filter.currentData() or "") or None
+        self.board.model.set_query(replace(self.board.model.query, unit=code))
 
     def _on_detail_photo_requested(self, photo_id: int) -> None:
         def show(data: bytes) -> None:

@@ -1,4 +1,4 @@
-"""The case table model: Qt's model checks, live upserts, visible-only ticks, red alerts."""
+"""The case table model: Qt's model checks, paging, SQL order, live upserts, ticks, red alerts."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from datetime import timedelta
 from console.app import App
 from console.domain.cases import Case
 from console.services.uow import CaseFilter
+from console.services.queue_reads import load_page
+from console.services.queue_view import QueueQuery, sort_key
 from console.ui.models.case_table import BOARD_STATES, CaseTableModel
-from console.ui.panes.queue import CaseFilterProxy
 from tests.gui.desk import NOW
 
 
@@ -20,9 +21,17 @@ def _open_cases(path) -> tuple[App, list[Case]]:
     return app, cases
 
 
-def _board(app: App) -> CaseTableModel:
-    return CaseTableModel(app.centre, ("case_no", "state", "unit", "remaining", "light"),
-                          lambda c: c.state in BOARD_STATES)
+def _board(app: App, sort: str = "id") -> CaseTableModel:
+    query = QueueQuery(tuple(sorted(BOARD_STATES, key=list(type(next(iter(BOARD_STATES)))).index)),
+                       sort)
+    return CaseTableModel(app.centre, ("case_no", "state", "unit", "remaining", "light"), query)
+
+
+def _fetch_from(app: App):
+    """A synchronous page fetcher over the app's database (the window's runs on a worker)."""
+    def fetch(query, offset, limit, done) -> None:
+        done(*load_page(app.uow_factory(), query, offset, limit, offset == 0))
+    return fetch
 
 
 def test_model_passes_qt_model_checks(demo_template, qtmodeltester) -> None:
@@ -31,10 +40,63 @@ def test_model_passes_qt_model_checks(demo_template, qtmodeltester) -> None:
     model.set_cases(cases, NOW)
     assert model.rowCount() > 10
     qtmodeltester.check(model)
-    proxy = CaseFilterProxy()
-    proxy.setSourceModel(model)
-    proxy.sort(3)
-    qtmodeltester.check(proxy)
+    model.sort(3)  # by the deadline, in place (the model holds the whole queue)
+    qtmodeltester.check(model)
+    app.close()
+
+
+def test_pages_come_in_sql_order_as_the_view_scrolls(demo_template, qtmodeltester) -> None:
+    app, cases = _open_cases(demo_template)
+    board = sorted((c for c in cases if c.state in BOARD_STATES),
+                   key=lambda c: (c.stage_deadline is None, c.stage_deadline, c.id))
+    model = _board(app, "deadline")
+    model.set_fetcher(_fetch_from(app))
+    first, total = load_page(app.uow_factory(), model.query, 0, 7, True)
+    model.set_cases(first, NOW, total)
+    assert model.rowCount() == 7 and model.total == len(board) > 20
+    assert model.canFetchMore()
+    while model.canFetchMore():
+        model.fetchMore()
+    assert model.case_ids() == [c.id for c in board] and model.complete
+    qtmodeltester.check(model)
+    app.close()
+
+
+def test_a_header_click_reads_the_queue_again_in_the_new_order(demo_template, qtbot) -> None:
+    from PySide6.QtCore import Qt
+
+    app, cases = _open_cases(demo_template)
+    model = _board(app, "deadline")
+    model.set_fetcher(_fetch_from(app))
+    first, total = load_page(app.uow_factory(), model.query, 0, 200, True)
+    model.set_cases(first, NOW, total)
+    with qtbot.waitSignal(model.modelReset):
+        model.sort(0, Qt.SortOrder.DescendingOrder)  # the case number, newest first
+    numbers = [model.row_data(r).case.case_no for r in range(model.rowCount())]
+    assert numbers == sorted(numbers, reverse=True) and model.query.sort == "case_no"
+    model.sort(1)  # the state column: by the state's stored value
+    assert [model.row_data(r).case.state.value for r in range(model.rowCount())] == sorted(
+        model.row_data(r).case.state.value for r in range(model.rowCount()))
+    app.close()
+
+
+def test_a_live_case_is_placed_as_sql_would_place_it(demo_template, qtbot) -> None:
+    app, cases = _open_cases(demo_template)
+    model = _board(app, "deadline")
+    first, total = load_page(app.uow_factory(), model.query, 0, 10, True)
+    model.set_cases(first, NOW, total)
+    inside = dataclasses.replace(first[3], id=10_000_001)  # same deadline as row 3: after it
+    with qtbot.waitSignal(model.rowsInserted):
+        model.upsert([inside], NOW)
+    assert model.row_of(10_000_001) == 4 and model.total == total + 1
+    late = max((c for c in cases if c.state in BOARD_STATES and c.stage_deadline),
+               key=lambda c: c.stage_deadline)
+    beyond = dataclasses.replace(late, id=10_000_002)
+    with qtbot.assertNotEmitted(model.rowsInserted):
+        model.upsert([beyond], NOW)  # after the loaded page: it comes with its page
+    assert model.row_of(10_000_002) is None and model.total == total + 2
+    keys = [sort_key(model.row_data(r).case, "deadline") for r in range(model.rowCount())]
+    assert keys == sorted(keys)
     app.close()
 
 

@@ -31,7 +31,7 @@ def test_every_pane_is_filled_from_the_database(desk_factory) -> None:
 def test_selecting_a_row_opens_the_case_and_its_marker(desk_factory, qtbot) -> None:
     w = desk_factory().window
     view = w.board.view
-    index = w.board.proxy.index(3, 0)
+    index = w.board.model.index(3, 0)
     view.setCurrentIndex(index)
     case_id = index.data(CaseIdRole)
     assert w.detail.case_id == case_id
@@ -201,7 +201,7 @@ def test_enter_dispatches_every_selected_case(desk_factory, qtbot) -> None:
     assert len(ids) == 2
     selection = w.dispatch.view.selectionModel()
     for case_id in ids:
-        index = w.dispatch.proxy.mapFromSource(w.dispatch.model.index(w.dispatch.model.row_of(case_id), 0))
+        index = w.dispatch.model.index(w.dispatch.model.row_of(case_id), 0)
         selection.select(index, QItemSelectionModel.SelectionFlag.Select
                          | QItemSelectionModel.SelectionFlag.Rows)
     activate(qtbot, w)

@@ -1,10 +1,14 @@
-"""A queue of cases as a Qt table model, with live countdown cells.
+"""A queue of cases as a Qt table model, loaded a page at a time, with live countdown cells.
 
-Rows are :class:`~console.services.queries.CaseRow` DTOs keyed by case id.  Live updates
-(:meth:`CaseTableModel.upsert`) change, insert or drop only the rows an event touched, so views
-keep their selection and scroll position.  :meth:`CaseTableModel.tick` recomputes countdowns for
-the rows a view shows and emits ``dataChanged`` for the countdown column only; red transitions
-of every row are found from a heap of deadlines, not by scanning all rows.
+The queue is a :class:`~console.services.queue_view.QueueQuery`: SQL orders, counts and pages
+it (a megacity desk has ~100 k open cases; only the rows the operator scrolls to are read).
+The first page comes with the window's load; the view asks for more through ``fetchMore`` as
+it scrolls, and a header click re-asks the database in the new order.  Live updates
+(:meth:`CaseTableModel.upsert`) change, insert or drop only the rows an event touched, placed
+as SQL would place them, so views keep their selection and scroll position.
+:meth:`CaseTableModel.tick` recomputes countdowns for the rows a view shows and emits
+``dataChanged`` for the countdown column only; red transitions of loaded rows are found from a
+heap of deadlines (the window watches the rest in SQL).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from console.domain.cases import Case, CaseState
 from console.domain.deadlines import Light, countdown
 from console.services.centre import Centre
 from console.services.queries import CaseRow, make_row
+from console.services.queue_view import QueueQuery, position, sort_key
 from console.ui.i18n import N_, _, countdown_text, label, language, light_label
 from console.ui.theme import light_color
 
@@ -100,6 +105,24 @@ def _remaining_sort(row: CaseRow, now: datetime) -> float:
     return float(row.countdown.remaining) if row.countdown else float("inf")
 
 
+#: Column key -> (SQL order, reversed): how a header click sorts.  The countdown columns sort by
+#: the deadline instant (what expires first), the waiting time by when the case last changed;
+#: a column missing here keeps the queue's order.
+SORT_OF: dict[str, tuple[str, bool]] = {
+    "case_no": ("case_no", False), "state": ("state", False), "source": ("source", False),
+    "category": ("category", False), "place": ("grid", False), "reported": ("reported", False),
+    "age": ("reported", True), "suggested": ("suggested", False), "rule": ("rule", False),
+    "unit": ("unit", False), "stage": ("stage", False), "waiting": ("updated", False),
+    "remaining": ("deadline", False), "light": ("deadline", False),
+}
+
+PAGE = 100
+"""Rows read per page: a few screenfuls; the view asks for the next as it nears the end."""
+
+#: Reads a page: (query, offset, limit, done) where done gets the cases (and, for offset 0,
+#: the queue's count).  The window runs it off the GUI thread.
+PageFetcher = Callable[[QueueQuery, int, int, Callable[[list[Case], int | None], None]], None]
+
 COLUMNS: dict[str, Column] = {
     c.key: c
     for c in (
@@ -130,7 +153,7 @@ COLUMNS: dict[str, Column] = {
 
 
 class CaseTableModel(QAbstractTableModel):
-    """Cases of some states, one per row.
+    """One queue of cases, one per row, loaded a page at a time.
 
     Parameters
     ----------
@@ -138,20 +161,29 @@ class CaseTableModel(QAbstractTableModel):
         Reference data and the clock used for countdowns.
     columns : sequence of str
         Keys of :data:`COLUMNS`.
-    accept : callable
-        Which cases belong in this model (e.g. ``lambda c: c.state in INTAKE``).
+    query : QueueQuery
+        Which cases belong in this queue and in which order (it changes with header clicks
+        and filters: :meth:`set_query`).
     """
 
     turned_red = Signal(int)
-    """Emitted with a case id when its running stage passes its deadline."""
+    """Emitted with a case id when a loaded row's running stage passes its deadline."""
 
-    def __init__(self, centre: Centre, columns: Sequence[str],
-                 accept: Callable[[Case], bool], parent: Any = None) -> None:
+    query_changed = Signal()
+    """The order or filter changed: the rows shown are being read again."""
+
+    def __init__(self, centre: Centre, columns: Sequence[str], query: QueueQuery,
+                 parent: Any = None) -> None:
         super().__init__(parent)
         self.centre = centre
         self.columns = [COLUMNS[k] for k in columns]
-        self.accept = accept
+        self.query = query
+        self.total = 0  # the queue's size in SQL (rows beyond the loaded ones included)
+        self._fetcher: PageFetcher | None = None
+        self._fetching = False
+        self._generation = 0  # pages of an older query are dropped
         self._rows: list[CaseRow] = []
+        self._keys: list[Any] = []  # each row's sort key, as SQL orders them
         self._index: dict[int, int] = {}
         self._deadlines: list[tuple[float, int, int]] = []  # (deadline ts, case id, version)
         self._queued: set[tuple[int, int]] = set()  # (case id, version) in the heap
@@ -164,12 +196,46 @@ class CaseTableModel(QAbstractTableModel):
         self._number_col = next(
             (i for i, c in enumerate(self.columns) if c.key == "case_no"), 0)
 
+    def accept(self, case: Case) -> bool:
+        """Whether ``case`` belongs in this queue."""
+        return self.query.accepts(case)
+
+    def set_fetcher(self, fetcher: PageFetcher | None) -> None:
+        """How to read pages (None: the model holds what :meth:`set_cases` gave it)."""
+        self._fetcher = fetcher
+
     # -- Qt overrides ------------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self.columns)
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008, N802
+        return (not parent.isValid() and self._fetcher is not None and not self._fetching
+                and len(self._rows) < self.total)
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008, N802
+        if not self.canFetchMore(parent):
+            return
+        assert self._fetcher is not None
+        self._fetching = True
+        generation = self._generation
+        offset = len(self._rows)
+
+        def done(cases: list[Case], _total: int | None) -> None:
+            if generation == self._generation:
+                self._fetching = False
+                self.append_page(cases, self._now or datetime.now().astimezone())
+
+        self._fetcher(self.query, offset, PAGE, done)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(self.columns) or self.columns[column].key not in SORT_OF:
+            return
+        sort, flip = SORT_OF[self.columns[column].key]
+        descending = (order is Qt.SortOrder.DescendingOrder) != flip
+        self.set_query(replace(self.query, sort=sort, descending=descending))
 
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -245,43 +311,125 @@ class CaseTableModel(QAbstractTableModel):
         """``name@desk`` of the other desks on a case, or ""."""
         return self._presence.get(case_id, "")
 
-    def set_cases(self, cases: Iterable[Case], now: datetime) -> None:
-        """Replace every row."""
+    def set_query(self, query: QueueQuery) -> None:
+        """Order or filter the queue anew; with a fetcher, its first page is read again."""
+        if query == self.query:
+            return
+        self.query = query
+        self._generation += 1
+        self._fetching = False
+        if self._fetcher is None:  # everything is here: order it in place
+            self.set_cases([r.case for r in self._rows], self._now or datetime.now().astimezone())
+            return
+        generation = self._generation
+
+        def done(cases: list[Case], total: int | None) -> None:
+            if generation == self._generation:
+                self.set_cases(cases, self._now or datetime.now().astimezone(), total)
+
+        self.query_changed.emit()
+        self._fetcher(query, 0, PAGE, done)
+
+    def set_cases(self, cases: Iterable[Case], now: datetime, total: int | None = None) -> None:
+        """Replace every row: the first page of the queue (``total``: the queue's size).
+
+        Without ``total`` the cases are the whole queue; they are ordered here.
+        """
         self._now = now
+        q = self.query
+        mine = [c for c in cases if q.accepts(c)]
+        if total is None:
+            mine.sort(key=lambda c: c.id or 0, reverse=q.descending)
+            keyed = [(sort_key(c, q.sort), c) for c in mine]
+            present = sorted((kc for kc in keyed if kc[0] is not None), key=lambda kc: kc[0],
+                             reverse=q.descending)
+            mine = [c for _k, c in present] + [c for k, c in keyed if k is None]
         self.beginResetModel()
-        self._rows = [make_row(self.centre, c, now) for c in cases if self.accept(c)]
+        self._rows = [make_row(self.centre, c, now) for c in mine]
+        self._keys = [sort_key(r.case, q.sort) for r in self._rows]
         self._reindex()
+        self.total = len(self._rows) if total is None else max(total, len(self._rows))
         self.endResetModel()
         self._rebuild_deadlines()
 
+    def append_page(self, cases: Iterable[Case], now: datetime) -> None:
+        """Add the next page's rows at the end (rows already here are skipped)."""
+        new = [c for c in cases if c.id not in self._index and self.query.accepts(c)]
+        if not new:
+            self.total = len(self._rows)  # the queue ended sooner than counted
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+        for case in new:
+            assert case.id is not None
+            row = make_row(self.centre, case, now)
+            self._index[case.id] = len(self._rows)
+            self._rows.append(row)
+            self._keys.append(sort_key(case, self.query.sort))
+            self._push_deadline(row)
+        self.total = max(self.total, len(self._rows))
+        self.endInsertRows()
+
+    def set_total(self, total: int) -> None:
+        """The queue's size as SQL counted it just now."""
+        self.total = max(total, len(self._rows))
+
+    @property
+    def complete(self) -> bool:
+        """True when every case of the queue is loaded."""
+        return len(self._rows) >= self.total
+
     def upsert(self, cases: Iterable[Case], now: datetime) -> None:
-        """Apply changed cases: update rows in place, insert new ones, drop ones that left."""
+        """Apply changed cases: update rows in place, insert new ones, drop ones that left.
+
+        A case that now sorts after the last loaded row is not added (its page is not here
+        yet); the count follows at the next :meth:`set_total`.
+        """
         self._now = now
         for case in cases:
             assert case.id is not None
             at = self._index.get(case.id)
-            if not self.accept(case):
-                if at is not None:
-                    self.removing = True
-                    try:
-                        self.beginRemoveRows(QModelIndex(), at, at)
-                        del self._rows[at]
-                        self._reindex()
-                        self.endRemoveRows()
-                    finally:
-                        self.removing = False
+            if at is not None and (not self.accept(case) or self._moved(at, case)):
+                self._remove(at)
+                self.total = max(self.total - 1, 0)
+                at = None
+                if not self.accept(case):
+                    continue
+            elif at is None and not self.accept(case):
                 continue
             row = make_row(self.centre, case, now)
-            if at is None:
-                end = len(self._rows)
-                self.beginInsertRows(QModelIndex(), end, end)
-                self._rows.append(row)
-                self._index[case.id] = end
-                self.endInsertRows()
-            else:
+            if at is not None:
                 self._rows[at] = row
                 self.dataChanged.emit(self.index(at, 0), self.index(at, len(self.columns) - 1))
+            else:
+                key = sort_key(case, self.query.sort)
+                ids = [r.case.id or 0 for r in self._rows]
+                where = position(self._keys, ids, key, case.id, self.query.descending)
+                complete = len(self._rows) >= self.total
+                self.total += 1
+                if where == len(self._rows) and not complete:
+                    continue  # beyond the loaded pages: it comes with its page
+                self.beginInsertRows(QModelIndex(), where, where)
+                self._rows.insert(where, row)
+                self._keys.insert(where, key)
+                self._reindex()
+                self.endInsertRows()
             self._push_deadline(row)
+
+    def _moved(self, at: int, case: Case) -> bool:
+        """Whether a changed case's sort key moved it out of its place."""
+        return bool(sort_key(case, self.query.sort) != self._keys[at])
+
+    def _remove(self, at: int) -> None:
+        self.removing = True
+        try:
+            self.beginRemoveRows(QModelIndex(), at, at)
+            del self._rows[at]
+            del self._keys[at]
+            self._reindex()
+            self.endRemoveRows()
+        finally:
+            self.removing = False
 
     def flash(self, case_id: int, now: datetime, seconds: float = 1.5) -> None:
         """Highlight a case's row once (it just turned red); the next ticks clear it."""

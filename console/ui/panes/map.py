@@ -1,8 +1,15 @@
-"""The map pane: grid cells and case markers coloured by light, with state and light filters."""
+"""The map pane: grid cells and case markers coloured by light, with state and light filters.
+
+With few open cases (a county: a few hundred) every case is a marker and follows live changes.
+A megacity's ~100 k open cases would be 100 k scene items: there the map draws one marker per
+grid cell, coloured by its worst light, from the light counts the desk reads in SQL every few
+seconds (:class:`~console.services.queue_reads.LightTally`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from PySide6.QtCore import QRectF, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent, QShowEvent
@@ -12,7 +19,8 @@ from console.domain.cases import CaseState
 from console.domain.deadlines import Light
 from console.domain.reference import GridCell
 from console.services.centre import Centre
-from console.services.queries import CaseRow
+from console.services.queries import CaseRow, make_row
+from console.services.queue_reads import LightTally
 from console.ui.i18n import N_, _, countdown_text, label, light_label
 from console.ui.models.case_table import (
     BOARD_STATES,
@@ -72,7 +80,9 @@ class MapPane(QWidget):
         for code, cells_of in sorted(streets.items(), key=lambda kv: -len(kv[1])):
             self.area.addItem(cells_of[0].street, code)
         self.legend = QLabel()
+        self.centre = centre
         self._rows: dict[int, CaseRow] = {}
+        self._cells: dict[tuple[str | None, str], dict[Light, int]] | None = None  # per-cell mode
         head = QHBoxLayout()
         head.addWidget(QLabel(_("地图")))
         head.addStretch(1)
@@ -87,7 +97,7 @@ class MapPane(QWidget):
         self.area.currentIndexChanged.connect(self._on_area_changed)
         self.state_filter.currentIndexChanged.connect(self._apply_filter)
         self.light_filter.currentIndexChanged.connect(self._apply_filter)
-        self.map.marker_clicked.connect(lambda key: self.case_selected.emit(int(key)))
+        self.map.marker_clicked.connect(self._on_marker_clicked)
         self.map.map_clicked.connect(self._on_map_clicked)
         self._last_cell = ""
         self._fitted = False
@@ -145,14 +155,65 @@ class MapPane(QWidget):
             tip += f" · {countdown_text(row.countdown.remaining)}"
         return MapMarker(str(c.id), c.lon, c.lat, color, tip)
 
+    def _on_marker_clicked(self, key: str) -> None:
+        if key.isdigit():  # a case; a cell's marker ("cell:…") only shows its counts
+            self.case_selected.emit(int(key))
+
+    @property
+    def per_cell(self) -> bool:
+        """True when the map draws one marker per grid cell (too many cases for one each)."""
+        return self._cells is not None
+
+    def set_tally(self, tally: LightTally, now: datetime) -> None:
+        """New light counts: every case as a marker when the tally carries them, else cells."""
+        if tally.cases or not tally.by_grid:
+            self._cells = None
+            self.set_rows([make_row(self.centre, c, now) for c in tally.cases])
+            return
+        self._cells = {key: dict(counts) for key, counts in tally.by_grid.items()}
+        self._rows = {}
+        self._apply_filter()
+
+    def _cell_markers(self, states: frozenset[CaseState] | None,
+                      light: str) -> tuple[list[MapMarker], dict[Light, int]]:
+        assert self._cells is not None
+        per_cell: dict[str, dict[Light, int]] = {}
+        for (grid, state), counts in self._cells.items():
+            if grid is None or (states is not None and CaseState(state) not in states):
+                continue
+            into = per_cell.setdefault(grid, {})
+            for lt, n in counts.items():
+                if not light or lt.value == light:
+                    into[lt] = into.get(lt, 0) + n
+        totals = dict.fromkeys(Light, 0)
+        markers = []
+        grids = self.centre.ref.grids
+        for grid, counts in sorted(per_cell.items()):
+            n = sum(counts.values())
+            if not n or grid not in grids:
+                continue
+            for lt, k in counts.items():
+                totals[lt] += k
+            worst = next(lt for lt in (Light.RED, Light.YELLOW, Light.GREEN) if counts.get(lt))
+            ring = grids[grid].polygon
+            lon = sum(p[0] for p in ring) / len(ring)
+            lat = sum(p[1] for p in ring) / len(ring)
+            detail = " · ".join(f"{light_label(lt)} {counts[lt]}" for lt in Light if counts.get(lt))
+            tip = _("网格 {grid}：{n} 件（{detail}）").format(grid=grid, n=n, detail=detail)
+            markers.append(MapMarker(f"cell:{grid}", lon, lat, light_color(worst).name(), tip))
+        return markers, totals
+
     def set_rows(self, rows: Iterable[CaseRow]) -> None:
         """Replace every marker."""
+        self._cells = None
         self._rows = {r.case.id: r for r in rows if r.case.id is not None}
         self.map.set_markers([m for r in self._rows.values() if (m := self._marker(r))])
         self._apply_filter()
 
     def update_rows(self, rows: Iterable[CaseRow]) -> None:
-        """Update, add or remove the markers of changed cases only."""
+        """Update, add or remove the markers of changed cases only (per-case mode)."""
+        if self._cells is not None:
+            return  # the cells follow the next light counts
         changed, gone = [], []
         for row in rows:
             assert row.case.id is not None
@@ -180,6 +241,11 @@ class MapPane(QWidget):
     def _apply_filter(self, *_args: object) -> None:
         states = _GROUPS[self.state_filter.currentData() or "all"]
         light = self.light_filter.currentData() or ""
+        if self._cells is not None:
+            markers, totals = self._cell_markers(states, light)
+            self.map.set_markers(markers)
+            self.legend.setText("  ".join(f"{light_label(lt)} {n}" for lt, n in totals.items()))
+            return
         keys = {
             str(case_id) for case_id, row in self._rows.items()
             if (states is None or row.case.state in states)

@@ -1,6 +1,7 @@
 """A queue pane: a sortable table of cases with live countdowns.
 
-The intake, dispatch and in-progress panes are this class with other columns, filters and keys.
+The intake, dispatch and in-progress panes are this class with other columns, queries and keys.
+The view shows the model directly: ordering and filtering are the model's query, done in SQL.
 Panes never import each other; ``main_window.py`` wires their signals.
 """
 
@@ -9,14 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from PySide6.QtCore import (
-    QItemSelectionModel,
-    QModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-    QTimer,
-    Signal,
-)
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,47 +24,11 @@ from PySide6.QtWidgets import (
 
 from console.domain.cases import Case
 from console.ui.i18n import _
-from console.ui.models.case_table import (
-    CaseIdRole,
-    CaseTableModel,
-    Index,
-    LightColorRole,
-    SortRole,
-)
+from console.ui.models.case_table import CaseIdRole, CaseTableModel, LightColorRole
 from widgets.pill_delegate import PillDelegate
 
-RESIZE_ROWS = 200
+RESIZE_ROWS = 60
 """Rows a column's width is measured on when the pane sizes its columns to their contents."""
-
-
-class CaseFilterProxy(QSortFilterProxyModel):
-    """Sorts by :data:`SortRole`; optionally keeps only rows a predicate accepts."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setSortRole(SortRole)
-        self.setDynamicSortFilter(True)
-        self._predicate: Callable[[Case], bool] | None = None
-
-    def set_predicate(self, predicate: Callable[[Case], bool] | None) -> None:
-        """Filter rows by their case (None shows all)."""
-        self.beginFilterChange()
-        self._predicate = predicate
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:  # noqa: N802
-        if self._predicate is None:
-            return True
-        model = self.sourceModel()
-        assert isinstance(model, CaseTableModel)
-        return self._predicate(model.row_data(source_row).case)
-
-    def lessThan(self, left: Index, right: Index) -> bool:  # noqa: N802
-        a, b = left.data(SortRole), right.data(SortRole)
-        try:
-            return bool(a < b)
-        except TypeError:
-            return str(a) < str(b)
 
 
 class QueuePane(QWidget):
@@ -100,8 +58,6 @@ class QueuePane(QWidget):
         self.name = name
         self.model = model
         self.clock = clock
-        self.proxy = CaseFilterProxy(self)
-        self.proxy.setSourceModel(model)
 
         self.title = QLabel(title)
         self.title.setObjectName("pane_title")
@@ -115,7 +71,7 @@ class QueuePane(QWidget):
 
         self.view = QTableView()
         self.view.setObjectName(f"table_{name}")
-        self.view.setModel(self.proxy)
+        self.view.setModel(model)
         self.view.setSortingEnabled(True)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -142,19 +98,20 @@ class QueuePane(QWidget):
         layout.addLayout(head)
         layout.addWidget(self.view)
 
+        self._sized = False  # columns sized to the first rows loaded
         self.timer = QTimer(self)
         self.timer.setInterval(1000)
         self.timer.timeout.connect(self._on_timer_timeout)
-        for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset,
-                       self.proxy.layoutChanged):
-            signal.connect(self._update_count)
-        self._update_count()
+        for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset,
+                       model.layoutChanged):
+            signal.connect(self.update_count)
+        self.update_count()
 
     # -- selection -------------------------------------------------------------------------
     def selected_ids(self) -> list[int]:
         """Case ids of the selected rows, in view order."""
         rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
-        return [self.proxy.index(r, 0).data(CaseIdRole) for r in rows]
+        return [self.model.index(r, 0).data(CaseIdRole) for r in rows]
 
     def current_id(self) -> int | None:
         """The case id of the current row."""
@@ -166,9 +123,7 @@ class QueuePane(QWidget):
         row = self.model.row_of(case_id)
         if row is None:
             return False
-        index = self.proxy.mapFromSource(self.model.index(row, 0))
-        if not index.isValid():
-            return False
+        index = self.model.index(row, 0)
         flags = (QItemSelectionModel.SelectionFlag.ClearAndSelect
                  | QItemSelectionModel.SelectionFlag.Rows)
         self.view.selectionModel().setCurrentIndex(index, flags)
@@ -177,20 +132,20 @@ class QueuePane(QWidget):
 
     def select_first(self) -> bool:
         """Make the first row current (the next case to work on)."""
-        if self.proxy.rowCount() == 0:
+        if self.model.rowCount() == 0:
             return False
-        case_id = self.proxy.index(0, 0).data(CaseIdRole)
+        case_id = self.model.index(0, 0).data(CaseIdRole)
         return self.select_case(case_id)
 
     # -- timers ----------------------------------------------------------------------------
     def visible_source_rows(self) -> list[int]:
-        """Source rows the view shows now: exactly those get their countdown redrawn."""
+        """Rows the view shows now: exactly those get their countdown redrawn."""
         top = self.view.rowAt(0)
         if top < 0:
             return []
         bottom = self.view.rowAt(self.view.viewport().height() - 1)
-        bottom = self.proxy.rowCount() - 1 if bottom < 0 else bottom
-        return [self.proxy.mapToSource(self.proxy.index(r, 0)).row() for r in range(top, bottom + 1)]
+        bottom = self.model.rowCount() - 1 if bottom < 0 else bottom
+        return list(range(top, bottom + 1))
 
     def _on_timer_timeout(self) -> None:
         # Repaint only; red transitions are the window's deadline timer's job (runs hidden too).
@@ -229,11 +184,18 @@ class QueuePane(QWidget):
         if current.isValid() and not self.model.removing:
             self.case_selected.emit(current.data(CaseIdRole))
 
-    def _update_count(self, *_args: object) -> None:
-        self.count.setText(_("{n} 件").format(n=self.proxy.rowCount()))
+    def update_count(self, *_args: object) -> None:
+        self.count.setText(_("{n} 件").format(n=self.model.total))
 
-    def set_cases(self, cases: Sequence[Case], size_columns: bool = True) -> None:
-        """Replace the rows (first load, or after a reconnect)."""
-        self.model.set_cases(cases, self.clock())
-        if size_columns:  # not when the operator's own widths were restored
+    def set_cases(self, cases: Sequence[Case], size_columns: bool = True,
+                  total: int | None = None) -> None:
+        """Replace the rows (first load, F5, a reconnect): the first page and the count.
+
+        Columns are sized to their contents on the first load only (and never when the
+        operator's own widths were restored): a reload keeps the widths they have.
+        """
+        first = not self._sized
+        self.model.set_cases(cases, self.clock(), total)
+        if size_columns and first and self.model.rowCount():
             self.view.resizeColumnsToContents()
+            self._sized = True

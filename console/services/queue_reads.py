@@ -1,0 +1,116 @@
+"""Reads behind the desk's queues, map and light counts, for a queue of any size.
+
+See :mod:`console.services.queue_view` for why nothing here reads every open case.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from console.domain.cases import TERMINAL_STATES, Case, CaseState
+from console.domain.deadlines import Light, countdown
+from console.services.centre import Centre
+from console.services.queue_view import QueueQuery, yellow_cutoffs
+from console.services.uow import CaseFilter, UnitOfWork
+
+OPEN_STATES = tuple(s for s in CaseState if s not in TERMINAL_STATES)
+
+#: Up to this many open cases the map shows one marker per case; beyond, one per grid cell.
+MARKER_LIMIT = 3000
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePage:
+    """A queue's first page and its size."""
+
+    cases: list[Case]
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class LightTally:
+    """Open cases counted by light, per unit (the board's states) and per grid cell and state.
+
+    ``cases`` holds every open case when there are at most :data:`MARKER_LIMIT` (the map then
+    draws each one), else it is empty and the map draws ``by_grid``.
+    """
+
+    by_unit: dict[str, Counter[Light]]
+    by_grid: dict[tuple[str | None, str], Counter[Light]]
+    total: Counter[Light] = field(default_factory=Counter)
+    cases: list[Case] = field(default_factory=list)
+
+
+def load_queues(uow: UnitOfWork, queries: Mapping[str, QueueQuery],
+                page: int) -> dict[str, QueuePage]:
+    """The first page and count of each queue, in one transaction."""
+    with uow:
+        return {name: QueuePage(uow.queues.page(q, 0, page), uow.queues.count(q))
+                for name, q in queries.items()}
+
+
+def load_page(uow: UnitOfWork, query: QueueQuery, offset: int, limit: int,
+              with_count: bool) -> tuple[list[Case], int | None]:
+    """A page of a queue (and its count, for a first page)."""
+    with uow:
+        cases = uow.queues.page(query, offset, limit)
+        return cases, (uow.queues.count(query) if with_count else None)
+
+
+def count_queues(uow: UnitOfWork, queries: Mapping[str, QueueQuery]) -> dict[str, int]:
+    """Each queue's size now."""
+    with uow:
+        return {name: uow.queues.count(q) for name, q in queries.items()}
+
+
+def open_lights(centre: Centre, uow: UnitOfWork, states: Sequence[CaseState], by: str,
+            now: datetime) -> dict[tuple[str | None, str], Counter[Light]]:
+    """Open cases in ``states`` counted by light per (unit or grid, state), as
+    :func:`~console.domain.deadlines.countdown` would colour each one at ``now``."""
+    cal, yellow_at = centre.calendar, centre.ref.config.yellow_at
+    cutoffs = yellow_cutoffs(cal, now, yellow_at, uow.queues.limits(states))
+    raw = uow.queues.light_tally(states, by, now, cal.settled(now), cutoffs)
+    out: dict[tuple[str | None, str], Counter[Light]] = {}
+    for key, counts in raw.items():
+        tally = out.setdefault(key, Counter())
+        for colour, n in counts.items():
+            if colour in ("red", "yellow", "green"):
+                tally[Light(colour)] += n
+    # A suspended stage's clock stands: its light is the one it had when it stopped.
+    if CaseState.SUSPENDED in states:
+        for case in uow.cases.list(CaseFilter(states=(CaseState.SUSPENDED,))):
+            cd = countdown(case, now, cal, yellow_at)
+            if cd is not None:
+                key = (case.unit if by == "unit" else case.grid, case.state.value)
+                out.setdefault(key, Counter())[cd.light] += 1
+    return out
+
+
+def light_tally(uow: UnitOfWork, centre: Centre, now: datetime,
+                board: Sequence[CaseState]) -> LightTally:
+    """Lights per unit (cases in ``board`` states) and per grid cell; the cases themselves
+    when few enough for the map to draw each one.
+    """
+    with uow:
+        units: dict[str, Counter[Light]] = {}
+        for (unit, _state), tally in open_lights(centre, uow, board, "unit", now).items():
+            if unit is not None:
+                units.setdefault(unit, Counter()).update(tally)
+        grids = open_lights(centre, uow, OPEN_STATES, "grid", now)
+        total: Counter[Light] = Counter()
+        for tally in grids.values():
+            total.update(tally)
+        count = uow.cases.count(CaseFilter(open_only=True))
+        cases = (uow.cases.list(CaseFilter(open_only=True, order="id"))
+                 if count <= MARKER_LIMIT else [])
+    return LightTally(units, grids, total, cases)
+
+
+def due_soon(uow: UnitOfWork, now: datetime,
+             horizon: timedelta) -> list[tuple[int, int, datetime, bool]]:
+    """(id, version, deadline, natural clock) of running stages due within ``horizon``."""
+    with uow:
+        return uow.queues.due_between(OPEN_STATES, now - timedelta(seconds=1), now + horizon)

@@ -1,0 +1,118 @@
+"""Queues, light counts and upcoming deadlines read in SQL agree with the Python rules.
+
+A short demo history runs on each backend; the SQL answers are checked against what the
+domain computes case by case (``countdown``, ``QueueQuery.accepts``, ``sort_key``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from console.domain.calendar import statutory_days
+from console.domain.cases import CaseState
+from console.domain.deadlines import countdown
+from console.reference_files import load_centre_files
+from console.services.centre import load_centre
+from console.services.demo import DemoSettings, run_demo
+from console.services.queue_reads import OPEN_STATES, count_queues, due_soon, open_lights
+from console.services.queue_view import QueueQuery, sort_key
+from console.services.setup import init_reference
+from console.services.uow import CaseFilter
+
+NOW = datetime(2026, 11, 25, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+BOARD = (CaseState.DISPATCHED, CaseState.HANDLING, CaseState.SUSPENDED, CaseState.HANDLED,
+         CaseState.CHECKING, CaseState.TO_CLOSE)
+
+
+@pytest.fixture
+def demo(uow_factory):
+    init_reference(uow_factory(), load_centre_files(), statutory_days([2026]))
+    centre = load_centre(uow_factory())
+    run_demo(uow_factory, centre, NOW, DemoSettings(days=3, seed=3, per_day=30.0))
+    return uow_factory, centre
+
+
+def _open(uow_factory):
+    with uow_factory() as uow:
+        return uow.cases.list(CaseFilter(open_only=True, order="id"))
+
+
+@pytest.mark.parametrize("shift", [timedelta(0), timedelta(hours=3, minutes=7),
+                                   timedelta(hours=-5, minutes=-31), timedelta(days=2, hours=4)])
+def test_sql_lights_equal_the_countdown_of_every_open_case(demo, shift) -> None:
+    uow_factory, centre = demo
+    now = NOW + shift  # a working afternoon, an evening, a morning, a Friday night
+    want: Counter = Counter()
+    for case in _open(uow_factory):
+        cd = countdown(case, now, centre.calendar, centre.ref.config.yellow_at)
+        if cd is not None:
+            want[(case.unit, case.state.value, cd.light)] += 1
+    with uow_factory() as uow:
+        got = open_lights(centre, uow, OPEN_STATES, "unit", now)
+    flat = Counter({(k[0], k[1], light): n for k, t in got.items() for light, n in t.items() if n})
+    assert sum(want.values()) > 30 and flat == want
+
+
+@pytest.mark.parametrize(("sort", "descending"), [("deadline", False), ("reported", True),
+                                                  ("case_no", False), ("unit", True),
+                                                  ("updated", False)])
+def test_a_queue_pages_in_the_order_sort_key_gives(demo, sort, descending) -> None:
+    uow_factory, _centre = demo
+    query = QueueQuery(BOARD, sort, descending)
+    with uow_factory() as uow:
+        pages = [uow.queues.page(query, offset, 7) for offset in range(0, 70, 7)]
+        total = uow.queues.count(query)
+    got = [c for page in pages for c in page]
+    mine = [c for c in _open(uow_factory) if query.accepts(c)]
+    present = sorted((c for c in mine if sort_key(c, sort) is not None),
+                     key=lambda c: (sort_key(c, sort), c.id), reverse=descending)
+    absent = sorted((c for c in mine if sort_key(c, sort) is None), key=lambda c: c.id,
+                    reverse=descending)
+    assert total == len(mine) > 7
+    assert [c.id for c in got] == [c.id for c in present + absent][:len(got)]
+
+
+def test_the_approvals_queue_and_a_unit_seat_match_their_python_rules(demo) -> None:
+    uow_factory, centre = demo
+    office = centre.ref.config.coordination_office
+    approvals = QueueQuery(tuple(OPEN_STATES), decisions_for=office)
+    unit = next(c.unit for c in _open(uow_factory) if c.unit)
+    seat = QueueQuery(BOARD, reader_unit=unit)
+    counts = count_queues(uow_factory(), {"approvals": approvals, "seat": seat})
+    cases = _open(uow_factory)
+    assert counts["approvals"] == sum(approvals.accepts(c) for c in cases)
+    assert counts["seat"] == sum(seat.accepts(c) for c in cases) > 0
+
+
+def test_due_soon_lists_the_running_stages_of_the_next_minutes(demo) -> None:
+    uow_factory, _centre = demo
+    running = [c for c in _open(uow_factory)
+               if c.stage_deadline is not None and c.suspended_at is None and c.stage_limit]
+    first = min(running, key=lambda c: c.stage_deadline)
+    due = due_soon(uow_factory(), first.stage_deadline, timedelta(minutes=3))
+    assert (first.id, first.version) in {(i, v) for i, v, _d, _n in due}
+    assert all(first.stage_deadline - timedelta(seconds=1) <= d for _i, _v, d, _n in due)
+
+
+def test_live_stats_counted_by_the_database_equal_the_event_walk(demo) -> None:
+    from console.services import live_stats as ls
+
+    uow_factory, centre = demo
+    summed = ls.load_live_stats(uow_factory(), centre, NOW)
+    # The same figures from the events one by one (the path for zones with :30 offsets).
+    day_start = datetime.combine(NOW.date(), datetime.min.time(), centre.tz)
+    fresh = ls.LiveStats(day=summed.day, weeks=summed.weeks,
+                         week_on_time={m: [0, 0] for m in summed.weeks})
+    walked = ls._load_events(uow_factory(), centre, fresh, day_start - timedelta(days=7),
+                             min(datetime.combine(summed.weeks[0], datetime.min.time(),
+                                                  centre.tz),
+                                 day_start.replace(day=1)),
+                             day_start + timedelta(days=1))
+    assert sum(summed.today_by_hour) > 0 and summed.unit_month
+    for name in ("today_by_hour", "week_avg_by_hour", "by_source", "by_category",
+                 "unit_month", "week_on_time"):
+        assert getattr(summed, name) == getattr(walked, name), name
