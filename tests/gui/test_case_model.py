@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from console.app import App
 from console.domain.cases import Case
-from console.services.uow import CaseFilter
 from console.services.queue_reads import load_page
 from console.services.queue_view import QueueQuery, sort_key
+from console.services.uow import CaseFilter
 from console.ui.models.case_table import BOARD_STATES, CaseTableModel
 from tests.gui.desk import NOW
 
@@ -65,7 +65,7 @@ def test_pages_come_in_sql_order_as_the_view_scrolls(demo_template, qtmodelteste
 def test_a_header_click_reads_the_queue_again_in_the_new_order(demo_template, qtbot) -> None:
     from PySide6.QtCore import Qt
 
-    app, cases = _open_cases(demo_template)
+    app, _cases = _open_cases(demo_template)
     model = _board(app, "deadline")
     model.set_fetcher(_fetch_from(app))
     first, total = load_page(app.uow_factory(), model.query, 0, 200, True)
