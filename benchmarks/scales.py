@@ -51,5 +51,5 @@ SCALES = {
     "county": Scale("county", per_day=300, days=3 * 365, templates=3000, open_target=0,
                     repeats=9, intake=3000),
     "megacity": Scale("megacity", per_day=8000, days=365, templates=6000,
-                      open_target=100_000, repeats=3, intake=6_000, desk_repeats=2),
+                      open_target=100_000, repeats=3, intake=6_000, desk_repeats=5),
 }
