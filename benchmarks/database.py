@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from benchmarks.generate import generate
 from benchmarks.scales import NOW, Scale
@@ -29,7 +30,10 @@ def _recreate_postgres(url: str) -> None:
 
 
 def _mark(app: App) -> dict[str, Any] | None:
-    if not app.is_set_up:
+    try:
+        if not app.is_set_up:
+            return None
+    except OperationalError:  # --reuse of a PostgreSQL database not made yet: generate it
         return None
     with app.engine.connect() as conn:
         value = conn.execute(select(SettingRow.value).where(SettingRow.key == MARK)).scalar()
