@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 Processor = Callable[[Any], Any]
 
 _MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+_MISSING = object()
 
 
 class BulkInsert:
@@ -39,9 +40,9 @@ class BulkInsert:
     -----
     The rows of one batch repeat the same instants (every report of a batch is taken in at the
     same ``now``), so the processed value of a ``datetime``, a ``bool`` or ``None`` is computed
-    once per batch and column.  Equal instants give equal processed values as long as their
-    UTC offsets agree, hence the offset in the key (within one zone, two wall times that differ
-    only in ``fold`` compare equal but are different instants).
+    once per batch and column.  Equal instants give equal processed values; ``fold`` is in the
+    key because two wall times of one zone that differ only in ``fold`` compare (and hash)
+    equal but are different instants.
     """
 
     def __init__(self, table: FromClause, columns: Sequence[str], dialect: Dialect) -> None:
@@ -77,16 +78,16 @@ class BulkInsert:
                 value = values[index]
                 cls = value.__class__
                 if cls is datetime:
-                    key: Any = (value, value.utcoffset())
+                    key: Any = (value, value.fold)
                 elif value is None or cls is bool:
                     key = value
                 else:
                     values[index] = proc(value)
                     continue
-                try:
-                    values[index] = memo[key]
-                except KeyError:
-                    values[index] = memo[key] = proc(value)
+                found = memo.get(key, _MISSING)
+                if found is _MISSING:
+                    found = memo[key] = proc(value)
+                values[index] = found
             out.append(tuple(values))
         return out
 

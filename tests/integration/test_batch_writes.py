@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, insert, text
@@ -138,6 +139,14 @@ def test_bulk_binding_repeats_nothing_it_should_not(engine: Engine) -> None:
     bound = writer.bind(rows)
     # Each row bound alone (no sharing between rows) gives the same values.
     assert plain(bound) == plain([writer.bind([row])[0] for row in rows])
+    # Equal wall times of one zone that differ only in ``fold`` are different instants.
+    first = datetime(2026, 11, 1, 1, 30, tzinfo=ZoneInfo("America/New_York"))
+    folded = writer.bind([(first, first.replace(fold=1), True, None),
+                          (first.replace(fold=1), first, True, None)])
+    assert plain(folded) == plain([writer.bind([row])[0] for row in
+                                   [(first, first.replace(fold=1), True, None),
+                                    (first.replace(fold=1), first, True, None)]])
+    assert folded[0][0] != folded[0][1]
     with pytest.raises(ValueError, match="naive datetime"):
         writer.bind([(datetime(2026, 3, 2, 10), None, True, None)])  # naive instants refused
 
