@@ -6,6 +6,7 @@ under SQLAlchemy's ``exec_driver_sql``): no domain objects, no repositories, no 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from datetime import UTC, timedelta
@@ -38,30 +39,44 @@ def _stamp(engine: Engine, value: Any) -> Any:
     return value
 
 
-def _raw_intake(engine: Engine, n: int, rng: random.Random, start_id: int) -> None:
+def _raw_intake(engine: Engine, n: int, start_id: int) -> None:
     """The floor: the same case and event rows inserted with executemany, one transaction.
 
-    Into the shadow tables (same columns and indexes; see :mod:`benchmarks.shadow`).
+    Into the shadow tables (same columns and indexes; see :mod:`benchmarks.shadow`).  Like
+    CityDesk's log, the events are hash-chained: each row's SHA-256 covers its id, its fields
+    (one JSON document) and the previous row's hash, read at the start of the transaction; the
+    chain is the audit trail every report must join, so the floor pays for it too, in plain
+    ``hashlib`` and ``json``.
     """
     at = _stamp(engine, NOW)
+    instant = NOW.astimezone(UTC).isoformat(timespec="microseconds")
     p = "?" if engine.dialect.name == "sqlite" else "%s"
     case_cols = ("id", "case_no", "state", "source", "category", "description", "reported_at",
                  "reporter", "grid", "address", "contact", "limit_class", "routing_rule",
                  "substitute", "natural_time", "rework_count", "return_count",
                  "extension_count", "extension_minutes", "suspend_count", "urge_count",
                  "handle_overdue", "version")
-    event_cols = ("case_id", "type", "to_state", "actor", "role", "desk", "payload",
+    event_cols = ("id", "case_id", "type", "to_state", "actor", "role", "desk", "payload",
                   "occurred_at", "hash")
-    cases, events = [], []
-    for i in range(n):
-        cid = start_id + i
-        cases.append((cid, f"B{cid:012d}", "待受理", "监督员上报", "06010", f"基准上报 {i}", at,
-                      "caiji01", "330824001001001", "", "", "一般", "", False, False,
-                      0, 0, 0, 0, 0, 0, False, 1))
-        events.append((cid, "report", "待受理", "caiji01", "监督员", "bench",
-                       json.dumps({"source": "监督员上报", "category": "06010"}), at,
-                       f"{rng.getrandbits(256):064x}"))
     with engine.begin() as conn:
+        last = conn.exec_driver_sql(
+            "SELECT id, hash FROM bench_floor_events ORDER BY id DESC LIMIT 1").first()
+        event_id, previous = (0, "0" * 64) if last is None else (int(last[0]), str(last[1]))
+        cases, events = [], []
+        for i in range(n):
+            cid = start_id + i
+            event_id += 1
+            payload = {"source": "监督员上报", "category": "06010"}
+            cases.append((cid, f"B{cid:012d}", "待受理", "监督员上报", "06010", f"基准上报 {i}", at,
+                          "caiji01", "330824001001001", "", "", "一般", "", False, False,
+                          0, 0, 0, 0, 0, 0, False, 1))
+            doc = [1, event_id, cid, "report", None, "待受理", "caiji01", "监督员", "bench", None,
+                   None, None, None, payload, instant, None]
+            previous = hashlib.sha256(previous.encode("ascii") + json.dumps(
+                doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+            ).hexdigest()
+            events.append((event_id, cid, "report", "待受理", "caiji01", "监督员", "bench",
+                           json.dumps(payload), at, previous))
         conn.exec_driver_sql(
             f"INSERT INTO bench_floor_cases ({', '.join(case_cols)}) VALUES ({', '.join([p] * len(case_cols))})",
             cases)
@@ -89,7 +104,7 @@ def bench_intake(app: App, scale: Scale) -> Result:
         top = shadow_top(app.engine)
         start = perf_counter()
         for i in range(0, per_round, BATCH):
-            _raw_intake(app.engine, min(BATCH, per_round - i), rng, top + 1 + i)
+            _raw_intake(app.engine, min(BATCH, per_round - i), top + 1 + i)
         floor.append(per_round / (perf_counter() - start))
     target = "≥ 2,000 reports/s (SQLite), ratio ≤ 3"
     sqlite = app.engine.dialect.name == "sqlite"
@@ -138,7 +153,7 @@ def dispatch_floor(app: App, n: int) -> list[float]:
     ensure_shadows(app.engine)
     top = shadow_top(app.engine)
     rng = random.Random(9)
-    _raw_intake(app.engine, n, rng, top + 1)
+    _raw_intake(app.engine, n, top + 1)
     p = "?" if app.engine.dialect.name == "sqlite" else "%s"
     at = _stamp(app.engine, NOW)
     out = []
