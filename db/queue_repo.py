@@ -109,17 +109,16 @@ class SqlQueueReader:
         return [(int(limit or 0), bool(nat)) for limit, nat in self._session.execute(stmt)]
 
     def light_tally(
-        self, states: Sequence[CaseState], by: str, now: datetime, settled: datetime,
+        self, states: Sequence[CaseState], now: datetime, settled: datetime,
         cutoffs: Mapping[tuple[int, bool], datetime], reader_unit: str | None = None,
-    ) -> dict[tuple[str | None, str], dict[str, int]]:
-        """Open cases counted per (``by`` value, state) and light.
+    ) -> dict[tuple[str | None, str | None, str], dict[str, int]]:
+        """Open cases counted per (unit, grid cell, state) and light.
 
-        ``by`` is ``unit`` or ``grid``.  Lights: ``red`` (deadline passed: before ``now`` on a
-        natural clock, before ``settled`` — the same working time as now — on the working
-        one), ``yellow`` (before the cutoff of its limit), ``green``, and ``none`` (no clock
-        runs, or suspended: the caller times those few itself).
+        Lights: ``red`` (deadline passed: before ``now`` on a natural clock, before
+        ``settled`` — the same working time as now — on the working one), ``yellow`` (before
+        the cutoff of its limit), ``green``, and ``none`` (no clock runs, or suspended: the
+        caller times those few itself).
         """
-        group = CaseRow.unit if by == "unit" else CaseRow.grid
         natural = _natural()
         running = and_(CaseRow.stage_deadline.is_not(None), CaseRow.stage_limit.is_not(None),
                        CaseRow.stage.is_not(None), CaseRow.suspended_at.is_(None))
@@ -136,11 +135,11 @@ class SqlQueueReader:
         where: list[ColumnElement[bool]] = [CaseRow.state.in_([s.value for s in states])]
         if reader_unit is not None:
             where.append(or_(CaseRow.unit == reader_unit, CaseRow.parent_unit == reader_unit))
-        stmt = (select(group, CaseRow.state, light, func.count()).where(*where)
-                .group_by(group, CaseRow.state, light))
-        out: dict[tuple[str | None, str], dict[str, int]] = {}
-        for key, state, colour, n in self._session.execute(stmt):
-            out.setdefault((key, state), {})[str(colour)] = int(n)
+        stmt = (select(CaseRow.unit, CaseRow.grid, CaseRow.state, light, func.count())
+                .where(*where).group_by(CaseRow.unit, CaseRow.grid, CaseRow.state, light))
+        out: dict[tuple[str | None, str | None, str], dict[str, int]] = {}
+        for unit, grid, state, colour, n in self._session.execute(stmt):
+            out.setdefault((unit, grid, state), {})[str(colour)] = int(n)
         return out
 
     def due_between(self, states: Sequence[CaseState], start: datetime, end: datetime,

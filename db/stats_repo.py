@@ -43,12 +43,12 @@ class SqlStatsReader:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def reports_by_hour(self, start: datetime,
-                        end: datetime) -> builtins.list[tuple[datetime, int]]:
-        """(UTC hour, reports logged in it) for ``[start, end)``."""
+    def by_hour(self, kind: str, start: datetime,
+                end: datetime) -> builtins.list[tuple[datetime, int]]:
+        """(UTC hour, events of type ``kind`` logged in it) for ``[start, end)``."""
         hour = _hour(self._session)
         stmt = (select(hour, func.count())
-                .where(EventRow.type == "report", EventRow.occurred_at >= start,
+                .where(EventRow.type == kind, EventRow.occurred_at >= start,
                        EventRow.occurred_at < end)
                 .group_by(hour))
         return [(_instant(h), int(n)) for h, n in self._session.execute(stmt)]

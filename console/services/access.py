@@ -145,11 +145,11 @@ class ScopedQueues:
         return self._inner.limits(states, self._unit)
 
     def light_tally(
-        self, states: Sequence[CaseState], by: str, now: datetime, settled: datetime,
+        self, states: Sequence[CaseState], now: datetime, settled: datetime,
         cutoffs: Mapping[tuple[int, bool], datetime], reader_unit: str | None = None,
-    ) -> dict[tuple[str | None, str], dict[str, int]]:
+    ) -> dict[tuple[str | None, str | None, str], dict[str, int]]:
         """This unit's open cases by light."""
-        return self._inner.light_tally(states, by, now, settled, cutoffs, self._unit)
+        return self._inner.light_tally(states, now, settled, cutoffs, self._unit)
 
     def due_between(self, states: Sequence[CaseState], start: datetime, end: datetime,
                     reader_unit: str | None = None) -> builtins.list[tuple[int, int, datetime, bool]]:

@@ -87,12 +87,12 @@ def load_live_stats(uow: UnitOfWork, centre: Centre, now: datetime) -> LiveStats
     history_start = min(datetime.combine(mondays[0], time(0), tz), month_start)
     stats = LiveStats(day=today, weeks=mondays, week_on_time={m: [0, 0] for m in mondays})
     end = day_start + timedelta(days=1)
-    if not _whole_hours(centre, week_start, end):
+    if not whole_hours(centre, week_start, end):
         return _load_events(uow, centre, stats, week_start, history_start, end)
     previous = [0] * 24
     with uow:
         # Counted by the database per UTC hour: a megacity's 8 weeks are ~400 k events.
-        for hour, n in uow.stats.reports_by_hour(week_start, end):
+        for hour, n in uow.stats.by_hour("report", week_start, end):
             local = centre.local(hour)
             if local.date() == today:
                 stats.today_by_hour[local.hour] += n
@@ -107,7 +107,7 @@ def load_live_stats(uow: UnitOfWork, centre: Centre, now: datetime) -> LiveStats
     return stats
 
 
-def _whole_hours(centre: Centre, start: datetime, end: datetime) -> bool:
+def whole_hours(centre: Centre, start: datetime, end: datetime) -> bool:
     """Whether every UTC hour of ``[start, end)`` is one local hour (no :30 offset, no DST)."""
     offsets = {centre.local(start).utcoffset(), centre.local(end).utcoffset()}
     return len(offsets) == 1 and all(o is not None and o.seconds % 3600 == 0 for o in offsets)

@@ -66,14 +66,14 @@ def count_queues(uow: UnitOfWork, queries: Mapping[str, QueueQuery]) -> dict[str
         return {name: uow.queues.count(q) for name, q in queries.items()}
 
 
-def open_lights(centre: Centre, uow: UnitOfWork, states: Sequence[CaseState], by: str,
-            now: datetime) -> dict[tuple[str | None, str], Counter[Light]]:
-    """Open cases in ``states`` counted by light per (unit or grid, state), as
+def open_lights(centre: Centre, uow: UnitOfWork, states: Sequence[CaseState],
+                now: datetime) -> dict[tuple[str | None, str | None, str], Counter[Light]]:
+    """Open cases in ``states`` counted by light per (unit, grid cell, state), as
     :func:`~console.domain.deadlines.countdown` would colour each one at ``now``."""
     cal, yellow_at = centre.calendar, centre.ref.config.yellow_at
     cutoffs = yellow_cutoffs(cal, now, yellow_at, uow.queues.limits(states))
-    raw = uow.queues.light_tally(states, by, now, cal.settled(now), cutoffs)
-    out: dict[tuple[str | None, str], Counter[Light]] = {}
+    raw = uow.queues.light_tally(states, now, cal.settled(now), cutoffs)
+    out: dict[tuple[str | None, str | None, str], Counter[Light]] = {}
     for key, counts in raw.items():
         tally = out.setdefault(key, Counter())
         for colour, n in counts.items():
@@ -84,28 +84,30 @@ def open_lights(centre: Centre, uow: UnitOfWork, states: Sequence[CaseState], by
         for case in uow.cases.list(CaseFilter(states=(CaseState.SUSPENDED,))):
             cd = countdown(case, now, cal, yellow_at)
             if cd is not None:
-                key = (case.unit if by == "unit" else case.grid, case.state.value)
+                key = (case.unit, case.grid, case.state.value)
                 out.setdefault(key, Counter())[cd.light] += 1
     return out
 
 
 def light_tally(uow: UnitOfWork, centre: Centre, now: datetime,
                 board: Sequence[CaseState]) -> LightTally:
-    """Lights per unit (cases in ``board`` states) and per grid cell; the cases themselves
-    when few enough for the map to draw each one.
+    """Lights per unit (cases in ``board`` states) and per grid cell and state, from one
+    grouped read; the cases themselves when few enough for the map to draw each one.
     """
+    board_values = {s.value for s in board}
     with uow:
-        units: dict[str, Counter[Light]] = {}
-        for (unit, _state), tally in open_lights(centre, uow, board, "unit", now).items():
-            if unit is not None:
-                units.setdefault(unit, Counter()).update(tally)
-        grids = open_lights(centre, uow, OPEN_STATES, "grid", now)
-        total: Counter[Light] = Counter()
-        for tally in grids.values():
-            total.update(tally)
+        counted = open_lights(centre, uow, OPEN_STATES, now)
         count = uow.cases.count(CaseFilter(open_only=True))
         cases = (uow.cases.list(CaseFilter(open_only=True, order="id"))
                  if count <= MARKER_LIMIT else [])
+    units: dict[str, Counter[Light]] = {}
+    grids: dict[tuple[str | None, str], Counter[Light]] = {}
+    total: Counter[Light] = Counter()
+    for (unit, grid, state), tally in counted.items():
+        if unit is not None and state in board_values:
+            units.setdefault(unit, Counter()).update(tally)
+        grids.setdefault((grid, state), Counter()).update(tally)
+        total.update(tally)
     return LightTally(units, grids, total, cases)
 
 

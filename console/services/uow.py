@@ -324,10 +324,10 @@ class QueueReader(Protocol):
         ...
 
     def light_tally(
-        self, states: Sequence[CaseState], by: str, now: datetime, settled: datetime,
+        self, states: Sequence[CaseState], now: datetime, settled: datetime,
         cutoffs: Mapping[tuple[int, bool], datetime], reader_unit: str | None = None,
-    ) -> dict[tuple[str | None, str], dict[str, int]]:
-        """Open cases per (unit or grid, state) and light (red/yellow/green/none)."""
+    ) -> dict[tuple[str | None, str | None, str], dict[str, int]]:
+        """Open cases per (unit, grid cell, state) and light (red/yellow/green/none)."""
         ...
 
     def due_between(self, states: Sequence[CaseState], start: datetime, end: datetime,
@@ -339,9 +339,9 @@ class QueueReader(Protocol):
 class StatsReader(Protocol):
     """Hourly counts of the log for the statistics charts (see ``db/stats_repo.py``)."""
 
-    def reports_by_hour(self, start: datetime,
-                        end: datetime) -> builtins.list[tuple[datetime, int]]:
-        """(UTC hour, reports) for ``[start, end)``."""
+    def by_hour(self, kind: str, start: datetime,
+                end: datetime) -> builtins.list[tuple[datetime, int]]:
+        """(UTC hour, events of type ``kind``) for ``[start, end)``."""
         ...
 
     def report_mix(self, start: datetime,

@@ -47,14 +47,25 @@ def test_sql_lights_equal_the_countdown_of_every_open_case(demo, shift) -> None:
     uow_factory, centre = demo
     now = NOW + shift  # a working afternoon, an evening, a morning, a Friday night
     want: Counter = Counter()
+    grids: Counter = Counter()
     for case in _open(uow_factory):
         cd = countdown(case, now, centre.calendar, centre.ref.config.yellow_at)
         if cd is not None:
             want[(case.unit, case.state.value, cd.light)] += 1
+            grids[(case.grid, cd.light)] += 1
     with uow_factory() as uow:
-        got = open_lights(centre, uow, OPEN_STATES, "unit", now)
-    flat = Counter({(k[0], k[1], light): n for k, t in got.items() for light, n in t.items() if n})
+        got = open_lights(centre, uow, OPEN_STATES, now)
+    flat: Counter = Counter()
+    for (unit, _grid, state), tally in got.items():
+        for light, n in tally.items():
+            flat[(unit, state, light)] += n
+    flat = +flat
     assert sum(want.values()) > 30 and flat == want
+    by_grid: Counter = Counter()
+    for (_unit, grid, _state), tally in got.items():
+        for light, n in tally.items():
+            by_grid[(grid, light)] += n
+    assert +by_grid == grids
 
 
 @pytest.mark.parametrize(("sort", "descending"), [("deadline", False), ("reported", True),
@@ -116,3 +127,27 @@ def test_live_stats_counted_by_the_database_equal_the_event_walk(demo) -> None:
     for name in ("today_by_hour", "week_avg_by_hour", "by_source", "by_category",
                  "unit_month", "week_on_time"):
         assert getattr(summed, name) == getattr(walked, name), name
+
+
+def test_desk_stats_counted_by_the_database_equal_the_events(demo) -> None:
+    from console.services.stats import desk_stats
+
+    uow_factory, centre = demo
+    day = datetime.combine(NOW.date(), datetime.min.time(), centre.tz)
+    with uow_factory() as uow:
+        events = uow.events.in_window(day, day + timedelta(days=1), ("report", "close"))
+        month = uow.events.in_window(day.replace(day=1), day + timedelta(days=1), ("feedback",))
+    hours = [0] * 24
+    for e in events:
+        if e.type == "report":
+            hours[centre.local(e.occurred_at).hour] += 1
+    unit = next(e.unit for e in month if e.unit and e.on_time is not None)
+    own = [e for e in month if e.unit == unit and e.on_time is not None]
+    stats = desk_stats(uow_factory(), centre, NOW, unit)
+    assert sum(hours) > 0 and list(stats.intake_by_hour) == hours
+    assert stats.closed_today == sum(1 for e in events if e.type == "close")
+    assert stats.unit_on_time == (sum(1 for e in own if e.on_time), len(own))
+    whole = desk_stats(uow_factory(), centre, NOW)
+    assert sum(whole.lights.values()) == sum(
+        1 for c in _open(uow_factory)
+        if countdown(c, NOW, centre.calendar, centre.ref.config.yellow_at) is not None)
