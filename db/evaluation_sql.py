@@ -32,7 +32,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.selectable import Subquery
+from sqlalchemy.sql.selectable import CTE, Subquery
 
 from console.domain.cases import CaseState, Stage
 from console.domain.commands import Command
@@ -60,6 +60,16 @@ def _in_period(start: datetime, end: datetime) -> ColumnElement[bool]:
     return and_(EventRow.occurred_at >= start, EventRow.occurred_at < end)
 
 
+def _unit_key() -> ColumnElement[str | None]:
+    """The event's unit as a grouping key: ``unit || ''``, the same text, no index key.
+
+    Grouped by the bare column, SQLite (with statistics) walks ``(unit, occurred_at)`` in unit
+    order to skip the sort and reads every event of the month from the table, three times
+    slower than sorting the period's rows of the covering ``ix_case_events_evaluation``.
+    """
+    return EventRow.unit + ""
+
+
 def event_rows(start: datetime, end: datetime, unit: str | None) -> Subquery:
     """One row per feedback / check-fail / extension of the period: unit, case and flags.
 
@@ -69,7 +79,7 @@ def event_rows(start: datetime, end: datetime, unit: str | None) -> Subquery:
     handle = and_(EventRow.type == C.FEEDBACK.value, EventRow.stage == Stage.HANDLE.value,
                   EventRow.on_time.is_not(None))
     stmt = select(
-        EventRow.unit.label("unit"), EventRow.case_id.label("case_id"),
+        _unit_key().label("unit"), EventRow.case_id.label("case_id"),
         _flag(handle).label("due_to_handle"),
         _flag(and_(handle, EventRow.on_time.is_(True))).label("handled_on_time"),
         _flag(EventRow.type == C.CHECK_FAIL.value).label("reworked"),
@@ -97,17 +107,24 @@ def return_rows(start: datetime, end: datetime, unit: str | None) -> Subquery:
 
 
 def pair_rows(start: datetime, end: datetime, slack: Any, unit: str | None) -> Subquery:
-    """One row per (case, unit) dispatched in the period, with dispatched/filed/due/closed flags."""
+    """One row per (case, unit) dispatched in the period, with dispatched/filed/due/closed flags.
+
+    The pairs and the cases that must be walked are common table expressions, each worked out
+    once (both backends materialise a CTE that is read more than once).
+    """
     of_period = _in_period(start, end)
-    pairs_stmt = (select(EventRow.unit.label("unit"), EventRow.case_id.label("case_id"))
+    pairs_stmt = (select(_unit_key().label("unit"), EventRow.case_id.label("case_id"))
                   .where(EventRow.type.in_(DISPATCHES), of_period, EventRow.unit.is_not(None))
                   .group_by(EventRow.unit, EventRow.case_id))
     if unit is not None:
         pairs_stmt = pairs_stmt.where(EventRow.unit == unit)
-    pairs = pairs_stmt.subquery("pairs")
+    pairs = pairs_stmt.cte("pairs")
     returned = select(EventRow.case_id).where(EventRow.type == RETURN, of_period)
-    early = select(CaseRow.id).where(CaseRow.id.in_(select(pairs.c.case_id)),
-                                     CaseRow.reported_at < start + slack)
+    # Reported before the period (it may hold earlier events) or sent back in it.
+    involved = (select(pairs.c.case_id).distinct()
+                .join(CaseRow, CaseRow.id == pairs.c.case_id)
+                .where(or_(CaseRow.reported_at < start + slack, pairs.c.case_id.in_(returned)))
+                .cte("involved"))
     closed = select(EventRow.case_id).where(EventRow.type == CLOSE, of_period)
     voided = select(EventRow.case_id).where(EventRow.type == VOID, of_period)
     is_voided = pairs.c.case_id.in_(voided)
@@ -115,13 +132,12 @@ def pair_rows(start: datetime, end: datetime, slack: Any, unit: str | None) -> S
         select(pairs.c.unit, pairs.c.case_id, literal(1).label("dispatched"),
                literal(1).label("filed"), _flag(not_(is_voided)).label("due_to_close"),
                _flag(and_(not_(is_voided), pairs.c.case_id.in_(closed))).label("closed"))
-        .where(pairs.c.case_id.not_in(returned), pairs.c.case_id.not_in(early))
+        .where(pairs.c.case_id.not_in(select(involved.c.case_id)))
     )
-    involved = union_all(select(pairs.c.case_id).where(pairs.c.case_id.in_(returned)), early)
     return union_all(simple, _walked(start, end, involved, unit)).subquery("unit_pairs")
 
 
-def _walked(start: datetime, end: datetime, involved: Any, unit: str | None) -> Select[Any]:
+def _walked(start: datetime, end: datetime, involved: CTE, unit: str | None) -> Select[Any]:
     """The pairs of the cases in ``involved``, from their events before ``end`` (``_unit_fate``).
 
     A unit stands returned when, after the case's last dispatch to it, the next event that
@@ -133,7 +149,7 @@ def _walked(start: datetime, end: datetime, involved: Any, unit: str | None) -> 
     # ``type || ''``: for given cases SQLite must use (case_id, id), not scan (type, ...).
     history = (select(EventRow.id, EventRow.case_id, EventRow.type, EventRow.unit,
                       EventRow.occurred_at)
-               .where(EventRow.case_id.in_(select(involved.subquery().c.case_id)),
+               .where(EventRow.case_id.in_(select(involved.c.case_id)),
                       (EventRow.type + "").in_(kinds), EventRow.occurred_at < end)
                .subquery("history"))
     h = history.c

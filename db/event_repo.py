@@ -12,8 +12,9 @@ from datetime import datetime, timedelta
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, text, union
+from sqlalchemy import Select, case, func, or_, select, text, union
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.selectable import Subquery
 
 from console.domain.audit import GENESIS, link
 from console.domain.cases import TERMINAL_STATES, CaseState, Event, Role
@@ -272,66 +273,27 @@ class SqlEventLog:
         """
         if not states:
             return []
-        terminal = [s.value for s in TERMINAL_STATES]
-        # Reported before the instant (a report may carry a reported-at a few minutes ahead of
-        # its event, hence the slack), and open now or changed since: for an old period this
-        # is the handful of cases open at its end, not every case reported after it.
-        reported = CaseRow.reported_at < instant + REPORTED_AT_SLACK
-        candidates: Any
-        if due_from is None:
-            candidates = select(CaseRow.id).where(reported, or_(
-                CaseRow.state.not_in(terminal), CaseRow.updated_at.is_(None),
-                CaseRow.updated_at >= instant))
-        else:
-            # A case nothing happened to since the instant is as it was then (the case row
-            # mirrors its last event): in one of the states, due in the window; found by
-            # (state, stage_deadline).  The others changed since: (updated_at).
-            candidates = union(
-                select(CaseRow.id).where(CaseRow.state.in_(list(states)),
-                                         CaseRow.stage_deadline >= due_from,
-                                         CaseRow.stage_deadline < instant, reported),
-                select(CaseRow.id).where(CaseRow.updated_at >= instant, reported),
-                select(CaseRow.id).where(CaseRow.updated_at.is_(None), reported),
-            )
-        last = (
-            select(EventRow.case_id.label("case_id"), func.max(EventRow.id).label("last_id"))
-            .where(EventRow.occurred_at < instant, EventRow.case_id.in_(candidates))
-            .group_by(EventRow.case_id)
-            .subquery()
-        )
-        later = aliased(EventRow)
-        # One correlated level each (a nested correlation would bind to the wrong FROM).
-        following = (
-            select(later.id, later.stage_deadline)
-            .where(later.case_id == EventRow.case_id, later.id > EventRow.id)
-            .order_by(later.id)
-            .limit(1)
-        )
-        next_id = following.with_only_columns(later.id).scalar_subquery()
-        next_deadline = following.with_only_columns(later.stage_deadline).scalar_subquery()
-        stmt = (
-            select(
-                EventRow.case_id, EventRow.to_state, EventRow.unit, EventRow.occurred_at,
-                CaseRow.grid, CaseRow.source, CaseRow.stage_deadline,
-                next_id.label("next_id"), next_deadline.label("next_deadline"),
-            )
-            .join(last, EventRow.id == last.c.last_id)
-            .join(CaseRow, CaseRow.id == EventRow.case_id)
-            .where(EventRow.to_state.in_(list(states)))
-            .order_by(EventRow.case_id)
-        )
-        found = [
-            OpenStage(
-                case_id=r.case_id, state=r.to_state, unit=r.unit,
-                deadline=r.next_deadline if r.next_id is not None else r.stage_deadline,
-                since=r.occurred_at, grid=r.grid, source=r.source,
-            )
+        o = _open_stages(instant, states, due_from)
+        stmt = select(o.c.case_id, o.c.to_state, o.c.unit, o.c.occurred_at, o.c.grid,
+                      o.c.source, o.c.deadline).order_by(o.c.case_id)
+        return [
+            OpenStage(case_id=r.case_id, state=r.to_state, unit=r.unit, deadline=r.deadline,
+                      since=r.occurred_at, grid=r.grid, source=r.source)
             for r in self._session.execute(stmt)
         ]
-        if due_from is None:
-            return found
-        return [s for s in found
-                if s.deadline is not None and due_from <= s.deadline < instant]
+
+    def _late_handling(self, start: datetime, end: datetime, unit: str | None
+                       ) -> list[tuple[str, int]]:
+        """(unit, case id) of the 处置 stages open at ``end`` whose deadline fell in the period.
+
+        ``open_at(end, HANDLING, due_from=start)`` reduced to the two columns the counts read,
+        so no instant is parsed into a datetime for them.
+        """
+        o = _open_stages(end, HANDLING, start)
+        stmt = select(o.c.unit, o.c.case_id).where(o.c.unit.is_not(None), o.c.unit != "")
+        if unit is not None:
+            stmt = stmt.where(o.c.unit == unit)
+        return [(str(r[0]), int(r[1])) for r in self._session.execute(stmt)]
 
     def unit_counts(self, start: datetime, end: datetime) -> dict[str, dict[str, int]]:
         """专业部门 counts of ``[start, end)`` per unit code, summed in SQL."""
@@ -348,11 +310,10 @@ class SqlEventLog:
         add(count_rows(session, return_rows(start, end, None), ("returned",)))
         add(count_rows(session, pair_rows(start, end, REPORTED_AT_SLACK, None), PAIR_COUNTS))
         late: dict[str, dict[str, int]] = {}
-        for s in self.open_at(end, HANDLING, due_from=start):
-            if s.unit:
-                row = late.setdefault(s.unit, {"due_to_handle": 0, "overdue_open": 0})
-                row["due_to_handle"] += 1
-                row["overdue_open"] += 1
+        for code, _case in self._late_handling(start, end, None):
+            row = late.setdefault(code, {"due_to_handle": 0, "overdue_open": 0})
+            row["due_to_handle"] += 1
+            row["overdue_open"] += 1
         add(late)
         return out
 
@@ -365,7 +326,71 @@ class SqlEventLog:
             *case_rows(session, return_rows(start, end, unit), ("returned",)),
             *case_rows(session, pair_rows(start, end, REPORTED_AT_SLACK, unit), PAIR_COUNTS),
         ]
-        for s in self.open_at(end, HANDLING, due_from=start):
-            if s.unit and (unit is None or s.unit == unit):
-                found += [(s.unit, "due_to_handle", s.case_id), (s.unit, "overdue_open", s.case_id)]
+        for code, case_id in self._late_handling(start, end, unit):
+            found += [(code, "due_to_handle", case_id), (code, "overdue_open", case_id)]
         return sorted(set(found))
+
+
+def _open_stages(instant: datetime, states: Sequence[str], due_from: datetime | None) -> Subquery:
+    """The rows of :meth:`SqlEventLog.open_at`: one per case open at ``instant`` in ``states``.
+
+    Columns: case_id, to_state, unit, occurred_at (of the case's last event before the
+    instant), grid, source and deadline (in force at the instant).
+    """
+    terminal = [s.value for s in TERMINAL_STATES]
+    # Reported before the instant (a report may carry a reported-at a few minutes ahead of
+    # its event, hence the slack), and open now or changed since: for an old period this
+    # is the handful of cases open at its end, not every case reported after it.
+    reported = CaseRow.reported_at < instant + REPORTED_AT_SLACK
+    candidates: Any
+    if due_from is None:
+        candidates = select(CaseRow.id).where(reported, or_(
+            CaseRow.state.not_in(terminal), CaseRow.updated_at.is_(None),
+            CaseRow.updated_at >= instant))
+    else:
+        # A case nothing happened to since the instant is as it was then (the case row
+        # mirrors its last event): in one of the states, due in the window; found by
+        # (state, stage_deadline).  The others changed since: (updated_at).
+        candidates = union(
+            select(CaseRow.id).where(CaseRow.state.in_(list(states)),
+                                     CaseRow.stage_deadline >= due_from,
+                                     CaseRow.stage_deadline < instant, reported),
+            select(CaseRow.id).where(CaseRow.updated_at >= instant, reported),
+            select(CaseRow.id).where(CaseRow.updated_at.is_(None), reported),
+        )
+    # Each candidate's last event before the instant: its (case_id, id) entries walked from
+    # the newest down to the first one before the instant.  A case unchanged since stops at
+    # its newest event; grouping every event of every candidate (max(id)) read them all.
+    prior = aliased(EventRow)
+    last_id = (select(prior.id)
+               .where(prior.case_id == CaseRow.id, prior.occurred_at < instant)
+               .order_by(prior.id.desc()).limit(1).scalar_subquery())
+    last = (select(CaseRow.id.label("case_id"), last_id.label("last_id"))
+            .where(CaseRow.id.in_(candidates)).subquery())
+    later = aliased(EventRow)
+    # One correlated level each (a nested correlation would bind to the wrong FROM).
+    following = (
+        select(later.id, later.stage_deadline)
+        .where(later.case_id == EventRow.case_id, later.id > EventRow.id)
+        .order_by(later.id)
+        .limit(1)
+    )
+    next_id = following.with_only_columns(later.id).scalar_subquery()
+    next_deadline = following.with_only_columns(later.stage_deadline).scalar_subquery()
+    deadline = case((next_id.is_not(None), next_deadline), else_=CaseRow.stage_deadline)
+    stmt = (
+        select(
+            EventRow.case_id.label("case_id"), EventRow.to_state.label("to_state"),
+            EventRow.unit.label("unit"), EventRow.occurred_at.label("occurred_at"),
+            CaseRow.grid.label("grid"), CaseRow.source.label("source"),
+            deadline.label("deadline"),
+        )
+        .join(last, EventRow.id == last.c.last_id)
+        .join(CaseRow, CaseRow.id == EventRow.case_id)
+        .where(EventRow.to_state.in_(list(states)))
+    )
+    rows = stmt.subquery("open_stages")
+    if due_from is None:
+        return rows
+    return (select(rows).where(rows.c.deadline >= due_from, rows.c.deadline < instant)
+            .subquery("open_due"))
