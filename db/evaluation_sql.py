@@ -24,6 +24,7 @@ from sqlalchemy import (
     Select,
     and_,
     case,
+    exists,
     func,
     literal,
     not_,
@@ -31,7 +32,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.selectable import CTE, Subquery
 
 from console.domain.cases import CaseState, Stage
@@ -120,10 +121,16 @@ def pair_rows(start: datetime, end: datetime, slack: Any, unit: str | None) -> S
         pairs_stmt = pairs_stmt.where(EventRow.unit == unit)
     pairs = pairs_stmt.cte("pairs")
     returned = select(EventRow.case_id).where(EventRow.type == RETURN, of_period)
-    # Reported before the period (it may hold earlier events) or sent back in it.
+    # Holding events before the period, or sent back in it.  Only a case reported before
+    # ``start + slack`` can hold earlier events; whether it does is one look at its oldest
+    # entries (a case reported on the period's first day usually holds none, and is not
+    # walked for nothing).
+    prior = aliased(EventRow)
+    earlier = exists().where(prior.case_id == pairs.c.case_id, prior.occurred_at < start)
     involved = (select(pairs.c.case_id).distinct()
                 .join(CaseRow, CaseRow.id == pairs.c.case_id)
-                .where(or_(CaseRow.reported_at < start + slack, pairs.c.case_id.in_(returned)))
+                .where(or_(and_(CaseRow.reported_at < start + slack, earlier),
+                           pairs.c.case_id.in_(returned)))
                 .cte("involved"))
     closed = select(EventRow.case_id).where(EventRow.type == CLOSE, of_period)
     voided = select(EventRow.case_id).where(EventRow.type == VOID, of_period)

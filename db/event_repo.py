@@ -365,8 +365,11 @@ def _open_stages(instant: datetime, states: Sequence[str], due_from: datetime | 
     last_id = (select(prior.id)
                .where(prior.case_id == CaseRow.id, prior.occurred_at < instant)
                .order_by(prior.id.desc()).limit(1).scalar_subquery())
+    # Materialised on PostgreSQL: inlined, its planner hashes the whole log's handling events
+    # against the correlated id instead of fetching a few thousand rows by primary key.
     last = (select(CaseRow.id.label("case_id"), last_id.label("last_id"))
-            .where(CaseRow.id.in_(candidates)).subquery())
+            .where(CaseRow.id.in_(candidates))
+            .cte("last_events").prefix_with("MATERIALIZED", dialect="postgresql"))
     later = aliased(EventRow)
     # One correlated level each (a nested correlation would bind to the wrong FROM).
     following = (
