@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from time import perf_counter, process_time
 from typing import Any
 
@@ -39,25 +39,44 @@ def _stamp(engine: Engine, value: Any) -> Any:
     return value
 
 
+#: A typical routing sentence (70 characters, the Kaihua matrix's most common length band):
+#: every new case stores the rule that routed it, so the floor's rows carry one too.
+_FLOOR_RULE = ("职责分工：非法小广告 → 县综合执法局（职责分工 1：县综合执法局负责“非法涂写张贴小广告”"
+               "等影响城市市容环境的城市管理事件问题的查处工作）")
+
+
+def _instant_value(engine: Engine, value: datetime) -> Any:
+    """An instant as CityDesk stores it (SQLite: naive UTC text with microseconds)."""
+    if engine.dialect.name == "sqlite":
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ",
+                                                                     timespec="microseconds")
+    return value
+
+
 def _raw_intake(engine: Engine, n: int, start_id: int) -> None:
     """The floor: the same case and event rows inserted with executemany, one transaction.
 
-    Into the shadow tables (same columns and indexes; see :mod:`benchmarks.shadow`).  Like
-    CityDesk's log, the events are hash-chained: each row's SHA-256 covers its id, its fields
-    (one JSON document) and the previous row's hash, read at the start of the transaction; the
-    chain is the audit trail every report must join, so the floor pays for it too, in plain
-    ``hashlib`` and ``json``.
+    Into the shadow tables (same columns and indexes; see :mod:`benchmarks.shadow`).  The rows
+    hold what a report's rows hold in CityDesk: the case with its place, suggested unit,
+    routing sentence and first stage (受理, its limit and deadline), the event with that stage
+    and deadline.  Like CityDesk's log, the events are hash-chained: each row's SHA-256 covers
+    its id, its fields (one JSON document) and the previous row's hash, read at the start of
+    the transaction; the chain is the audit trail every report must join, so the floor pays
+    for it too, in plain ``hashlib`` and ``json``.
     """
-    at = _stamp(engine, NOW)
+    at = _instant_value(engine, NOW)
+    due = _instant_value(engine, NOW + timedelta(minutes=30))
     instant = NOW.astimezone(UTC).isoformat(timespec="microseconds")
+    deadline = (NOW + timedelta(minutes=30)).astimezone(UTC).isoformat(timespec="microseconds")
     p = "?" if engine.dialect.name == "sqlite" else "%s"
     case_cols = ("id", "case_no", "state", "source", "category", "description", "reported_at",
-                 "reporter", "grid", "address", "contact", "limit_class", "routing_rule",
-                 "substitute", "natural_time", "rework_count", "return_count",
-                 "extension_count", "extension_minutes", "suspend_count", "urge_count",
-                 "handle_overdue", "version")
-    event_cols = ("id", "case_id", "type", "to_state", "actor", "role", "desk", "payload",
-                  "occurred_at", "hash")
+                 "reporter", "grid", "street", "address", "contact", "limit_class",
+                 "suggested_unit", "routing_rule", "substitute", "natural_time", "stage",
+                 "stage_started_at", "stage_limit", "stage_deadline", "rework_count",
+                 "return_count", "extension_count", "extension_minutes", "suspend_count",
+                 "urge_count", "handle_overdue", "version", "updated_at")
+    event_cols = ("id", "case_id", "type", "to_state", "actor", "role", "desk", "stage",
+                  "stage_deadline", "payload", "occurred_at", "hash")
     with engine.begin() as conn:
         last = conn.exec_driver_sql(
             "SELECT id, hash FROM bench_floor_events ORDER BY id DESC LIMIT 1").first()
@@ -68,15 +87,16 @@ def _raw_intake(engine: Engine, n: int, start_id: int) -> None:
             event_id += 1
             payload = {"source": "监督员上报", "category": "06010"}
             cases.append((cid, f"B{cid:012d}", "待受理", "监督员上报", "06010", f"基准上报 {i}", at,
-                          "caiji01", "330824001001001", "", "", "一般", "", False, False,
-                          0, 0, 0, 0, 0, 0, False, 1))
+                          "caiji01", "330824001001001", "芹阳办事处", "", "", "一般性", "KH-ZHZF",
+                          _FLOOR_RULE, False, False, "受理", at, 30, due, 0, 0, 0, 0, 0, 0,
+                          False, 1, at))
             doc = [1, event_id, cid, "report", None, "待受理", "caiji01", "监督员", "bench", None,
-                   None, None, None, payload, instant, None]
+                   "受理", deadline, None, payload, instant, None]
             previous = hashlib.sha256(previous.encode("ascii") + json.dumps(
                 doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
             ).hexdigest()
-            events.append((event_id, cid, "report", "待受理", "caiji01", "监督员", "bench",
-                           json.dumps(payload), at, previous))
+            events.append((event_id, cid, "report", "待受理", "caiji01", "监督员", "bench", "受理",
+                           due, json.dumps(payload), at, previous))
         conn.exec_driver_sql(
             f"INSERT INTO bench_floor_cases ({', '.join(case_cols)}) VALUES ({', '.join([p] * len(case_cols))})",
             cases)
