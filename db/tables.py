@@ -201,7 +201,9 @@ class CaseRow(Base):
         Index(None, "category", "state"),
         Index(None, "reported_at"),
         Index(None, "grid"),
-        Index(None, "updated_at"),  # revision 0004: cases changed since a period ended
+        # revision 0006 (0004: updated_at alone): cases changed since a period ended, and
+        # whether they were reported before it, from the index
+        Index(None, "updated_at", "reported_at"),
         # revision 0005: the approvals queue (pending requests; 代整改 by suggested unit)
         Index("ix_cases_awaiting", "updated_at", sqlite_where=text("pending IS NOT NULL"),
               postgresql_where=text("pending IS NOT NULL")),
