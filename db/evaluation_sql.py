@@ -30,6 +30,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    union,
     union_all,
 )
 from sqlalchemy.orm import Session, aliased
@@ -125,13 +126,15 @@ def pair_rows(start: datetime, end: datetime, slack: Any, unit: str | None) -> S
     # ``start + slack`` can hold earlier events; whether it does is one look at its oldest
     # entries (a case reported on the period's first day usually holds none, and is not
     # walked for nothing).
+    # Two selects, not one OR (PostgreSQL hashed every event before the period for it); the
+    # look only for a case reported early enough, which SQLite does only when it is a CASE.
     prior = aliased(EventRow)
     earlier = exists().where(prior.case_id == pairs.c.case_id, prior.occurred_at < start)
-    involved = (select(pairs.c.case_id).distinct()
-                .join(CaseRow, CaseRow.id == pairs.c.case_id)
-                .where(or_(and_(CaseRow.reported_at < start + slack, earlier),
-                           pairs.c.case_id.in_(returned)))
-                .cte("involved"))
+    involved = union(
+        select(pairs.c.case_id).join(CaseRow, CaseRow.id == pairs.c.case_id)
+        .where(case((CaseRow.reported_at < start + slack, earlier), else_=False)),
+        select(pairs.c.case_id).where(pairs.c.case_id.in_(returned)),
+    ).cte("involved")
     closed = select(EventRow.case_id).where(EventRow.type == CLOSE, of_period)
     voided = select(EventRow.case_id).where(EventRow.type == VOID, of_period)
     is_voided = pairs.c.case_id.in_(voided)
