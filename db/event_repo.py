@@ -276,11 +276,16 @@ class SqlEventLog:
         o = _open_stages(instant, states, due_from)
         stmt = select(o.c.case_id, o.c.to_state, o.c.unit, o.c.occurred_at, o.c.grid,
                       o.c.source, o.c.deadline).order_by(o.c.case_id)
-        return [
+        found = [
             OpenStage(case_id=r.case_id, state=r.to_state, unit=r.unit, deadline=r.deadline,
                       since=r.occurred_at, grid=r.grid, source=r.source)
             for r in self._session.execute(stmt)
         ]
+        if due_from is None:
+            return found
+        # Filtered here: in SQL, PostgreSQL ran the deadline's subqueries before its join.
+        return [s for s in found
+                if s.deadline is not None and due_from <= s.deadline < instant]
 
     def _late_handling(self, start: datetime, end: datetime, unit: str | None
                        ) -> list[tuple[str, int]]:
@@ -290,7 +295,8 @@ class SqlEventLog:
         so no instant is parsed into a datetime for them.
         """
         o = _open_stages(end, HANDLING, start)
-        stmt = select(o.c.unit, o.c.case_id).where(o.c.unit.is_not(None), o.c.unit != "")
+        stmt = select(o.c.unit, o.c.case_id).where(
+            o.c.unit.is_not(None), o.c.unit != "", o.c.deadline >= start, o.c.deadline < end)
         if unit is not None:
             stmt = stmt.where(o.c.unit == unit)
         return [(str(r[0]), int(r[1])) for r in self._session.execute(stmt)]
@@ -335,7 +341,9 @@ def _open_stages(instant: datetime, states: Sequence[str], due_from: datetime | 
     """The rows of :meth:`SqlEventLog.open_at`: one per case open at ``instant`` in ``states``.
 
     Columns: case_id, to_state, unit, occurred_at (of the case's last event before the
-    instant), grid, source and deadline (in force at the instant).
+    instant), grid, source and deadline (in force at the instant).  With ``due_from`` only
+    the cases that can have been due in ``[due_from, instant)`` are looked at; the caller
+    keeps those whose deadline was.
     """
     terminal = [s.value for s in TERMINAL_STATES]
     # Reported before the instant (a report may carry a reported-at a few minutes ahead of
@@ -392,8 +400,4 @@ def _open_stages(instant: datetime, states: Sequence[str], due_from: datetime | 
         .join(CaseRow, CaseRow.id == EventRow.case_id)
         .where(EventRow.to_state.in_(list(states)))
     )
-    rows = stmt.subquery("open_stages")
-    if due_from is None:
-        return rows
-    return (select(rows).where(rows.c.deadline >= due_from, rows.c.deadline < instant)
-            .subquery("open_due"))
+    return stmt.subquery("open_stages")

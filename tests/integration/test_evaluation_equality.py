@@ -5,7 +5,8 @@ period (``unit_tally`` before the SQL aggregation).  One database per backend ho
 (returns, voids, designations, extensions, suspensions, cases open at every period's end), the
 hand-counted history of ``test_evaluation_read`` and the redispatch / second-level dispatch cases
 of its last test (a case returned in September and dispatched to the same unit in October, a
-street office passing a case to its community).  Every period the evaluation tests use, and a
+street office passing a case to its community), and a case whose ``reported_at`` lies just
+after a period's start while its first events lie before it.  Every period the evaluation tests use, and a
 few more that cut through the middle of cases, must give the same numbers and the same ids, both
 when the ids of one unit are asked for (drill-down) and when all of them are (``as_dict``).
 """
@@ -76,6 +77,26 @@ def add_redispatch_cases(factory: Factory, centre: Centre) -> None:
     step("L", "unit_qybsc001", at(10, 13, 10), "feedback", notes="已清运")
 
 
+def add_early_hours_case(factory: Factory, centre: Centre) -> None:
+    """E: reported at 23:56 on 09-30 with a reported-at of 00:00 on 10-01 (ahead of its event,
+    as a report may be), dispatched to the street office before midnight and passed to its
+    community on 10-01.  Its ``reported_at`` lies in October but its history does not, so it
+    must be walked (the street office's dispatch is September's, the community's October's)."""
+    made = report_case(factory, centre, centre.actor("caiji03"), at(9, 30, 23, 56),
+                       Report("06010", "路口暴露垃圾", grid="330824001002001",
+                              reported_at=at(10, 1, 0)))
+    assert made.case.id is not None
+    case_id = made.case.id
+
+    def step(user: str, when: datetime, command: str, **fields: Any) -> None:
+        act(factory, centre, centre.actor(user), when, case_id, command, fields)
+
+    step("shouli1", at(9, 30, 23, 57), "accept")
+    step("zhibanzhang1", at(9, 30, 23, 58), "file")
+    step("paiqian1", at(9, 30, 23, 59), "dispatch", unit="KH-QYBSC")
+    step("unit_qybsc", at(10, 1, 9), "subdispatch", unit="KH-QYBSC-001")
+
+
 @pytest.fixture(scope="module", params=BACKENDS)
 def mixed(request: pytest.FixtureRequest,
           tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Factory, Centre]]:
@@ -94,6 +115,7 @@ def mixed(request: pytest.FixtureRequest,
         run_demo(factory, centre, NOW, DemoSettings(days=40, seed=11, per_day=50.0))
         build_history(factory, centre)
         add_redispatch_cases(factory, centre)
+        add_early_hours_case(factory, centre)
         yield factory, centre
 
 
