@@ -123,8 +123,8 @@ def _stored(case: Case, case_id: int) -> Case:
     return Case(*values)
 
 
-def case_from_row(row: CaseRow, photos: tuple[int, ...] = ()) -> Case:
-    """A frozen case from a row and its photo ids."""
+def case_from_row(row: Any, photos: tuple[int, ...] = ()) -> Case:
+    """A frozen case from a row (ORM or Core: columns as attributes) and its photo ids."""
     values = {name: getattr(row, name) for name in _PLAIN_FIELDS}
     return Case(
         id=row.id,
@@ -332,9 +332,15 @@ class SqlCaseRepository:
             raise NotFoundError(missing)
         return cases[0]
 
-    def load(self, stmt: Select[CaseRow]) -> builtins.list[Case]:
-        """The cases a ``select(CaseRow)`` statement finds, with their photo ids."""
-        return self._load(stmt)
+    def load(self, stmt: Select[Any]) -> builtins.list[Case]:
+        """The cases a Core ``select(CaseRow.__table__)`` statement finds, with their photo ids.
+
+        Plain rows, no ORM identity map: a queue page is read-only and built into frozen
+        cases at once, and skipping the ORM halves the cost per row.
+        """
+        rows = self._session.execute(stmt).all()
+        photos = self._photo_ids([row.id for row in rows])
+        return [case_from_row(row, photos.get(row.id, ())) for row in rows]
 
     def _load(self, stmt: Select[CaseRow]) -> builtins.list[Case]:
         rows = self._session.scalars(stmt.execution_options(populate_existing=True)).all()

@@ -30,7 +30,10 @@ _ORDER: dict[str, Any] = {
 
 
 def _where(query: QueueQuery) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [CaseRow.state.in_([s.value for s in query.states])]
+    # The approvals queue is found from its own indexes (_awaiting); ``state || ''`` keeps
+    # SQLite from reading every open case through the state index first.
+    state = CaseRow.state if query.decisions_for is None else CaseRow.state + ""
+    where: list[ColumnElement[bool]] = [state.in_([s.value for s in query.states])]
     if query.unit is not None:
         where.append(CaseRow.unit == query.unit)
     if query.reader_unit is not None:
@@ -91,7 +94,7 @@ class SqlQueueReader:
             order = [column.desc().nulls_last(), CaseRow.id.desc()]
         else:
             order = [column.asc().nulls_last(), CaseRow.id.asc()]
-        stmt = (select(CaseRow).where(*_where(query)).order_by(*order)
+        stmt = (select(CaseRow.__table__).where(*_where(query)).order_by(*order)
                 .offset(offset).limit(limit))
         return self._cases.load(stmt)
 
