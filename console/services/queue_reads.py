@@ -81,7 +81,7 @@ def open_lights(centre: Centre, uow: UnitOfWork, states: Sequence[CaseState],
                 tally[Light(colour)] += n
     # A suspended stage's clock stands: its light is the one it had when it stopped.
     if CaseState.SUSPENDED in states:
-        for case in uow.cases.list(CaseFilter(states=(CaseState.SUSPENDED,))):
+        for case in uow.cases.list(CaseFilter(states=(CaseState.SUSPENDED,), order="id")):
             cd = countdown(case, now, cal, yellow_at)
             if cd is not None:
                 key = (case.unit, case.grid, case.state.value)
