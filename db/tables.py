@@ -186,6 +186,10 @@ class CaseNoSeqRow(Base):
     last: Mapped[int] = mapped_column(Integer)
 
 
+_OPEN_WHERE = text("state IN ('待受理', '核实中', '待立案', '待派遣', '待处置', '处置中', "
+                   "'待核查', '核查中', '待结案', '挂账')")
+
+
 class CaseRow(Base):
     """Every field of ``console.domain.cases.Case`` except ``photos`` (see :class:`PhotoRow`).
 
@@ -208,6 +212,9 @@ class CaseRow(Base):
         Index("ix_cases_awaiting", "updated_at", sqlite_where=text("pending IS NOT NULL"),
               postgresql_where=text("pending IS NOT NULL")),
         Index(None, "suggested_unit", "state"),
+        # revision 0007: the board's page by deadline (PostgreSQL merges no per-state scans)
+        Index("ix_cases_open_deadline", "stage_deadline", sqlite_where=_OPEN_WHERE,
+              postgresql_where=_OPEN_WHERE),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -151,3 +151,12 @@ def test_desk_stats_counted_by_the_database_equal_the_events(demo) -> None:
     assert sum(whole.lights.values()) == sum(
         1 for c in _open(uow_factory)
         if countdown(c, NOW, centre.calendar, centre.ref.config.yellow_at) is not None)
+
+
+def test_the_open_deadline_index_names_exactly_the_open_states() -> None:
+    from console.domain.cases import TERMINAL_STATES
+    from db.tables import _OPEN_WHERE
+
+    open_values = {s.value for s in CaseState if s not in TERMINAL_STATES}
+    named = {v.strip(" '") for v in str(_OPEN_WHERE).split("(", 1)[1].rstrip(")").split(",")}
+    assert named == open_values  # a new open state must be added here and in a migration
