@@ -1,0 +1,77 @@
+"""A desk whose queues are longer than a page: counts from SQL, pages as the view scrolls,
+a header click and the unit filter re-read the queue, red alerts for cases not loaded."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+
+
+@pytest.fixture
+def small_pages(monkeypatch):
+    # The demo's board holds ~50 cases: pages of 10 make it five pages long.
+    monkeypatch.setattr("console.ui.models.case_table.PAGE", 10)
+    monkeypatch.setattr("console.ui.controller.PAGE", 10)
+
+
+def _board_ids(desk) -> list[int]:
+    from console.services.queue_reads import load_page
+
+    total = desk.window.board.model.total
+    cases, _n = load_page(desk.app.uow_factory(), desk.window.board.model.query, 0, total, False)
+    return [c.id for c in cases]
+
+
+def test_the_board_loads_a_page_counts_all_and_scrolls_for_more(small_pages, desk_factory,
+                                                                  qtbot) -> None:
+    desk = desk_factory()
+    board = desk.window.board
+    assert board.model.rowCount() == 10 and board.model.total > 30
+    assert board.count.text().startswith(str(board.model.total))
+    while board.model.canFetchMore():
+        board.view.scrollToBottom()  # the view asks for the next page at the bottom
+        qtbot.wait(1)
+        board.model.fetchMore()
+    assert board.model.complete and board.model.case_ids() == _board_ids(desk)
+
+
+def test_a_header_click_reads_the_board_again_in_the_new_order(small_pages, desk_factory) -> None:
+    desk = desk_factory()
+    board = desk.window.board
+    before = board.model.case_ids()
+    board.view.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # the case number, newest first
+    numbers = [board.model.row_data(r).case.case_no for r in range(board.model.rowCount())]
+    assert numbers == sorted(numbers, reverse=True) and board.model.case_ids() != before
+    assert board.model.rowCount() == 10  # the first page of the new order
+
+
+def test_the_unit_filter_reads_only_that_units_cases(small_pages, desk_factory) -> None:
+    w = desk_factory().window
+    code = next(w.board.model.row_data(r).case.unit for r in range(w.board.model.rowCount())
+                if w.board.model.row_data(r).case.unit)
+    w.unit_filter.setCurrentIndex(w.unit_filter.findData(code))
+    units = {w.board.model.row_data(r).case.unit for r in range(w.board.model.rowCount())}
+    assert units == {code}
+    w.unit_filter.setCurrentIndex(0)
+    assert len({w.board.model.row_data(r).case.unit
+                for r in range(w.board.model.rowCount())}) > 1
+
+
+def test_a_case_not_loaded_still_raises_its_red_alert(small_pages, desk_factory) -> None:
+    desk = desk_factory()
+    w = desk.window
+    loaded = {i for p in w.queues for i in p.model.case_ids()}
+    from console.services.uow import CaseFilter
+
+    with desk.app.uow_factory() as uow:
+        running = [c for c in uow.cases.list(CaseFilter(open_only=True, order="id"))
+                   if c.stage_deadline and c.suspended_at is None and c.id not in loaded
+                   and c.stage_deadline > desk.clock()]
+    target = min(running, key=lambda c: c.stage_deadline)
+    desk.now[0] = target.stage_deadline - timedelta(minutes=1)
+    w.controller.load_due(timedelta(minutes=3))
+    desk.now[0] = target.stage_deadline + timedelta(minutes=1)
+    w._on_deadline_timer_timeout()
+    assert any(cid == target.id and target.case_no in text for cid, text in w._alerts)
