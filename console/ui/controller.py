@@ -226,10 +226,11 @@ class DeskController(QObject):
         self.ops.run(work, done, failed)
 
     def fetch_page(self, query: QueueQuery, offset: int, limit: int,
-                   done: Callable[[list[Case], int | None], None]) -> None:
-        """Read a page of a queue (with its count when ``offset`` is 0); ``done`` gets it."""
+                   done: Callable[[list[Case] | None, int | None], None]) -> None:
+        """Read a page of a queue (with its count when ``offset`` is 0); ``done`` gets it,
+        or ``(None, None)`` when the database did not answer."""
         self.ops.run(lambda: load_page(self._uow(), query, offset, limit, offset == 0),
-                     lambda result: done(*result), lambda exc: None)
+                     lambda result: done(*result), lambda exc: done(None, None))
 
     def fetch_cases(self, ids: Sequence[int], done: Callable[[list[Case]], None]) -> None:
         """Read these cases (those this seat may see); ``done`` gets them."""

@@ -162,3 +162,26 @@ def test_a_row_flashes_once_when_it_turns_red(demo_template, qtbot) -> None:
     model.tick(NOW + timedelta(seconds=2), range(0))
     assert index.data(Qt.ItemDataRole.BackgroundRole) is None
     app.close()
+
+
+def test_a_page_that_fails_to_load_is_asked_for_again(demo_template) -> None:
+    app, _cases = _open_cases(demo_template)
+    model = _board(app, "deadline")
+    real = _fetch_from(app)
+    calls = []
+
+    def flaky(query, offset, limit, done) -> None:
+        calls.append(offset)
+        if len(calls) == 1:
+            done(None, None)  # the database did not answer
+        else:
+            real(query, offset, limit, done)
+
+    model.set_fetcher(flaky)
+    first, total = load_page(app.uow_factory(), model.query, 0, 5, True)
+    model.set_cases(first, NOW, total)
+    model.fetchMore()
+    assert model.rowCount() == 5 and model.canFetchMore()  # nothing lost, not stuck
+    model.fetchMore()
+    assert model.rowCount() > 5 and calls == [5, 5]
+    app.close()

@@ -120,8 +120,9 @@ PAGE = 100
 """Rows read per page: a few screenfuls; the view asks for the next as it nears the end."""
 
 #: Reads a page: (query, offset, limit, done) where done gets the cases (and, for offset 0,
-#: the queue's count).  The window runs it off the GUI thread.
-PageFetcher = Callable[[QueueQuery, int, int, Callable[[list[Case], int | None], None]], None]
+#: the queue's count), or None when the read failed.  The window runs it off the GUI thread.
+PageFetcher = Callable[[QueueQuery, int, int, Callable[[list[Case] | None, int | None], None]],
+                       None]
 
 COLUMNS: dict[str, Column] = {
     c.key: c
@@ -223,10 +224,11 @@ class CaseTableModel(QAbstractTableModel):
         generation = self._generation
         offset = len(self._rows)
 
-        def done(cases: list[Case], _total: int | None) -> None:
+        def done(cases: list[Case] | None, _total: int | None) -> None:
             if generation == self._generation:
-                self._fetching = False
-                self.append_page(cases, self._now or datetime.now().astimezone())
+                self._fetching = False  # a failed read is asked again at the next scroll
+                if cases is not None:
+                    self.append_page(cases, self._now or datetime.now().astimezone())
 
         self._fetcher(self.query, offset, PAGE, done)
 
@@ -323,8 +325,10 @@ class CaseTableModel(QAbstractTableModel):
             return
         generation = self._generation
 
-        def done(cases: list[Case], total: int | None) -> None:
-            if generation == self._generation:
+        def done(cases: list[Case] | None, total: int | None) -> None:
+            # A failed read leaves the rows as they were; the reload after the outage reads
+            # the queue in its new order.
+            if generation == self._generation and cases is not None:
                 self.set_cases(cases, self._now or datetime.now().astimezone(), total)
 
         self.query_changed.emit()
