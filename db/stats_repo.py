@@ -8,6 +8,7 @@ database counts and Python only moves each hour into the centre's local day and 
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -52,6 +53,15 @@ class SqlStatsReader:
                        EventRow.occurred_at < end)
                 .group_by(hour))
         return [(_instant(h), int(n)) for h, n in self._session.execute(stmt)]
+
+    def by_type(self, kinds: Sequence[str], start: datetime,
+                end: datetime) -> dict[str, int]:
+        """Events of each of ``kinds`` logged in ``[start, end)``."""
+        stmt = (select(EventRow.type, func.count())
+                .where(EventRow.type.in_(list(kinds)), EventRow.occurred_at >= start,
+                       EventRow.occurred_at < end)
+                .group_by(EventRow.type))
+        return {str(kind): int(n) for kind, n in self._session.execute(stmt)}
 
     def report_mix(self, start: datetime,
                    end: datetime) -> builtins.list[tuple[str, str, int]]:

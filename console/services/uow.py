@@ -344,6 +344,11 @@ class StatsReader(Protocol):
         """(UTC hour, events of type ``kind``) for ``[start, end)``."""
         ...
 
+    def by_type(self, kinds: Sequence[str], start: datetime,
+                end: datetime) -> dict[str, int]:
+        """Events of each of ``kinds`` in ``[start, end)``."""
+        ...
+
     def report_mix(self, start: datetime,
                    end: datetime) -> builtins.list[tuple[str, str, int]]:
         """(source, category, reports) for ``[start, end)``."""

@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from console.domain.cases import Case, CaseState, Event
 from console.domain.deadlines import Light, countdown
 from console.services.centre import Centre
+from console.services.live_stats import whole_hours
 from console.services.uow import CaseFilter, UnitOfWork
 
 #: Event types counted as "dispatched": 代整改 designation hands a case to a unit too.
@@ -203,12 +204,26 @@ def wall_data(uow: UnitOfWork, centre: Centre, now: datetime) -> WallData:
     """
     day_start, day_end = day_window(centre, now)
     month_start, month_end = month_window(centre, now)
+    handled: Counter[str] = Counter()
+    on_time: Counter[str] = Counter()
     with uow:
-        today = uow.events.in_window(day_start, day_end, TODAY_TYPES)
-        feedback = uow.events.in_window(month_start, month_end, ("feedback",))
+        # The day's and month's events are counted by the database (a megacity month holds
+        # ~200 k feedback events); only a zone whose hours are not UTC hours walks the day.
+        if whole_hours(centre, day_start, day_end):
+            counts: Counter[str] = Counter()
+            for kind, n in uow.stats.by_type(TODAY_TYPES, day_start, day_end).items():
+                counts["dispatch" if kind in DISPATCH_TYPES else kind] += n
+            hours = [0] * 24
+            for hour, n in uow.stats.by_hour("report", day_start, day_end):
+                hours[centre.local(hour).hour] += n
+        else:
+            counts, hours = _today_counts(
+                uow.events.in_window(day_start, day_end, TODAY_TYPES), centre)
+        for _hour, code, timely, n in uow.stats.handled_by_hour(month_start, month_end):
+            handled[code or ""] += n  # feedback without an on-time flag is not in these rows
+            on_time[code or ""] += n if timely else 0
         open_cases = uow.cases.list(CaseFilter(open_only=True, order="id"))
 
-    counts, hours = _today_counts(today, centre)
     units = centre.ref.units
     categories = centre.ref.categories
     yellow_at = centre.ref.config.yellow_at
@@ -246,15 +261,6 @@ def wall_data(uow: UnitOfWork, centre: Centre, now: datetime) -> WallData:
             overdue_minutes=max(-cd.remaining, 1),
         ))
     reds.sort(key=lambda r: (-r.overdue_minutes, r.case_no))
-
-    handled: Counter[str] = Counter()
-    on_time: Counter[str] = Counter()
-    for event in feedback:
-        if event.on_time is None:
-            continue  # a stage cut short is neither on time nor late
-        key = event.unit or ""
-        handled[key] += 1
-        on_time[key] += bool(event.on_time)
 
     ranking = [
         UnitRank(code, units[code].name if code in units else code, open_by_unit[code],

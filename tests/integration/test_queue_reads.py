@@ -160,3 +160,36 @@ def test_the_open_deadline_index_names_exactly_the_open_states() -> None:
     open_values = {s.value for s in CaseState if s not in TERMINAL_STATES}
     named = {v.strip(" '") for v in str(_OPEN_WHERE).split("(", 1)[1].rstrip(")").split(",")}
     assert named == open_values  # a new open state must be added here and in a migration
+
+
+def test_wall_figures_counted_by_the_database_equal_the_events(demo) -> None:
+    from console.services.wall import (
+        DISPATCH_TYPES,
+        TODAY_TYPES,
+        day_window,
+        month_window,
+        wall_data,
+    )
+
+    uow_factory, centre = demo
+    day_start, day_end = day_window(centre, NOW)
+    month_start, month_end = month_window(centre, NOW)
+    with uow_factory() as uow:
+        today = uow.events.in_window(day_start, day_end, TODAY_TYPES)
+        feedback = [e for e in uow.events.in_window(month_start, month_end, ("feedback",))
+                    if e.on_time is not None]
+    kinds = Counter("dispatch" if e.type in DISPATCH_TYPES else e.type for e in today)
+    hours = [0] * 24
+    for e in today:
+        if e.type == "report":
+            hours[centre.local(e.occurred_at).hour] += 1
+    data = wall_data(uow_factory(), centre, NOW)
+    assert (data.reported_today, data.filed_today, data.dispatched_today, data.closed_today) == (
+        kinds["report"], kinds["file"], kinds["dispatch"], kinds["close"])
+    assert list(data.intake_by_hour) == hours and sum(hours) > 0
+    assert (data.handled_month, data.on_time_month) == (
+        len(feedback), sum(1 for e in feedback if e.on_time)) and feedback
+    per_unit = {r.unit: (r.handled, r.on_time) for r in data.units}
+    for unit in {e.unit for e in feedback if e.unit}:
+        mine = [e for e in feedback if e.unit == unit]
+        assert per_unit[unit] == (len(mine), sum(1 for e in mine if e.on_time))
