@@ -53,7 +53,7 @@ _PLAIN_FIELDS = tuple(
 _ORDERS = ("newest", "deadline", "id")
 #: Open states by value.  Queries say ``state IN (open)``, not ``NOT IN (terminal)``: only the
 #: first lets an index on state find the few open cases among millions closed.
-_OPEN = tuple(s.value for s in CaseState if s not in TERMINAL_STATES)
+OPEN_VALUES = tuple(s.value for s in CaseState if s not in TERMINAL_STATES)
 _IN_CHUNK = 500  # SQLite allows 32766 bound parameters; stay far below it
 
 
@@ -272,7 +272,7 @@ class SqlCaseRepository:
             select(CaseRow)
             .where(
                 CaseRow.category == category,
-                CaseRow.state.in_(_OPEN),
+                CaseRow.state.in_(OPEN_VALUES),
                 CaseRow.reported_at >= since,
                 place,
             )
@@ -370,7 +370,7 @@ def _conditions(flt: CaseFilter) -> list[ColumnElement[bool]]:
     if flt.states is not None:
         where.append(CaseRow.state.in_([CaseState(s).value for s in flt.states]))
     if flt.open_only:  # IN, not NOT IN: an index on state finds the few open among many closed
-        where.append(CaseRow.state.in_(_OPEN))
+        where.append(CaseRow.state.in_(OPEN_VALUES))
     if flt.unit is not None:
         where.append(CaseRow.unit == flt.unit)
     if flt.category is not None:

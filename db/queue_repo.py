@@ -1,4 +1,4 @@
-"""The desk's queues in SQL: ordered ids, tallies by light, deadlines coming up.
+"""The desk's queues in SQL: pages and counts, tallies by light, deadlines coming up.
 
 Implements :class:`~console.services.uow.QueueReader`.  A 100 k-case queue is never read
 whole: a page of it, its count, and counts by light are what the desk asks for.
@@ -14,12 +14,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from console.domain.cases import TERMINAL_STATES, Case, CaseState
+from console.domain.cases import Case, CaseState
 from console.services.queue_view import HANDLE, QueueQuery
-from db.case_repo import SqlCaseRepository
+from db.case_repo import OPEN_VALUES, SqlCaseRepository
 from db.tables import CaseRow
 
-_OPEN = [s.value for s in CaseState if s not in TERMINAL_STATES]
 _ORDER: dict[str, Any] = {
     "id": CaseRow.id, "case_no": CaseRow.case_no, "state": CaseRow.state,
     "source": CaseRow.source, "category": CaseRow.category, "grid": CaseRow.grid,
@@ -37,8 +36,7 @@ def _where(query: QueueQuery) -> list[ColumnElement[bool]]:
     if query.unit is not None:
         where.append(CaseRow.unit == query.unit)
     if query.reader_unit is not None:
-        where.append(or_(CaseRow.unit == query.reader_unit,
-                         CaseRow.parent_unit == query.reader_unit))
+        where.append(_readable(query.reader_unit))
     if query.decisions_for is not None:
         where.append(CaseRow.id.in_(_awaiting(query.decisions_for)))
     return where
@@ -53,21 +51,34 @@ def _awaiting(office: str) -> Any:
     """
     return union_all(
         select(CaseRow.id).where(CaseRow.pending.is_not(None),
-                                 (CaseRow.state + "").in_(_OPEN)),
+                                 (CaseRow.state + "").in_(OPEN_VALUES)),
         select(CaseRow.id).where(CaseRow.suggested_unit == office,
                                  CaseRow.state == CaseState.FILED.value,
                                  CaseRow.pending.is_(None)),
     )
 
 
-def _running(states: Sequence[CaseState], reader_unit: str | None) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [
-             CaseRow.state.in_([s.value for s in states]), CaseRow.stage_deadline.is_not(None),
-             CaseRow.stage_limit.is_not(None), CaseRow.stage.is_not(None),
-             CaseRow.suspended_at.is_(None)]
+def _readable(unit: str) -> ColumnElement[bool]:
+    """A unit seat's cases: its unit's, or those it passed on to a community (parent unit)."""
+    return or_(CaseRow.unit == unit, CaseRow.parent_unit == unit)
+
+
+def _clock_runs() -> ColumnElement[bool]:
+    """A stage clock is running: a timed stage, not suspended."""
+    return and_(CaseRow.stage_deadline.is_not(None), CaseRow.stage_limit.is_not(None),
+                CaseRow.stage.is_not(None), CaseRow.suspended_at.is_(None))
+
+
+def _in_states(states: Sequence[CaseState],
+               reader_unit: str | None) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [CaseRow.state.in_([s.value for s in states])]
     if reader_unit is not None:
-        where.append(or_(CaseRow.unit == reader_unit, CaseRow.parent_unit == reader_unit))
+        where.append(_readable(reader_unit))
     return where
+
+
+def _running(states: Sequence[CaseState], reader_unit: str | None) -> list[ColumnElement[bool]]:
+    return [*_in_states(states, reader_unit), _clock_runs()]
 
 
 def _natural() -> ColumnElement[bool]:
@@ -123,23 +134,18 @@ class SqlQueueReader:
         caller times those few itself).
         """
         natural = _natural()
-        running = and_(CaseRow.stage_deadline.is_not(None), CaseRow.stage_limit.is_not(None),
-                       CaseRow.stage.is_not(None), CaseRow.suspended_at.is_(None))
         yellow = [and_(CaseRow.stage_limit == limit, natural if nat else ~natural,
                        CaseRow.stage_deadline < at)
                   for (limit, nat), at in cutoffs.items()]
         light = case(
-            (~running, "none"),
+            (~_clock_runs(), "none"),
             (or_(and_(natural, CaseRow.stage_deadline < now),
                  and_(~natural, CaseRow.stage_deadline < settled)), "red"),
             (or_(*yellow) if yellow else false(), "yellow"),
             else_="green",
         )
-        where: list[ColumnElement[bool]] = [CaseRow.state.in_([s.value for s in states])]
-        if reader_unit is not None:
-            where.append(or_(CaseRow.unit == reader_unit, CaseRow.parent_unit == reader_unit))
         stmt = (select(CaseRow.unit, CaseRow.grid, CaseRow.state, light, func.count())
-                .where(*where).group_by(CaseRow.unit, CaseRow.grid, CaseRow.state, light))
+                .where(*_in_states(states, reader_unit)).group_by(CaseRow.unit, CaseRow.grid, CaseRow.state, light))
         out: dict[tuple[str | None, str | None, str], dict[str, int]] = {}
         for unit, grid, state, colour, n in self._session.execute(stmt):
             out.setdefault((unit, grid, state), {})[str(colour)] = int(n)

@@ -6,7 +6,7 @@ See :mod:`console.services.queue_view` for why nothing here reads every open cas
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -90,7 +90,7 @@ def open_lights(centre: Centre, uow: UnitOfWork, states: Sequence[CaseState],
 
 
 def light_tally(uow: UnitOfWork, centre: Centre, now: datetime,
-                board: Sequence[CaseState]) -> LightTally:
+                board: Collection[CaseState]) -> LightTally:
     """Lights per unit (cases in ``board`` states) and per grid cell and state, from one
     grouped read; the cases themselves when few enough for the map to draw each one.
     """

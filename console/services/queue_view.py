@@ -5,10 +5,10 @@ seconds and a gigabyte, so a queue is a :class:`QueueQuery`: the database counts
 returns them a page at a time in the queue's order (the view asks for the next page as the
 operator scrolls, as Qt's ``fetchMore`` intends).  A live change is placed among the loaded rows
 by :func:`sort_key` and :func:`position`, which order exactly as the SQL does.  Tallies by light
-(the board's unit list, the map's cells) are counted in SQL: red is a deadline before now,
-yellow a deadline before the instant the stage's limit would cross ``yellow_at`` — one instant
-per distinct (limit, clock kind), computed here with the working calendar
-(:func:`yellow_cutoffs`).
+(the board's unit list, the map's cells) are counted in SQL: red is a deadline before the
+working time of now (``WorkCalendar.settled``), yellow a deadline before the instant the
+stage's limit would cross ``yellow_at`` — one instant per distinct (limit, clock kind),
+computed here with the working calendar (:func:`yellow_cutoffs`).
 """
 
 from __future__ import annotations
@@ -25,6 +25,10 @@ from console.domain.cases import Case, CaseState, Stage
 #: The orders a queue can have (SQL ``ORDER BY`` key, then id).
 SORTS = ("id", "case_no", "state", "source", "category", "grid", "reported", "suggested",
          "rule", "unit", "stage", "updated", "deadline")
+
+#: The stage whose clock may run in natural time (natural-time categories' 处置).
+HANDLE = Stage.HANDLE.value
+
 
 @dataclass(frozen=True, slots=True)
 class QueueQuery:
@@ -145,6 +149,3 @@ def yellow_cutoffs(calendar: WorkCalendar, now: datetime, yellow_at: float,
     """
     return {(limit, natural): calendar.add_for(now, yellow_minutes(limit, yellow_at) + 1, natural)
             for limit, natural in set(limits)}
-
-
-HANDLE = Stage.HANDLE.value

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from console.domain.cases import Actor, Case, CaseState, Event, Role
+from console.domain.cases import Actor, Case, Event, Role
 from console.domain.commands import Command
 from console.domain.errors import CityDeskError, ConflictError
 from console.domain.options import ActionOption, options_for
@@ -48,16 +48,12 @@ from console.services.stats import desk_stats
 from console.services.uow import UnitOfWork
 from console.ui.i18n import _
 from console.ui.link import SAFETY_POLL_MS, LinkMonitor
-from console.ui.models.case_table import PAGE
+from console.ui.models.case_table import BOARD_STATES, PAGE
 from console.ui.ops import OpRunner
 
 #: Events per poll; a full page means more are waiting, and the desk asks again at once.
 FEED_PAGE = 500
 
-
-#: The in-progress board's states (its unit list counts their lights).
-BOARD = (CaseState.DISPATCHED, CaseState.HANDLING, CaseState.SUSPENDED, CaseState.HANDLED,
-         CaseState.CHECKING, CaseState.TO_CLOSE)
 
 
 class Backend(Protocol):
@@ -249,7 +245,7 @@ class DeskController(QObject):
     def load_tallies(self) -> None:
         """Count open cases by light per unit and grid cell (the unit list and the map)."""
         now = self.clock()
-        self.ops.run(lambda: light_tally(self._uow(), self.centre, now, BOARD),
+        self.ops.run(lambda: light_tally(self._uow(), self.centre, now, BOARD_STATES),
                      self.tallies_loaded.emit, lambda exc: None)
 
     def load_due(self, horizon: timedelta) -> None:
