@@ -107,6 +107,21 @@ def load_live_stats(uow: UnitOfWork, centre: Centre, now: datetime) -> LiveStats
     return stats
 
 
+def report_hours(uow: UnitOfWork, centre: Centre, start: datetime, end: datetime) -> list[int]:
+    """Reports per centre-local hour of a day ``[start, end)``, in an entered unit of work.
+
+    Counted by the database per UTC hour; a zone whose hours are not UTC hours walks the events.
+    """
+    hours = [0] * 24
+    if whole_hours(centre, start, end):
+        for hour, n in uow.stats.by_hour("report", start, end):
+            hours[centre.local(hour).hour] += n
+    else:
+        for event in uow.events.in_window(start, end, ("report",)):
+            hours[centre.local(event.occurred_at).hour] += 1
+    return hours
+
+
 def whole_hours(centre: Centre, start: datetime, end: datetime) -> bool:
     """Whether every UTC hour of ``[start, end)`` is one local hour (no :30 offset, no DST)."""
     offsets = {centre.local(start).utcoffset(), centre.local(end).utcoffset()}

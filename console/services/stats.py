@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 
 from console.domain.deadlines import Light
 from console.services.centre import Centre
-from console.services.live_stats import whole_hours
+from console.services.live_stats import report_hours
 from console.services.queue_reads import OPEN_STATES, open_lights
 from console.services.uow import CaseFilter, UnitOfWork
 
@@ -35,32 +35,17 @@ def desk_stats(uow: UnitOfWork, centre: Centre, now: datetime,
     start = datetime.combine(local.date(), time(0), centre.tz)
     end = start + timedelta(days=1)
     month = datetime.combine(local.date().replace(day=1), time(0), centre.tz)
-    hours = [0] * 24
-    closed = 0
     own = (0, 0)  # a unit seat's (on time, handled) this month
     with uow:
         # Counted by the database: a megacity desk must not read 100 k open cases, or a day's
         # thousands of events, every 15 seconds.
         counted = open_lights(centre, uow, OPEN_STATES, now)
         open_count = uow.cases.count(CaseFilter(open_only=True, unit=unit))
-        if whole_hours(centre, month, end):
-            for hour, n in uow.stats.by_hour("report", start, end):
-                hours[centre.local(hour).hour] += n
-            closed = sum(n for _hour, n in uow.stats.by_hour("close", start, end))
-            if unit is not None:
-                mine = [(t, n) for _h, u, t, n in uow.stats.handled_by_hour(month, end)
-                        if u == unit]
-                own = (sum(n for t, n in mine if t), sum(n for _t, n in mine))
-        else:  # a zone whose hours are not UTC hours: from the events themselves
-            for event in uow.events.in_window(start, end, ("report", "close")):
-                if event.type == "report":
-                    hours[centre.local(event.occurred_at).hour] += 1
-                else:
-                    closed += 1
-            if unit is not None:
-                fb = [e for e in uow.events.in_window(month, end, ("feedback",))
-                      if e.unit == unit and e.on_time is not None]
-                own = (sum(1 for e in fb if e.on_time), len(fb))
+        hours = report_hours(uow, centre, start, end)
+        closed = uow.stats.by_type(("close",), start, end).get("close", 0)
+        if unit is not None:
+            mine = [(t, n) for _h, u, t, n in uow.stats.handled_by_hour(month, end) if u == unit]
+            own = (sum(n for t, n in mine if t), sum(n for _t, n in mine))
     lights: Counter[Light] = Counter()
     for (code, _grid, _state), tally in counted.items():
         if unit is None or code == unit:

@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from console.domain.cases import Case, CaseState, Event
+from console.domain.cases import Case, CaseState
 from console.domain.deadlines import Light, countdown
 from console.services.centre import Centre
-from console.services.live_stats import whole_hours
+from console.services.live_stats import report_hours
 from console.services.uow import CaseFilter, UnitOfWork
 
 #: Event types counted as "dispatched": 代整改 designation hands a case to a unit too.
@@ -163,17 +163,6 @@ def rank_key(rank: UnitRank) -> tuple[float, int, int, str]:
     return (-rate if rate is not None else 1.0, rank.red, rank.open_cases, rank.unit)
 
 
-def _today_counts(events: list[Event], centre: Centre) -> tuple[Counter[str], list[int]]:
-    counts: Counter[str] = Counter()
-    hours = [0] * 24
-    for event in events:
-        kind = "dispatch" if event.type in DISPATCH_TYPES else event.type
-        counts[kind] += 1
-        if event.type == "report":
-            hours[centre.local(event.occurred_at).hour] += 1
-    return counts, hours
-
-
 def _position(case: Case, centre: Centre) -> tuple[float, float] | None:
     """Where a case goes on the map: its coordinates, else the middle of its grid cell.
 
@@ -208,17 +197,11 @@ def wall_data(uow: UnitOfWork, centre: Centre, now: datetime) -> WallData:
     on_time: Counter[str] = Counter()
     with uow:
         # The day's and month's events are counted by the database (a megacity month holds
-        # ~200 k feedback events); only a zone whose hours are not UTC hours walks the day.
-        if whole_hours(centre, day_start, day_end):
-            counts: Counter[str] = Counter()
-            for kind, n in uow.stats.by_type(TODAY_TYPES, day_start, day_end).items():
-                counts["dispatch" if kind in DISPATCH_TYPES else kind] += n
-            hours = [0] * 24
-            for hour, n in uow.stats.by_hour("report", day_start, day_end):
-                hours[centre.local(hour).hour] += n
-        else:
-            counts, hours = _today_counts(
-                uow.events.in_window(day_start, day_end, TODAY_TYPES), centre)
+        # ~200 k feedback events).
+        counts: Counter[str] = Counter()
+        for kind, n in uow.stats.by_type(TODAY_TYPES, day_start, day_end).items():
+            counts["dispatch" if kind in DISPATCH_TYPES else kind] += n
+        hours = report_hours(uow, centre, day_start, day_end)
         for _hour, code, timely, n in uow.stats.handled_by_hour(month_start, month_end):
             handled[code or ""] += n  # feedback without an on-time flag is not in these rows
             on_time[code or ""] += n if timely else 0
