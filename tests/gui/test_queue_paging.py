@@ -8,6 +8,9 @@ from datetime import timedelta
 import pytest
 from PySide6.QtCore import Qt
 
+from console.ui.i18n import light_label
+from console.ui.models.case_table import BOARD_STATES
+
 
 @pytest.fixture
 def small_pages(monkeypatch):
@@ -75,3 +78,29 @@ def test_a_case_not_loaded_still_raises_its_red_alert(small_pages, desk_factory)
     desk.now[0] = target.stage_deadline + timedelta(minutes=1)
     w._on_deadline_timer_timeout()
     assert any(cid == target.id and target.case_no in text for cid, text in w._alerts)
+
+
+def test_the_map_draws_cells_beyond_the_marker_limit_and_cases_below_it(desk_factory,
+                                                                        monkeypatch) -> None:
+    from console.domain.deadlines import Light
+
+    desk = desk_factory()
+    w = desk.window
+    assert not w.map.per_cell and all(k.isdigit() for k in w.map.map.marker_keys())
+    monkeypatch.setattr("console.services.queue_reads.MARKER_LIMIT", 10)
+    w.controller.load_tallies()  # the count grew past the limit: one marker per cell
+    keys = w.map.map.marker_keys()
+    assert w.map.per_cell and keys and all(k.startswith("cell:") for k in keys)
+    assert all(w.map.map.is_marker_shown(k) for k in keys)  # no case filter left over
+    total = w.tally.total if w.tally is not None else None
+    assert total is not None
+    for light in Light:
+        assert f"{light_label(light)} {total.get(light, 0)}" in w.map.legend.text()
+    w.map.state_filter.setCurrentIndex(w.map.state_filter.findData("board"))
+    board = sum(sum(c.values()) for (g, s), c in w.tally.by_grid.items()
+                if g and s in {st.value for st in BOARD_STATES})
+    shown = sum(int(part.split()[-1]) for part in w.map.legend.text().split("  "))
+    assert shown == board
+    monkeypatch.setattr("console.services.queue_reads.MARKER_LIMIT", 3000)
+    w.controller.load_tallies()  # and back to one marker per case
+    assert not w.map.per_cell and all(k.isdigit() for k in w.map.map.marker_keys())

@@ -195,9 +195,7 @@ class MapPane(QWidget):
             for lt, k in counts.items():
                 totals[lt] += k
             worst = next(lt for lt in (Light.RED, Light.YELLOW, Light.GREEN) if counts.get(lt))
-            ring = grids[grid].polygon
-            lon = sum(p[0] for p in ring) / len(ring)
-            lat = sum(p[1] for p in ring) / len(ring)
+            lon, lat = grids[grid].centroid
             detail = " · ".join(f"{light_label(lt)} {counts[lt]}" for lt in Light if counts.get(lt))
             tip = _("网格 {grid}：{n} 件（{detail}）").format(grid=grid, n=n, detail=detail)
             markers.append(MapMarker(f"cell:{grid}", lon, lat, light_color(worst).name(), tip))
@@ -243,6 +241,7 @@ class MapPane(QWidget):
         light = self.light_filter.currentData() or ""
         if self._cells is not None:
             markers, totals = self._cell_markers(states, light)
+            self.map.set_visible_keys(None)  # the per-case filter would hide every cell marker
             self.map.set_markers(markers)
             self.legend.setText("  ".join(f"{light_label(lt)} {n}" for lt, n in totals.items()))
             return
