@@ -39,6 +39,7 @@ from console.domain.cases import (
     Role,
     Source,
 )
+from console.domain.copies import Replacer
 from console.domain.errors import ConflictError, NotFoundError, ValidationError
 from console.services.uow import CaseFilter
 from db.bulk import bulk_insert
@@ -99,28 +100,19 @@ def case_values(case: Case) -> dict[str, Any]:
 #: Columns of a new case's row, in the order of :func:`_insert_row`.
 _INSERT_COLUMNS = ("id", *_PLAIN_FIELDS, "state", "source", "pending", "version")
 _plain_values = attrgetter(*_PLAIN_FIELDS)
-_CASE_FIELDS = tuple(f.name for f in fields(Case))
-_all_values = attrgetter(*_CASE_FIELDS)
-_ID_AT, _VERSION_AT, _PHOTOS_AT = (_CASE_FIELDS.index(n) for n in ("id", "version", "photos"))
+_fresh = Replacer(Case, "id", "version", "photos")
+
+
+def _stored(case: Case, case_id: int) -> Case:
+    """``replace(case, id=case_id, version=1, photos=())``, built positionally (a batch
+    stores hundreds)."""
+    return _fresh(case, case_id, 1, ())
 
 
 def _insert_row(case: Case, case_id: int | None) -> tuple[Any, ...]:
     """A new case's row as :data:`_INSERT_COLUMNS` lists it (the values of :func:`case_values`)."""
     return (case_id, *_plain_values(case), CaseState(case.state).value,
             Source(case.source).value, pending_to_json(case.pending), 1)
-
-
-def _stored(case: Case, case_id: int) -> Case:
-    """``replace(case, id=case_id, version=1, photos=())``, built positionally.
-
-    ``dataclasses.replace`` walks the fields' metadata and passes 44 keywords; a batch
-    builds hundreds of these.
-    """
-    values = list(_all_values(case))
-    values[_ID_AT] = case_id
-    values[_VERSION_AT] = 1
-    values[_PHOTOS_AT] = ()
-    return Case(*values)
 
 
 def case_from_row(row: Any, photos: tuple[int, ...] = ()) -> Case:

@@ -7,9 +7,7 @@ all read the log, so a row, once written, stays as it was.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import fields
 from datetime import datetime, timedelta
-from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Select, case, func, or_, select, text, union
@@ -18,6 +16,7 @@ from sqlalchemy.sql.selectable import Subquery
 
 from console.domain.audit import GENESIS, link
 from console.domain.cases import TERMINAL_STATES, CaseState, Event, Role
+from console.domain.copies import Replacer
 from console.services.uow import EventFact, OpenStage
 from db.bulk import bulk_insert
 from db.evaluation_sql import (
@@ -79,16 +78,8 @@ def event_row(event: Event, digest: str) -> tuple[Any, ...]:
     )
 
 
-_EVENT_FIELDS = tuple(f.name for f in fields(Event))
-_event_values = attrgetter(*_EVENT_FIELDS)
-_ID_AT = _EVENT_FIELDS.index("id")
-
-
-def _numbered(event: Event, event_id: int) -> Event:
-    """``replace(event, id=event_id)``, built positionally (cheaper, for thousands per batch)."""
-    values = list(_event_values(event))
-    values[_ID_AT] = event_id
-    return Event(*values)
+#: ``replace(event, id=…)``, built positionally (cheaper, for thousands per batch).
+_numbered = Replacer(Event, "id")
 
 
 def event_from_row(row: EventRow) -> Event:

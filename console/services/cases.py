@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from operator import attrgetter
 from typing import Any
 
 from console.domain.cases import Actor, Case, Event, Role, Source
 from console.domain.commands import LABELS_ZH, Action, Command
+from console.domain.copies import Replacer
 from console.domain.deadlines import MemoClock
 from console.domain.duplicates import DuplicateHint, find_duplicates
 from console.domain.errors import (
@@ -310,16 +310,8 @@ def report_many(
     return saved
 
 
-_EVENT_FIELDS = tuple(f.name for f in fields(Event))
-_event_values = attrgetter(*_EVENT_FIELDS)
-_CASE_ID_AT = _EVENT_FIELDS.index("case_id")
-
-
-def _with_case(event: Event, case_id: int) -> Event:
-    # ``replace(event, case_id=case_id)`` built positionally: a batch makes hundreds.
-    values = list(_event_values(event))
-    values[_CASE_ID_AT] = case_id
-    return Event(*values)
+#: ``replace(event, case_id=…)`` built positionally: a batch makes hundreds.
+_with_case = Replacer(Event, "case_id")
 
 
 def _tagged(events: Sequence[Event], request_id: str | None) -> list[Event]:

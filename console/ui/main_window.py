@@ -319,7 +319,7 @@ class MainWindow(QMainWindow):
         c.tallies_loaded.connect(self._on_controller_tallies_loaded)
         c.counts_loaded.connect(self._on_controller_counts_loaded)
         c.due_loaded.connect(self.deadlines.add_due)
-        self.deadlines.turned_red.connect(self._on_model_turned_red)
+        self.deadlines.turned_red.connect(self._on_watch_turned_red)
         c.cases_changed.connect(self._on_controller_cases_changed)
         c.detail_loaded.connect(self._on_controller_detail_loaded)
         c.stats_loaded.connect(self._on_controller_stats_loaded)
@@ -655,6 +655,11 @@ class MainWindow(QMainWindow):
             return
         self._alert_red([row.case])
         self.map.update_rows([row])  # the marker turns red as well
+
+    def _on_watch_turned_red(self, case_id: int) -> None:
+        # A loaded row's own deadline heap has announced it already (it runs first each tick).
+        if all(p.model.row_of(case_id) is None for p in self.queues):
+            self._on_model_turned_red(case_id)
 
     def _alert_red(self, cases: list[Case]) -> None:
         for case in cases:
