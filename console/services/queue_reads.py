@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from console.domain.cases import TERMINAL_STATES, Case, CaseState
 from console.domain.deadlines import Light, countdown
 from console.services.centre import Centre
+from console.services.queries import CaseRow, make_row
 from console.services.queue_view import QueueQuery, yellow_cutoffs
 from console.services.uow import CaseFilter, UnitOfWork
 
@@ -34,14 +35,15 @@ class QueuePage:
 class LightTally:
     """Open cases counted by light, per unit (the board's states) and per grid cell and state.
 
-    ``cases`` holds every open case when there are at most :data:`MARKER_LIMIT` (the map then
-    draws each one), else it is empty and the map draws ``by_grid``.
+    ``rows`` holds every open case, with its countdown, when there are at most
+    :data:`MARKER_LIMIT` (the map then draws each one), else it is empty and the map draws
+    ``by_grid``.
     """
 
     by_unit: dict[str, Counter[Light]]
     by_grid: dict[tuple[str | None, str], Counter[Light]]
     total: Counter[Light] = field(default_factory=Counter)
-    cases: list[Case] = field(default_factory=list)
+    rows: list[CaseRow] = field(default_factory=list)
 
 
 def load_queues(uow: UnitOfWork, queries: Mapping[str, QueueQuery],
@@ -108,7 +110,8 @@ def light_tally(uow: UnitOfWork, centre: Centre, now: datetime,
             units.setdefault(unit, Counter()).update(tally)
         grids.setdefault((grid, state), Counter()).update(tally)
         total.update(tally)
-    return LightTally(units, grids, total, cases)
+    # Rows (countdowns) are made here, on the worker: not on the GUI thread every refresh.
+    return LightTally(units, grids, total, [make_row(centre, c, now) for c in cases])
 
 
 def due_soon(uow: UnitOfWork, now: datetime,

@@ -396,7 +396,7 @@ class MainWindow(QMainWindow):
     def _on_controller_tallies_loaded(self, tally: LightTally) -> None:
         self.tally = tally
         self.update_unit_counts()
-        self.map.set_tally(tally, self.clock())
+        self.map.set_tally(tally)
 
     def _on_controller_counts_loaded(self, counts: dict[str, int]) -> None:
         for pane in self.queues:

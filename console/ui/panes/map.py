@@ -9,7 +9,6 @@ seconds (:class:`~console.services.queue_reads.LightTally`).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 
 from PySide6.QtCore import QRectF, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent, QShowEvent
@@ -19,7 +18,7 @@ from console.domain.cases import CaseState
 from console.domain.deadlines import Light
 from console.domain.reference import GridCell
 from console.services.centre import Centre
-from console.services.queries import CaseRow, make_row
+from console.services.queries import CaseRow
 from console.services.queue_reads import LightTally
 from console.ui.i18n import N_, _, countdown_text, label, light_label
 from console.ui.models.case_table import (
@@ -164,11 +163,11 @@ class MapPane(QWidget):
         """True when the map draws one marker per grid cell (too many cases for one each)."""
         return self._cells is not None
 
-    def set_tally(self, tally: LightTally, now: datetime) -> None:
+    def set_tally(self, tally: LightTally) -> None:
         """New light counts: every case as a marker when the tally carries them, else cells."""
-        if tally.cases or not tally.by_grid:
+        if tally.rows or not tally.by_grid:
             self._cells = None
-            self.set_rows([make_row(self.centre, c, now) for c in tally.cases])
+            self.set_rows(tally.rows)
             return
         self._cells = {key: dict(counts) for key, counts in tally.by_grid.items()}
         self._rows = {}
