@@ -41,6 +41,9 @@ class Replacer(Generic[T]):
     def __call__(self, obj: T, *values: Any) -> T:
         """``replace(obj, name1=values[0], …)``."""
         row = list(self._values(obj))
-        for at, value in zip(self._at, values, strict=True):
-            row[at] = value
+        if len(values) == 1 == len(self._at):  # the usual case, without the loop's cost
+            row[self._at[0]] = values[0]
+        else:
+            for at, value in zip(self._at, values, strict=True):
+                row[at] = value
         return self._cls(*row)
