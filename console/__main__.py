@@ -1,5 +1,5 @@
 """``python -m console`` is ``citydesk``."""
 
-from console.cli import main
+from console.cli.main import main
 
 raise SystemExit(main())

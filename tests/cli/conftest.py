@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.engine import make_url
 
-from console.cli import main
+from console.cli.main import main
 from db.engine import make_engine
 from db.tables import Base
 from tests.open311_server import open311_server  # noqa: F401  (a local HTTP server)

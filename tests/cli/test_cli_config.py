@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from console.cli import main
+from console.cli.main import main
 from console.config import ENV_CONFIG
 from tests.cli.conftest import NOW, Result, fingerprint, run
 

@@ -160,7 +160,7 @@ def test_the_console_runs_the_channels_itself_when_told(tmp_path: Path, monkeypa
     import time
 
     from console.app import App
-    from console.cli_gui import start_intake_in_console
+    from console.cli.gui import start_intake_in_console
 
     url = f"sqlite:///{tmp_path / 'x.sqlite3'}"
     assert run(url, "init").code == 0

@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from console.app import App
-from console.cli_gui import ensure_ready
+from console.cli.gui import ensure_ready
 from console.services.demo import DemoSettings, run_demo
 from console.ui.controller import DeskController
 from console.ui.main_window import MainWindow

@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 import console.ui.controller as controller_module
 from console.app import App
-from console.cli_gui import ensure_ready
+from console.cli.gui import ensure_ready
 from console.domain.cases import CaseState
 from console.services.cases import Report, act, report_case
 from console.ui.controller import DeskController

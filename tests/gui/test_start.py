@@ -8,7 +8,7 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QLabel
 
 from console.app import App
-from console.cli_gui import ensure_ready
+from console.cli.gui import ensure_ready
 from console.services.accounts import DEMO_PASSWORD
 from console.services.uow import CaseFilter
 from console.ui.dialogs.signin import SignInDialog

@@ -375,8 +375,9 @@ def test_run_wall_opens_and_reads_on_the_worker(demo_template, tmp_path, themed_
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
-    from console.cli import GLOBAL_DEFAULTS, Parser, _common
-    from console.cli_wall import add_commands
+    from console.cli.common import GLOBAL_DEFAULTS, Parser
+    from console.cli.common import common_options as _common
+    from console.cli.wall import add_commands
 
     parser = Parser(prog="citydesk", parents=[_common(defaults=True)])
     parser.add_argument("--lang", choices=["zh", "en"])

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, column, insert, inspect, select, table, text
 
-from console.cli_setup import CALENDAR_YEARS
+from console.cli.setup import CALENDAR_YEARS
 from console.domain.audit import GENESIS, first_break
 from console.domain.calendar import statutory_days
 from console.domain.cases import CaseState

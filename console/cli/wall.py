@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from console.cli.setup import open_app
 from console.domain.errors import ValidationError
 
 #: Seconds a page stays on screen unless ``--rotate`` says otherwise.
@@ -20,7 +21,6 @@ MAX_ROTATE = 3600
 
 def cmd_wall(args: argparse.Namespace) -> int:
     """Open the wall on ``--db`` and run it until it is closed."""
-    from console.cli_setup import open_app
 
     if not 0 <= args.rotate <= MAX_ROTATE:
         raise ValidationError(

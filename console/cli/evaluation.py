@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from console.cli.common import emit
+from console.cli.setup import open_app
 from console.domain.errors import ValidationError
 from console.domain.evaluation import (
     DEFAULT_CONFIG,
@@ -151,8 +153,6 @@ def league_table(data: dict[str, Any]) -> str:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from console.cli import emit
-    from console.cli_setup import open_app
 
     period = parse_period(args.period)  # bad input fails before the database is opened
     config = load_evaluation_config(Path(args.config) if args.config else None)

@@ -16,13 +16,13 @@ import argparse
 from typing import Any
 
 from console.app import App, database_url
+from console.cli.common import emit
+from console.cli.setup import open_app
 from console.domain.errors import ValidationError
 
 
 def cmd_grant(args: argparse.Namespace) -> int:
     """Grant the app role (and the wall role) their privileges; print what was granted."""
-    from console.cli import emit
-    from console.cli_setup import open_app
 
     if database_url(args.db).startswith("sqlite"):
         raise ValidationError("SQLite 没有数据库角色：citydesk db grant 只用于 PostgreSQL / "

@@ -15,7 +15,8 @@ import sys
 from typing import Any
 
 from console.app import App
-from console.cli_setup import open_app
+from console.cli.common import emit
+from console.cli.setup import open_app
 from console.domain.cases import Actor, Role
 from console.domain.errors import ValidationError
 from console.domain.reference import User
@@ -46,7 +47,6 @@ def _read_password(args: argparse.Namespace) -> str:
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
-    from console.cli import emit
 
     password = None if args.no_password else _read_password(args)
     app = open_app(args)
@@ -64,7 +64,6 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 
 def cmd_user_active(args: argparse.Namespace) -> int:
-    from console.cli import emit
 
     app = open_app(args)
     try:
@@ -79,7 +78,6 @@ def cmd_user_active(args: argparse.Namespace) -> int:
 
 
 def cmd_user_passwd(args: argparse.Namespace) -> int:
-    from console.cli import emit
 
     password = _read_password(args)
     app = open_app(args)
@@ -93,7 +91,6 @@ def cmd_user_passwd(args: argparse.Namespace) -> int:
 
 
 def cmd_user_list(args: argparse.Namespace) -> int:
-    from console.cli import emit
 
     app = open_app(args)
     try:
@@ -126,7 +123,6 @@ def cmd_user_list(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from console.cli import emit
 
     app = open_app(args)
     try:

@@ -24,7 +24,7 @@ def ensure_ready(app: App) -> None:
         with app.uow_factory() as uow:
             if uow.reference.load().categories:
                 return
-    from console.cli_setup import initialise
+    from console.cli.setup import initialise
 
     initialise(app, load_centre_files())
 
@@ -49,7 +49,7 @@ def run_console(args: argparse.Namespace) -> int:
 def start_intake_in_console(app: App, desk: str) -> WorkerThread | None:
     """A one-machine setup (``in_console = true`` in desk.toml's ``[intake]``): run the intake
     channels on a thread of the console instead of a separate ``citydesk worker``."""
-    from console.cli_intake import intake_factory
+    from console.cli.intake import intake_factory
     from console.intake.settings import worker_settings
     from console.intake.worker import Worker, WorkerThread
     from console.services.intake import IntakeContext

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any, cast
 
 from console.app import App
+from console.cli.common import emit
+from console.cli.setup import open_app
 from console.domain.cases import Source
 from console.domain.errors import ValidationError
 from console.intake.feed import FeedFormatError
@@ -26,7 +28,6 @@ SERVER_ERRORS = (Open311Error, Open311FormatError, FeedFormatError)
 @contextmanager
 def intake_context(args: argparse.Namespace, *, keep: bool = True) -> Iterator[IntakeContext]:
     """An intake context on ``--db`` acting as ``--as`` (default admin); closed afterwards."""
-    from console.cli_setup import open_app
 
     app = open_app(args)
     try:
@@ -60,7 +61,6 @@ def _counts_text(counts: dict[str, int]) -> str:
 
 def _loop(args: argparse.Namespace, once: bool, interval: float,
           round_: Callable[[], dict[str, Any]]) -> int:
-    from console.cli import emit
 
     if once:
         with server_errors():
@@ -113,7 +113,6 @@ def cmd_open311(args: argparse.Namespace) -> int:
 
 
 def cmd_services(args: argparse.Namespace) -> int:
-    from console.cli import emit
     from console.intake.open311_client import Open311Client, Open311Endpoint
 
     client = Open311Client(Open311Endpoint(args.endpoint, args.jurisdiction, None, args.format,
@@ -139,7 +138,6 @@ def cmd_feed(args: argparse.Namespace) -> int:
 
 
 def cmd_problems(args: argparse.Namespace) -> int:
-    from console.cli import emit
     from console.services.intake_problems import list_problems, problem_as_dict
 
     flt = ProblemFilter(status=None if args.all else ProblemStatus.OPEN, channel=args.channel,
@@ -156,7 +154,6 @@ def cmd_problems(args: argparse.Namespace) -> int:
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
-    from console.cli import emit
     from console.intake.retry import retry_problems
 
     with intake_context(args) as ctx:
@@ -169,7 +166,6 @@ def cmd_retry(args: argparse.Namespace) -> int:
 
 
 def cmd_dismiss(args: argparse.Namespace) -> int:
-    from console.cli import emit
     from console.services.intake_problems import dismiss_problem
 
     with intake_context(args) as ctx:
@@ -179,7 +175,6 @@ def cmd_dismiss(args: argparse.Namespace) -> int:
 
 
 def cmd_map(args: argparse.Namespace) -> int:
-    from console.cli import emit
     from console.services.intake_problems import delete_mapping, mapping_table, set_mapping
 
     with intake_context(args) as ctx:
@@ -201,7 +196,6 @@ def cmd_map(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from console.cli import emit
     from console.intake.file_import import read_table, run_import
     from console.intake.file_mapping import load_mapping
 
@@ -228,7 +222,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from console.cli import emit
     from console.config import load_config
     from console.intake.settings import worker_settings
     from console.intake.worker import Worker

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from console.app import App, database_url, safe_url, sqlite_file_missing
+from console.cli.common import emit, parse_instant
 from console.domain.calendar import WorkCalendar, statutory_days
 from console.domain.errors import ValidationError
 from console.domain.reference import ReferenceSet
@@ -46,7 +47,6 @@ def initialise(app: App, ref: ReferenceSet) -> InitReport:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from console.cli import emit
 
     folder = Path(args.resources) if args.resources else DEFAULT_CENTRE
     ref = load_centre_files(folder)  # parse everything before touching the database
@@ -66,7 +66,6 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from console.cli import emit
     from console.services.demo import DemoSettings, run_demo
 
     if not 1 <= args.days <= 3650:
@@ -92,7 +91,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_route(args: argparse.Namespace) -> int:
-    from console.cli import emit
 
     app = open_app(args)
     try:
@@ -137,7 +135,6 @@ def _default_calendar() -> WorkCalendar:
 
 
 def cmd_calendar(args: argparse.Namespace) -> int:
-    from console.cli import emit, parse_instant
 
     cal = _calendar(args)
     start = parse_instant(args.start)

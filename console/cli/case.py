@@ -7,6 +7,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from console.cli.common import emit, parse_instant
+from console.cli.setup import open_app
 from console.domain.cases import CaseState, Source
 from console.domain.commands import LABELS_ZH, Command
 from console.domain.deadlines import LIGHT_ZH, Light
@@ -69,8 +71,6 @@ def _row_line(row: CaseRow) -> str:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from console.cli import emit, parse_instant
-    from console.cli_setup import open_app
 
     photos = [load_photo(p, "before") for p in args.photo or ()]
     app = open_app(args)
@@ -105,8 +105,6 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from console.cli import emit
-    from console.cli_setup import open_app
 
     states = [_state(s) for s in args.state or ()]
     light = None
@@ -152,8 +150,6 @@ def _detail_text(detail: CaseDetail, local: Callable[[datetime], datetime]) -> s
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from console.cli import emit
-    from console.cli_setup import open_app
 
     app = open_app(args)
     try:
@@ -180,8 +176,6 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_action(args: argparse.Namespace) -> int:
-    from console.cli import emit
-    from console.cli_setup import open_app
 
     command = args.action
     fields: dict[str, Any] = {}

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from console.cli.common import emit
+from console.cli.setup import open_app
 from console.domain.errors import ValidationError
 from console.domain.evaluation import parse_period
 
@@ -28,8 +30,6 @@ def _target(args: argparse.Namespace) -> tuple[str, Path]:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from console.cli import emit
-    from console.cli_setup import open_app
     from console.report_builder import make_period_report, table_totals
     from console.reports import write_report
 
