@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from benchmarks.generate import generate
 from benchmarks.scales import NOW, Scale
 from console.app import App
-from console.cli_gui import ensure_ready
+from console.cli.gui import ensure_ready
 from db.schema import HEAD, current_revision, upgrade
 from db.tables import SettingRow
 
