@@ -20,7 +20,7 @@ from console.ui.controller import PendingAction
 from console.ui.i18n import _, command_label
 
 if TYPE_CHECKING:
-    from console.ui.main_window import MainWindow
+    from console.ui.desk_view import DeskView
 
 #: Menu actions (and their keys) that write to the database: disabled while offline.
 WRITING_ACTIONS = ("act_cmd_", "act_dispatch_to")
@@ -31,12 +31,12 @@ class OutagePresenter(QObject):
 
     Parameters
     ----------
-    window : MainWindow
+    window : DeskView
         The desk window; its banner, notice strip, detail pane and menu actions are used.
     """
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: DeskView) -> None:
+        super().__init__(window.as_widget())
         self.window = window
         self._disabled: list[QAction] = []
         controller = window.controller

@@ -16,9 +16,9 @@ def _snapshot(stats) -> tuple:
 def test_new_events_update_the_counters_like_a_fresh_load(desk_factory) -> None:
     desk = desk_factory(user="zhibanzhang1")
     app, w = desk.app, desk.window
-    assert w.live_stats is not None
+    assert w.live.live_stats is not None
     charts = w.live_charts
-    assert sum(charts.intake.values) == sum(w.live_stats.today_by_hour) > 0
+    assert sum(charts.intake.values) == sum(w.live.live_stats.today_by_hour) > 0
     assert len(charts.intake.line_values) == 24
     assert charts.sources.labels and charts.categories.labels and charts.weekly.labels
     assert len(charts.weekly.labels) == 8
@@ -32,11 +32,11 @@ def test_new_events_update_the_counters_like_a_fresh_load(desk_factory) -> None:
     unit_user = next(u.username for u in app.centre.ref.users.values() if u.unit == row.case.unit)
     act(app.uow_factory, app.centre, app.centre.actor(unit_user), desk.clock() + timedelta(seconds=1),
         row.case.id, "feedback", {"notes": "已处置"})
-    before = sum(w.live_stats.today_by_hour)
+    before = sum(w.live.live_stats.today_by_hour)
     w.controller.poll()
-    assert sum(w.live_stats.today_by_hour) == before + 2
+    assert sum(w.live.live_stats.today_by_hour) == before + 2
     fresh = load_live_stats(app.uow_factory(), app.centre, desk.clock() + timedelta(seconds=2))
-    assert _snapshot(w.live_stats) == _snapshot(fresh)
+    assert _snapshot(w.live.live_stats) == _snapshot(fresh)
     assert sum(charts.intake.values) == before + 2
 
 

@@ -77,7 +77,7 @@ def test_a_case_not_loaded_still_raises_its_red_alert(small_pages, desk_factory)
     w.controller.load_due(timedelta(minutes=3))
     desk.now[0] = target.stage_deadline + timedelta(minutes=1)
     w._on_deadline_timer_timeout()
-    assert any(cid == target.id and target.case_no in text for cid, text in w._alerts)
+    assert any(cid == target.id and target.case_no in text for cid, text in w.alerts.pending)
 
 
 def test_the_map_draws_cells_beyond_the_marker_limit_and_cases_below_it(desk_factory,
@@ -92,12 +92,12 @@ def test_the_map_draws_cells_beyond_the_marker_limit_and_cases_below_it(desk_fac
     keys = w.map.map.marker_keys()
     assert w.map.per_cell and keys and all(k.startswith("cell:") for k in keys)
     assert all(w.map.map.is_marker_shown(k) for k in keys)  # no case filter left over
-    total = w.tally.total if w.tally is not None else None
+    total = w.live.tally.total if w.live.tally is not None else None
     assert total is not None
     for light in Light:
         assert f"{light_label(light)} {total.get(light, 0)}" in w.map.legend.text()
     w.map.state_filter.setCurrentIndex(w.map.state_filter.findData("board"))
-    board = sum(sum(c.values()) for (g, s), c in w.tally.by_grid.items()
+    board = sum(sum(c.values()) for (g, s), c in w.live.tally.by_grid.items()
                 if g and s in {st.value for st in BOARD_STATES})
     shown = sum(int(part.split()[-1]) for part in w.map.legend.text().split("  "))
     assert shown == board

@@ -129,7 +129,7 @@ def test_alerts_stay_until_acknowledged_and_the_acknowledgement_is_logged(desk_f
     assert w.alert.isVisible() and first.case_no in w.alert.text
     w._on_deadline_timer_timeout()
     assert w.alert.isVisible()  # nothing fades it: it waits for a person
-    raised = [case_id for case_id, _text in w._alerts]  # cases sharing that deadline alert too
+    raised = [case_id for case_id, _text in w.alerts.pending]  # cases sharing that deadline alert too
     activate(qtbot, w)
     for _ in raised:
         assert w.alert.isVisible()

@@ -308,7 +308,7 @@ def test_a_bad_photo_is_refused_and_nothing_changes(desk_factory, qtbot, tmp_pat
 
 def test_the_board_lists_yellow_and_red_counts_per_unit(desk_factory) -> None:
     w = desk_factory(user="zhibanzhang1").window
-    w.update_unit_counts()
+    w.live.update_unit_counts()
     model = w.board.model
     red = {}
     for r in range(model.rowCount()):

@@ -1,0 +1,114 @@
+"""Alerts that stay on a desk until someone acknowledges them.
+
+A case turning red and an urgent report (领导交办, 媒体曝光, or a natural-time category such as a
+missing manhole cover) beep once and wait in the red strip; **Ctrl+K** acknowledges the oldest
+and writes the acknowledgement into the case's log.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QApplication
+
+from console.domain.cases import Case, Event, Role, Source
+from console.domain.commands import Command
+from console.domain.permissions import PERMISSIONS
+from console.ui.i18n import _, label
+
+if TYPE_CHECKING:
+    from console.ui.desk_view import DeskView
+
+_URGENT_SOURCES = (Source.LEADER, Source.MEDIA)
+
+
+class AlertDesk(QObject):
+    """The desk's unacknowledged alerts, oldest first.
+
+    Parameters
+    ----------
+    window : DeskView
+        The desk: its alert strip, queues (to name a case) and controller (to log the
+        acknowledgement).
+    """
+
+    def __init__(self, window: DeskView) -> None:
+        super().__init__(window.as_widget())
+        self.window = window
+        self.pending: list[tuple[int, str]] = []  # (case id, text), oldest first
+        window.alert.action_triggered.connect(self.acknowledge)
+
+    @property
+    def may_acknowledge(self) -> bool:
+        """Whether this seat's role may acknowledge alerts (the wall, for one, may not)."""
+        return Command.ACK_ALERT in PERMISSIONS[Role(self.window.user.role)]
+
+    def raise_alert(self, case_id: int, text: str) -> None:
+        """Show an alert until someone acknowledges it; beep and flash the taskbar entry."""
+        if any(cid == case_id and t == text for cid, t in self.pending):
+            return
+        self.pending.append((case_id, text))
+        QApplication.beep()
+        QApplication.alert(self.window.as_widget(), 3000)
+        self._show()
+
+    def _show(self) -> None:
+        strip = self.window.alert
+        if not self.pending:
+            strip.clear()
+            return
+        _case_id, text = self.pending[0]
+        more = len(self.pending) - 1
+        if more:
+            text += _("（另有 {n} 条未确认）").format(n=more)
+        strip.show_message(text, "danger", _("确认 [Ctrl+K]") if self.may_acknowledge else None)
+
+    def acknowledge(self) -> None:
+        """Ctrl+K: acknowledge the oldest alert; the acknowledgement goes into the case's log."""
+        if not self.pending or not self.may_acknowledge:
+            return
+        case_id, text = self.pending.pop(0)
+        self.window.controller.run_command(case_id, Command.ACK_ALERT.value, {"alert": text}, None)
+        self._show()
+
+    # -- what raises them ----------------------------------------------------------------------
+    def on_turned_red(self, case_id: int) -> None:
+        """A loaded row's deadline passed: flash it everywhere and raise the alert."""
+        w = self.window
+        for pane in w.queues:
+            pane.model.flash(case_id, w.clock())
+        row = next((p.model.row_data(at) for p in w.queues
+                    if (at := p.model.row_of(case_id)) is not None), None)
+        if row is None:  # not in a loaded page: name it once its number is read
+            w.controller.fetch_cases([case_id], self.alert_red)
+            return
+        self.alert_red([row.case])
+        w.map.update_rows([row])  # the marker turns red as well
+
+    def on_watch_turned_red(self, case_id: int) -> None:
+        """The window's deadline watch saw a case turn red (loaded or not)."""
+        # A loaded row's own deadline heap has announced it already (it runs first each tick).
+        if all(p.model.row_of(case_id) is None for p in self.window.queues):
+            self.on_turned_red(case_id)
+
+    def alert_red(self, cases: list[Case]) -> None:
+        """Raise a red alert for each case this seat may see."""
+        for case in cases:
+            if case.id is not None and self.window.sees(case):
+                self.raise_alert(case.id, _("案件 {no} 已超时（红灯）").format(no=case.case_no))
+
+    def on_reports(self, cases: list[Case], events: list[Event]) -> None:
+        """Raise an alert for each urgent report another desk just took in."""
+        w = self.window
+        by_id = {c.id: c for c in cases}
+        categories = w.controller.centre.ref.categories
+        for event in events:
+            case = by_id.get(event.case_id)
+            if event.type != Command.REPORT.value or case is None or event.actor == w.user.username:
+                continue
+            category = categories.get(case.category)
+            if case.source in _URGENT_SOURCES or (category is not None and category.natural_time):
+                self.raise_alert(case.id or 0, _("紧急上报：{no} {what}（{source}）").format(
+                    no=case.case_no, what=category.name_zh if category else case.category,
+                    source=label(case.source)))

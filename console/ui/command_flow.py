@@ -1,0 +1,169 @@
+"""Running workflow commands from the desk: keys, buttons, dialogs and their answers.
+
+A command on the current case asks for the fields it needs (reason, notes, photos, a unit),
+warns when another desk has the case open, then goes to the controller, which runs it on the
+worker.  Success and refusal come back here and are shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QMessageBox
+
+from console.domain.cases import Case
+from console.domain.commands import Command
+from console.domain.reference import UnitKind
+from console.ui.dialogs.action_fields import ActionFieldsDialog, needs_fields
+from console.ui.i18n import _, command_label, label
+
+if TYPE_CHECKING:
+    from console.ui.desk_view import DeskView
+
+
+class CommandFlow(QObject):
+    """Turns the operator's keys and buttons into commands, and their results into messages.
+
+    Parameters
+    ----------
+    window : DeskView
+        The desk: panes (for versions and selections), detail pane, presence and controller.
+    """
+
+    def __init__(self, window: DeskView) -> None:
+        super().__init__(window.as_widget())
+        self.window = window
+        controller = window.controller
+        controller.action_failed.connect(self.on_action_failed)
+        controller.action_done.connect(self.on_action_done)
+        controller.ops.failed.connect(lambda exc: self.on_action_failed(str(exc), False))
+
+    def run_on_current(self, command: str) -> None:
+        """A shortcut: run a command on the current case."""
+        w = self.window
+        current = w.current_case
+        if current is None:
+            w.statusBar().showMessage(_("请先选择案件"), 3000)
+            return
+        row = w.approvals.model.row_of(current)
+        if command == "approve" and row is not None:
+            case = w.approvals.model.row_data(row).case
+            if case.pending is None:  # routed to the coordination office: approving = designating
+                command = Command.DESIGNATE.value
+        self.run_command(current, command)
+
+    def run_command(self, case_id: int, command: str, fields: dict[str, Any] | None = None) -> None:
+        """Ask for the command's fields if it needs any, then run it on the worker."""
+        if not self.confirm_contested([case_id], command):
+            return
+        detail = self.window.detail
+        version = detail.version if detail.case_id == case_id else None
+        if fields is None and command != "approve":
+            cmd = Command(command)
+            if needs_fields(cmd):
+                units = self._unit_choices(case_id, cmd)
+                self.ask_fields(cmd, units, lambda values: self._run_with_photos(
+                    case_id, command, values, version))
+                return
+        self.window.controller.run_command(case_id, command, dict(fields or {}), version)
+
+    def _run_with_photos(self, case_id: int, command: str, values: dict[str, Any],
+                         version: int | None) -> None:
+        paths = values.pop("photos", [])
+        # Decoded on the worker; a bad image comes back as a refusal and nothing changes.
+        self.window.controller.run_command(case_id, command, values, version, paths)
+
+    def ask_fields(self, command: Command, units: list[tuple[str, str]],
+                   then: Callable[[dict[str, Any]], None], title: str = "") -> ActionFieldsDialog:
+        """Open the fields dialog of ``command``; ``then`` gets what the operator entered."""
+        dialog = ActionFieldsDialog(command, units, self.window.as_widget())
+        dialog.setObjectName("action_fields")
+        if title:
+            dialog.setWindowTitle(title)
+        dialog.submitted.connect(then)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()  # window-modal, and the event loop keeps running
+        return dialog
+
+    def _unit_choices(self, case_id: int, command: Command) -> list[tuple[str, str]]:
+        units = self.window.controller.centre.ref.units.values()
+        if command is Command.SUBDISPATCH:
+            board = self.window.board.model
+            row = board.row_of(case_id)
+            current = board.row_data(row).case.unit if row is not None else None
+            return [(u.code, u.name) for u in units if u.parent == current and u.active]
+        if command is Command.DESIGNATE:
+            return [(u.code, u.name) for u in units if u.active and u.kind is not UnitKind.OFFICE]
+        return []
+
+    def seen_version(self, case_id: int) -> int | None:
+        """The version of the case as a queue shows it (None when no queue holds it)."""
+        for pane in self.window.queues:
+            if (row := pane.model.row_of(case_id)) is not None:
+                return pane.model.row_data(row).case.version
+        return None
+
+    def dispatch_selected(self, ids: list[int]) -> None:
+        """Enter in the dispatch queue: dispatch every selected case to its suggested unit."""
+        if not self.confirm_contested(ids, Command.DISPATCH.value):
+            return
+        for case_id in ids:
+            self.window.controller.run_command(case_id, Command.DISPATCH.value, {},
+                                               self.seen_version(case_id))
+
+    def dispatch_to_other(self) -> None:
+        """Ctrl+D: choose another unit for the selected cases."""
+        w = self.window
+        if w.dispatch.view.hasFocus() and w.dispatch.selected_ids():
+            ids = w.dispatch.selected_ids()
+        else:  # the case the operator is looking at, not a leftover selection
+            ids = [w.current_case] if w.current_case is not None else []
+        if not ids or not self.confirm_contested(ids, Command.DISPATCH.value):
+            return
+        units = [(u.code, u.name) for u in w.controller.centre.ref.units.values()
+                 if u.active and u.kind is not UnitKind.OFFICE]
+
+        def send(values: dict[str, Any]) -> None:
+            for case_id in ids:
+                w.controller.run_command(case_id, Command.DISPATCH.value,
+                                         {"unit": values.get("unit")}, self.seen_version(case_id))
+
+        self.ask_fields(Command.DISPATCH, units, send, _("派遣到其他单位"))
+
+    def confirm_contested(self, ids: list[int], command: str) -> bool:
+        """Warn before acting on a case another desk has open; True to go ahead."""
+        presence = self.window.presence
+        held = [(cid, who) for cid in ids if (who := presence.holders(cid))]
+        if not held:
+            return True
+        try:
+            action = command_label(Command(command))
+        except ValueError:
+            action = _("审批") if command == "approve" else command
+        who = "；".join(sorted({w for _cid, w in held}))
+        answer = QMessageBox.question(
+            self.window.as_widget(), _("他人正在处理"),
+            _("该案件正由 {who} 打开处理。仍要执行「{action}」吗？").format(who=who, action=action),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    # -- answers -------------------------------------------------------------------------------
+    def on_action_done(self, case: Case) -> None:
+        """A command of this desk went through."""
+        # No reload here: the poll that follows every own action brings this event back and
+        # the live updates reload the open case once.
+        self.window.statusBar().showMessage(
+            _("{no}：已{state}").format(no=case.case_no, state=label(case.state)), 4000)
+
+    def on_action_failed(self, message: str, conflict: bool) -> None:
+        """A command was refused: say why, and show the case as it is now."""
+        w = self.window
+        w.statusBar().showMessage(message, 8000)
+        w.notice.show_message(message, "warning" if conflict else "danger")
+        w.alert_timer.start()
+        if w.current_case is not None:
+            w.controller.open_case(w.current_case)

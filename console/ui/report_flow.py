@@ -1,0 +1,106 @@
+"""The report form (Ctrl+N) and what happens around it: duplicates, the map pick, saving.
+
+One form at a time: Ctrl+N while it is open brings it back.  Picking a location on the map hides
+the form until the click; saving runs on the worker and the new case becomes current.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import shiboken6
+from PySide6.QtCore import QObject
+
+from console.domain.cases import Case, Role, Source
+from console.services.cases import Report
+from console.ui.dialogs.new_report import NewReportDialog
+from console.ui.i18n import _
+
+if TYPE_CHECKING:
+    from console.ui.desk_view import DeskView
+    from console.ui.outage import OutagePresenter
+
+
+class ReportFlow(QObject):
+    """Opens the report form, feeds it duplicates and map clicks, and saves it.
+
+    Parameters
+    ----------
+    window : DeskView
+        The desk: controller, map and status bar.
+    outage : OutagePresenter
+        Disables the form's Save while the database is away.
+    """
+
+    def __init__(self, window: DeskView, outage: OutagePresenter) -> None:
+        super().__init__(window.as_widget())
+        self.window = window
+        self.outage = outage
+        self.dialog: NewReportDialog | None = None
+        window.map.location_picked.connect(self.on_map_location_picked)
+
+    def open(self) -> NewReportDialog:
+        """Ctrl+N: the report form for a call or a walk-in (one at a time)."""
+        if self.dialog is not None:
+            self.dialog.show()
+            self.dialog.raise_()
+            return self.dialog
+        w = self.window
+        role = Role(w.user.role)
+        sources = [Source.COLLECTOR] if role is Role.COLLECTOR else list(Source)
+        dialog = NewReportDialog(w.controller.centre, sources, w.as_widget())
+        dialog.setObjectName("new_report")
+        if role is not Role.COLLECTOR:
+            dialog.source.setCurrentIndex(dialog.source.findData(Source.HOTLINE.value))
+        self.dialog = dialog
+        self.outage.prepare_report_dialog(dialog)  # no Save while the database is away
+        dialog.duplicates_wanted.connect(w.controller.find_duplicates)
+        w.controller.duplicates_found.connect(dialog.show_duplicates)
+        dialog.map_pick_requested.connect(self._on_dialog_map_pick)
+        dialog.save_requested.connect(lambda: self._save(dialog))
+        dialog.finished.connect(lambda _r: self._on_dialog_finished(dialog))
+        dialog.open()
+        return dialog
+
+    def _on_dialog_finished(self, dialog: NewReportDialog) -> None:
+        self.window.controller.duplicates_found.disconnect(dialog.show_duplicates)
+        if self.dialog is dialog:
+            self.dialog = None
+        dialog.deleteLater()
+
+    def _save(self, dialog: NewReportDialog) -> None:
+        w = self.window
+        report = Report(
+            category=dialog.category_code() or "", description=dialog.description.toPlainText(),
+            source=str(dialog.source.currentData()), grid=dialog.grid_code(), lon=dialog.lon,
+            lat=dialog.lat, address=dialog.address.text(), contact=dialog.contact.text(),
+        )
+
+        def saved(case: Case) -> None:
+            if shiboken6.isValid(dialog):
+                dialog.saving_done(ok=True)
+            w.statusBar().showMessage(_("已上报 {no}").format(no=case.case_no), 5000)
+            if case.id is not None:
+                w.forget_current()
+                w.select_case(case.id)
+
+        def failed(message: str) -> None:
+            if shiboken6.isValid(dialog):
+                dialog.saving_done(ok=False)
+                dialog.show_error(message)
+                self.outage.prepare_report_dialog(dialog)
+
+        merge_into, dialog.merge_into = dialog.merge_into, None  # one save, one decision
+        w.controller.report(report, merge_into, saved, failed, [str(p) for p in dialog.photos])
+
+    def _on_dialog_map_pick(self) -> None:
+        if self.dialog is not None:
+            self.dialog.hide()
+            self.window.statusBar().showMessage(_("请在地图上点击问题位置"), 10000)
+
+    def on_map_location_picked(self, lon: float, lat: float, grid: str) -> None:
+        """A click on the map while the form waits for its location."""
+        dialog = self.dialog
+        if dialog is not None and not dialog.isVisible():
+            dialog.set_location(lon, lat, grid)
+            dialog.show()
