@@ -14,6 +14,8 @@ from typing import Any, NoReturn
 from console.domain.errors import ValidationError
 
 EXIT_OK, EXIT_INPUT, EXIT_STATE = 0, 2, 3
+#: This machine cannot open the console's window (a system library or the display is missing).
+EXIT_SYSTEM = 5
 #: The desk name the command line records when neither --desk nor desk.toml names one.
 DEFAULT_DESK = "cli"
 

@@ -7,10 +7,14 @@ the command-line side, because the GUI package never touches ``db/``.
 from __future__ import annotations
 
 import argparse
+import importlib
+import sys
 from typing import TYPE_CHECKING
 
 from console.app import App
+from console.cli.common import EXIT_SYSTEM
 from console.reference_files import load_centre_files
+from console.ui import xcb_check
 
 if TYPE_CHECKING:
     from console.intake.worker import WorkerThread
@@ -29,8 +33,38 @@ def ensure_ready(app: App) -> None:
     initialise(app, load_centre_files())
 
 
+def refuse_window(line: str) -> int:
+    """Print ONE line saying why no window can open here; the exit code for it."""
+    print(f"citydesk: {line}", file=sys.stderr)
+    return EXIT_SYSTEM
+
+
+def window_refusal(gui_module: str) -> str | None:
+    """Why this machine cannot open Qt's window, or None once ``gui_module`` is imported.
+
+    Asked before any database is opened or created and before PySide6 loads, so the user reads
+    one line naming the missing system library (or display) and what to install, instead of
+    Qt's hint (which blames libxcb-cursor0 whatever is missing) and an abort.  Importing
+    ``gui_module`` loads QtGui, whose own libraries (libEGL …) every platform needs.
+    """
+    line = xcb_check.problem()
+    if line:
+        return line
+    try:
+        importlib.import_module(gui_module)
+    except ImportError as exc:
+        line = xcb_check.import_problem(exc)
+        if line is None:
+            raise
+        return line
+    return None
+
+
 def run_console(args: argparse.Namespace) -> int:
     """Open the console on ``--db`` (default: the embedded SQLite file)."""
+    line = window_refusal("console.ui.start")
+    if line:
+        return refuse_window(line)
     from console.ui.start import run_desk  # PySide6 only when the window is wanted
 
     app = App.open(args.db, args.clock)

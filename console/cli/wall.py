@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from console.cli.gui import refuse_window, window_refusal
 from console.cli.setup import open_app
 from console.domain.errors import ValidationError
 
@@ -25,12 +26,16 @@ def cmd_wall(args: argparse.Namespace) -> int:
     if not 0 <= args.rotate <= MAX_ROTATE:
         raise ValidationError(
             f"--rotate 应在 0 到 {MAX_ROTATE} 秒之间（0 为不轮播）/ rotate seconds out of range")
+    line = window_refusal("console.ui.wall.start")
+    if line:
+        return refuse_window(line)
+    from console.ui.wall.start import run_wall  # PySide6 only when the wall is wanted
+
     app = open_app(args)  # refuses a database `citydesk init` has not set up
     try:
         # Read the reference data here, before any window: a schema without reference data
         # is refused with exit code 2, like every other command.
         app.centre  # noqa: B018
-        from console.ui.wall.start import run_wall  # PySide6 only when the wall is wanted
 
         return run_wall(app, lang=args.lang, theme=args.theme, rotate_seconds=args.rotate,
                         clock=args.clock, fullscreen=not args.windowed)
