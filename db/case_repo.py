@@ -373,6 +373,13 @@ def _conditions(flt: CaseFilter) -> list[ColumnElement[bool]]:
         where.append(CaseRow.reported_at >= flt.reported_from)
     if flt.reported_to is not None:
         where.append(CaseRow.reported_at < flt.reported_to)
+    for word in flt.words:
+        found = [CaseRow.case_no.contains(word, autoescape=True),
+                 CaseRow.description.contains(word, autoescape=True),
+                 CaseRow.address.contains(word, autoescape=True)]
+        if word.isdigit():
+            found.append(CaseRow.contact.endswith(word, autoescape=True))
+        where.append(or_(*found))
     return where
 
 

@@ -49,6 +49,13 @@ class BusyIndicator(QWidget):
         self._timer.stop()
         self.setVisible(False)
 
+    def set_busy(self, busy: bool) -> None:
+        """Start when ``busy``, else stop (connect a "busy changed" signal here)."""
+        if busy:
+            self.start()
+        else:
+            self.stop()
+
     @property
     def is_running(self) -> bool:
         """Whether :meth:`start` was called more recently than :meth:`stop`."""

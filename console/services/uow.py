@@ -44,6 +44,9 @@ class CaseFilter:
     limit: int | None = None
     offset: int = 0
     order: str = "newest"  # "newest" | "deadline" | "id"
+    #: Words that must each appear in the case number, description or address, or end the
+    #: contact (a phone's last digits): the desk's case search.
+    words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,7 +38,9 @@ class CommandFlow(QObject):
         controller = window.controller
         controller.action_failed.connect(self.on_action_failed)
         controller.action_done.connect(self.on_action_done)
-        controller.ops.failed.connect(lambda exc: self.on_action_failed(str(exc), False))
+        # A bound method: the runner outlives this window (sign-out), and Qt drops a bound
+        # method's connection with its object, never a lambda's.
+        controller.ops.failed.connect(self.on_op_failed)
 
     def run_on_current(self, command: str) -> None:
         """A shortcut: run a command on the current case."""
@@ -152,6 +154,10 @@ class CommandFlow(QObject):
         return answer == QMessageBox.StandardButton.Yes
 
     # -- answers -------------------------------------------------------------------------------
+    def on_op_failed(self, exc: Exception) -> None:
+        """Work on the worker raised: say so as a refusal."""
+        self.on_action_failed(str(exc), False)
+
     def on_action_done(self, case: Case) -> None:
         """A command of this desk went through."""
         # No reload here: the poll that follows every own action brings this event back and

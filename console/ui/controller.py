@@ -24,6 +24,7 @@ from console.domain.commands import Command
 from console.domain.errors import CityDeskError, ConflictError
 from console.domain.options import ActionOption, options_for
 from console.services.access import scoped_factory
+from console.services.case_search import CaseSearch, search_cases
 from console.services.cases import (
     Report,
     act,
@@ -352,6 +353,16 @@ class DeskController(QObject):
             return DetailData(detail, tuple(options), thumbs)
 
         self.ops.run(work, self.detail_loaded.emit, lambda exc: None)
+
+    def search(self, text: str, done: Callable[[CaseSearch], None],
+               failed: Callable[[str], None]) -> None:
+        """Find cases by number, phone digits or words (this seat's cases only)."""
+        now = self.clock()
+
+        def refused(exc: Exception) -> None:
+            failed(exc.message if isinstance(exc, CityDeskError) else _first_line(exc))
+
+        self.ops.run(lambda: search_cases(self._uow(), self.centre, text, now), done, refused)
 
     def photo(self, photo_id: int, show: Callable[[bytes], None]) -> None:
         """Load a photo at full size and hand it to ``show``."""

@@ -19,6 +19,7 @@ from console.services.queue_view import QueueQuery
 from console.ui.i18n import _
 from console.ui.models.case_table import (
     BOARD_STATES,
+    CHECK_STATES,
     DISPATCH_STATES,
     INTAKE_STATES,
     CaseTableModel,
@@ -36,22 +37,24 @@ INTAKE_COLS = ("case_no", "remaining", "state", "category", "source", "place", "
                "presence")
 DISPATCH_COLS = ("case_no", "remaining", "category", "suggested", "place", "rule", "presence")
 BOARD_COLS = ("case_no", "remaining", "state", "category", "unit", "stage", "presence")
+CHECK_COLS = ("case_no", "remaining", "state", "category", "unit", "place", "presence")
 APPROVAL_COLS = ("case_no", "request", "waiting", "requested_by", "unit", "reason", "remaining")
 
 
 @dataclass(frozen=True)
 class QueuePanes:
-    """The desk's queue panes, in the order Alt+1 … reaches them."""
+    """The desk's queue panes (Alt+1, 2, 3, 5 and 6 reach them; Alt+4 is the map)."""
 
     intake: QueuePane
     dispatch: QueuePane
     board: QueuePane
     approvals: QueuePane
+    check: QueuePane
 
     @property
     def all(self) -> tuple[QueuePane, ...]:
         """Every queue pane."""
-        return (self.intake, self.dispatch, self.board, self.approvals)
+        return (self.intake, self.dispatch, self.board, self.approvals, self.check)
 
 
 def build_queue_panes(centre: Centre, clock: Callable[[], datetime],
@@ -74,4 +77,7 @@ def build_queue_panes(centre: Centre, clock: Callable[[], datetime],
         approvals=pane("approvals", _("待审批：延期 / 回退 / 挂账 / 作废 / 代整改"), APPROVAL_COLS,
                        frozenset(OPEN_STATES), "waiting", up,
                        centre.ref.config.coordination_office),
+        # 待核查 / 核查中 / 待结案: what the acceptor sends out, the collector checks and the
+        # supervisor closes, most urgent first.
+        check=pane("check", _("核查 / 结案"), CHECK_COLS, CHECK_STATES, "remaining", up),
     )

@@ -41,6 +41,7 @@ class DeskView(Protocol):
     dispatch: QueuePane
     board: QueuePane
     approvals: QueuePane
+    check: QueuePane
     queues: tuple[QueuePane, ...]
     detail: DetailPane
     map: MapPane

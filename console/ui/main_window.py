@@ -17,7 +17,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSignalBlocker, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -35,6 +35,7 @@ from console.domain.reference import UnitKind, User
 from console.services.access import can_read
 from console.services.queue_view import QueueQuery
 from console.ui.alerts import AlertDesk
+from console.ui.case_finder import CaseFinder
 from console.ui.command_flow import CommandFlow
 from console.ui.controller import DeskController, DetailData
 from console.ui.deadline_watch import HORIZON, DeadlineWatch
@@ -57,9 +58,18 @@ from console.ui.window_menus import DeskMenus
 from widgets.banner import Banner
 from widgets.busy import BusyIndicator
 
+#: Seats that send cases to be checked, check them or close them (the 核查 / 结案 pane).
+CHECK_SEATS = frozenset({Role.ACCEPTOR, Role.COLLECTOR, Role.SUPERVISOR, Role.ADMIN})
+
 
 class MainWindow(QMainWindow):
     """One desk: queues, detail, map and charts for the signed-in user."""
+
+    sign_out_requested = Signal()
+    """Ctrl+Shift+L: the user signs out; whoever opened the window asks who comes next."""
+
+    closed = Signal()
+    """The window has closed (layout saved, presence withdrawn, the log no longer followed)."""
 
     def __init__(self, controller: DeskController, user: User, settings: Settings,
                  demo: bool = False, parent: QWidget | None = None) -> None:
@@ -87,7 +97,9 @@ class MainWindow(QMainWindow):
         self.outage = OutagePresenter(self)  # the offline banner and what is disabled meanwhile
         self.reports = ReportFlow(self, self.outage)
         self.windows = DeskWindows(self)
+        self.finder = CaseFinder(self)
         self.menus = DeskMenus(self)
+        self.menuBar().setCornerWidget(self.finder.box, Qt.Corner.TopRightCorner)
         self._wire()
         self.show_idle_banner()
         self._restore_layout()
@@ -101,6 +113,7 @@ class MainWindow(QMainWindow):
         panes = build_queue_panes(centre, self.clock, self)
         self.intake, self.dispatch = panes.intake, panes.dispatch
         self.board, self.approvals = panes.board, panes.approvals
+        self.check = panes.check
         self.queues: tuple[QueuePane, ...] = panes.all
         self.unit_filter = QComboBox()
         self.unit_filter.setObjectName("board_unit_filter")
@@ -139,7 +152,9 @@ class MainWindow(QMainWindow):
         self.add_dock("detail", _("案件详情"), self.detail, right)
         self.add_dock("board", _("处置看板"), self.board, right)
         self.add_dock("approvals", _("审批"), self.approvals, left)
+        self.add_dock("check", _("核查结案"), self.check, left)
         self.tabifyDockWidget(self.docks["dispatch"], self.docks["approvals"])
+        self.tabifyDockWidget(self.docks["approvals"], self.docks["check"])
         self.docks["dispatch"].raise_()
         self.add_dock("charts", _("实时统计"), self.charts, bottom)
         self.add_dock("live_charts", _("统计图表"), self.live_charts, bottom)
@@ -201,21 +216,23 @@ class MainWindow(QMainWindow):
             "focus_dispatch": partial(self._focus, self.dispatch),
             "focus_board": partial(self._focus, self.board),
             "focus_approvals": partial(self._focus, self.approvals),
+            "focus_check": partial(self._focus, self.check),
             "focus_map": self.map.map.setFocus,
+            "sign_out": self.sign_out_requested.emit, "find_case": self.finder.focus,
         }
 
     def _wire(self) -> None:
         c = self.controller
         c.queue_queries = self.queue_queries
         c.detail_loaded.connect(self._on_controller_detail_loaded)
-        c.ops.busy_changed.connect(lambda busy: self.busy.start() if busy else self.busy.stop())
+        c.ops.busy_changed.connect(self.busy.set_busy)  # bound: the runner outlives the window
         self.deadlines.turned_red.connect(self.alerts.on_watch_turned_red)
         for pane in self.queues:
             pane.case_selected.connect(self.select_case)
             pane.model.turned_red.connect(self.alerts.on_turned_red)
             pane.model.set_fetcher(c.fetch_page)
         self.dispatch.activated.connect(self.commands.dispatch_selected)
-        for pane in (self.intake, self.approvals, self.board):
+        for pane in (self.intake, self.approvals, self.board, self.check):
             pane.activated.connect(self._focus_detail)
         self.dispatch_to.clicked.connect(self.commands.dispatch_to_other)
         self.unit_filter.currentIndexChanged.connect(self._on_unit_filter_changed)
@@ -228,6 +245,8 @@ class MainWindow(QMainWindow):
         hidden: set[str] = set()
         if role not in (Role.SUPERVISOR, Role.ADMIN):
             hidden.add("approvals")
+        if role not in CHECK_SEATS:
+            hidden.add("check")
         if role is Role.UNIT:
             hidden |= {"intake", "dispatch"}
             # Fail closed: the board shows this unit's cases whatever the combo can list.
@@ -393,16 +412,21 @@ class MainWindow(QMainWindow):
             self.detail.set_presence(holders.get(self.detail.case_id, ""))
 
     def next_case(self) -> None:
-        """N: the next case of the focused queue (the intake queue by default)."""
+        """N: the next case of the queue being worked: the focused one, else the shown queue
+        holding the current case, else the first queue this seat has."""
         shown = [p for p in self.queues if p.name not in self._role_hidden]
         if not shown:
             return
-        pane = next((p for p in shown if p.view.hasFocus()), shown[0])
-        row = pane.view.currentIndex().row() + 1
+        holding = [p for p in shown if p.isVisible() and self._current is not None
+                   and p.model.row_of(self._current) is not None]
+        pane = next((p for p in shown if p.view.hasFocus()), None) or next(iter(holding), shown[0])
+        if not pane.model.rowCount():
+            return
+        at = pane.model.row_of(self._current) if self._current is not None else None
+        row = (at if at is not None else pane.view.currentIndex().row()) + 1
         if row >= pane.model.rowCount():
             row = 0
-        if pane.model.rowCount():
-            pane.select_case(pane.model.index(row, 0).data(Qt.ItemDataRole.UserRole + 1))
+        pane.select_case(pane.model.index(row, 0).data(Qt.ItemDataRole.UserRole + 1))
 
     def _focus(self, pane: QueuePane) -> None:
         if pane.name in self._role_hidden:
@@ -449,4 +473,7 @@ class MainWindow(QMainWindow):
             save_header(pane.view, self.settings, self.user.username, pane.name)
         self.presence.stop()  # the others stop seeing this desk at once, not after the TTL
         self.controller.stop()  # timers and the LISTEN thread
+        for timer in self.findChildren(QTimer):
+            timer.stop()
         super().closeEvent(event)
+        self.closed.emit()

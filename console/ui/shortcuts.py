@@ -47,6 +47,7 @@ SHORTCUTS: Mapping[Command, str] = {
 #: Window-level actions: (key, Chinese label) by action name.
 WINDOW_SHORTCUTS: Mapping[str, tuple[str, str]] = {
     "new_report": ("Ctrl+N", N_("新建上报")),
+    "find_case": ("Ctrl+F", N_("查找案件（编号 / 电话尾号 / 地址）")),
     "dispatch_to": ("Ctrl+D", N_("派遣到其他单位…")),
     "next_case": ("N", N_("下一件待办")),
     "focus_intake": ("Alt+1", N_("转到待受理队列")),
@@ -54,10 +55,12 @@ WINDOW_SHORTCUTS: Mapping[str, tuple[str, str]] = {
     "focus_board": ("Alt+3", N_("转到处置中看板")),
     "focus_map": ("Alt+4", N_("转到地图")),
     "focus_approvals": ("Alt+5", N_("转到审批队列")),
+    "focus_check": ("Alt+6", N_("转到核查结案队列")),
     "refresh": ("F5", N_("刷新")),
     "evaluation": ("Ctrl+E", N_("考核评价")),
     "help": ("F1", N_("快捷键一览")),
     "reset_layout": ("Ctrl+Shift+R", N_("重置布局")),
     "admin": ("Ctrl+Shift+A", N_("系统管理：用户与参考数据（管理员）")),
+    "sign_out": ("Ctrl+Shift+L", N_("注销 / 切换用户")),
     "quit": ("Ctrl+Q", N_("退出")),
 }

@@ -18,8 +18,8 @@ from console.services.uow import CaseFilter
 from console.ui.controller import Backend, DeskController, Listener
 from console.ui.dialogs.signin import SignInDialog
 from console.ui.i18n import _, install_qt_translator, set_language
-from console.ui.main_window import MainWindow
 from console.ui.ops import OpRunner
+from console.ui.session import DeskSession
 from console.ui.settings import Settings
 from console.ui.theme import apply_theme
 
@@ -125,30 +125,33 @@ def make_listener(backend: Backend, controller: DeskController) -> Listener | No
 
 def run_desk(backend: Backend, *, user: str | None, lang: str | None, theme: str | None,
              demo: bool, clock: Callable[[], datetime], settings: Settings | None = None) -> int:
-    """Show the console and run the event loop until it closes; returns the exit code."""
+    """Show the console and run the event loop until it closes; returns the exit code.
+
+    Signing out (Ctrl+Shift+L) brings the sign-in dialog back for the next user; the program
+    ends when the window is closed or that dialog is cancelled.
+    """
     settings = settings or Settings()
     app = prepare_application(lang, theme, settings)
     ops = OpRunner()
-    controller: DeskController | None = None
+    session: DeskSession | None = None
+    quit_on_close = app.quitOnLastWindowClosed()
     try:
         offer_demo(backend, ops, clock, demo)
         centre = _wait(ops, lambda: backend.centre)  # loading it reads the database
         assert isinstance(centre, Centre)
         is_demo = bool(_wait(ops, lambda: has_demo_data(backend.uow_factory())))
-        username = sign_in_dialog(backend, ops, clock, user or settings.last_user, is_demo)
-        if username is None:
+        session = DeskSession(
+            backend, ops, centre, clock, settings, desk_name(),
+            lambda last: sign_in_dialog(backend, ops, clock, last, is_demo),
+            demo=is_demo, make_listener=make_listener)
+        if not session.sign_in(user or settings.last_user):
             return 0
-        settings.last_user = username
-        actor = centre.actor(username, desk_name())
-        controller = DeskController(backend, ops, actor, clock)
-        window = MainWindow(controller, centre.user(username), settings, demo=is_demo)
-        if settings.window_state(username) is None:
-            window.resize(1600, 960)
-        window.show()
-        window.start()
-        controller.follow(make_listener(backend, controller))  # after the first load is queued
+        # The window closing on a sign-out must not end the program; the session says when.
+        app.setQuitOnLastWindowClosed(False)
+        session.ended.connect(app.quit)
         return int(app.exec())
     finally:
-        if controller is not None:
-            controller.stop()  # joins the LISTEN thread before the window and worker go
+        if session is not None:
+            session.stop()  # joins the LISTEN thread before the window and worker go
+        app.setQuitOnLastWindowClosed(quit_on_close)
         ops.shutdown()

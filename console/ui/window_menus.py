@@ -98,19 +98,20 @@ class DeskMenus:
 
     def _desk_menu(self) -> None:
         slots = self.host.slots()
-        for name in ("new_report", "refresh", "evaluation"):
+        for name in ("new_report", "find_case", "refresh", "evaluation"):
             self.window_action(self.desk, name)
         self.desk.addAction(make_action(self.host, _("入库问题"), "", slots["intake_problems"],
                                         "intake_problems"))
         self.desk.addAction(make_action(self.host, _("导入案件文件…"), "", slots["import_file"],
                                         "import_file"))
         self.desk.addSeparator()
+        self.window_action(self.desk, "sign_out")
         self.window_action(self.desk, "quit")
 
     def _view_menu(self) -> None:
         host = self.host
         for name in ("focus_intake", "focus_dispatch", "focus_board", "focus_approvals",
-                     "focus_map"):
+                     "focus_check", "focus_map"):
             self.window_action(self.view, name)
         self.view.addSeparator()
         for dock in host.docks.values():

@@ -528,6 +528,8 @@ class CaseTableModel(QAbstractTableModel):
 
 INTAKE_STATES = frozenset({CaseState.REPORTED, CaseState.VERIFYING, CaseState.ACCEPTED})
 DISPATCH_STATES = frozenset({CaseState.FILED})
+#: 核查 / 结案: the unit reported back, a collector checks on site, the centre closes.
+CHECK_STATES = frozenset({CaseState.HANDLED, CaseState.CHECKING, CaseState.TO_CLOSE})
 BOARD_STATES = frozenset({
     CaseState.DISPATCHED, CaseState.HANDLING, CaseState.SUSPENDED, CaseState.HANDLED,
     CaseState.CHECKING, CaseState.TO_CLOSE,
