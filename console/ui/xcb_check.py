@@ -88,6 +88,8 @@ LIBRARIES: tuple[SystemLibrary, ...] = (
 
 _BY_SONAME = {lib.soname: lib for lib in LIBRARIES}
 _LIBXCB = "libxcb.so.1"
+#: The probe connections :func:`can_connect` keeps open (see there).
+_KEPT: list[int] = []
 #: How many missing libraries the line names before it says how many there are in all.
 _NAMED = 4
 #: The loader's message for a file it cannot find: "libfoo.so.1: cannot open shared object file".
@@ -205,17 +207,23 @@ def missing_line(missing: Sequence[SystemLibrary], os_release: Mapping[str, str]
 
 
 def can_connect(display: str) -> bool:
-    """Does the X server of ``display`` accept a connection from us (libxcb, as Qt does)?"""
+    """Does the X server of ``display`` accept a connection from us (libxcb, as Qt does)?
+
+    A connection that succeeds is kept open for the life of the process: an X server with no
+    other client (no window manager, a wall PC's bare X, Xvfb) resets when its last client
+    leaves, and a reset just as Qt connects refuses Qt (seen under Xvfb).
+    """
     xcb = ctypes.CDLL(_LIBXCB)
     xcb.xcb_connect.restype = ctypes.c_void_p
     xcb.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
     xcb.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
     xcb.xcb_disconnect.argtypes = [ctypes.c_void_p]
     connection = xcb.xcb_connect(display.encode(), None)  # never NULL: an error object at worst
-    try:
-        return int(xcb.xcb_connection_has_error(connection)) == 0
-    finally:
+    if int(xcb.xcb_connection_has_error(connection)) != 0:
         xcb.xcb_disconnect(connection)
+        return False
+    _KEPT.append(connection)
+    return True
 
 
 def display_problem(environ: Mapping[str, str], connect: Callable[[str], bool]) -> str | None:
