@@ -29,7 +29,11 @@ _OPTS: dict[Command, list[tuple[str, dict[str, Any], str]]] = {
         ("--limit-class", {"choices": ["一般性", "工程性", "特殊性"]}, "limit_class"),
     ],
     Command.REFUSE_FILE: [("--reason", {"required": True}, "reason")],
-    Command.DISPATCH: [("--unit", {"help": "默认：建议单位 / default: the suggested unit"}, "unit")],
+    Command.DISPATCH: [
+        ("--unit", {"help": "默认：建议单位 / default: the suggested unit"}, "unit"),
+        ("--reason", {"help": "派往建议单位以外的单位时必填 / required for another unit than "
+                              "the suggested one"}, "reason"),
+    ],
     Command.DESIGNATE: [("--unit", {"required": True}, "unit"), ("--reason", {"required": True}, "reason")],
     Command.SUBDISPATCH: [("--unit", {"required": True}, "unit")],
     Command.FEEDBACK: [("--notes", {"required": True}, "notes")],

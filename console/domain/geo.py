@@ -19,8 +19,10 @@ __all__ = [
     "bbox_around",
     "haversine_m",
     "locate",
+    "neighbours",
     "point_in_polygon",
     "ring_bbox",
+    "rings_touch",
 ]
 
 
@@ -152,3 +154,51 @@ def locate(lon: float, lat: float, grids: Iterable[GridCell]) -> GridCell | None
         if point_in_polygon(lon, lat, cell.polygon):
             return cell
     return None
+
+
+#: Two cells closer than this (degrees, ≈ 1 m) share a border: surveyed grids have gaps of
+#: rounding between neighbours, never a metre.
+TOUCH_TOLERANCE = 1e-5
+
+
+def _segments(ring: Sequence[tuple[float, float]]) -> list[tuple[tuple[float, float],
+                                                                 tuple[float, float]]]:
+    pts = list(ring)
+    if pts and pts[0] != pts[-1]:
+        pts.append(pts[0])
+    return list(zip(pts, pts[1:], strict=False))
+
+
+def _point_segment_distance(p: tuple[float, float], a: tuple[float, float],
+                            b: tuple[float, float]) -> float:
+    (px, py), (ax, ay), (bx, by) = p, a, b
+    dx, dy = bx - ax, by - ay
+    length = dx * dx + dy * dy
+    t = 0.0 if length == 0 else max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / length))
+    return math.hypot(px - (ax + t * dx), py - (ay + t * dy))
+
+
+def rings_touch(first: Sequence[tuple[float, float]], second: Sequence[tuple[float, float]],
+                tolerance: float = TOUCH_TOLERANCE) -> bool:
+    """Whether two polygons share a border or a corner (or overlap), within ``tolerance``."""
+    a_lon0, a_lon1, a_lat0, a_lat1 = ring_bbox(first)
+    b_lon0, b_lon1, b_lat0, b_lat1 = ring_bbox(second)
+    if (a_lon0 > b_lon1 + tolerance or b_lon0 > a_lon1 + tolerance
+            or a_lat0 > b_lat1 + tolerance or b_lat0 > a_lat1 + tolerance):
+        return False
+    # A vertex of one on (or near) an edge of the other: shared borders and corners of grid
+    # cells always meet this way; one inside the other counts as touching too.
+    for ring, other in ((first, second), (second, first)):
+        for point in ring:
+            if point_in_polygon(point[0], point[1], other):
+                return True
+            if any(_point_segment_distance(point, a, b) <= tolerance
+                   for a, b in _segments(other)):
+                return True
+    return False
+
+
+def neighbours(cell: GridCell, cells: Iterable[GridCell]) -> list[GridCell]:
+    """The cells that share a border or a corner with ``cell``, in code order."""
+    return sorted((c for c in cells if c.code != cell.code and rings_touch(cell.polygon, c.polygon)),
+                  key=lambda c: c.code)

@@ -267,10 +267,19 @@ def _step(
             raise ValidationError(f"{unit.name} 负责协调，不能直接派遣；请用「指定代整改」")
         changes.update(unit=unit.code, parent_unit=None, substitute=cmd is Command.DESIGNATE)
         payload["unit"] = unit.code
+        reason = _text(action, "reason", required=False)
         if cmd is Command.DESIGNATE:
             payload["reason"] = _text(action, "reason", required=True)
         elif case.suggested_unit and unit.code != case.suggested_unit:
+            # The matrix named another unit: why it was overruled belongs in the log.
+            if not reason:
+                raise ValidationError(
+                    "派往建议单位以外的单位须说明原因 / dispatching to a unit other than the "
+                    "suggested one needs a reason")
             payload["overrode_suggestion"] = case.suggested_unit
+            payload["reason"] = reason
+        elif reason:
+            payload["reason"] = reason
     elif cmd is Command.SUBDISPATCH:
         unit = _unit(ctx, action.fields["unit"])
         if unit.parent != case.unit:

@@ -436,7 +436,8 @@ def _prepare(uow: UnitOfWork, centre: Centre, case: Case, cmd: Command, data: di
     elif cmd is Command.MERGE:
         target = find_case(uow, data.get("into", ""))
         if not target.is_open:
-            raise ValidationError(f"目标案件 {target.case_no} 已{target.state.value}，不能合并")
+            raise ValidationError(f"目标案件 {target.case_no} 状态为「{target.state.value}」，"
+                                  "不能合并 / the target case is no longer open")
         if target.id == case.id:
             raise ValidationError("不能把案件合并到它自己 / cannot merge a case into itself")
         data["into"] = target.id

@@ -128,7 +128,8 @@ class Planner:
         t = self._after(t, 3, 25)
         if r() < 0.04 and len(self._units) > 1:
             wrong = self.rng.choice([u for u in self._units if u != unit])
-            out.append(Step(t, Command.DISPATCH, Role.DISPATCHER, {"unit": wrong}))
+            out.append(Step(t, Command.DISPATCH, Role.DISPATCHER,
+                            {"unit": wrong, "reason": "现场情况与建议单位职责不符"}))
             t = self._after(t, 30, 200)
             out.append(Step(t, Command.REQUEST_RETURN, Role.UNIT, {"reason": "非本单位职责"}, wrong))
             t = self._after(t, 5, 60)

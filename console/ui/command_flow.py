@@ -13,14 +13,21 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMessageBox
 
-from console.domain.cases import Case
+from console.domain.cases import Case, CaseState
 from console.domain.commands import Command
 from console.domain.reference import UnitKind
-from console.ui.dialogs.action_fields import ActionFieldsDialog, needs_fields
+from console.services.collectors import Nearness, collector_choices
+from console.ui.dialogs.action_fields import ActionFieldsDialog, FieldsContext, needs_fields
+from console.ui.dialogs.filing import FilingDialog
 from console.ui.i18n import _, command_label, label
 
 if TYPE_CHECKING:
     from console.ui.desk_view import DeskView
+
+
+#: Commands that judge the unit's work: their dialog shows the 结案条件 and the photos.
+JUDGING = frozenset({Command.REQUEST_CHECK, Command.CHECK_PASS, Command.CHECK_FAIL,
+                     Command.CLOSE})
 
 
 class CommandFlow(QObject):
@@ -65,9 +72,9 @@ class CommandFlow(QObject):
         if fields is None and command != "approve":
             cmd = Command(command)
             if needs_fields(cmd):
-                units = self._unit_choices(case_id, cmd)
-                self.ask_fields(cmd, units, lambda values: self._run_with_photos(
-                    case_id, command, values, version))
+                choices = self._choices(case_id, cmd)
+                self.ask_fields(cmd, choices, lambda values: self._run_with_photos(
+                    case_id, command, values, version), context=self._context(case_id, cmd))
                 return
         self.window.controller.run_command(case_id, command, dict(fields or {}), version)
 
@@ -77,10 +84,11 @@ class CommandFlow(QObject):
         # Decoded on the worker; a bad image comes back as a refusal and nothing changes.
         self.window.controller.run_command(case_id, command, values, version, paths)
 
-    def ask_fields(self, command: Command, units: list[tuple[str, str]],
-                   then: Callable[[dict[str, Any]], None], title: str = "") -> ActionFieldsDialog:
+    def ask_fields(self, command: Command, choices: list[tuple[str, str]],
+                   then: Callable[[dict[str, Any]], None], title: str = "",
+                   context: FieldsContext | None = None) -> ActionFieldsDialog:
         """Open the fields dialog of ``command``; ``then`` gets what the operator entered."""
-        dialog = ActionFieldsDialog(command, units, self.window.as_widget())
+        dialog = ActionFieldsDialog(command, choices, self.window.as_widget(), context)
         dialog.setObjectName("action_fields")
         if title:
             dialog.setWindowTitle(title)
@@ -88,6 +96,39 @@ class CommandFlow(QObject):
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()  # window-modal, and the event loop keeps running
         return dialog
+
+    def _case(self, case_id: int) -> Case | None:
+        detail = self.window.current_detail
+        if detail is not None and detail.detail.row.case.id == case_id:
+            return detail.detail.row.case
+        for pane in self.window.queues:
+            if (row := pane.model.row_of(case_id)) is not None:
+                return pane.model.row_data(row).case
+        return None
+
+    def _context(self, case_id: int, command: Command) -> FieldsContext | None:
+        """The closing condition and photos, for the commands that judge the work."""
+        if command not in JUDGING:
+            return None
+        case = self._case(case_id)
+        category = (self.window.controller.centre.ref.categories.get(case.category)
+                    if case is not None else None)
+        detail = self.window.current_detail
+        photos: list[tuple[str, bytes]] = []
+        if detail is not None and detail.detail.row.case.id == case_id:
+            photos = [(kind, data) for _pid, kind, data in detail.thumbnails]
+        return FieldsContext(category.closing_condition if category else "", photos)
+
+    def _choices(self, case_id: int, command: Command) -> list[tuple[str, str]]:
+        if command in (Command.REQUEST_VERIFY, Command.REQUEST_CHECK):
+            case = self._case(case_id)
+            if case is None:
+                return []
+            near = {Nearness.OWN_CELL: _("本网格"), Nearness.NEIGHBOUR: _("相邻网格"),
+                    Nearness.ELSEWHERE: _("其他网格")}
+            return [(c.username, f"{c.name}（{near[c.nearness]}）")
+                    for c in collector_choices(self.window.controller.centre, case)]
+        return self._unit_choices(case_id, command)
 
     def _unit_choices(self, case_id: int, command: Command) -> list[tuple[str, str]]:
         units = self.window.controller.centre.ref.units.values()
@@ -130,9 +171,29 @@ class CommandFlow(QObject):
         def send(values: dict[str, Any]) -> None:
             for case_id in ids:
                 w.controller.run_command(case_id, Command.DISPATCH.value,
-                                         {"unit": values.get("unit")}, self.seen_version(case_id))
+                                         {"unit": values.get("unit"), "reason": values.get("reason")},
+                                         self.seen_version(case_id))
 
         self.ask_fields(Command.DISPATCH, units, send, _("派遣到其他单位"))
+
+    def file_with_choices(self) -> FilingDialog | None:
+        """Shift+F: file the current case choosing category, condition and limit class."""
+        w = self.window
+        current = w.current_case
+        case = self._case(current) if current is not None else None
+        if case is None or case.state is not CaseState.ACCEPTED:
+            w.statusBar().showMessage(_("请先选择待立案的案件"), 4000)
+            return None
+        if not self.confirm_contested([current or 0], Command.FILE.value):
+            return None
+        centre = w.controller.centre
+        dialog = FilingDialog(centre, case, w.clock(),
+                              lambda t: f"{centre.local(t):%m-%d %H:%M}", w.as_widget())
+        dialog.submitted.connect(lambda values: w.controller.run_command(
+            case.id or 0, Command.FILE.value, values, case.version))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
 
     def confirm_contested(self, ids: list[int], command: str) -> bool:
         """Warn before acting on a case another desk has open; True to go ahead."""
@@ -163,7 +224,7 @@ class CommandFlow(QObject):
         # No reload here: the poll that follows every own action brings this event back and
         # the live updates reload the open case once.
         self.window.statusBar().showMessage(
-            _("{no}：已{state}").format(no=case.case_no, state=label(case.state)), 4000)
+            _("{no}：现为「{state}」").format(no=case.case_no, state=label(case.state)), 4000)
 
     def on_action_failed(self, message: str, conflict: bool) -> None:
         """A command was refused: say why, and show the case as it is now."""

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from console.domain.cases import Case
     from console.domain.reference import User
-    from console.ui.controller import DeskController
+    from console.ui.controller import DeskController, DetailData
     from console.ui.dialogs.new_report import NewReportDialog
     from console.ui.panes.charts import ChartsPane
     from console.ui.panes.detail import DetailPane
@@ -60,6 +60,10 @@ class DeskView(Protocol):
     @property
     def current_case(self) -> int | None:
         """The case in the detail pane (None before one is chosen)."""
+
+    @property
+    def current_detail(self) -> DetailData | None:
+        """What the detail pane shows (None before a case is loaded)."""
 
     @property
     def report_dialog(self) -> NewReportDialog | None:

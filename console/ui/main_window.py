@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self.presence.changed.connect(self._on_presence_changed)
         self.setWindowTitle(_("CityDesk 智慧城管指挥台") + f" — {controller.centre.ref.config.name}")
         self._current: int | None = None
+        self._detail: DetailData | None = None
         self._headers_restored: dict[str, bool] = {}
         self._role_hidden: set[str] = set()
         self._build_panes()
@@ -212,6 +213,7 @@ class MainWindow(QMainWindow):
             "import_file": w.import_dialog, "quit": self.close, "admin": w.admin,
             "help": w.shortcuts, "next_case": self.next_case,
             "dispatch_to": self.commands.dispatch_to_other, "reset_layout": self.reset_layout,
+            "file_with_choices": self.commands.file_with_choices,
             "focus_intake": partial(self._focus, self.intake),
             "focus_dispatch": partial(self._focus, self.dispatch),
             "focus_board": partial(self._focus, self.board),
@@ -273,6 +275,11 @@ class MainWindow(QMainWindow):
     def current_case(self) -> int | None:
         """The case in the detail pane (None before one is chosen)."""
         return self._current
+
+    @property
+    def current_detail(self) -> DetailData | None:
+        """What the detail pane shows (None before a case is loaded)."""
+        return self._detail
 
     def forget_current(self) -> None:
         """Drop the current case, so selecting it again loads it again."""
@@ -403,6 +410,7 @@ class MainWindow(QMainWindow):
             self.detail.clear_case()
             self.statusBar().showMessage(_("该案件不属于本单位，无权查看"), 5000)
             return
+        self._detail = data
         self.detail.show_case(data.detail, data.options, data.thumbnails)
 
     def _on_presence_changed(self, holders: dict[int, str]) -> None:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from console.ui.desk_view import DeskView
 
 #: Menu actions (and their keys) that write to the database: disabled while offline.
-WRITING_ACTIONS = ("act_cmd_", "act_dispatch_to")
+WRITING_ACTIONS = ("act_cmd_", "act_dispatch_to", "act_file_with_choices")
 
 
 class OutagePresenter(QObject):

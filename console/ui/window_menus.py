@@ -133,6 +133,7 @@ class DeskMenus:
     def _cases_menu(self) -> None:
         host = self.host
         self.window_action(self.cases, "next_case")
+        self.window_action(self.cases, "file_with_choices")
         self.window_action(self.cases, "dispatch_to")
         self.cases.addSeparator()
         seen: set[str] = set()

@@ -112,7 +112,10 @@ def test_refusals_and_a_second_level_dispatch(cli_db: str) -> None:
     cid = new_case(cli_db)["id"]
     step(cli_db, "accept", cid)
     step(cli_db, "file", cid)
-    step(cli_db, "dispatch", cid, "--unit", "KH-QYBSC")
+    refused_unit = run(cli_db, "case", "dispatch", str(cid), "--unit", "KH-QYBSC")
+    assert refused_unit.code == 2 and "须说明原因" in refused_unit.err  # not the suggested unit
+    assert show(cli_db, cid)["state"] == "待派遣"  # nothing changed
+    step(cli_db, "dispatch", cid, "--unit", "KH-QYBSC", "--reason", "属地街道先行处置")
     sub = step(cli_db, "subdispatch", cid, "--unit", "KH-QYBSC-001", user="unit_qybsc")
     assert sub["unit"] == "KH-QYBSC-001"
     assert step(cli_db, "start", cid, user="unit_qybsc001")["state"] == "处置中"
@@ -134,6 +137,11 @@ def test_duplicates_are_suggested_and_merged(cli_db: str) -> None:
     assert first["id"] in [d["id"] for d in data["duplicates"]]
     merged = step(cli_db, "merge", data["id"], "--into", str(first["id"]))
     assert merged["state"] == "已合并"
+    third = json.loads(run(cli_db, "case", "new", "--category", "06010", "--desc", "又一处",
+                           "--grid", first["grid"], "--json", user="shouli1",
+                           now="2026-03-02T10:07:00+08:00").out)
+    refused = run(cli_db, "case", "merge", str(third["id"]), "--into", str(data["id"]))
+    assert refused.code == 2 and "状态为「已合并」" in refused.err and "已已" not in refused.err
 
 
 def _inside(url: str) -> tuple[str, str]:
@@ -161,7 +169,7 @@ def test_unit_users_cannot_act_on_other_units_cases(cli_db: str) -> None:
     cid = new_case(cli_db)["id"]
     step(cli_db, "accept", cid)
     step(cli_db, "file", cid)
-    step(cli_db, "dispatch", cid, "--unit", "KH-ZHZF")
+    step(cli_db, "dispatch", cid, "--unit", "KH-ZHZF", "--reason", "执法局先行处置")
     other = run(cli_db, "case", "start", str(cid), user="unit_gaj")
     assert other.code == 3 and "不属于本单位" in other.err
 

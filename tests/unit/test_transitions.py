@@ -47,10 +47,27 @@ def test_verification_that_found_nothing_cannot_be_filed() -> None:
 def test_filing_sets_condition_and_limit_class_and_handle_limit_follows() -> None:
     filed = run(case_in(CaseState.ACCEPTED), Command.FILE, condition="2")
     assert (filed.condition, filed.limit_class) == ("2", "工程性")
-    dispatched = run(filed, Command.DISPATCH, unit="U2")
+    dispatched = run(filed, Command.DISPATCH, unit="U2", reason="涉及管线，交专业单位")
     assert dispatched.stage == "处置" and dispatched.stage_limit == 4800
     with pytest.raises(ValidationError, match="立案条件"):
         run(case_in(CaseState.ACCEPTED), Command.FILE, condition="9")
+
+
+def test_overruling_the_suggested_unit_needs_a_reason_and_logs_it() -> None:
+    filed = case_in(CaseState.FILED)  # the matrix suggested U1
+    with pytest.raises(ValidationError, match="建议单位以外"):
+        run(filed, Command.DISPATCH, unit="U2")
+    with pytest.raises(ValidationError, match="建议单位以外"):
+        run(filed, Command.DISPATCH, unit="U2", reason="   ")
+    outcome = apply(filed, Action(Command.DISPATCH, {"unit": "U2", "reason": "跨区域，县局统一处理"}),
+                    actor(A), T0, CTX)
+    payload = outcome.events[-1].payload
+    assert payload["overrode_suggestion"] == "U1" and payload["reason"] == "跨区域，县局统一处理"
+    # The suggested unit itself needs no reason; one given is kept.
+    assert run(filed, Command.DISPATCH, unit="U1").unit == "U1"
+    kept = apply(filed, Action(Command.DISPATCH, {"unit": "U1", "reason": "加急"}), actor(A), T0,
+                 CTX).events[-1].payload
+    assert kept["reason"] == "加急" and "overrode_suggestion" not in kept
 
 
 def test_failed_check_returns_to_the_same_unit_and_counts_rework() -> None:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -39,19 +40,39 @@ class FieldSpec:
 
     name: str
     label: str
-    kind: str = "text"  # text | line | hours | yesno | unit | close_type
+    kind: str = "text"  # text | line | hours | yesno | unit | collector | close_type
     required: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class FieldsContext:
+    """What the operator should see while deciding (check and close).
+
+    Attributes
+    ----------
+    closing_condition : str
+        The category's 结案条件: what the work is held to.
+    photos : sequence of (kind, image bytes)
+        The case's photos: "before" from the report, "after" from the unit's feedback.
+    """
+
+    closing_condition: str = ""
+    photos: Sequence[tuple[str, bytes]] = ()
 
 
 _REASON = FieldSpec("reason", N_("原因"))
 FIELDS: dict[Command, tuple[FieldSpec, ...]] = {
     Command.REFUSE: (_REASON,),
     Command.REFUSE_FILE: (_REASON,),
+    # A site visit goes to a named collector: the case's cell's own by default.
+    Command.REQUEST_VERIFY: (FieldSpec("collector", N_("派给监督员"), "collector", required=False),),
+    Command.REQUEST_CHECK: (FieldSpec("collector", N_("派给监督员"), "collector", required=False),),
     Command.VERIFY: (FieldSpec("found", N_("核实结果"), "yesno"), FieldSpec("notes", N_("说明"), required=False)),
     Command.DESIGNATE: (FieldSpec("unit", N_("代整改单位"), "unit"), _REASON),
     Command.SUBDISPATCH: (FieldSpec("unit", N_("下级单位"), "unit"),),
     # Only for "dispatch to another unit" (Ctrl+D): a plain dispatch takes the suggestion.
-    Command.DISPATCH: (FieldSpec("unit", N_("责任单位"), "unit"),),
+    # The reason goes into the log: why the matrix's unit was not the one.
+    Command.DISPATCH: (FieldSpec("unit", N_("责任单位"), "unit"), _REASON),
     Command.FEEDBACK: (FieldSpec("notes", N_("处置情况")),),
     Command.CHECK_PASS: (FieldSpec("notes", N_("核查说明"), required=False),),
     Command.CHECK_FAIL: (FieldSpec("notes", N_("未通过原因")),),
@@ -73,22 +94,26 @@ class ActionFieldsDialog(QDialog):
     Parameters
     ----------
     command : Command
-    units : sequence of (code, name)
-        Choices for a unit field.
+    choices : sequence of (value, text)
+        The items of a unit or collector field (the first is the default).
+    context : FieldsContext, optional
+        The closing condition and photos to decide by (check and close).
     """
 
     submitted = Signal(dict)
     """The operator confirmed: the fields as the service takes them."""
 
-    def __init__(self, command: Command, units: Sequence[tuple[str, str]] = (),
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, command: Command, choices: Sequence[tuple[str, str]] = (),
+                 parent: QWidget | None = None, context: FieldsContext | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(command_label(command))
         self.command = command
         self.inputs: dict[str, QWidget] = {}
         form = QFormLayout()
+        if context is not None:
+            self._add_context(form, context)
         for spec in FIELDS.get(command, ()):
-            widget = self._input(spec, units)
+            widget = self._input(spec, choices)
             widget.setObjectName(f"field_{spec.name}")
             self.inputs[spec.name] = widget
             form.addRow(_(spec.label), widget)
@@ -106,13 +131,40 @@ class ActionFieldsDialog(QDialog):
         buttons.accepted.connect(self._on_ok)
         buttons.rejected.connect(self.reject)
         QShortcut(QKeySequence("Ctrl+Return"), self, self._on_ok)
+        self.error_label = QLabel("")
+        self.error_label.setObjectName("fields_error")
+        self.error_label.setStyleSheet("color: #e53935;")
+        self.error_label.hide()
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.error_label)
         layout.addWidget(buttons)
         self.error = ""
         first = next(iter(self.inputs.values()), None)
         if first is not None:
             first.setFocus()
+
+    def _add_context(self, form: QFormLayout, context: FieldsContext) -> None:
+        if context.closing_condition:
+            condition = QLabel(context.closing_condition)
+            condition.setObjectName("context_closing_condition")
+            condition.setWordWrap(True)
+            form.addRow(_("结案条件"), condition)
+        for kind, title in (("before", N_("上报照片")), ("after", N_("处置后照片"))):
+            shots = [data for k, data in context.photos if k == kind]
+            if not shots:
+                continue
+            row = QHBoxLayout()
+            for data in shots[:4]:
+                pixmap = QPixmap()
+                pixmap.loadFromData(data)
+                picture = QLabel()
+                picture.setObjectName(f"context_photo_{kind}")
+                picture.setPixmap(pixmap.scaled(160, 120, Qt.AspectRatioMode.KeepAspectRatio,
+                                                Qt.TransformationMode.SmoothTransformation))
+                row.addWidget(picture)
+            row.addStretch(1)
+            form.addRow(_(title), row)
 
     @staticmethod
     def _input(spec: FieldSpec, units: Sequence[tuple[str, str]]) -> QWidget:
@@ -132,6 +184,11 @@ class ActionFieldsDialog(QDialog):
             combo.setEditable(True)
             for code, name in units:
                 combo.addItem(f"{name}（{code}）", code)
+            return combo
+        if spec.kind == "collector":
+            combo = QComboBox()
+            for value, shown in units:
+                combo.addItem(shown, value)
             return combo
         if spec.kind == "close_type":
             combo = QComboBox()
@@ -179,7 +236,8 @@ class ActionFieldsDialog(QDialog):
             key = "minutes" if spec.kind == "hours" else spec.name
             if spec.required and key not in values:
                 self.error = _("请填写「{field}」").format(field=_(spec.label))
-                self.setWindowTitle(self.error)
+                self.error_label.setText(self.error)
+                self.error_label.show()
                 self.inputs[spec.name].setFocus()
                 return
         if self.photos:
