@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from console.domain.calendar import parse_windows
+from console.domain.category_search import alias_problems
 from console.domain.errors import ValidationError
 from console.domain.reference import (
     CalendarDay,
@@ -114,12 +115,27 @@ def load_categories(path: Path) -> list[Category]:
                 filing_conditions=conds,
                 closing_condition=str(e.get("closing_condition") or ""),
                 local=bool(e.get("local", False)),
+                aliases=_aliases(path, i, e.get("aliases")),
             ))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValidationError(f"{path.name} 第 {i} 项类别无效：{exc}") from None
         if any(v <= 0 for v in limits.values()) or LimitClass.GENERAL not in limits:
             raise ValidationError(f"{path.name} 第 {i} 项：须有正的「一般性」处置时限")
+    problems = alias_problems(out)
+    if problems:
+        more = f"（另有 {len(problems) - 1} 处）" if len(problems) > 1 else ""
+        raise ValidationError(f"{path.name}：{problems[0]}{more}")
     return out
+
+
+def _aliases(path: Path, i: int, raw: Any) -> tuple[str, ...]:
+    # A bare string would otherwise be read as a list of its characters.
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(a, str) for a in raw):
+        raise ValidationError(f"{path.name} 第 {i} 项：aliases 应为字符串列表 / aliases must be"
+                              " a list of strings")
+    return tuple(a.strip() for a in raw)
 
 
 def load_units(path: Path) -> list[Unit]:

@@ -86,6 +86,7 @@ def category_values(cat: Category) -> dict[str, Any]:
         ],
         "closing_condition": cat.closing_condition,
         "local": cat.local,
+        "aliases": list(cat.aliases),
     }
 
 
@@ -111,6 +112,7 @@ def category_from(row: CategoryRow) -> Category:
         ),
         closing_condition=row.closing_condition,
         local=row.local,
+        aliases=tuple(row.aliases or ()),
     )
 
 

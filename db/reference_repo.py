@@ -106,9 +106,21 @@ class SqlReferenceRepository:
 
     def upsert_categories(self, categories: Sequence[Category], *, by_admin: bool = False
                           ) -> int:
-        """Insert or update by code; returns how many rows changed."""
-        return self._upsert_owned(CategoryRow, "categories",
-                                  map(codec.category_values, categories), by_admin)
+        """Insert or update by code; returns how many rows changed.
+
+        Aliases belong to the centre's file even in a row an administrator edited (the admin
+        screen does not edit them), so ``citydesk init`` still brings a new alias to it.
+        """
+        rows = [codec.category_values(cat) for cat in categories]
+        changed = self._upsert_owned(CategoryRow, "categories", rows, by_admin)
+        if by_admin:
+            return changed
+        edited = self.edited_keys().get("categories", frozenset())
+        stored = set(self._session.scalars(select(CategoryRow.code)))
+        # Only the aliases column of rows that exist: _upsert compares just the columns given.
+        only_aliases = [{"code": row["code"], "aliases": row["aliases"]} for row in rows
+                        if row["code"] in edited and row["code"] in stored]
+        return changed + _upsert(self._session, CategoryRow, only_aliases)
 
     def replace_rules(self, rules: Sequence[RoutingRule]) -> int:
         """Make the matrix exactly ``rules`` (in order); returns how many rows changed.

@@ -90,6 +90,9 @@ class CategoryRow(Base):
     filing_conditions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     closing_condition: Mapped[str] = mapped_column(Text, default="")
     local: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Other words for the category (revision 0008).  Nullable only because a JSON server
+    # default cannot be compared on PostgreSQL; the migration fills [] and NULL reads as none.
+    aliases: Mapped[list[str] | None] = mapped_column(JSON, nullable=True, default=list)
 
 
 class RoutingRuleRow(Base):

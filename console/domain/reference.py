@@ -55,7 +55,9 @@ class Category:
     """A 部件/事件 type (GB/T 47678.5-2026 5-digit code, legacy CJ/T 214 code beside it).
 
     ``limits`` are 处置 limits in minutes per :class:`LimitClass`; working minutes unless
-    ``natural_time`` is set, in which case they are wall-clock minutes.
+    ``natural_time`` is set, in which case they are wall-clock minutes.  ``aliases`` are other
+    words people use for the category (the seed's 职责分工 says 交通信号灯 for 交通信号灯异常);
+    :mod:`console.domain.category_search` resolves them like the name.
     """
 
     code: str
@@ -69,6 +71,7 @@ class Category:
     filing_conditions: tuple[FilingCondition, ...] = ()
     closing_condition: str = ""
     local: bool = False  # a local extension code (numbered down from 999), not in the standard
+    aliases: tuple[str, ...] = ()
 
     def limit_for(self, limit_class: LimitClass) -> int:
         """The 处置 limit for a class, falling back to 一般性 when the class is not set."""

@@ -20,6 +20,7 @@ from typing import Any
 
 from console.domain.calendar import statutory_days
 from console.domain.cases import Actor, Role, Stage
+from console.domain.category_search import CategoryIndex
 from console.domain.errors import NotFoundError, PermissionDeniedError, ValidationError
 from console.domain.reference import CalendarDay, LimitClass, ReferenceSet, Unit
 from console.services.centre import Centre
@@ -218,8 +219,13 @@ def update_category(uow_factory: UowFactory, actor: Actor, code: str, *, name_zh
         cat = ref.categories.get(code)
         if cat is None:
             raise NotFoundError(f"未知的案件类别 {code!r} / unknown category")
-        if any(c.name_zh == name_zh and c.code != code for c in ref.categories.values()):
-            raise ValidationError(f"已有名为「{name_zh}」的类别 / another category has this name")
+        # Compared as the resolver compares (punctuation and case aside) and against aliases
+        # too: a name that is another category's name or alias would make it ambiguous.
+        taken = [c for c in CategoryIndex(ref.categories.values()).holders(name_zh)
+                 if c.code != code]
+        if taken:
+            raise ValidationError(f"已有名为「{name_zh}」的类别（{taken[0].code} {taken[0].name_zh}"
+                                  "，名称或别名）/ another category has this name or alias")
         before_limits = {k.value: v for k, v in cat.limits.items()}
         after_limits = {k.value: v for k, v in ordered.items()}
         fields = _diff(

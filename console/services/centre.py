@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from console.domain.calendar import WorkCalendar
 from console.domain.cases import Actor, Role
+from console.domain.category_search import CategoryIndex, CategoryMatch
 from console.domain.errors import NotFoundError, ValidationError
 from console.domain.reference import Category, GridCell, ReferenceSet, User
 from console.domain.transitions import WorkflowContext
@@ -35,16 +37,24 @@ class Centre:
         """An instant in the centre's zone, for display and case numbers."""
         return instant.astimezone(self.tz)
 
-    def category(self, code_or_name: str) -> Category:
-        """A category by 5-digit code, legacy 4-digit code or exact Chinese name."""
-        key = code_or_name.strip()
-        cats = self.ref.categories
-        if key in cats:
-            return cats[key]
-        for cat in cats.values():
-            if key in (cat.name_zh, cat.legacy_code):
-                return cat
-        raise NotFoundError(f"未知的案件类别 {code_or_name!r}（请用 5 位类别代码或完整中文名称）")
+    @cached_property
+    def category_index(self) -> CategoryIndex:
+        """The categories' search keys, built on first use and kept as long as the centre."""
+        # A cached_property works on this frozen dataclass: it writes the instance __dict__
+        # directly.  A new Centre (after an administrator's change) gets a new index.
+        return CategoryIndex(self.ref.categories.values())
+
+    def category_match(self, text: str) -> CategoryMatch:
+        """The category ``text`` means and how it was found (see console.domain.category_search).
+
+        Raises AmbiguousCategoryError or UnknownCategoryError (both NotFoundError), each
+        listing candidates.
+        """
+        return self.category_index.resolve(text)
+
+    def category(self, text: str) -> Category:
+        """A category by code, legacy code, name, alias, pinyin initials or a unique fragment."""
+        return self.category_match(text).category
 
     def grid(self, code: str) -> GridCell:
         """A grid cell by its 15-digit code."""

@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from console.domain.cases import Actor, Case, CaseState, Role, Source
+from console.domain.category_search import MAX_CANDIDATES, CategoryMatch
 from console.domain.errors import CityDeskError, ConflictError, NotFoundError
 from console.services.cases import report_case
 from console.services.centre import Centre
@@ -134,17 +135,36 @@ def resolve_category(centre: Centre, mapping: Mapping[str, str], record: IntakeR
                      ) -> tuple[str | None, str | None]:
     """The CityDesk category of a record and the code it was looked up by.
 
-    A category the channel names directly (code, legacy code or Chinese name) wins; else the
-    channel's mapping table translates its code.  ``(None, code)`` means unmapped.
+    A category the channel names exactly (code, legacy code, name or alias) wins; then the
+    channel's mapping table; then what the desk's picker also accepts (pinyin initials, a
+    unique fragment of a name or alias): an operator's mapping beats a guess from typing
+    shortcuts.  ``(None, code)`` means unmapped.
     """
     given = record.report.category.strip() if record.report else ""
     if given:
         try:
-            return centre.category(given).code, given
+            match: CategoryMatch | None = centre.category_match(given)
         except NotFoundError:
-            return mapping.get(given), given
+            match = None
+        if match is not None and match.kind.exact:
+            return match.category.code, given
+        if given in mapping:
+            return mapping[given], given
+        return (match.category.code if match is not None else None), given
     code = (record.external_code or "").strip()
     return (mapping.get(code) if code else None), code or None
+
+
+def _unmapped_reason(centre: Centre, code: str | None) -> str:
+    """Why a record has no category; a name that fits several lists them (one line)."""
+    reason = (f"外部类别 {code or '（空）'} 尚未映射到 CityDesk 类别，请在映射表中指定"
+              " / unmapped category code")
+    candidates = centre.category_index.search(code) if code else ()
+    if len(candidates) > 1:
+        shown = "、".join(f"{c.code} {c.name_zh}" for c in candidates[:MAX_CANDIDATES])
+        more = f" 等 {len(candidates)} 个" if len(candidates) > MAX_CANDIDATES else ""
+        reason += f"；可指：{shown}{more}"
+    return reason
 
 
 def _actor(ctx: IntakeContext, record: IntakeRecord) -> Actor:
@@ -198,8 +218,7 @@ def take_in(ctx: IntakeContext, record: IntakeRecord, *, retry: bool = False) ->
                            record.problem or "记录无法解析 / unreadable record")
     if category is None:
         return _quarantine(ctx, record, digest, ProblemKind.UNMAPPED,
-                           f"外部类别 {code or '（空）'} 尚未映射到 CityDesk 类别，请在映射表中指定"
-                           " / unmapped category code", code)
+                           _unmapped_reason(ctx.centre, code), code)
     report = replace(record.report, category=category)
 
     def link_it(uow: UnitOfWork, case: Case) -> None:

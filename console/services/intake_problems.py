@@ -77,7 +77,7 @@ def mapping_table(uow_factory: IntakeUowFactory, channel: str) -> list[CodeMappi
 
 def set_mapping(uow_factory: IntakeUowFactory, centre: Centre, actor: Actor, now: datetime,
                 channel: str, external_code: str, category: str, note: str = "") -> CodeMapping:
-    """Map a channel's code to a CityDesk category (by code, legacy code or Chinese name)."""
+    """Map a channel's code to a CityDesk category (anything `--category` accepts)."""
     require_intake_role(actor)
     channel, code = channel.strip(), external_code.strip()
     if not channel or len(channel) > MAX_CHANNEL:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from console.domain.cases import Role
+from console.domain.category_search import alias_problems
 from console.domain.errors import ValidationError
 from console.domain.reference import CalendarDay, CentreConfig, ReferenceSet
 from console.services.uow import UnitOfWork
@@ -48,6 +49,7 @@ def check_reference(ref: ReferenceSet) -> None:
             problems.append(f"路由规则 {rule.category} → 未知单位 {rule.unit}")
         if rule.category not in cats:
             problems.append(f"路由规则引用未知类别 {rule.category}")
+    problems.extend(alias_problems(cats.values()))
     for cat in cats.values():
         for cond in cat.filing_conditions:
             if cond.unit is not None and cond.unit not in units:

@@ -157,7 +157,13 @@ def test_citydesk_init_upgrades_a_0001_database(engine: Engine, source: Engine) 
     result = run(url, "init", "--json")
 
     assert result.code == 0, result.err
-    assert json.loads(result.out)["total"] == 0
+    # Nothing changes but the category aliases, which 0001 rows could not hold (0008 gives
+    # them an empty list; init writes the file's).
+    changed = json.loads(result.out)["changed"]
+    aliased = sum(1 for c in load_centre_files().categories.values() if c.aliases)
+    assert changed.pop("categories") == aliased > 0
+    assert set(changed.values()) == {0}
+    assert json.loads(run(url, "init", "--json").out)["total"] == 0
     assert current_revision(engine) == HEAD
     assert snapshot(engine, old) == before
     assert verify_chain(make_uow_factory(engine)) == before["case_events"][0]
