@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from console.app import database_url, describe_database_error
-from console.cli import case, db, evaluation, intake, report, setup, users, wall
+from console.cli import case, category, db, evaluation, intake, report, setup, users, wall
 from console.cli.common import (
     DEFAULT_DESK,
     EXIT_INPUT,
@@ -43,6 +43,7 @@ def build_parser() -> Parser:
     common = common_options(defaults=False)
     setup.add_commands(sub, common)
     case.add_commands(sub, common)
+    category.add_commands(sub, common)
     evaluation.add_commands(sub, common)
     report.add_commands(sub, common)
     wall.add_commands(sub, common)
