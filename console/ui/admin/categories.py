@@ -11,8 +11,8 @@ from console.ui.admin.tab import EditTab
 from console.ui.admin.units import source_text
 from console.ui.i18n import N_, _, label
 
-HEADINGS = (N_("代码"), N_("名称"), N_("英文名称"), N_("类型"), N_("一般性"), N_("工程性"),
-            N_("特殊性"), N_("计时"), N_("来源"))
+HEADINGS = (N_("代码"), N_("名称"), N_("英文名称"), N_("别名"), N_("类型"), N_("一般性"),
+            N_("工程性"), N_("特殊性"), N_("计时"), N_("来源"))
 
 
 class CategoriesTab(EditTab):
@@ -28,10 +28,17 @@ class CategoriesTab(EditTab):
         self.name_zh.setObjectName("admin_categories_name_zh")
         self.name_en = QLineEdit()
         self.name_en.setObjectName("admin_categories_name_en")
+        # Aliases are kept in the centre's categories.yaml (citydesk init brings changes even
+        # to a category edited here), so the form shows them without editing them.
+        self.aliases = QLabel()
+        self.aliases.setObjectName("admin_categories_aliases")
+        self.aliases.setWordWrap(True)
+        self.aliases.setToolTip(_("别名在参考数据 categories.yaml 中维护，citydesk init 载入"))
         self.limits: dict[LimitClass, QSpinBox] = {}
         self.form.addRow(_("代码"), self.code)
         self.form.addRow(_("名称"), self.name_zh)
         self.form.addRow(_("英文名称"), self.name_en)
+        self.form.addRow(_("别名"), self.aliases)
         for cls in LimitClass:
             spin = QSpinBox()
             spin.setObjectName(f"admin_categories_limit_{list(LimitClass).index(cls)}")
@@ -73,9 +80,9 @@ class CategoriesTab(EditTab):
             clock = _("自然时") if cat.natural_time else _("工作时")
             rows.append(Row(
                 cat.code,
-                (cat.code, cat.name_zh, cat.name_en, label(cat.kind), *texts, clock,
-                 source_text(cat.code in edited)),
-                (cat.code, cat.name_zh, cat.name_en, cat.kind.value,
+                (cat.code, cat.name_zh, cat.name_en, "、".join(cat.aliases), label(cat.kind),
+                 *texts, clock, source_text(cat.code in edited)),
+                (cat.code, cat.name_zh, cat.name_en, "、".join(cat.aliases), cat.kind.value,
                  *(m if m is not None else cat.limit_for(LimitClass.GENERAL) for m in limits),
                  cat.natural_time, cat.code in edited),
             ))
@@ -91,6 +98,7 @@ class CategoriesTab(EditTab):
         self.code.setText(cat.code)
         self.name_zh.setText(cat.name_zh)
         self.name_en.setText(cat.name_en)
+        self.aliases.setText("、".join(cat.aliases) or "—")
         for cls, spin in self.limits.items():
             spin.setValue(cat.limits.get(cls, 0))
         self.natural.setChecked(cat.natural_time)

@@ -1,6 +1,8 @@
 """New report form for a phone call or a walk-in, usable by keyboard alone.
 
-Category: type a code, the Chinese name or its pinyin initials (``bllj`` finds 暴露垃圾).
+Category: type what ``--category`` accepts (console.domain.category_search): a code, the name,
+an alias such as the seed's 交通信号灯, its pinyin initials (``bllj`` finds 暴露垃圾,
+``syqjgyc`` 输油（气）井盖异常: punctuation is not typed) or a fragment.
 Location: a grid code or a community name, or a click on the map.  Duplicates of open cases are
 looked up as soon as category and location are known, and the report can be merged into one.
 """
@@ -31,25 +33,28 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.cases import Source
+from console.domain.category_search import MAX_CANDIDATES
 from console.domain.duplicates import DuplicateHint
+from console.domain.reference import Category
 from console.services.centre import Centre
 from console.ui.i18n import _, label
 
 
-def initials(text: str) -> str:
-    """Pinyin initials of a Chinese name (``暴露垃圾`` -> ``bllj``)."""
-    # Imported on first use: loading pypinyin's dictionaries costs a cold start ~0.3 s of CPU
-    # before any window shows, and only the report form needs them.
-    from pypinyin import Style, lazy_pinyin
-
-    return "".join(lazy_pinyin(text, style=Style.FIRST_LETTER)).lower()
-
-
 def category_entries(centre: Centre) -> list[tuple[str, str]]:
-    """(search text, code) for every category: "06010 暴露垃圾 bllj"."""
+    """(search text, code) for every category: "06014 道路遗撒（洒） dlyss · 道路遗撒".
+
+    The initials are punctuation-free, so the completer (which matches a contiguous part of
+    the entry) finds 输油（气）井盖异常 from ``syqjgyc``.
+    """
+    # The index is built once per centre and pypinyin imported on its first initials (~0.15 s
+    # of a cold start no window should wait for); initials are cached per name after that.
+    index = centre.category_index
     out = []
-    for cat in sorted(centre.ref.categories.values(), key=lambda c: c.code):
-        out.append((f"{cat.code} {cat.name_zh} {initials(cat.name_zh)}", cat.code))
+    for cat in index.categories:
+        entry = f"{cat.code} {cat.name_zh} {index.initials(cat)}"
+        if cat.aliases:
+            entry += " · " + "、".join(cat.aliases)
+        out.append((entry, cat.code))
     return out
 
 
@@ -102,7 +107,7 @@ class NewReportDialog(QDialog):
         self._categories = dict(category_entries(centre))
         self._grids = dict(grid_entries(centre))
         self.category = self._search_field(list(self._categories), "new_category",
-                                           _("类别代码、名称或拼音首字母"))
+                                           _("类别代码、名称、别名或拼音首字母"))
         self.location = self._search_field(list(self._grids), "new_location",
                                            _("网格编码或社区名称"))
         self.pick = QPushButton(_("在地图上选点"))
@@ -181,8 +186,26 @@ class NewReportDialog(QDialog):
 
     # -- reading the form --------------------------------------------------------------------
     def category_code(self) -> str | None:
-        """The category typed or picked (a full entry, a bare code or an exact name)."""
-        return self._resolve(self.category.text(), self._categories)
+        """The category typed or picked: a completer entry, or what the resolver finds alone."""
+        key = self.category.text().strip()
+        if key in self._categories:
+            return self._categories[key]
+        found = self.centre.category_index.search(key) if key else ()
+        return found[0].code if len(found) == 1 else None
+
+    def category_problem(self) -> str:
+        """Why :meth:`category_code` found nothing, with the candidates (UI language)."""
+        text = self.category.text().strip()
+        if not text:
+            return _("请选择类别")
+        found = self.centre.category_index.search(text)
+        if len(found) > 1:
+            return _("类别「{text}」可指 {n} 个类别：{names}").format(
+                text=text, n=len(found), names=_names(found))
+        closest = self.centre.category_index.suggest(text)
+        if closest:
+            return _("没有类别「{text}」；相近的：{names}").format(text=text, names=_names(closest))
+        return _("没有类别「{text}」").format(text=text)
 
     def grid_code(self) -> str | None:
         """The grid cell typed or picked (None when the location is coordinates only)."""
@@ -249,7 +272,7 @@ class NewReportDialog(QDialog):
             return  # one save at a time: a second Ctrl+Enter must not file a second case
         if not self.category_code():
             self.merge_into = None
-            self.status.setText(_("请选择类别"))
+            self.status.setText(self.category_problem())
             self.category.setFocus()
             return
         if not self.grid_code() and self.lon is None:
@@ -285,3 +308,9 @@ class NewReportDialog(QDialog):
         """The service refused the report: say why and stay open."""
         self.status.setText(message)
 
+
+def _names(categories: Sequence[Category]) -> str:
+    shown = "、".join(f"{c.code} {c.name_zh}" for c in categories[:MAX_CANDIDATES])
+    if len(categories) > MAX_CANDIDATES:
+        shown += _(" 等 {n} 个").format(n=len(categories))
+    return shown
