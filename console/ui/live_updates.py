@@ -53,6 +53,8 @@ class LiveUpdates(QObject):
         self.tally: LightTally | None = None
         self.live_stats: LiveStats | None = None
         self._lights: dict[str, int] = {}
+        self._changes = 0  # live changes that may move a count beyond the loaded rows
+        self._counted_at = 0  # ... as many as there were when the last recount was asked for
         c = window.controller
         c.cases_loaded.connect(self.on_cases_loaded)
         c.tallies_loaded.connect(self.on_tallies_loaded)
@@ -86,8 +88,11 @@ class LiveUpdates(QObject):
             pane.model.upsert([*cases, *gone], now)
         w.map.update_rows([make_row(w.controller.centre, c, now) for c in [*cases, *gone]])
         self.deadlines.add_cases(cases, now)
-        if any(not p.model.complete for p in w.queues) and not w.recount_soon.isActive():
-            w.recount_soon.start()
+        if any(not p.model.complete for p in w.queues):
+            # A change beyond the loaded rows moves a count nobody can see: count again soon.
+            self._changes += 1
+            if not w.recount_soon.isActive():
+                w.recount_soon.start()
         current = w.current_case
         if current is not None and any(c.id == current for c in cases):
             for pane in w.queues:  # follow the case into the queue it moved to
@@ -101,8 +106,12 @@ class LiveUpdates(QObject):
                 w.detail.notify_changed_elsewhere(
                     _("此案件刚被其他工作台修改：{who}，已重新载入").format(who=describe_event(theirs[-1])))
             w.controller.open_case(current)
-        if any(e.type in ("report", "close") for e in events) and not w.stats_soon.isActive():
-            # One refresh for a burst of reports, not one full open-case query per report.
+        # Every step changes some case's light (a new stage, a new clock), so the chart strip
+        # counts again after any change while it is cheap (a county's few hundred open cases);
+        # at a megacity's size only reports and closures move it between its 15 s refreshes.
+        moves = not w.map.per_cell or any(e.type in ("report", "close") for e in events)
+        if moves and not w.stats_soon.isActive():
+            # One refresh for a burst of changes, not one full open-case query per change.
             w.stats_soon.start()
         self.alerts.on_reports(cases, events)
         if self.live_stats is not None:
@@ -111,12 +120,22 @@ class LiveUpdates(QObject):
             else:  # a new day: start the counters again from the log
                 w.controller.load_live_stats()
 
+    def recount(self) -> None:
+        """Count every queue again in SQL (the window's ``recount_soon`` timer calls this)."""
+        self._counted_at = self._changes
+        self.window.controller.recount()
+
     def on_counts_loaded(self, counts: dict[str, int]) -> None:
         """Each queue's size, counted again in SQL."""
-        for pane in self.window.queues:
+        w = self.window
+        for pane in w.queues:
             if pane.name in counts:
                 pane.model.set_total(counts[pane.name])
                 pane.update_count()
+        if self._changes != self._counted_at and not w.recount_soon.isActive():
+            # Changes arrived while counting: the count may or may not hold them (the poll that
+            # brought them and the count raced on the worker).  Count once more after them.
+            w.recount_soon.start()
 
     def on_tallies_loaded(self, tally: LightTally) -> None:
         """Open cases by light per unit and grid cell: the unit list and the map."""

@@ -187,7 +187,7 @@ class MainWindow(QMainWindow):
         self.counts_timer = timer(30000, c.load_tallies)
         self.due_timer = timer(60000, lambda: c.load_due(HORIZON))  # for the red alerts
         # Live changes beyond the loaded rows move the counts.
-        self.recount_soon = timer(2000, c.recount, single=True)
+        self.recount_soon = timer(2000, lambda: self.live.recount(), single=True)
         self.stats_soon = timer(2000, c.refresh_stats, single=True)
         self.stats_timer = timer(15000, c.refresh_stats)
 

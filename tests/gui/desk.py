@@ -109,3 +109,66 @@ def accepted_case(desk: Desk):
                        Report("06010", "路口暴露垃圾", grid="330824001001001")).case
     act(app.uow_factory, app.centre, app.centre.actor("shouli1"), desk.clock(), made.id, "accept")
     return made
+
+
+def fast_timers(window) -> None:
+    """Shorten the window's "soon" timers (recount, chart strip) so a test need not wait 2 s."""
+    for timer in (window.recount_soon, window.stats_soon):
+        timer.setInterval(20)
+
+
+def sql_counts(window) -> dict[str, int]:
+    """Each shown queue's size, counted in SQL through the seat's own scope."""
+    from console.services.queue_reads import count_queues
+
+    c = window.controller
+    return count_queues(c.uow_factory(), {p.name: p.model.query for p in window.queues})
+
+
+def sql_lights(window) -> dict[str, int]:
+    """Open cases by light at the window's clock, counted in SQL through the seat's scope."""
+    from collections import Counter
+
+    from console.services.queue_reads import OPEN_STATES, open_lights
+
+    c = window.controller
+    with c.uow_factory() as uow:
+        counted = open_lights(c.centre, uow, OPEN_STATES, window.clock())
+    total: Counter = Counter()
+    for tally in counted.values():
+        total.update(tally)
+    return {light.value: n for light, n in total.items() if n}
+
+
+def counts_agree(window) -> list[str]:
+    """What the window shows that disagrees with the database now (empty when all agree):
+    every queue pane's "N 件", the map's legend and the chart strip's lights."""
+    from console.ui.i18n import _, light_label
+
+    wrong = []
+    want = sql_counts(window)
+    for pane in window.queues:
+        shown = pane.count.text()
+        if shown != _("{n} 件").format(n=want[pane.name]):
+            wrong.append(f"{pane.name}: shows {shown!r}, SQL {want[pane.name]}")
+        if pane.model.complete and pane.model.rowCount() != want[pane.name]:
+            wrong.append(f"{pane.name}: {pane.model.rowCount()} rows, SQL {want[pane.name]}")
+    lights = sql_lights(window)
+    from console.domain.deadlines import Light
+
+    legend = "  ".join(f"{light_label(lt)} {lights.get(lt.value, 0)}" for lt in Light)
+    if window.map.state_filter.currentData() == "all" and not window.map.legend.text().startswith(legend):
+        wrong.append(f"map legend {window.map.legend.text()!r}, SQL {legend!r}")
+    strip = window.charts.lights.values
+    if [int(v) for v in strip] != [lights.get(lt.value, 0) for lt in Light]:
+        wrong.append(f"chart strip lights {list(strip)}, SQL {lights}")
+    return wrong
+
+
+def settle_counts(qtbot, window, timeout: int = 5000) -> None:
+    """Wait until every count the window shows agrees with the database (or fail naming
+    what disagrees)."""
+    try:
+        qtbot.waitUntil(lambda: not counts_agree(window), timeout=timeout)
+    except qtbot.TimeoutError:
+        raise AssertionError("; ".join(counts_agree(window))) from None

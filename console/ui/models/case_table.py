@@ -173,6 +173,9 @@ class CaseTableModel(QAbstractTableModel):
     query_changed = Signal()
     """The order or filter changed: the rows shown are being read again."""
 
+    total_changed = Signal()
+    """:attr:`total` (the queue's size, loaded or not) changed: the pane's count follows."""
+
     def __init__(self, centre: Centre, columns: Sequence[str], query: QueueQuery,
                  parent: Any = None) -> None:
         super().__init__(parent)
@@ -376,7 +379,16 @@ class CaseTableModel(QAbstractTableModel):
 
     def set_total(self, total: int) -> None:
         """The queue's size as SQL counted it just now."""
-        self.total = max(total, len(self._rows))
+        self._set_total(total)
+
+    def _set_total(self, total: int) -> None:
+        # Never fewer than the rows on screen; and every change is announced, so the pane's
+        # "N 件" is never a step behind the rows (it was, when a row left: the label read the
+        # count during the removal signal, before the count came down).
+        total = max(total, len(self._rows))
+        if total != self.total:
+            self.total = total
+            self.total_changed.emit()
 
     @property
     def complete(self) -> bool:
@@ -394,8 +406,11 @@ class CaseTableModel(QAbstractTableModel):
             assert case.id is not None
             at = self._index.get(case.id)
             if at is not None and (not self.accept(case) or self._moved(at, case)):
+                complete = self.complete
+                self.total -= 1  # before the rows' signals: a view reads it there
                 self._remove(at)
-                self.total = max(self.total - 1, 0)
+                if complete:
+                    self._set_total(len(self._rows))
                 at = None
                 if not self.accept(case):
                     continue
@@ -409,10 +424,11 @@ class CaseTableModel(QAbstractTableModel):
                 key = sort_key(case, self.query.sort)
                 ids = [r.case.id or 0 for r in self._rows]
                 where = position(self._keys, ids, key, case.id, self.query.descending)
-                complete = len(self._rows) >= self.total
-                self.total += 1
+                complete = self.complete
                 if where == len(self._rows) and not complete:
+                    self._set_total(self.total + 1)
                     continue  # beyond the loaded pages: it comes with its page
+                self.total += 1  # before the rows' signals: a view reads it there
                 self.beginInsertRows(QModelIndex(), where, where)
                 self._rows.insert(where, row)
                 self._keys.insert(where, key)

@@ -19,10 +19,11 @@ from console.domain.deadlines import Light
 from console.domain.reference import GridCell
 from console.services.centre import Centre
 from console.services.queries import CaseRow
-from console.services.queue_reads import LightTally
+from console.services.queue_reads import OPEN_STATES, LightTally
 from console.ui.i18n import N_, _, countdown_text, label, light_label
 from console.ui.models.case_table import (
     BOARD_STATES,
+    CHECK_STATES,
     DISPATCH_STATES,
     INTAKE_STATES,
     category_text,
@@ -36,10 +37,13 @@ _GROUPS: dict[str, frozenset[CaseState] | None] = {
     "intake": INTAKE_STATES,
     "dispatch": DISPATCH_STATES,
     "board": BOARD_STATES,
+    "check": CHECK_STATES,
+    # ... and every open state on its own (see MapPane.__init__)
+    **{state.value: frozenset({state}) for state in OPEN_STATES},
 }
 _GROUP_LABELS = {
     "all": N_("全部未办结"), "intake": N_("受理/立案"), "dispatch": N_("待派遣"),
-    "board": N_("处置中"),
+    "board": N_("处置中"), "check": N_("核查/结案"),
 }
 
 
@@ -63,8 +67,12 @@ class MapPane(QWidget):
         ]
         self.map.set_cells(cells)
         self.state_filter = QComboBox()
+        self.state_filter.setObjectName("map_state_filter")
         for key, text in _GROUP_LABELS.items():
             self.state_filter.addItem(_(text), key)
+        self.state_filter.insertSeparator(self.state_filter.count())
+        for state in OPEN_STATES:  # each open state alone, in the loop's order
+            self.state_filter.addItem("· " + label(state), state.value)
         self.light_filter = QComboBox()
         self.light_filter.addItem(_("全部灯色"), "")
         for light in Light:
@@ -144,15 +152,26 @@ class MapPane(QWidget):
         self.location_picked.emit(lon, lat, self._last_cell)
         self._last_cell = ""
 
+    def _position(self, row: CaseRow) -> tuple[float, float] | None:
+        """Where a case is drawn: its coordinates, else the centre of its grid cell."""
+        c = row.case
+        if c.lon is not None and c.lat is not None:
+            return c.lon, c.lat
+        cell = self.centre.ref.grids.get(c.grid) if c.grid else None
+        return cell.centroid if cell is not None else None
+
     def _marker(self, row: CaseRow) -> MapMarker | None:
         c = row.case
-        if c.id is None or c.lon is None or c.lat is None or not c.is_open:
+        at = self._position(row)
+        if c.id is None or at is None or not c.is_open:
             return None
         color = light_color(row.light).name() if row.light else "#9e9e9e"
         tip = f"{c.case_no} · {category_text(row)} · {label(c.state)}"
         if row.countdown:
             tip += f" · {countdown_text(row.countdown.remaining)}"
-        return MapMarker(str(c.id), c.lon, c.lat, color, tip)
+        if c.lon is None or c.lat is None:
+            tip += " · " + _("无坐标，画在网格中心")
+        return MapMarker(str(c.id), at[0], at[1], color, tip)
 
     def _on_marker_clicked(self, key: str) -> None:
         if key.isdigit():  # a case; a cell's marker ("cell:…") only shows its counts
@@ -203,7 +222,8 @@ class MapPane(QWidget):
     def set_rows(self, rows: Iterable[CaseRow]) -> None:
         """Replace every marker."""
         self._cells = None
-        self._rows = {r.case.id: r for r in rows if r.case.id is not None}
+        # Every open case counts in the legend, drawn or not (no place to draw it at).
+        self._rows = {r.case.id: r for r in rows if r.case.id is not None and r.case.is_open}
         self.map.set_markers([m for r in self._rows.values() if (m := self._marker(r))])
         self._apply_filter()
 
@@ -214,12 +234,14 @@ class MapPane(QWidget):
         changed, gone = [], []
         for row in rows:
             assert row.case.id is not None
+            if row.case.is_open:
+                self._rows[row.case.id] = row
+            else:
+                self._rows.pop(row.case.id, None)
             marker = self._marker(row)
             if marker is None:
-                self._rows.pop(row.case.id, None)
                 gone.append(str(row.case.id))
             else:
-                self._rows[row.case.id] = row
                 changed.append(marker)
         if gone:
             self.map.remove_markers(gone)
@@ -251,7 +273,15 @@ class MapPane(QWidget):
         }
         self.map.set_visible_keys(keys)
         counts = dict.fromkeys(Light, 0)
+        unplaced = 0
         for row in self._rows.values():
-            if row.light is not None and str(row.case.id) in keys:
+            if str(row.case.id) not in keys:
+                continue
+            if row.light is not None:
                 counts[row.light] += 1
-        self.legend.setText("  ".join(f"{light_label(lt)} {n}" for lt, n in counts.items()))
+            if self._position(row) is None:
+                unplaced += 1
+        text = "  ".join(f"{light_label(lt)} {n}" for lt, n in counts.items())
+        if unplaced:
+            text += "  " + _("（其中 {n} 件无位置，未画出）").format(n=unplaced)
+        self.legend.setText(text)

@@ -103,7 +103,7 @@ class QueuePane(QWidget):
         self.timer.setInterval(1000)
         self.timer.timeout.connect(self._on_timer_timeout)
         for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset,
-                       model.layoutChanged):
+                       model.layoutChanged, model.total_changed):
             signal.connect(self.update_count)
         self.update_count()
 
