@@ -214,6 +214,7 @@ class MainWindow(QMainWindow):
             "help": w.shortcuts, "next_case": self.next_case,
             "dispatch_to": self.commands.dispatch_to_other, "reset_layout": self.reset_layout,
             "file_with_choices": self.commands.file_with_choices,
+            "charts_window": self.show_charts_window,
             "focus_intake": partial(self._focus, self.intake),
             "focus_dispatch": partial(self._focus, self.dispatch),
             "focus_board": partial(self._focus, self.board),
@@ -453,6 +454,19 @@ class MainWindow(QMainWindow):
         self.board.model.set_query(replace(self.board.model.query, unit=code))
 
     # -- layout --------------------------------------------------------------------------------
+    def show_charts_window(self) -> QDockWidget:
+        """The statistics charts in a window of their own, large enough to read (dock them back
+        by double-clicking the title, or with 重置布局)."""
+        dock = self.docks["live_charts"]
+        dock.show()
+        dock.setFloating(True)
+        area = (self.screen() or QApplication.primaryScreen()).availableGeometry()
+        dock.resize(min(1280, area.width() * 9 // 10), min(860, area.height() * 9 // 10))
+        dock.move(area.center() - dock.rect().center())
+        dock.raise_()
+        dock.activateWindow()
+        return dock
+
     def reset_layout(self) -> None:
         """Put every pane back where it started and forget saved sizes."""
         self.settings.reset_layout(self.user.username)

@@ -117,6 +117,7 @@ class DeskMenus:
         for dock in host.docks.values():
             self.view.addAction(dock.toggleViewAction())
         self.view.addSeparator()
+        self.window_action(self.view, "charts_window")
         self.window_action(self.view, "reset_layout")
         self.theme_menu = self.view.addMenu(_("主题"))
         for theme, text in (("dark", N_("深色")), ("light", N_("浅色"))):

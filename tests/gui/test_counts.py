@@ -80,3 +80,17 @@ def test_the_map_counts_cases_it_cannot_place_and_draws_cell_only_ones(desk_fact
     legend = w.map.legend.text()
     assert sum(int(part.split()[-1]) for part in legend.split("  ")[:3]) == 3
     assert "1 件无位置" in legend
+
+
+def test_the_statistics_charts_open_in_a_window_of_their_own(desk_factory) -> None:
+    from PySide6.QtGui import QAction
+
+    w = desk_factory("zhibanzhang1").window
+    w.findChild(QAction, "act_charts_window").trigger()
+    dock = w.docks["live_charts"]
+    assert dock.isFloating() and dock.isVisible()
+    area = w.screen().availableGeometry()  # as large as the screen allows, up to 1280 x 860
+    assert dock.width() >= min(1280, area.width() * 9 // 10) - 1
+    assert dock.height() >= min(860, area.height() * 9 // 10) - 1
+    w.reset_layout()
+    assert not dock.isFloating()
