@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from console.cli.common import emit, parse_instant
@@ -13,10 +11,19 @@ from console.domain.cases import CaseState, Source
 from console.domain.commands import LABELS_ZH, Command
 from console.domain.deadlines import LIGHT_ZH, Light
 from console.domain.errors import ValidationError
+from console.domain.event_facts import TaskHolder, fact_line
 from console.photos import load_photo
+from console.services import timefmt
 from console.services.access import scoped_factory
 from console.services.cases import Report, act, report_case
-from console.services.queries import CaseDetail, CaseRow, case_detail, list_cases
+from console.services.queries import (
+    CaseDetail,
+    CaseRow,
+    TimelineEntry,
+    case_detail,
+    list_cases,
+)
+from console.services.uow import PhotoInfo
 
 #: Extra options per workflow command: (flag, argparse keywords, field name).
 _OPTS: dict[Command, list[tuple[str, dict[str, Any], str]]] = {
@@ -128,29 +135,82 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _detail_text(detail: CaseDetail, local: Callable[[datetime], datetime]) -> str:
+def _step(kind: str) -> str:
+    return LABELS_ZH[Command(kind)] if kind in Command._value2member_map_ else kind
+
+
+def _photo_line(p: PhotoInfo) -> str:
+    kind = "处置前" if p.kind == "before" else "处置后"
+    return f"照片 #{p.id}：{p.filename}（{kind}，{p.size} 字节）"
+
+
+def _holder_line(h: TaskHolder, zone: timefmt.Zoned) -> str:
+    since = timefmt.date_time(zone, h.since)
+    if not h.sent:
+        who = f"待{h.role.value}发出"
+    elif h.collector:
+        who = h.name
+    else:
+        who = f"{h.role.value}（未指定人员）"
+    return f"{h.task.value}任务：{who}，自 {since}"
+
+
+def _detail_text(detail: CaseDetail) -> str:
+    """``case show`` for people: every field, and each step with its notes and photos."""
     c = detail.row.case
+    zone = detail  # the centre's zone travels with the detail (CaseDetail.tz)
     lines = [
         f"案件 {c.case_no}（id {c.id}，版本 {c.version}）— {c.state.value}",
         f"类别：{c.category} {detail.row.category_name}   来源：{c.source.value}",
         f"位置：{c.street or ''} 网格 {c.grid}  {c.address}",
         f"描述：{c.description}",
+        f"上报时间：{timefmt.date_time(zone, c.reported_at)}",
         f"责任单位：{detail.row.unit_name or '—'}   建议：{c.suggested_unit or '—'}（{c.routing_rule}）",
     ]
     if detail.row.countdown:
         cd = detail.row.countdown
-        deadline = f"{local(c.stage_deadline):%Y-%m-%d %H:%M}" if c.stage_deadline else "—"
+        deadline = timefmt.date_time(zone, c.stage_deadline) if c.stage_deadline else "—"
         lines.append(f"当前阶段：{cd.stage} {cd.text}（{LIGHT_ZH[cd.light]}）截止 {deadline}")
+    if detail.holder is not None:
+        lines.append(_holder_line(detail.holder, zone))
     if c.pending:
-        lines.append(f"待审批：{c.pending.kind.value}（{c.pending.reason}）")
+        p = c.pending
+        lines.append(f"待审批：{p.kind.value}（{p.reason}）— {p.requested_by}，"
+                     f"{timefmt.date_time(zone, p.requested_at)}")
     lines.append("时间线：")
-    for e in detail.events:
+    for entry in detail.timeline:
+        e = entry.event
         late = "" if e.on_time is None else ("按时" if e.on_time else "超时")
-        label = LABELS_ZH.get(Command(e.type), e.type) if e.type in Command._value2member_map_ else e.type
-        lines.append(f"  {local(e.occurred_at):%Y-%m-%d %H:%M} {label:<8} {e.actor}/{e.role.value}"
-                     f"@{e.desk}  → {e.to_state.value} {late}")
-    lines.extend(f"照片：{p.filename}（{p.kind}，{p.size} 字节）" for p in detail.photos)
+        deadline = (f"  {e.stage}时限 {timefmt.date_time(zone, e.stage_deadline)}"
+                    if e.stage_deadline else "")
+        lines.append(f"  {timefmt.date_time(zone, e.occurred_at)} {_step(e.type):<8} "
+                     f"{e.actor}/{e.role.value}@{e.desk}  → {e.to_state.value} {late}".rstrip()
+                     + deadline)
+        # A note of several lines keeps its indentation under its step.
+        lines.extend("      " + fact_line(f).replace("\n", "\n        ") for f in entry.facts)
+        lines.extend(f"      {_photo_line(p)}" for p in entry.photos)
+    if detail.loose_photos:
+        lines.append("未关联环节的照片：")
+        lines.extend(f"  {_photo_line(p)}" for p in detail.loose_photos)
     return "\n".join(lines)
+
+
+def _entry_dict(entry: TimelineEntry) -> dict[str, Any]:
+    e = entry.event
+    return {"id": e.id, "type": e.type, "from": e.from_state.value if e.from_state else None,
+            "to": e.to_state.value, "actor": e.actor, "role": e.role.value, "desk": e.desk,
+            "unit": e.unit, "at": e.occurred_at.isoformat(), "stage": e.stage,
+            "stage_deadline": e.stage_deadline.isoformat() if e.stage_deadline else None,
+            "on_time": e.on_time, "payload": dict(e.payload),
+            "details": [fact_line(f) for f in entry.facts],
+            "photos": [p.id for p in entry.photos]}
+
+
+def _holder_dict(h: TaskHolder | None) -> dict[str, Any] | None:
+    if h is None:
+        return None
+    return {"task": h.task.value, "role": h.role.value, "collector": h.collector,
+            "name": h.name, "sent": h.sent, "since": h.since.isoformat()}
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -159,23 +219,17 @@ def cmd_show(args: argparse.Namespace) -> int:
     try:
         reader = scoped_factory(app.uow_factory, app.centre.actor(args.user or "admin", args.desk))
         detail = case_detail(reader(), app.centre, args.case, app.clock())
-        local = app.centre.local
     finally:
         app.close()
     data = detail.row.as_dict() | {
         "description": detail.row.case.description,
-        "timeline": [
-            {"id": e.id, "type": e.type, "from": e.from_state.value if e.from_state else None,
-             "to": e.to_state.value, "actor": e.actor, "role": e.role.value, "desk": e.desk,
-             "unit": e.unit, "at": e.occurred_at.isoformat(), "stage": e.stage,
-             "stage_deadline": e.stage_deadline.isoformat() if e.stage_deadline else None,
-             "on_time": e.on_time, "payload": dict(e.payload)}
-            for e in detail.events
-        ],
-        "photos": [{"id": p.id, "kind": p.kind, "filename": p.filename, "size": p.size}
+        "timeline": [_entry_dict(entry) for entry in detail.timeline],
+        "photos": [{"id": p.id, "kind": p.kind, "filename": p.filename, "size": p.size,
+                    "event_id": p.event_id, "uploaded_at": p.uploaded_at.isoformat()}
                    for p in detail.photos],
+        "holder": _holder_dict(detail.holder),
     }
-    emit(args, data, lambda: _detail_text(detail, local))
+    emit(args, data, lambda: _detail_text(detail))
     return 0
 
 

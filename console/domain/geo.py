@@ -6,6 +6,7 @@ the size of a 单元网格).  Pure Python: no shapely, no I/O.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 
@@ -166,7 +167,7 @@ def _segments(ring: Sequence[tuple[float, float]]) -> list[tuple[tuple[float, fl
     pts = list(ring)
     if pts and pts[0] != pts[-1]:
         pts.append(pts[0])
-    return list(zip(pts, pts[1:], strict=False))
+    return list(itertools.pairwise(pts))
 
 
 def _point_segment_distance(p: tuple[float, float], a: tuple[float, float],

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from console.domain.cases import Case, CaseState, Event
 from console.domain.deadlines import Countdown, Light, countdown
 from console.domain.errors import ValidationError
+from console.domain.event_facts import EventFact, TaskHolder, event_facts, task_holder
 from console.services.cases import find_case
 from console.services.centre import Centre
 from console.services.uow import CaseFilter, PhotoInfo, UnitOfWork
@@ -58,12 +59,32 @@ class CaseRow:
 
 
 @dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One step of a case's timeline: the event, what it records, the photos it added."""
+
+    event: Event
+    facts: tuple[EventFact, ...] = ()
+    photos: tuple[PhotoInfo, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class CaseDetail:
-    """A case with its row data, timeline and photos."""
+    """A case with its row data, timeline and photos.
+
+    ``timeline`` is ``events`` with each step's notes, reasons and results and the photos it
+    added; ``loose_photos`` are photos no step claims (none are written that way: a report,
+    an intake record and a workflow command store their photos with their event).
+    ``holder`` says who holds a 核实 / 核查 task.  ``tz`` is the centre's zone, the one every
+    time of the case is shown in (see :mod:`console.services.timefmt`).
+    """
 
     row: CaseRow
     events: tuple[Event, ...]
     photos: tuple[PhotoInfo, ...]
+    timeline: tuple[TimelineEntry, ...] = ()
+    loose_photos: tuple[PhotoInfo, ...] = ()
+    holder: TaskHolder | None = None
+    tz: tzinfo = UTC
 
 
 def make_row(centre: Centre, case: Case, now: datetime) -> CaseRow:
@@ -123,4 +144,34 @@ def case_detail(uow: UnitOfWork, centre: Centre, ref: str | int, now: datetime) 
         assert case.id is not None
         events = uow.events.for_case(case.id)
         photos = uow.photos.for_case(case.id)
-    return CaseDetail(make_row(centre, case, now), tuple(events), tuple(photos))
+    timeline, loose = build_timeline(centre, events, photos)
+    return CaseDetail(make_row(centre, case, now), tuple(events), tuple(photos), timeline,
+                      loose, task_holder(case, events, centre.ref), centre.tz)
+
+
+def build_timeline(
+    centre: Centre, events: Sequence[Event], photos: Sequence[PhotoInfo]
+) -> tuple[tuple[TimelineEntry, ...], tuple[PhotoInfo, ...]]:
+    """Each event with its facts and photos, and the photos no event claims.
+
+    A photo belongs to the event it was stored with (``event_id``).  A photo without one (the
+    column is nullable) goes to the last event logged at its upload instant, since photos are
+    stored in the same transaction, at the same instant, as their step; failing that it is loose.
+    """
+    by_event: dict[int, list[PhotoInfo]] = {}
+    ids = {e.id for e in events if e.id is not None}
+    loose: list[PhotoInfo] = []
+    for photo in photos:
+        owner = photo.event_id if photo.event_id in ids else None
+        if owner is None:
+            owner = next((e.id for e in reversed(events) if e.id is not None
+                          and e.occurred_at == photo.uploaded_at), None)
+        if owner is None:
+            loose.append(photo)
+        else:
+            by_event.setdefault(owner, []).append(photo)
+    entries = tuple(
+        TimelineEntry(e, event_facts(e, centre.ref), tuple(by_event.get(e.id or 0, ())))
+        for e in events
+    )
+    return entries, tuple(loose)

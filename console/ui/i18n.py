@@ -39,6 +39,7 @@ from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 from console.domain.cases import CaseState, CloseType, RequestKind, Role, Source, Stage
 from console.domain.commands import LABELS_ZH, Command
 from console.domain.deadlines import LIGHT_ZH, Light
+from console.domain.event_facts import Fact, VerifyResult
 from console.domain.reference import CategoryKind, LimitClass, UnitKind
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,8 @@ LABELLED_ENUMS: tuple[type[enum.Enum], ...] = (
     Light,
     CategoryKind,
     UnitKind,
+    Fact,
+    VerifyResult,
 )
 """Domain enums the catalog must cover (checked by ``tests/gui/test_i18n.py``)."""
 

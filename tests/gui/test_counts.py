@@ -10,7 +10,7 @@ from __future__ import annotations
 from console.domain.cases import CaseState
 from console.services.cases import Report, act, report_case
 from console.ui.models.case_table import CaseTableModel
-from tests.gui.desk import counts_agree, fast_timers, settle_counts
+from tests.gui.desk import fast_timers, settle_counts
 
 
 def test_every_count_agrees_with_sql_after_every_step(desk_factory, qtbot) -> None:

@@ -16,19 +16,21 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
-    QTableWidget,
-    QTableWidgetItem,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from console.domain.cases import Stage
 from console.domain.commands import Command
+from console.domain.event_facts import TaskHolder
 from console.domain.options import ActionOption
+from console.services import timefmt
 from console.services.queries import CaseDetail
+from console.services.timefmt import Zoned
+from console.services.uow import PhotoInfo
 from console.ui.i18n import _, command_label, countdown_text, label, light_label
 from console.ui.models.case_table import category_text
+from console.ui.panes.timeline import TimelineView, photo_kind, thumbnail_button
 from console.ui.shortcuts import SHORTCUTS
 from console.ui.theme import light_color
 from widgets.banner import Banner
@@ -44,11 +46,25 @@ def mask_contact(contact: str) -> str:
     return text[:1] + "*" * (len(text) - 1) if text else ""
 
 
+def holder_text(holder: TaskHolder, zone: Zoned) -> str:
+    """Who holds a 核实 / 核查 task and since when, in the centre's time."""
+    since = timefmt.short(zone, holder.since)
+    task = label(holder.task)
+    if not holder.sent:
+        return _("{task}：待{role}发出，自 {time}").format(
+            task=task, role=label(holder.role), time=since)
+    if holder.collector:
+        return _("{task}：{who}，自 {time}").format(task=task, who=holder.name, time=since)
+    return _("{task}：{role}（未指定人员），自 {time}").format(
+        task=task, role=label(holder.role), time=since)
+
+
 class DetailPane(QWidget):
     """Everything about one case.
 
     Photos arrive as (photo id, kind, thumbnail bytes) from the caller, which loads them on the
-    worker thread.
+    worker thread; each is shown in the timeline under the step that added it.  Every time is
+    in the centre's zone (``CaseDetail.tz``), whatever the workstation's zone.
     """
 
     action_requested = Signal(int, str)
@@ -78,14 +94,8 @@ class DetailPane(QWidget):
         self.photos = QHBoxLayout()
         self.photos.addStretch(1)
         self.action_grid = QGridLayout()
-        self.timeline = QTableWidget(0, 6)
-        self.timeline.setObjectName("timeline")
-        self.timeline.setHorizontalHeaderLabels(
-            [_("时间"), _("环节"), _("操作人"), _("工作台"), _("阶段时限"), _("按时")]
-        )
-        self.timeline.verticalHeader().hide()
-        self.timeline.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.timeline.horizontalHeader().setStretchLastSection(True)
+        self.timeline = TimelineView()
+        self.timeline.photo_requested.connect(self.photo_requested)
 
         body = QWidget()
         column = QVBoxLayout(body)
@@ -94,9 +104,12 @@ class DetailPane(QWidget):
         column.addLayout(self.fields)
         column.addLayout(self.photos)
         column.addWidget(QLabel(_("时间线")))
-        column.addWidget(self.timeline, 1)
+        column.addWidget(self.timeline)
+        column.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        # Text wraps to the pane's width; only the height scrolls.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(body)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -125,8 +138,9 @@ class DetailPane(QWidget):
         else:
             self.header.setStyleSheet("")
         self._fill_fields(detail)
-        self._fill_photos(thumbnails)
-        self._fill_timeline(detail)
+        thumbs = {photo_id: data for photo_id, _kind, data in thumbnails}
+        self._fill_photos(detail, detail.loose_photos, thumbs)
+        self.timeline.set_entries(detail, detail.timeline, thumbs)
         self._fill_actions(case.id, options)
 
     def _fill_fields(self, detail: CaseDetail) -> None:
@@ -141,7 +155,15 @@ class DetailPane(QWidget):
             (_("坐标"), f"{c.lon:.6f}, {c.lat:.6f}" if c.lon is not None and c.lat is not None else "—"),
             (_("部件"), c.component_id or "—"),
             (_("联系人"), mask_contact(c.contact) or "—"),
-            (_("上报时间"), f"{c.reported_at.astimezone():%Y-%m-%d %H:%M}"),
+            (_("上报时间"), timefmt.date_time(detail, c.reported_at)),
+        ]
+        if c.stage_deadline is not None and c.stage:
+            stage = label(Stage(c.stage)) if c.stage in _STAGES else c.stage
+            pairs.append((_("当前时限"), _("{stage}，截止 {time}").format(
+                stage=stage, time=timefmt.date_time(detail, c.stage_deadline))))
+        if detail.holder is not None:
+            pairs.append((_("任务持有人"), holder_text(detail.holder, detail)))
+        pairs += [
             (_("建议单位"), f"{detail.row.suggested_name or '—'}"),
             (_("派遣依据"), c.routing_rule or "—"),
             (_("责任单位"), detail.row.unit_name or "—"),
@@ -149,43 +171,28 @@ class DetailPane(QWidget):
              f"{c.rework_count} / {c.return_count} / {c.extension_count} / {c.urge_count}"),
         ]
         if c.pending is not None:
-            pairs.append((_("待审批"), f"{label(c.pending.kind)}：{c.pending.reason}"))
+            p = c.pending
+            pairs.append((_("待审批"), _("{kind}：{reason}（{who}，{time}）").format(
+                kind=label(p.kind), reason=p.reason, who=p.requested_by,
+                time=timefmt.short(detail, p.requested_at))))
         for name, value in pairs:
             text = QLabel(value)
             text.setWordWrap(True)
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.fields.addRow(name, text)
 
-    def _fill_photos(self, thumbnails: Sequence[tuple[int, str, bytes]]) -> None:
+    def _fill_photos(self, zone: Zoned, photos: Sequence[PhotoInfo],
+                     thumbs: dict[int, bytes]) -> None:
+        """Photos no step of the timeline claims (the timeline shows all the others)."""
         _clear(self.photos, keep=1)
-        for photo_id, kind, data in thumbnails:
-            pixmap = QPixmap()
-            pixmap.loadFromData(data)
-            button = QToolButton()
-            button.setIcon(pixmap)
-            button.setIconSize(QSize(96, 72))
-            button.setToolTip(_("处置前") if kind == "before" else _("处置后"))
-            button.clicked.connect(lambda _c=False, pid=photo_id: self.photo_requested.emit(pid))
+        for photo in photos:
+            if photo.id not in thumbs:
+                continue
+            button = thumbnail_button(thumbs[photo.id], _("{kind} · {time} · {name}").format(
+                kind=photo_kind(photo.kind), time=timefmt.short(zone, photo.uploaded_at),
+                name=photo.filename))
+            button.clicked.connect(lambda _c=False, pid=photo.id: self.photo_requested.emit(pid))
             self.photos.insertWidget(self.photos.count() - 1, button)
-
-    def _fill_timeline(self, detail: CaseDetail) -> None:
-        events = detail.events
-        self.timeline.setRowCount(len(events))
-        for i, e in enumerate(events):
-            try:
-                step = command_label(Command(e.type))
-            except ValueError:
-                step = e.type
-            on_time = "" if e.on_time is None else (_("按时") if e.on_time else _("超时"))
-            stage = label(Stage(e.stage)) if e.stage in _STAGES else (e.stage or "")
-            cells = [
-                f"{e.occurred_at.astimezone():%m-%d %H:%M}", step, f"{e.actor}（{label(e.role)}）",
-                e.desk, f"{stage} {e.stage_deadline.astimezone():%m-%d %H:%M}"
-                if e.stage_deadline else "", on_time,
-            ]
-            for j, text in enumerate(cells):
-                self.timeline.setItem(i, j, QTableWidgetItem(text))
-        self.timeline.resizeColumnsToContents()
 
     def set_offline(self, reason: str | None) -> None:
         """Disable every action button, saying ``reason``; None enables them as the case allows."""
@@ -225,7 +232,8 @@ class DetailPane(QWidget):
         self.header.setText(_("未选择案件"))
         self.header.setStyleSheet("")
         self._fill_actions(0, [])
-        self.timeline.setRowCount(0)
+        self.timeline.clear()
+        _clear(self.photos, keep=1)
         while self.fields.rowCount():
             self.fields.removeRow(0)
 
