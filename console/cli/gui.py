@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from console.app import App
 from console.cli.common import EXIT_SYSTEM
 from console.reference_files import load_centre_files
-from console.ui import xcb_check
+from console.cli import xcb_check
 
 if TYPE_CHECKING:
     from console.intake.worker import WorkerThread

@@ -14,7 +14,7 @@ import pytest
 
 from console.cli import gui
 from console.cli.common import EXIT_SYSTEM
-from console.ui import xcb_check
+from console.cli import xcb_check
 from tests.cli.conftest import run
 
 

@@ -1,4 +1,4 @@
-"""The check before the desk opens a window on X11 (console/ui/xcb_check.py), with fake loaders.
+"""The check before the desk opens a window on X11 (console/cli/xcb_check.py), with fake loaders.
 
 Also: the table of system libraries covers what the installed PySide6's xcb plugin links (read
 from its ELF header here, so a PySide6 upgrade that adds a library fails this test), and the
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from console.ui import xcb_check
-from console.ui.xcb_check import LIBRARIES
+from console.cli import xcb_check
+from console.cli.xcb_check import LIBRARIES
 
 X11 = {"QT_QPA_PLATFORM": "xcb", "DISPLAY": ":0"}
 DEBIAN = {"ID": "debian"}

@@ -8,7 +8,7 @@ and then for the plugin, so the console can print ONE line naming what is missin
 package that brings it, and exit, instead of Qt's message and an abort.
 
 It imports no PySide6: it must run when PySide6's own libraries cannot load.  ``python -m
-console.ui.xcb_check`` prints the same line (exit 1) or nothing (exit 0); see :func:`main` for
+console.cli.xcb_check`` prints the same line (exit 1) or nothing (exit 0); see :func:`main` for
 ``--libraries`` and ``--debian-packages`` (what ``.ci/setup`` installs).
 """
 
@@ -282,7 +282,7 @@ def debian_packages(missing: Sequence[SystemLibrary]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m console.ui.xcb_check [--libraries | --debian-packages]``.
+    """``python -m console.cli.xcb_check [--libraries | --debian-packages]``.
 
     No option: the console's whole check, as if Qt were to use xcb (libraries, display, plugin).
     ``--libraries``: the libraries only (no display needed).  Either prints the one line and
@@ -299,7 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif not args:
         line = problem(dict(os.environ, QT_QPA_PLATFORM="xcb"))
     else:
-        print("usage: python -m console.ui.xcb_check [--libraries | --debian-packages]",
+        print("usage: python -m console.cli.xcb_check [--libraries | --debian-packages]",
               file=sys.stderr)
         return 2
     if line:
