@@ -6,6 +6,7 @@ The writers in ``console/reports`` know nothing of cases or scores; this module 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -14,7 +15,7 @@ from console.domain.cases import Case
 from console.domain.evaluation import OBJECT_LABELS, Period
 from console.reports.model import Chart, Column, Report, Table
 from console.services.centre import Centre
-from console.services.evaluation import OBJECTS, EvaluationReport, evaluate
+from console.services.evaluation import OBJECTS, EvaluationReport, EvaluationRow, evaluate
 from console.services.uow import CaseFilter, UnitOfWork
 
 #: Chinese headings of the keys rows carry (a key without one is shown as it is).
@@ -40,12 +41,32 @@ HEADERS: Mapping[str, str] = {
     "file_on_time_rate": "按时立案率", "file_accuracy_rate": "准确立案率",
     "close_on_time_rate": "按时结案率", "dispatch_on_time_rate": "按时派遣率",
     "dispatch_accuracy_rate": "准确派遣率", "report_rate": "监督举报率",
-    "score": "综合指标值", "grade": "等级",
+    "score": "综合指标值", "grade": "等级", "note": "说明",
 }
 
+#: What the rank and grade cells of an object with nothing due hold.
+NO_RANK = "—"
+
+
+def _table_row(row: EvaluationRow) -> dict[str, Any]:
+    """A league-table row: a rate with nothing due is no value, an idle object has no rank."""
+    data = row.as_dict(case_ids=False)
+    for idx in row.evaluation.indices:
+        if idx.denominator == 0:  # 0 of 0: blank, and left out of the mean in the totals
+            data[idx.key] = None
+    if not row.due:
+        data["rank"] = data["grade"] = NO_RANK
+        data["note"] = row.reason
+    return data
+
+
 def evaluation_table(report: EvaluationReport) -> Table:
-    """One league table; counts summed, rates and scores averaged in the totals row."""
-    rows = [r.as_dict(case_ids=False) for r in report.rows]
+    """One league table; counts summed, rates and scores averaged in the totals row.
+
+    Objects with nothing due come last with "—" for rank and grade and the reason in 说明;
+    their scores stay in the table but not in the mean of the totals row.
+    """
+    rows = [_table_row(r) for r in report.rows]
     first = report.rows[0] if report.rows else None
     columns = [Column("rank", HEADERS["rank"], "int")]
     if first is not None:
@@ -55,11 +76,11 @@ def evaluation_table(report: EvaluationReport) -> Table:
         columns += [Column(k, HEADERS.get(k, k), "int", "sum") for k in first.counts]
         columns += [Column(k, HEADERS.get(k, k), "rate", "mean") for k in first.rates]
     columns += [Column("score", HEADERS["score"], "score", "mean"),
-                Column("grade", HEADERS["grade"])]
+                Column("grade", HEADERS["grade"]), Column("note", HEADERS["note"])]
     title = OBJECT_LABELS[report.object]
     if report.area_level:
         title += f"（{report.area_level}）"
-    return Table(f"{title}评价", columns, rows, grade_key="grade")
+    return Table(f"{title}评价", columns, rows, grade_key="grade", mean_skip="note")
 
 
 def case_table(cases: Sequence[Case], centre: Centre) -> Table:
@@ -91,6 +112,18 @@ def case_table(cases: Sequence[Case], centre: Centre) -> Table:
     return Table("案件清单", columns, rows)
 
 
+def _on_time(row: EvaluationRow) -> float:
+    """按期处置率, or NaN (no bar) for a unit that had nothing to handle."""
+    idx = row.evaluation.index("on_time_rate")
+    return math.nan if idx.denominator == 0 else idx.value
+
+
+def _as_of(centre: Centre, evaluations: Sequence[EvaluationReport]) -> str:
+    """"（截至 …）" when the period was still running: its figures stop at that instant."""
+    cut = next((e.as_of for e in evaluations if e.as_of is not None), None)
+    return "" if cut is None else f"（截至 {centre.local(cut):%Y-%m-%d %H:%M}）"
+
+
 def build_report(centre: Centre, period: Period, evaluations: Sequence[EvaluationReport],
                  cases: Sequence[Case], now: datetime) -> Report:
     """The whole report of a period."""
@@ -98,12 +131,12 @@ def build_report(centre: Centre, period: Period, evaluations: Sequence[Evaluatio
     tables.append(case_table(cases, centre))
     charts: list[Chart] = []
     units = next((e for e in evaluations if e.object == "unit"), None)
-    if units is not None and units.rows:
-        names = [str(r.ident.get("unit_name", r.key)) for r in units.rows]
-        charts.append(Chart("专业部门综合指标值", names, [r.score for r in units.rows]))
+    ranked = [r for r in units.rows if r.due] if units is not None else []
+    if ranked:  # the charts rank too: only units that had something due
+        names = [str(r.ident.get("unit_name", r.key)) for r in ranked]
+        charts.append(Chart("专业部门综合指标值", names, [r.score for r in ranked]))
         charts.append(Chart("专业部门按期处置率", names,
-                            [r.rates.get("on_time_rate", 0.0) for r in units.rows],
-                            value_kind="rate"))
+                            [_on_time(r) for r in ranked], value_kind="rate"))
     by_source: dict[str, int] = {}
     for c in cases:
         by_source[c.source.value] = by_source.get(c.source.value, 0) + 1
@@ -112,7 +145,7 @@ def build_report(centre: Centre, period: Period, evaluations: Sequence[Evaluatio
                             value_kind="int"))
     return Report(
         title=f"{centre.ref.config.name} 考核评价报告",
-        subtitle=f"考核期：{period.label_zh}",
+        subtitle=f"考核期：{period.label_zh}" + _as_of(centre, evaluations),
         generated_at=centre.local(now).replace(tzinfo=None),
         tables=tables,
         charts=charts,
@@ -124,7 +157,7 @@ def make_period_report(uow_factory: Callable[[], UnitOfWork], centre: Centre, pe
     """Evaluate every object type for the period and collect its cases: the whole report."""
     evaluations = [
         evaluate(uow_factory(), centre, period, obj,
-                 area_level="street" if obj == "area" else None)
+                 area_level="street" if obj == "area" else None, as_of=now)
         for obj in OBJECTS
     ]
     start, end = period.bounds(centre.tz)

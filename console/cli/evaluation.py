@@ -117,14 +117,21 @@ def league_table(data: dict[str, Any]) -> str:
     title = f"{period['label_zh']}{span}{OBJECT_LABELS[obj]}绩效评价"
     if obj == "area":
         title += f" · {AREA_LEVEL_LABELS[data['area_level']]}"
+    if "as_of" in data:
+        title += f"（截至 {data['as_of'][:16].replace('T', ' ')}）"
     compare = "previous_period" in data
+    unranked = any(row["rank"] is None for row in data["rows"])
     headers = ["名次", "对象", "得分", "等级", *(h for h, _k, _f in COLUMNS[obj])]
     if compare:
         headers += ["上期", "变化"]
+    if unranked:
+        headers.append("说明")
     table: list[list[str]] = []
     for row in data["rows"]:
-        cells = [str(row["rank"]), _name(row, obj), f"{row['score']:.2f}",
-                 f"{row['grade']} {row['grade_colour']}"]
+        # Nothing due: no rank, no grade, and the reason in the last column.
+        ranked = row["rank"] is not None
+        cells = [str(row["rank"]) if ranked else "—", _name(row, obj), f"{row['score']:.2f}",
+                 f"{row['grade']} {row['grade_colour']}" if row["grade"] else "—"]
         for _h, key, fmt in COLUMNS[obj]:
             if fmt == "%":
                 # 0 of 0 scores as "nothing failed", but show that nothing was due.
@@ -135,18 +142,26 @@ def league_table(data: dict[str, Any]) -> str:
                 cells.append(str(row[key]))
         if compare:
             before = row["previous"]
-            cells.append("—" if before is None else f"{before['score']:.2f} {before['grade']}")
+            cells.append("—" if before is None else
+                         f"{before['score']:.2f} {before['grade'] or '—'}")
             change = row["change"]
             cells.append("—" if change is None else f"{change:+.2f}")
+        if unranked:
+            cells.append(row["unranked_reason"] or "")
         table.append(cells)
     widths = [max(_width(c) for c in col) for col in zip(headers, *table, strict=False)]
     lines = [title + f"（{len(table)} 个）"]
     if compare:
         before = data["previous_period"]
         lines[0] += f"，对比 {before['label_zh']}"
-    lines.append("  ".join(_pad(h, w, i != 1) for i, (h, w) in enumerate(zip(headers, widths, strict=True))))
-    for cells in table:
-        lines.append("  ".join(_pad(c, w, i != 1) for i, (c, w) in enumerate(zip(cells, widths, strict=True))))
+    left = {1, len(headers) - 1} if unranked else {1}  # names and the reason read left
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(_pad(c, w, i not in left)
+                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+
+    lines.append(line(headers))
+    lines.extend(line(cells) for cells in table)
     if not table:
         lines.append("（无评价对象）")
     return "\n".join(lines)
@@ -162,7 +177,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     try:
         report: EvaluationReport = evaluate(
             app.uow_factory(), app.centre, period, args.object, area_level=args.area_level,
-            config=config, compare=args.compare,
+            config=config, compare=args.compare, as_of=app.clock(),
         )
         # The lists of cases behind the counts are read on demand: while the database is open.
         data = report.as_dict(case_ids=bool(getattr(args, "json", False)))

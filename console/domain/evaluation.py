@@ -14,6 +14,13 @@ not fall in the denominator's set).  **A rate whose denominator is 0 is 1.0 for 
 0.0 for a bad one: nothing was due, so nothing failed.**  Every index keeps its numerator and
 denominator, so a reader can tell "0 of 0" from "10 of 10".
 
+**An object with nothing due is neither graded nor ranked.**  Scoring 0 of 0 as 100 keeps the
+standard's formulas whole, but a unit that was sent no work would then outrank the unit that
+handled a thousand cases.  Each object type names the counts that make something due
+(:data:`DUE_COUNTS`: its rate denominators, and the workload a step table reads); when all of
+them are 0 the :class:`Evaluation` keeps its score but has ``due`` False and no grade, and the
+league table lists it after the ranked objects with :data:`NOTHING_DUE` as the reason.
+
 Where the counts come from (the event log) is ``console/services/evaluation.py``'s business.
 """
 
@@ -21,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, Final
 
 from console.domain.errors import ValidationError
 from console.domain.evaluation_config import (
@@ -40,7 +47,9 @@ from console.domain.evaluation_period import Period, PeriodKind, parse_period
 
 __all__ = [
     "DEFAULT_CONFIG",
+    "DUE_COUNTS",
     "INDICES",
+    "NOTHING_DUE",
     "OBJECT_LABELS",
     "AcceptorCounts",
     "AreaCounts",
@@ -65,9 +74,35 @@ __all__ = [
     "evaluate_dispatcher",
     "evaluate_supervisor",
     "evaluate_unit",
+    "has_due",
     "parse_period",
     "rate",
 ]
+
+
+#: Why an object has no rank and no grade: nothing fell due in the period.
+NOTHING_DUE: Final = "本期无应处置案件"
+
+#: Per object type, the counts (fields of its counts record) that make something due.  When
+#: every one is 0 the object is not graded and not ranked.  They are the denominators of its
+#: rates, plus the workload a count index scores (受理数, 派遣数):
+#:
+#: * unit: 应处置数 and 应结案数 (nothing to handle, nothing to close; 立案数 minus the voided
+#:   ones is 应结案数, so a unit sent only cases later voided has nothing due);
+#: * collector: decided reports (上报数 less the pending ones), 立案数 in its cells (漏报率),
+#:   应核实数 and 应核查数;
+#: * acceptor: 受理数, 发核实数 and 发核查数;
+#: * supervisor: 立案数 and 结案数;
+#: * dispatcher: 派遣数 (= 应派遣数);
+#: * area: 立案数 and 应结案数.
+DUE_COUNTS: Final[Mapping[str, tuple[str, ...]]] = {
+    "unit": ("due_to_handle", "due_to_close"),
+    "collector": ("reports", "filed", "verify_due", "check_due"),
+    "acceptor": ("accepted", "verify_sent", "check_sent"),
+    "supervisor": ("filed", "closed"),
+    "dispatcher": ("dispatched",),
+    "area": ("filed", "due_to_close"),
+}
 
 
 def rate(numerator: int, denominator: int, *, bad: bool = False) -> float:
@@ -109,11 +144,17 @@ class IndexScore:
 
 @dataclass(frozen=True, slots=True)
 class Evaluation:
-    """The indices of one object, its 综合指标值 (0–100, 2 decimals) and grade."""
+    """The indices of one object, its 综合指标值 (0–100, 2 decimals) and grade.
+
+    ``due`` is False when nothing fell due in the period (every count of
+    :data:`DUE_COUNTS` is 0): the score is still the formula's, but ``grade`` is None and the
+    object is not ranked.
+    """
 
     indices: tuple[IndexScore, ...]
     score: float
-    grade: Grade
+    grade: Grade | None
+    due: bool = True
 
     def index(self, key: str) -> IndexScore:
         """The index named ``key``."""
@@ -130,15 +171,23 @@ def _check(counts: Any) -> None:
             raise ValidationError(f"{f.name} 不能为负 / '{f.name}' cannot be negative")
 
 
+def has_due(obj: str, counts: Any) -> bool:
+    """Whether any of the counts :data:`DUE_COUNTS` names for ``obj`` is above 0."""
+    return any(getattr(counts, name) > 0 for name in DUE_COUNTS[obj])
+
+
 def _combine(
     obj: str,
     values: Mapping[str, tuple[float, int | None]],
     config: EvaluationConfig,
     table: StepTable | None = None,
+    *,
+    due: bool = True,
 ) -> Evaluation:
     """Score every index of ``obj`` from (value or numerator, denominator) and weight them.
 
     A rate index is given as (numerator, denominator); a count index as (count, None).
+    Without ``due`` the score is computed all the same, but no grade is given.
     """
     weights = config.weights[obj]
     out = []
@@ -157,7 +206,7 @@ def _combine(
         total += score * weight / 100
         out.append(IndexScore(d.key, d.label, d.kind, value, round(score, 4), weight, num, den))
     score = round(total, 2)
-    return Evaluation(tuple(out), score, config.grade(score))
+    return Evaluation(tuple(out), score, config.grade(score) if due else None, due)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +236,7 @@ def evaluate_unit(
         "close_rate": (c.closed, c.due_to_close),
         "on_time_rate": (c.handled_on_time, c.due_to_handle),
         "rework_rate": (c.reworked, c.due_to_handle),
-    }, config, config.table_for("unit", unit))
+    }, config, config.table_for("unit", unit), due=has_due("unit", c))
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +262,7 @@ def evaluate_collector(counts: CollectorCounts, config: EvaluationConfig = DEFAU
         "missed_rate": (c.missed, c.filed),
         "verify_on_time_rate": (c.verify_on_time, c.verify_due),
         "check_on_time_rate": (c.check_on_time, c.check_due),
-    }, config)
+    }, config, due=has_due("collector", c))
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +284,7 @@ def evaluate_acceptor(counts: AcceptorCounts, config: EvaluationConfig = DEFAULT
         "accepted": (c.accepted, None),
         "verify_sent_on_time_rate": (c.verify_sent_on_time, c.verify_sent),
         "check_sent_on_time_rate": (c.check_sent_on_time, c.check_sent),
-    }, config, config.table_for("acceptor"))
+    }, config, config.table_for("acceptor"), due=has_due("acceptor", c))
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,7 +309,7 @@ def evaluate_supervisor(counts: SupervisorCounts, config: EvaluationConfig = DEF
         "file_on_time_rate": (c.filed_on_time, c.filed),
         "file_accuracy_rate": (max(0, c.filed - c.voided), c.filed),
         "close_on_time_rate": (c.closed_on_time, c.closed),
-    }, config)
+    }, config, due=has_due("supervisor", c))
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,7 +332,7 @@ def evaluate_dispatcher(counts: DispatcherCounts, config: EvaluationConfig = DEF
         "dispatched": (c.dispatched, None),
         "dispatch_on_time_rate": (c.dispatched_on_time, c.dispatched),
         "dispatch_accuracy_rate": (max(0, c.dispatched - c.returned), c.dispatched),
-    }, config, config.table_for("dispatcher"))
+    }, config, config.table_for("dispatcher"), due=has_due("dispatcher", c))
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,4 +367,4 @@ def evaluate_area(counts: AreaCounts, config: EvaluationConfig = DEFAULT_CONFIG)
         "filed": (per_cell, None),
         "close_rate": (c.closed, c.due_to_close),
         "close_on_time_rate": (c.closed_on_time, c.due_to_close),
-    }, config, config.table_for("area", c.region_class))
+    }, config, config.table_for("area", c.region_class), due=has_due("area", c))

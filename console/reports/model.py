@@ -116,12 +116,17 @@ class Table:
         One mapping per row; a missing key is a blank cell, extra keys are ignored.
     grade_key : str or None
         The key of the column holding grades A–E, coloured with :data:`GRADE_COLOURS`.
+    mean_skip : str or None
+        The key of a row value that, when set (not None, not ""), leaves the row out of every
+        ``"mean"`` total; its ``"sum"`` totals still count it.  A league table marks the
+        objects with nothing due so that their scores do not lift the average.
     """
 
     title: str
     columns: Sequence[Column]
     rows: Sequence[Mapping[str, Any]]
     grade_key: str | None = None
+    mean_skip: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "columns", tuple(self.columns))
@@ -308,8 +313,9 @@ def totals(table: Table) -> dict[str, Any]:
         In column order: the first column's key → :data:`TOTAL_LABEL` when that column has no
         total, then key → value for each column with a total: ``"sum"`` gives an ``int`` when
         every value is an ``int`` (``0`` for no rows), else a ``float``; ``"mean"`` gives a
-        ``float``, or ``None`` when the column has no values.  Columns without a total are
-        absent (blank in the totals row).
+        ``float``, or ``None`` when the column has no values (rows marked by
+        ``table.mean_skip`` are left out of means).  Columns without a total are absent
+        (blank in the totals row).
 
     Raises
     ------
@@ -325,6 +331,10 @@ def totals(table: Table) -> dict[str, Any]:
             continue
         values: list[int | float] = []
         for row in table.rows:
+            if column.total == "mean" and table.mean_skip and row.get(table.mean_skip) not in (
+                None, ""
+            ):
+                continue
             value = clean_value(row.get(column.key))
             if value is None:
                 continue

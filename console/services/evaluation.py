@@ -15,6 +15,12 @@ Rates
     Fractions 0–1 capped at 1; 0/0 is 1.0 for a good rate and 0.0 for a bad one (nothing was
     due, so nothing failed).  Numerators and denominators are in every row.
 
+Ranking
+    An object with nothing due (``console.domain.evaluation.DUE_COUNTS`` all 0) keeps its
+    score but gets no grade and no rank; it is listed after the ranked objects
+    (:func:`~console.services.evaluation_rows.rank_rows`).  A period still running is counted
+    up to ``as_of`` (now), so the current month has only what fell due so far.
+
 专业部门 (unit code; ``event.unit``)
     * dispatched: cases dispatched / designated / second-level dispatched to the unit in the
       period, once per case and unit (not when the case already stood with the unit, dispatched
@@ -73,8 +79,8 @@ Rates
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
-from datetime import datetime, tzinfo
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from console.domain.cases import Role
@@ -88,8 +94,6 @@ from console.domain.evaluation import (
     DispatcherCounts,
     Evaluation,
     EvaluationConfig,
-    Grade,
-    IndexKind,
     Period,
     SupervisorCounts,
     UnitCounts,
@@ -111,135 +115,33 @@ from console.services.evaluation_counts import (
     dispatcher_tally,
     supervisor_tally,
 )
+from console.services.evaluation_rows import COUNTS, EvaluationReport, EvaluationRow, rank_rows
 from console.services.uow import UnitOfWork
+
+__all__ = [
+    "AREA_LEVELS",
+    "AREA_LEVEL_LABELS",
+    "COUNTS",
+    "OBJECTS",
+    "EvaluationReport",
+    "EvaluationRow",
+    "areas",
+    "evaluate",
+    "rank_rows",
+]
 
 OBJECTS: tuple[str, ...] = tuple(OBJECT_LABELS)
 AREA_LEVELS: tuple[str, ...] = ("grid", "community", "street")
 AREA_LEVEL_LABELS: Mapping[str, str] = {"grid": "单元网格", "community": "社区", "street": "街道/乡镇"}
 
-#: Count names each object's rows carry (each with its case ids), in display order.
-COUNTS: Mapping[str, tuple[str, ...]] = {
-    "unit": ("dispatched", "filed", "due_to_close", "closed", "due_to_handle", "handled_on_time",
-             "overdue_open", "reworked", "returned", "extended"),
-    "collector": ("reports", "pending", "valid", "filed", "missed", "verify_due", "verify_on_time",
-                  "verify_overdue_open", "check_due", "check_on_time", "check_overdue_open"),
-    "acceptor": ("accepted", "accepts", "refusals", "verify_sent", "verify_sent_on_time",
-                 "check_sent", "check_sent_on_time"),
-    "supervisor": ("filed", "filed_on_time", "voided", "refused_file", "closed", "closed_on_time"),
-    "dispatcher": ("dispatched", "dispatched_on_time", "returned"),
-    "area": ("filed", "reported_verified", "due_to_close", "closed", "closed_on_time"),
-}
-
 #: An object's rows, and where lazy rows read their case ids (None: the rows hold them).
-_Rows = tuple[list["EvaluationRow"], CaseIdSource | None]
+_Rows = tuple[list[EvaluationRow], CaseIdSource | None]
 
 #: The seat whose users are listed even when they did nothing in the period.
 _ROLE_OF: Mapping[str, Role] = {
     "collector": Role.COLLECTOR, "acceptor": Role.ACCEPTOR, "supervisor": Role.SUPERVISOR,
     "dispatcher": Role.DISPATCHER,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class EvaluationRow:
-    """One evaluated object: who it is, its counts with their cases, and its evaluation.
-
-    ``case_ids`` maps every count name to the cases behind it (ascending, each once).  For
-    units it is lazy (:class:`~console.services.evaluation_cases.LazyCaseIds`): the lists are
-    read from the database the first time one is asked for, on the thread that asks.
-    """
-
-    key: str
-    ident: Mapping[str, Any]
-    counts: Mapping[str, int]
-    case_ids: Mapping[str, tuple[int, ...]]
-    evaluation: Evaluation
-    rank: int = 0
-
-    @property
-    def score(self) -> float:
-        """综合指标值, 0–100."""
-        return self.evaluation.score
-
-    @property
-    def grade(self) -> Grade:
-        """评价等级."""
-        return self.evaluation.grade
-
-    def ids(self, name: str) -> tuple[int, ...]:
-        """The cases behind the count ``name`` (the drill-down), ascending, each once."""
-        return tuple(self.case_ids.get(name, ()))
-
-    @property
-    def rates(self) -> dict[str, float]:
-        """The rate indices by key (fractions 0–1)."""
-        return {i.key: i.value for i in self.evaluation.indices if i.kind is not IndexKind.COUNT}
-
-    def as_dict(self, case_ids: bool = True) -> dict[str, Any]:
-        """JSON-ready form: identity, counts, rates, score, grade, indices and case ids.
-
-        ``case_ids=False`` leaves the lists out (and so never reads them).
-        """
-        g = self.grade
-        data = {
-            "rank": self.rank,
-            **self.ident,
-            **self.counts,
-            **self.rates,
-            "score": self.score,
-            "grade": g.value,
-            "grade_colour": g.colour,
-            "grade_hex": g.hex,
-            "indices": {i.key: i.as_dict() for i in self.evaluation.indices},
-        }
-        if case_ids:
-            data["case_ids"] = {k: list(v) for k, v in self.case_ids.items()}
-        return data
-
-
-@dataclass(frozen=True, slots=True)
-class EvaluationReport:
-    """A league table: the period, the object type and the rows, best first."""
-
-    period: Period
-    object: str
-    rows: tuple[EvaluationRow, ...]
-    tz: tzinfo
-    area_level: str | None = None
-    previous: EvaluationReport | None = None
-    cases: CaseIdSource | None = None  # where lazy rows read their case ids
-
-    def row(self, key: str) -> EvaluationRow | None:
-        """The row of a unit code, user name or area code."""
-        return next((r for r in self.rows if r.key == key), None)
-
-    def as_dict(self, case_ids: bool = True) -> dict[str, Any]:
-        """``{"period": …, "object": …, "rows": […]}`` (plus the previous period's scores).
-
-        With ``case_ids`` (the default) every row lists the cases behind every count, fetched
-        in one query for lazy rows; the unit of work must still be usable.
-        """
-        tz = self.tz
-        data: dict[str, Any] = {
-            "period": self.period.as_dict(tz),
-            "object": self.object,
-            "object_label": OBJECT_LABELS[self.object],
-        }
-        if self.area_level is not None:
-            data["area_level"] = self.area_level
-        if case_ids and self.cases is not None:
-            self.cases.load_all()
-        rows = [r.as_dict(case_ids) for r in self.rows]
-        if self.previous is not None:
-            data["previous_period"] = self.previous.period.as_dict(tz)
-            for row, r in zip(rows, self.rows, strict=True):
-                before = self.previous.row(r.key)
-                row["previous"] = (None if before is None else
-                                   {"score": before.score, "grade": before.grade.value,
-                                    "rank": before.rank})
-                row["change"] = None if before is None else round(r.score - before.score, 2)
-        data["rows"] = rows
-        return data
 
 
 def evaluate(
@@ -251,6 +153,7 @@ def evaluate(
     area_level: str | None = None,
     config: EvaluationConfig = DEFAULT_CONFIG,
     compare: bool = False,
+    as_of: datetime | None = None,
 ) -> EvaluationReport:
     """Evaluate every object of a type over a period, read from the event log.
 
@@ -270,11 +173,16 @@ def evaluate(
         Weights, step tables and grade bands (``resources/evaluation.yaml``).
     compare : bool
         Also evaluate the previous period (``Period.previous``) and attach it.
+    as_of : datetime, optional
+        Now.  A period running at this instant (the current month) is counted up to it, as
+        if it ended there: a stage whose deadline is still ahead is not due yet.  Without it,
+        or for a period over or not begun, the period is counted to its end.
 
     Returns
     -------
     EvaluationReport
-        Rows sorted by score, best first (ties by key), ranked 1, 1, 3 …
+        Rows with something due, best first (ties by key) and ranked 1, 1, 3 …, then the rows
+        with nothing due, unranked and ungraded (:func:`rank_rows`).
 
     Raises
     ------
@@ -293,25 +201,26 @@ def evaluate(
             f"未知的区域层级 {level!r}（可选：{'、'.join(AREA_LEVELS)}）/ unknown area level"
         )
     with uow:
-        report = _evaluate(uow, centre, period, obj, level, config)
+        report = _evaluate(uow, centre, period, obj, level, config, as_of)
         if compare:
-            before = _evaluate(uow, centre, period.previous(), obj, level, config)
+            before = _evaluate(uow, centre, period.previous(), obj, level, config, as_of)
             report = replace(report, previous=before)
     return report
 
 
 def _evaluate(
     uow: UnitOfWork, centre: Centre, period: Period, obj: str, level: str | None,
-    config: EvaluationConfig,
+    config: EvaluationConfig, as_of: datetime | None,
 ) -> EvaluationReport:
     start, end = period.bounds(centre.tz)
+    cut = None
+    if as_of is not None and start <= as_of < end:
+        # The period is still running: count up to now, not to its end (a 处置 stage due on
+        # the 30th is not overdue on the 25th).  A period that has not begun holds no events.
+        cut = end = as_of
     rows, cases = _ROWS[obj](uow, centre, start, end, config, level)
-    rows.sort(key=lambda r: (-r.score, r.key))
-    ranked: list[EvaluationRow] = []
-    for i, row in enumerate(rows):
-        rank = ranked[-1].rank if ranked and ranked[-1].score == row.score else i + 1
-        ranked.append(replace(row, rank=rank))
-    return EvaluationReport(period, obj, tuple(ranked), centre.tz, level, cases=cases)
+    return EvaluationReport(period, obj, tuple(rank_rows(rows)), centre.tz, level, cases=cases,
+                            as_of=cut)
 
 
 def _row(obj: str, key: str, ident: Mapping[str, Any], t: Tally, ev: Evaluation) -> EvaluationRow:

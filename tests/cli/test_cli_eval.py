@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from console.domain.evaluation import parse_period
+from console.domain.evaluation import DUE_COUNTS, parse_period
 from console.services.centre import Centre, load_centre
 from console.services.evaluation import evaluate
 from db.engine import make_engine
 from db.uow import make_uow_factory
 from tests.cli.conftest import fingerprint, run
-from tests.integration.test_evaluation_read import G1, ZHZF, History, build_history
+from tests.integration.test_evaluation_read import G1, ZHZF, ZJJ, History, build_history
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +31,15 @@ def scenario(shared_db: str) -> Iterator[tuple[str, Centre, History]]:
         yield shared_db, centre, build_history(factory, centre)
     finally:
         engine.dispose()
+
+
+def due_counts(row: dict, obj: str) -> list[int]:
+    """The row's counts that make something due (``DUE_COUNTS``).
+
+    A collector's decided reports are its ``reports`` less the ``pending`` ones.
+    """
+    return [row[name] - (row["pending"] if (obj, name) == ("collector", "reports") else 0)
+            for name in DUE_COUNTS[obj]]
 
 
 def service_json(url: str, centre: Centre, period: str, obj: str, **kw) -> dict:
@@ -52,8 +61,17 @@ def test_json_is_the_service_result(scenario, obj: str) -> None:
     data = json.loads(result.out)
     assert data == service_json(url, centre, "2026-10", obj)
     assert data["period"]["label"] == "2026-10" and data["object"] == obj
-    scores = [r["score"] for r in data["rows"]]
-    assert scores == sorted(scores, reverse=True)
+    rows = data["rows"]
+    ranked = [r for r in rows if r["rank"] is not None]
+    assert ranked and rows[:len(ranked)] == ranked  # the unranked come last
+    scores = [r["score"] for r in ranked]
+    assert scores == sorted(scores, reverse=True) and ranked[0]["rank"] == 1
+    # The top-ranked object had something due; every unranked one had nothing due.
+    assert any(due_counts(ranked[0], obj))
+    for row in rows[len(ranked):]:
+        assert (row["rank"], row["grade"], row["grade_colour"], row["grade_hex"]) == (None,) * 4
+        assert row["due"] is False and row["unranked_reason"] == "本期无应处置案件"
+        assert not any(due_counts(row, obj))
 
 
 def test_unit_row_numbers_and_cases(scenario) -> None:
@@ -96,9 +114,52 @@ def test_human_league_table(scenario) -> None:
     assert "名次" in lines[1] and "按期处置率" in lines[1]
     zhzf = next(line for line in lines if "KH-ZHZF" in line)
     assert "72.50" in zhzf and "C 黄色" in zhzf and "50.0%" in zhzf and "+32.50" in zhzf
-    assert lines[-1].split()[0] == str(len(lines) - 2)  # ZHZF is last: rank = row count
+    # ZHZF, the only unit with something due, is first; the idle units follow without rank.
+    assert lines[2] == zhzf and zhzf.split()[0] == "1" and "说明" in lines[1]
+    zjj = next(line for line in lines if "KH-ZJJ" in line)
+    assert zjj.split()[0] == "—" and zjj.endswith("本期无应处置案件") and "A 绿色" not in zjj
     people = run(url, "eval", "--period", "2026-W42", "--object", "dispatcher")
     assert people.code == 0 and "派遣员 李强（paiqian1）" in people.out
+
+
+def test_idle_units_are_unranked_and_so_is_the_previous_period(scenario) -> None:
+    url, _, _ = scenario
+    result = run(url, "eval", "--period", "2026-10", "--object", "unit", "--compare", "--json")
+    rows = json.loads(result.out)["rows"]
+    top = rows[0]
+    assert (top["unit"], top["rank"], top["grade"]) == (ZHZF, 1, "C")
+    assert top["previous"] == {"score": 40.0, "grade": "D", "rank": 1, "unranked_reason": None}
+    zjj = next(r for r in rows if r["unit"] == ZJJ)  # sent C back: nothing due in either month
+    assert (zjj["rank"], zjj["grade"], zjj["score"], zjj["change"]) == (None, None, 100.0, None)
+    assert zjj["previous"] == {"score": 100.0, "grade": None, "rank": None,
+                               "unranked_reason": "本期无应处置案件"}
+    idle = [r["unit"] for r in rows[1:]]
+    assert idle == sorted(idle) and ZJJ in idle
+
+
+def test_the_running_month_counts_up_to_now(scenario) -> None:
+    """On Fri 10-30 at noon F (dispatched 10:00, due 16:00) is not late yet: not due."""
+    url, _, h = scenario
+    result = run(url, "eval", "--period", "2026-10", "--object", "unit", "--json",
+                 now="2026-10-30T12:00:00+08:00")
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert data["as_of"] == "2026-10-30T12:00:00+08:00"
+    row = data["rows"][0]
+    assert (row["unit"], row["rank"]) == (ZHZF, 1)
+    assert (row["due_to_handle"], row["overdue_open"], row["handled_on_time"]) == (5, 0, 3)
+    assert h["F"] in row["case_ids"]["filed"] and h["F"] not in row["case_ids"]["due_to_handle"]
+    text = run(url, "eval", "--period", "2026-10", "--object", "unit",
+               now="2026-10-30T12:00:00+08:00").out
+    assert "（截至 2026-10-30 12:00）" in text.splitlines()[0]
+    # Mon 10-05: nothing of October has fallen due (H was late in September): nobody ranked.
+    early = json.loads(run(url, "eval", "--period", "2026-10", "--object", "unit", "--json",
+                           now="2026-10-05T12:00:00+08:00").out)
+    assert early["rows"] and all(r["rank"] is None and r["grade"] is None for r in early["rows"])
+    # A month already over is counted to its end, whatever the clock says.
+    over = json.loads(run(url, "eval", "--period", "2026-10", "--object", "unit", "--json",
+                          now="2026-12-01T09:00:00+08:00").out)
+    assert "as_of" not in over and over["rows"][0]["overdue_open"] == 1
 
 
 @pytest.mark.parametrize("argv", [

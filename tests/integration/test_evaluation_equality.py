@@ -61,16 +61,16 @@ def add_redispatch_cases(factory: Factory, centre: Centre) -> None:
         ids[letter] = made.case.id
         step(letter, "shouli1", when + timedelta(minutes=5), "accept")
         step(letter, "zhibanzhang1", when + timedelta(minutes=10), "file")
-    step("J", "paiqian1", at(9, 28, 9, 20), "dispatch", unit=ZJJ)
+    step("J", "paiqian1", at(9, 28, 9, 20), "dispatch", unit=ZJJ, reason="派遣员改派")
     step("J", "unit_zjj", at(9, 28, 10), "request-return", reason="非本单位职责")
     step("J", "zhibanzhang1", at(9, 28, 10, 10), "approve")
-    step("J", "paiqian1", at(10, 12, 9), "dispatch", unit=ZJJ)
-    step("L", "paiqian1", at(10, 13, 9, 20), "dispatch", unit="KH-QYBSC")
+    step("J", "paiqian1", at(10, 12, 9), "dispatch", unit=ZJJ, reason="派遣员改派")
+    step("L", "paiqian1", at(10, 13, 9, 20), "dispatch", unit="KH-QYBSC", reason="派遣员改派")
     step("L", "unit_qybsc", at(10, 13, 9, 30), "subdispatch", unit="KH-QYBSC-001")
-    step("V", "paiqian1", at(10, 14, 9, 20), "dispatch", unit=ZJJ)
+    step("V", "paiqian1", at(10, 14, 9, 20), "dispatch", unit=ZJJ, reason="派遣员改派")
     step("V", "paiqian1", at(10, 15, 9), "request-void", reason="重复录入")
     step("V", "zhibanzhang1", at(10, 15, 9, 10), "approve")
-    step("W", "paiqian1", at(10, 30, 9, 20), "dispatch", unit=ZJJ)
+    step("W", "paiqian1", at(10, 30, 9, 20), "dispatch", unit=ZJJ, reason="派遣员改派")
     step("W", "paiqian1", at(11, 3, 9), "request-void", reason="重复录入")
     step("W", "zhibanzhang1", at(11, 3, 9, 10), "approve")
     step("J", "unit_zjj", at(10, 12, 10), "feedback", notes="已清运")
@@ -93,7 +93,7 @@ def add_early_hours_case(factory: Factory, centre: Centre) -> None:
 
     step("shouli1", at(9, 30, 23, 57), "accept")
     step("zhibanzhang1", at(9, 30, 23, 58), "file")
-    step("paiqian1", at(9, 30, 23, 59), "dispatch", unit="KH-QYBSC")
+    step("paiqian1", at(9, 30, 23, 59), "dispatch", unit="KH-QYBSC", reason="派遣员改派")
     step("unit_qybsc", at(10, 1, 9), "subdispatch", unit="KH-QYBSC-001")
 
 

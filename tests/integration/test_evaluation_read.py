@@ -163,7 +163,7 @@ def build_history(factory: Callable[[], UnitOfWork], centre: Centre) -> History:
     report("C", "caiji01", at(10, 15, 9), G1)
     step("C", "shouli1", at(10, 15, 9, 5), "accept")
     step("C", "zhibanzhang1", at(10, 15, 9, 10), "file")
-    step("C", "paiqian1", at(10, 15, 9, 20), "dispatch", unit=ZJJ)
+    step("C", "paiqian1", at(10, 15, 9, 20), "dispatch", unit=ZJJ, reason="派遣员改派")
     step("C", "unit_zjj", at(10, 15, 10), "request-return", reason="非本单位职责")
     step("C", "zhibanzhang1", at(10, 15, 10, 10), "approve")
     step("C", "paiqian1", at(10, 15, 10, 20), "dispatch", unit=ZHZF)
@@ -257,11 +257,11 @@ def test_unit_counts_scores_and_cases(uow_factory, history) -> None:
     assert zjj is not None
     assert (zjj.counts["dispatched"], zjj.counts["filed"], zjj.counts["returned"]) == (1, 0, 1)
     assert zjj.case_ids["returned"] == (h["C"],)
-    assert (zjj.score, zjj.grade) == (100.0, Grade.A)
-    # Best first; ZHZF, the only unit with anything late, is last.
-    assert report.rows[-1].key == ZHZF
-    assert [r.score for r in report.rows] == sorted((r.score for r in report.rows), reverse=True)
-    assert report.rows[0].rank == 1 and report.rows[-1].rank == len(report.rows)
+    # C went back: nothing due to handle or close.  The formula's 100 stays, but no grade.
+    assert (zjj.score, zjj.grade, zjj.rank) == (100.0, None, None)
+    # ZHZF, the only unit with anything due, is ranked first; the idle units follow, unranked.
+    assert report.rows[0].key == ZHZF and report.rows[0].rank == 1
+    assert all(r.rank is None and r.grade is None for r in report.rows[1:])
 
 
 def test_collectors(uow_factory, history) -> None:
@@ -285,9 +285,10 @@ def test_collectors(uow_factory, history) -> None:
     assert (two.counts["verify_due"], two.counts["verify_overdue_open"]) == (1, 1)
     assert two.case_ids["verify_overdue_open"] == (h["I"],)
     assert (two.score, two.grade) == (40.0, Grade.D)
-    # A collector who did nothing is still listed (nothing due, nothing failed).
+    # A collector who did nothing is still listed (nothing due, nothing failed), unranked.
     idle = report.row("caiji05")
     assert idle is not None and idle.score == 100.0
+    assert (idle.rank, idle.grade, idle.reason) == (None, None, "本期无应处置案件")
 
 
 def test_acceptors_supervisors_dispatchers(uow_factory, history) -> None:
@@ -347,6 +348,62 @@ def test_compare_with_september_and_later_events_change_nothing(uow_factory, his
     # November's events (F's feedback, G's filing) were written: October still reads the same.
     november = run_eval(uow_factory, centre, "unit")
     assert november.row(ZHZF) == report.row(ZHZF)
+
+
+def test_every_object_type_ranks_only_what_had_something_due(uow_factory, history) -> None:
+    """Idle staff and areas score high by the formulas (an idle dispatcher 80, an idle
+    acceptor 75, an idle cell 100) and used to rank first; now they come last, unranked."""
+    centre, _ = history
+    expected_first = {"unit": ZHZF, "collector": "caiji01", "acceptor": "shouli1",
+                      "supervisor": "zhibanzhang1", "dispatcher": "paiqian1", "area": G2}
+    for obj, first in expected_first.items():
+        report = run_eval(uow_factory, centre, obj)
+        assert report.rows[0].key == first and report.rows[0].rank == 1, obj
+        ranked = [r for r in report.rows if r.rank is not None]
+        idle = report.rows[len(ranked):]
+        assert all(r.due and r.grade is not None for r in ranked), obj
+        assert idle and all(not r.due and r.grade is None and r.rank is None for r in idle), obj
+        assert [r.key for r in idle] == sorted(r.key for r in idle), obj
+    idle_dispatcher = run_eval(uow_factory, centre, "dispatcher").rows[-1]
+    assert (idle_dispatcher.score, idle_dispatcher.rank) == (80.0, None)
+
+
+def test_previous_period_ranks_by_the_same_rule(uow_factory, history) -> None:
+    centre, _ = history
+    report = evaluate(uow_factory(), centre, OCTOBER, "unit", compare=True)
+    assert report.previous is not None
+    september = report.previous
+    assert september.rows[0].key == ZHZF and september.rows[0].rank == 1  # H, late
+    assert all(r.rank is None and r.grade is None for r in september.rows[1:])
+    rows = {r["unit"]: r for r in report.as_dict(case_ids=False)["rows"]}
+    assert rows[ZJJ]["previous"] == {"score": 100.0, "grade": None, "rank": None,
+                                     "unranked_reason": "本期无应处置案件"}
+    assert rows[ZJJ]["change"] is None
+
+
+def test_the_running_month_is_counted_up_to_now(uow_factory, history) -> None:
+    centre, h = history
+    # Fri 10-30 12:00: F (dispatched 10:00, 处置 due 16:00) is not late yet, so not due; I
+    # (核实 due 11:10, no collector named) is late for caiji02.
+    noon = at(10, 30, 12)
+    report = evaluate(uow_factory(), centre, OCTOBER, "unit", as_of=noon, compare=True)
+    assert report.as_of == noon and report.previous is not None and report.previous.as_of is None
+    zhzf = report.row(ZHZF)
+    assert zhzf is not None and zhzf.rank == 1
+    assert (zhzf.counts["due_to_handle"], zhzf.counts["overdue_open"]) == (5, 0)
+    assert h["F"] not in zhzf.case_ids["due_to_handle"] and h["F"] in zhzf.case_ids["filed"]
+    collectors = evaluate(uow_factory(), centre, OCTOBER, "collector", as_of=noon)
+    two = collectors.row("caiji02")
+    assert two is not None and two.case_ids["verify_overdue_open"] == (h["I"],)
+    # At 16:30 F is late: due and not done.
+    later = evaluate(uow_factory(), centre, OCTOBER, "unit", as_of=at(10, 30, 16, 30)).row(ZHZF)
+    assert later is not None and later.case_ids["overdue_open"] == (h["F"],)
+    # Mon 10-05: nothing of October has fallen due yet (H was due in September).
+    early = evaluate(uow_factory(), centre, OCTOBER, "unit", as_of=at(10, 5, 12))
+    assert all(r.rank is None and r.grade is None for r in early.rows)
+    # A period already over (or not begun) is counted to its end.
+    over = evaluate(uow_factory(), centre, OCTOBER, "unit", as_of=at(11, 3, 9))
+    assert over.as_of is None and over.row(ZHZF) == run_eval(uow_factory, centre, "unit").row(ZHZF)
 
 
 def test_week_and_day_periods(uow_factory, history) -> None:
@@ -409,11 +466,11 @@ def test_redispatch_after_a_return_and_second_level_dispatch(engine) -> None:
         ids[letter] = made.case.id
         step(letter, "shouli1", when + timedelta(minutes=5), "accept")
         step(letter, "zhibanzhang1", when + timedelta(minutes=10), "file")
-    step("J", "paiqian1", at(9, 28, 9, 20), "dispatch", unit=ZJJ)
+    step("J", "paiqian1", at(9, 28, 9, 20), "dispatch", unit=ZJJ, reason="派遣员改派")
     step("J", "unit_zjj", at(9, 28, 10), "request-return", reason="非本单位职责")
     step("J", "zhibanzhang1", at(9, 28, 10, 10), "approve")
-    step("J", "paiqian1", at(10, 12, 9), "dispatch", unit=ZJJ)
-    step("L", "paiqian1", at(10, 13, 9, 20), "dispatch", unit="KH-QYBSC")
+    step("J", "paiqian1", at(10, 12, 9), "dispatch", unit=ZJJ, reason="派遣员改派")
+    step("L", "paiqian1", at(10, 13, 9, 20), "dispatch", unit="KH-QYBSC", reason="派遣员改派")
     step("L", "unit_qybsc", at(10, 13, 9, 30), "subdispatch", unit="KH-QYBSC-001")
     for letter, day in (("J", 12), ("L", 13)):
         user = "unit_zjj" if letter == "J" else "unit_qybsc001"

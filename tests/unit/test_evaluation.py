@@ -12,6 +12,7 @@ import yaml
 from console.domain.errors import ValidationError
 from console.domain.evaluation import (
     DEFAULT_CONFIG,
+    DUE_COUNTS,
     AcceptorCounts,
     AreaCounts,
     CollectorCounts,
@@ -127,17 +128,62 @@ def test_area_formula_for_a_street_uses_filings_per_cell_and_its_class() -> None
     assert (one.score, two.score) == (95.0, 98.0)
 
 
-def test_nothing_due_means_nothing_failed() -> None:
-    """Every denominator 0: good rates are 1.0, bad rates 0.0, so every rate index scores 100."""
+def test_nothing_due_scores_as_nothing_failed_but_is_not_graded() -> None:
+    """Every denominator 0: good rates are 1.0, bad rates 0.0, so every rate index scores 100.
+
+    The score stays the standard's, but an object with nothing due gets no grade: an idle unit
+    scoring 100 would otherwise be graded A and rank above the unit that handled everything.
+    """
     assert rate(0, 0) == 1.0 and rate(0, 0, bad=True) == 0.0
     assert rate(3, 2) == 1.0  # capped
     unit = evaluate_unit(UnitCounts(0, 0, 0, 0, 0, 0))
-    assert (unit.score, unit.grade) == (100.0, Grade.A)
+    assert (unit.score, unit.grade, unit.due) == (100.0, None, False)
     assert unit.index("close_rate").denominator == 0
     collector = evaluate_collector(CollectorCounts(0, 0, 0, 0, 0, 0, 0, 0))
-    assert collector.score == 100.0
+    assert (collector.score, collector.grade, collector.due) == (100.0, None, False)
     # A count index scores from its table even at 0: an idle acceptor loses the 受理数 quarter.
-    assert evaluate_acceptor(AcceptorCounts(0, 0, 0, 0, 0)).score == 75.0
+    acceptor = evaluate_acceptor(AcceptorCounts(0, 0, 0, 0, 0))
+    assert (acceptor.score, acceptor.grade) == (75.0, None)
+    assert evaluate_supervisor(SupervisorCounts(0, 0, 0, 0, 0)).grade is None
+    assert evaluate_dispatcher(DispatcherCounts(0, 0, 0)).grade is None
+    assert evaluate_area(AreaCounts(0, 0, 0, 0, 0, cells=36)).grade is None
+
+
+def _one(cls: type, name: str, **extra: int) -> object:
+    """A counts record with every field 0 but ``name`` = 1 (and ``extra``)."""
+    from dataclasses import fields
+
+    values = {f.name: 0 for f in fields(cls) if f.name not in ("cells", "region_class")}
+    values.update({name: 1, **extra})
+    return cls(**values)
+
+
+EVALUATE = {
+    "unit": (UnitCounts, evaluate_unit), "collector": (CollectorCounts, evaluate_collector),
+    "acceptor": (AcceptorCounts, evaluate_acceptor),
+    "supervisor": (SupervisorCounts, evaluate_supervisor),
+    "dispatcher": (DispatcherCounts, evaluate_dispatcher), "area": (AreaCounts, evaluate_area),
+}
+
+
+@pytest.mark.parametrize(("obj", "name"), [(o, n) for o, names in DUE_COUNTS.items() for n in names])
+def test_any_due_count_makes_the_object_graded(obj: str, name: str) -> None:
+    cls, evaluate = EVALUATE[obj]
+    ev = evaluate(_one(cls, name))
+    assert ev.due and ev.grade is not None and ev.grade is DEFAULT_CONFIG.grade(ev.score)
+
+
+@pytest.mark.parametrize(("obj", "name"), [
+    ("unit", "filed"), ("unit", "closed"), ("unit", "handled_on_time"), ("unit", "reworked"),
+    ("collector", "valid"), ("collector", "missed"), ("acceptor", "verify_sent_on_time"),
+    ("supervisor", "voided"), ("dispatcher", "returned"), ("area", "reported_verified"),
+])
+def test_counts_that_are_no_denominator_make_nothing_due(obj: str, name: str) -> None:
+    """A numerator without its denominator (e.g. a unit's rework of a stage due last month,
+    a unit sent only cases later voided: 立案 1, 应结案 0) is not something due."""
+    cls, evaluate = EVALUATE[obj]
+    ev = evaluate(_one(cls, name))
+    assert not ev.due and ev.grade is None
 
 
 def test_negative_counts_are_refused() -> None:
