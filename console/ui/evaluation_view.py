@@ -1,8 +1,12 @@
 """The evaluation view: league tables per object type, counts that open their cases.
 
 Every number comes from ``services.evaluation`` (derived from the event log) on the worker
-thread; a double-click on a count lists the cases behind it (read on the worker too: a unit's
-lists are fetched from the database only when asked for), and a case opens in the desk.
+thread; a double-click on a count lists the cases behind it by case number, category, state
+and the step that made them count (read on the worker too: a unit's lists are fetched from
+the database only when asked for), and a double-click on a case opens it in the desk.
+
+An object with nothing due in the period has no rank and no grade ("—", with the reason in
+说明) and stays below the ranked ones whichever column the table is sorted by.
 """
 
 from __future__ import annotations
@@ -11,8 +15,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -20,8 +31,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
     QTableView,
     QTabWidget,
@@ -30,12 +39,18 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.errors import CityDeskError
-from console.domain.evaluation import OBJECT_LABELS, Period, parse_period
+from console.domain.evaluation import NOTHING_DUE, OBJECT_LABELS, Period, parse_period
 from console.report_builder import HEADERS
+from console.services import timefmt
 from console.services.evaluation import COUNTS, OBJECTS, EvaluationReport, evaluate
-from console.ui.i18n import N_, _
+from console.services.evaluation_drill import CaseLine, case_lines
+from console.services.evaluation_rows import EvaluationRow
+from console.ui.evaluation_cases import CaseListDialog
+from console.ui.i18n import N_, _, language
 from console.ui.ops import OpRunner
 from widgets.pill_delegate import PillDelegate
+
+__all__ = ["CaseListDialog", "EvaluationView", "GradeColorRole", "LeagueModel", "dialog_size"]
 
 GradeColorRole = Qt.ItemDataRole.UserRole + 10
 Index = QModelIndex | QPersistentModelIndex
@@ -43,30 +58,48 @@ Index = QModelIndex | QPersistentModelIndex
 #: Headings of the columns the view shows, translated at display time.
 HEADINGS: dict[str, str] = {
     "rank": N_("名次"), "name": N_("名称"), "score": N_("综合指标值"), "grade": N_("等级"),
-    "previous": N_("上期"),
+    "previous": N_("上期"), "note": N_("说明"),
 }
+#: Reasons a row shows, translated at display time (the service gives the Chinese).
+REASONS: dict[str, str] = {NOTHING_DUE: N_("本期无应处置案件")}
+NO_VALUE = "—"
 
 
 def _name(row: dict[str, Any]) -> str:
     return str(row.get("unit_name") or row.get("name") or row.get("area_name") or "")
 
 
+def dialog_size(available: QSize) -> QSize:
+    """The window's size on a screen with ``available`` room: 1400×800 at most, always inside."""
+    return QSize(min(1400, round(available.width() * 0.92)),
+                 min(800, round(available.height() * 0.9)))
+
+
 class LeagueModel(QAbstractTableModel):
-    """One league table: rank, name, the counts, the rates, score, grade, last period."""
+    """One league table: rank, name, the counts, the rates, score, grade, last period, note."""
 
     def __init__(self, report: EvaluationReport, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.report = report
-        self.rows = report.as_dict(case_ids=False)["rows"]  # the lists: on double-click
+        data = report.as_dict(case_ids=False)["rows"]  # the lists: on double-click
+        # (display dict, service row) pairs, kept together when the view sorts
+        self._rows: list[tuple[dict[str, Any], EvaluationRow]] = list(
+            zip(data, report.rows, strict=True))
         first = report.rows[0] if report.rows else None
         self.counts = list(COUNTS[report.object])
         self.rates = list(first.rates) if first is not None else []
         self.keys = ["rank", "name", *self.counts, *self.rates, "score", "grade"]
         if report.previous is not None:
             self.keys.append("previous")
+        self.keys.append("note")
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """The rows as shown, top to bottom (the service's ``as_dict`` form)."""
+        return [data for data, _row in self._rows]
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.rows)
+        return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self.keys)
@@ -83,26 +116,83 @@ class LeagueModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        row = self.rows[index.row()]
+        row, service_row = self._rows[index.row()]
         key = self.keys[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
-            if key == "name":
-                return _name(row)
-            if key in self.rates:
-                return f"{row[key] * 100:.1f}%"
-            if key == "score":
-                return f"{row['score']:.1f}"
-            if key == "previous":
-                before = row.get("previous")
-                return "—" if not before else f"{before['score']:.1f}（{before['grade']}）"
-            return str(row.get(key, ""))
+            return self._text(row, key)
         if role == Qt.ItemDataRole.UserRole:  # sort key
-            return row.get(key) if key != "name" else _name(row)
+            return self._sort_key(row, key)
         if role == GradeColorRole and key == "grade":
-            return QColor(row["grade_hex"])
-        if role == Qt.ItemDataRole.ToolTipRole and key in self.counts:
-            return _("双击查看这些案件")
+            return QColor(row["grade_hex"]) if row["grade_hex"] else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if key in self.counts:
+                return _("双击查看这些案件")
+            if key in ("rank", "grade", "note") and not service_row.due:
+                return self._reason(row["unranked_reason"])
+            if key in self.rates and self._empty(row, key):
+                return _("分母为 0：本期没有应计入的事项")
+            if key == "previous" and row.get("previous") and row["previous"]["rank"] is None:
+                return self._reason(row["previous"]["unranked_reason"])
         return None
+
+    @staticmethod
+    def _reason(reason: str | None) -> str:
+        return _(REASONS.get(reason or "", reason or ""))
+
+    @staticmethod
+    def _empty(row: dict[str, Any], key: str) -> bool:
+        idx = row["indices"].get(key)
+        return idx is not None and idx["denominator"] == 0
+
+    def _text(self, row: dict[str, Any], key: str) -> str:
+        if key == "name":
+            return _name(row)
+        if key in ("rank", "grade"):
+            return NO_VALUE if row[key] is None else str(row[key])
+        if key in self.rates:
+            # 0 of 0 scores as "nothing failed"; shown as "—" so it reads as nothing due.
+            return NO_VALUE if self._empty(row, key) else f"{row[key] * 100:.1f}%"
+        if key == "score":
+            return f"{row['score']:.1f}"
+        if key == "previous":
+            before = row.get("previous")
+            if not before or before["rank"] is None:  # not there, or nothing due (tooltip)
+                return NO_VALUE
+            return f"{before['score']:.1f}（{before['grade']}）"
+        if key == "note":
+            return self._reason(row["unranked_reason"]) if row["unranked_reason"] else ""
+        return str(row.get(key, ""))
+
+    def _sort_key(self, row: dict[str, Any], key: str) -> Any:
+        if key == "name":
+            return _name(row)
+        if key == "previous":
+            before = row.get("previous")
+            return before["score"] if before and before["rank"] is not None else -1.0
+        if key in self.rates and self._empty(row, key):
+            return -1.0
+        if key == "note":
+            return row["unranked_reason"] or ""
+        value = row.get(key)
+        return "" if value is None and key == "grade" else (0 if value is None else value)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort by a column; the rows with nothing due stay below the ranked ones."""
+        if not 0 <= column < len(self.keys):
+            return
+        key = self.keys[column]
+        descending = order == Qt.SortOrder.DescendingOrder
+        self.layoutAboutToBeChanged.emit()
+        ranked = [p for p in self._rows if p[1].due]
+        idle = [p for p in self._rows if not p[1].due]
+        for part in (ranked, idle):
+            part.sort(key=lambda p: self._sort_key(p[0], key), reverse=descending)
+        self._rows = ranked + idle
+        self.layoutChanged.emit()
+
+    def service_row(self, row: int) -> EvaluationRow:
+        """The service's row shown at ``row``."""
+        return self._rows[row][1]
 
     def case_ids(self, index: Index) -> list[int]:
         """The cases behind a count cell (empty for other cells).
@@ -115,35 +205,43 @@ class LeagueModel(QAbstractTableModel):
         """The cases behind the count ``key`` of row ``row`` (empty for a column not a count)."""
         if key not in self.counts:
             return []
-        return list(self.report.rows[row].ids(key))
+        return list(self._rows[row][1].ids(key))
 
 
 class EvaluationView(QDialog):
     """考核评价: one tab per object type, a period picker and the previous period beside it."""
 
     case_requested = Signal(int)
-    """Open this case in the desk."""
+    """Open this case (its id) in the desk."""
 
     def __init__(self, backend: Any, ops: OpRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("evaluation_view")
         self.setWindowTitle(_("考核评价"))
-        self.resize(1400, 800)
+        screen = parent.screen() if parent is not None else QGuiApplication.primaryScreen()
+        # 1400×800 does not fit a 1366×768 screen: stay inside the screen the desk is on.
+        self.resize(dialog_size(screen.availableGeometry().size()) if screen is not None
+                    else QSize(1400, 800))
         self.backend, self.ops = backend, ops
         self.period = QLineEdit()
         self.period.setObjectName("evaluation_period")
         self.period.setPlaceholderText(_("如 2026-10、2026-Q3、2026、2026-W43、2026-10-01..2026-10-31"))
         self.quick = QComboBox()
+        self.quick.setObjectName("evaluation_quick")
+        # As wide as its longest period name: a style's fixed minimum would cut 本季度 / This quarter.
+        self.quick.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.go = QPushButton(_("计算"))
         self.export = QPushButton(_("导出报表…"))
         self.export.setObjectName("evaluation_export")
         self.status = QLabel()
+        self.status.setWordWrap(True)
         self.tabs = QTabWidget()
         self.tables: dict[str, QTableView] = {}
         for obj in OBJECTS:
             view = QTableView()
             view.setObjectName(f"league_{obj}")
             view.setSortingEnabled(True)
+            view.verticalHeader().setVisible(False)  # the rank column numbers the rows
             view.setItemDelegate(PillDelegate(GradeColorRole, view))
             view.doubleClicked.connect(self._on_view_double_clicked)
             self.tables[obj] = view
@@ -203,7 +301,10 @@ class EvaluationView(QDialog):
         self.compute()
 
     def compute(self) -> None:
-        """Evaluate every object type for the period (on the worker), with the last period."""
+        """Evaluate every object type for the period (on the worker), with the last period.
+
+        A period still running (this month) is counted up to now (the view's clock).
+        """
         try:
             period: Period = parse_period(self.period.text())
         except CityDeskError as exc:
@@ -211,29 +312,37 @@ class EvaluationView(QDialog):
             return
         self.status.setText(_("正在计算 {label}…").format(label=period.label_zh))
         backend = self.backend
+        now = self.clock() if self.clock is not None else None
 
         def work() -> dict[str, EvaluationReport]:
             return {
                 obj: evaluate(backend.uow_factory(), backend.centre, period, obj,
-                              area_level="street" if obj == "area" else None, compare=True)
+                              area_level="street" if obj == "area" else None, compare=True,
+                              as_of=now)
                 for obj in OBJECTS
             }
 
         self.ops.run(work, self.show_reports, lambda exc: self.status.setText(str(exc)))
 
     def show_reports(self, reports: dict[str, EvaluationReport]) -> None:
-        """Fill every tab, sorted by score."""
+        """Fill every tab in the service's order: ranked best first, nothing due last."""
         for obj, report in reports.items():
             model = LeagueModel(report, self)
             view = self.tables[obj]
             view.setModel(model)
-            view.sortByColumn(model.keys.index("score"), Qt.SortOrder.DescendingOrder)
+            view.sortByColumn(model.keys.index("rank"), Qt.SortOrder.AscendingOrder)
             view.resizeColumnsToContents()
         first = next(iter(reports.values()), None)
         if first is not None:
-            text = _("考核期：{label}").format(label=first.period.label_zh)
+            def name(period: Period) -> str:
+                return period.label if language() == "en" else period.label_zh
+
+            text = _("考核期：{label}").format(label=name(first.period))
+            if first.as_of is not None and self.backend is not None:
+                local = timefmt.date_time(self.backend.centre, first.as_of)
+                text += _("（截至 {time}）").format(time=local)
             if first.previous is not None:
-                text += _("；对比上期：{label}").format(label=first.previous.period.label_zh)
+                text += _("；对比上期：{label}").format(label=name(first.previous.period))
             self.status.setText(text)
 
     def _on_view_double_clicked(self, index: QModelIndex) -> None:
@@ -248,30 +357,20 @@ class EvaluationView(QDialog):
         row, key = index.row(), model.keys[index.column()]
         if key not in model.counts:
             return
+        obj = model.report.object
+        who = _name(model.rows[row])
+        title = _("{who} · {count}").format(who=who, count=_(HEADERS.get(key, key)))
+        backend = self.backend
 
-        def show(ids: list[int]) -> None:
-            if ids:
-                CaseListDialog(ids, self.case_requested.emit, self).open()
+        def work() -> list[CaseLine]:
+            # A unit's lists come from the database: read them on the worker, never here.
+            ids = model.case_ids_at(row, key)
+            return case_lines(backend.uow_factory(), backend.centre, obj, key, ids)
 
-        # A unit's lists come from the database: read them on the worker, never here.
-        self.ops.run(lambda: model.case_ids_at(row, key), show,
-                     lambda exc: self.status.setText(str(exc)))
+        def show(lines: list[CaseLine]) -> None:
+            if not lines:
+                self.status.setText(_("{title}：没有案件").format(title=title))
+                return
+            CaseListDialog(lines, self.case_requested.emit, title, self).open()
 
-
-class CaseListDialog(QDialog):
-    """The cases behind a number; a double-click opens one in the desk."""
-
-    def __init__(self, case_ids: list[int], open_case: Callable[[int], None],
-                 parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("case_list")
-        self.setWindowTitle(_("{n} 件案件").format(n=len(case_ids)))
-        self.list = QListWidget()
-        for case_id in case_ids:
-            item = QListWidgetItem(_("案件 id {id}").format(id=case_id))
-            item.setData(Qt.ItemDataRole.UserRole, case_id)
-            self.list.addItem(item)
-        self.list.itemDoubleClicked.connect(
-            lambda item: open_case(int(item.data(Qt.ItemDataRole.UserRole))))
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.list)
+        self.ops.run(work, show, lambda exc: self.status.setText(str(exc)))
