@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from console.domain.cases import Case, CaseState
@@ -24,6 +24,8 @@ from console.services.uow import CaseFilter, UnitOfWork
 DISPATCH_TYPES = ("dispatch", "designate")
 #: Event types read from today's window.
 TODAY_TYPES = ("report", "file", *DISPATCH_TYPES, "close")
+#: The states of a running 处置 stage (a suspended case's clock is stopped: not late).
+HANDLING = (CaseState.DISPATCHED, CaseState.HANDLING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,16 +57,25 @@ class RedCase:
 class UnitRank:
     """One line of the unit ranking.
 
+    The rate is the evaluation's 按期处置率 for the month so far: the 处置 stages due this
+    month are the ones the unit reported back on (feedback with an on-time flag) and the ones
+    still open whose deadline passed this month.  A unit with none of them has nothing due:
+    it gets no rank (``rank`` None) and is listed after the ranked units.
+
     Attributes
     ----------
     open_cases : int
         Open cases the unit holds now.
     red : int
-        Of those, how many are past their deadline.
+        Of those, how many are past their deadline (in any stage).
     handled : int
         Feedback events of the unit this month that carry an on-time flag.
     on_time : int
         Of those, how many were on time.
+    late_open : int
+        处置 stages of the unit open now whose deadline passed this month (late, not done).
+    rank : int or None
+        1, 1, 3 … by rate (equal rates share a rank); None when nothing is due.
     """
 
     unit: str
@@ -73,11 +84,18 @@ class UnitRank:
     red: int = 0
     handled: int = 0
     on_time: int = 0
+    late_open: int = 0
+    rank: int | None = None
+
+    @property
+    def due(self) -> int:
+        """处置 stages due this month so far: reported back on, or open and late."""
+        return self.handled + self.late_open
 
     @property
     def on_time_rate(self) -> float | None:
-        """``on_time / handled`` (0 to 1), None when the unit handled nothing this month."""
-        return self.on_time / self.handled if self.handled else None
+        """``on_time / due`` (0 to 1), None when nothing was due this month."""
+        return self.on_time / self.due if self.due else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +128,8 @@ class WallData:
     red_list : tuple of RedCase
         Every open red case, most overdue first.
     units : tuple of UnitRank
-        Units holding open cases or with feedback this month, best first (see :func:`rank_key`).
+        Units holding open cases or with feedback this month, best first (see
+        :func:`rank_units`); those with nothing due this month last, unranked.
     points : tuple of WallPoint
         Open cases with a running clock, at their coordinates or else their cell's middle.
     """
@@ -158,9 +177,23 @@ def month_window(centre: Centre, now: datetime) -> tuple[datetime, datetime]:
 
 
 def rank_key(rank: UnitRank) -> tuple[float, int, int, str]:
-    """Sort key of the ranking: on-time rate (best first, none last), fewer red, fewer open."""
+    """Sort key of the ranking: on-time rate (best first, nothing due last), fewer red, fewer open."""
     rate = rank.on_time_rate
     return (-rate if rate is not None else 1.0, rank.red, rank.open_cases, rank.unit)
+
+
+def rank_units(units: list[UnitRank]) -> list[UnitRank]:
+    """Units in :func:`rank_key` order, ranked 1, 1, 3 … by rate; nothing due: no rank, last."""
+    ordered = sorted(units, key=rank_key)
+    out: list[UnitRank] = []
+    for i, unit in enumerate(ordered):
+        rate = unit.on_time_rate
+        if rate is None:
+            out.append(replace(unit, rank=None))
+            continue
+        tie = out and out[-1].rank is not None and out[-1].on_time_rate == rate
+        out.append(replace(unit, rank=out[-1].rank if tie else i + 1))
+    return out
 
 
 def _position(case: Case, centre: Centre) -> tuple[float, float] | None:
@@ -213,11 +246,16 @@ def wall_data(uow: UnitOfWork, centre: Centre, now: datetime) -> WallData:
     lights: Counter[Light] = Counter()
     open_by_unit: Counter[str] = Counter()
     red_by_unit: Counter[str] = Counter()
+    late_by_unit: Counter[str] = Counter()
     reds: list[RedCase] = []
     points: list[WallPoint] = []
     for case in open_cases:  # the one pass over open cases
         if case.unit is not None:
             open_by_unit[case.unit] += 1
+            if (case.state in HANDLING and case.stage_deadline is not None
+                    and month_start <= case.stage_deadline < now):
+                # Late and not done: due this month, as the evaluation counts it.
+                late_by_unit[case.unit] += 1
         cd = countdown(case, now, centre.calendar, yellow_at)
         if cd is None or case.id is None:
             continue
@@ -245,12 +283,11 @@ def wall_data(uow: UnitOfWork, centre: Centre, now: datetime) -> WallData:
         ))
     reds.sort(key=lambda r: (-r.overdue_minutes, r.case_no))
 
-    ranking = [
+    ranking = rank_units([
         UnitRank(code, units[code].name if code in units else code, open_by_unit[code],
-                 red_by_unit[code], handled[code], on_time[code])
+                 red_by_unit[code], handled[code], on_time[code], late_by_unit[code])
         for code in sorted((set(open_by_unit) | set(handled)) - {""})
-    ]
-    ranking.sort(key=rank_key)
+    ])
     return WallData(
         as_of=now,
         reported_today=counts["report"],

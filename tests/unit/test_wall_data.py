@@ -152,6 +152,40 @@ def test_unit_ranking(data: WallData, built: dict[str, Case], history: History) 
     other = by_unit[OTHER_UNIT]
     assert (other.open_cases, other.red, other.handled, other.on_time_rate) == (1, 0, 0, None)
     assert [u.unit for u in data.units] == [home, OTHER_UNIT]  # a rate beats no rate
+    # T2 was designated this morning and is not late: the other unit has nothing due yet.
+    assert (by_unit[home].rank, other.rank, other.due) == (1, None, 0)
+
+
+def test_a_late_open_stage_is_due_and_ranks_its_unit(history: History,
+                                                     built: dict[str, Case]) -> None:
+    """Mar 20: T2 (designated on the 4th) is still not handled and long past its deadline.
+
+    Due this month, as the evaluation counts it: the other unit is ranked, at 0 %, below the
+    home unit's 1 of 2; before, its missing rate put it unranked-but-numbered at the bottom.
+    """
+    later = wall_data(history.uow_factory(), history.centre, at(20, 10))
+    by_unit = {u.unit: u for u in later.units}
+    other, home = by_unit[OTHER_UNIT], by_unit[built["Y"].unit or ""]
+    assert (other.handled, other.late_open, other.due, other.on_time_rate) == (0, 1, 1, 0.0)
+    assert (home.due, home.on_time_rate) == (2, 0.5)  # Y and P wait for their check: not late
+    assert [(u.unit, u.rank) for u in later.units] == [(home.unit, 1), (OTHER_UNIT, 2)]
+    # April: T2's deadline fell in March; with nothing else due, nobody is ranked in April.
+    april = wall_data(history.uow_factory(), history.centre, at(1, 10, month=4))
+    assert april.units and all(u.rank is None for u in april.units)
+
+
+def test_rank_units_ties_share_a_rank_and_nothing_due_is_unranked() -> None:
+    from console.services.wall import UnitRank, rank_units
+
+    ranked = rank_units([
+        UnitRank("A", "a", open_cases=3),  # nothing due
+        UnitRank("B", "b", handled=4, on_time=2),
+        UnitRank("C", "c", handled=2, on_time=1, red=1),
+        UnitRank("D", "d", handled=1, on_time=1),
+        UnitRank("E", "e", late_open=2),  # late and not done: 0 of 2
+    ])
+    assert [(r.unit, r.rank) for r in ranked] == [
+        ("D", 1), ("B", 2), ("C", 2), ("E", 4), ("A", None)]
 
 
 def test_rank_key_orders_by_rate_then_red_then_open() -> None:

@@ -1,5 +1,8 @@
 """Page 2 of the wall: units ranked by this month's on-time rate, and every red case.
 
+The ranking follows the evaluation's rule: a unit with nothing due this month (no 处置 stage
+reported back on or late) has no rank and is listed after the ranked units.
+
 Both lists page by themselves while the page is on screen (:class:`~console.ui.wall.tables.
 PagedTable`): nobody scrolls a wall.
 """
@@ -17,7 +20,7 @@ from console.ui.wall.style import MUTED, TEXT_COLORS, font, set_tone
 from console.ui.wall.tables import PagedTable, WallRow, WallTableModel
 
 _RANK_HEADERS = (N_("名次"), N_("责任单位"), N_("未办结"), N_("超时"), N_("按时率"),
-                 N_("按时/处置"))
+                 N_("按时/应处置"))
 _RED_HEADERS = (N_("案件号"), N_("类别"), N_("处置单位"), N_("街道"), N_("超时"))
 
 
@@ -88,14 +91,17 @@ class BoardPage(QWidget):
         """Fill both tables."""
         red, yellow, green = (TEXT_COLORS[lt] for lt in (Light.RED, Light.YELLOW, Light.GREEN))
         ranks = []
-        for n, unit in enumerate(data.units, 1):
+        for unit in data.units:
             rate = unit.on_time_rate
             rate_color = None if rate is None else (green if rate >= 0.9 else yellow)
+            # A unit with nothing due this month has no rank: "—", and why in the last column.
             ranks.append(WallRow(
                 unit.unit,
-                (str(n), unit.name, str(unit.open_cases), str(unit.red), percent(rate),
-                 f"{unit.on_time}/{unit.handled}" if unit.handled else NO_VALUE),
-                (None, None, None, red if unit.red else None, rate_color, MUTED),
+                (NO_VALUE if unit.rank is None else str(unit.rank), unit.name,
+                 str(unit.open_cases), str(unit.red), percent(rate),
+                 f"{unit.on_time}/{unit.due}" if unit.due else _("本月无应处置")),
+                (MUTED if unit.rank is None else None, None, None, red if unit.red else None,
+                 rate_color, MUTED),
             ))
         self.rank_model.set_rows(ranks)
         english = language() == "en"
