@@ -30,10 +30,12 @@ from PySide6.QtWidgets import (
 from console.domain.cases import Actor
 from console.domain.errors import CityDeskError
 from console.intake.retry import retry_problems
+from console.services import timefmt
 from console.services.centre import Centre
 from console.services.intake import IntakeContext, Outcome
 from console.services.intake_ports import IntakeProblem, IntakeUowFactory
 from console.services.intake_problems import dismiss_problem, list_problems, set_mapping
+from console.services.timefmt import Zoned
 from console.ui.i18n import N_, _
 from console.ui.ops import OpRunner
 
@@ -46,10 +48,10 @@ OUTCOMES = {Outcome.CREATED: N_("已入库"), Outcome.UPDATED: N_("已更新"),
 class ProblemModel(QAbstractTableModel):
     """Open problems, newest first."""
 
-    def __init__(self, tz: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, zone: Zoned, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.rows: list[IntakeProblem] = []
-        self._tz = tz
+        self._zone = zone  # the centre: times in its zone, not the workstation's
 
     def set_rows(self, rows: list[IntakeProblem]) -> None:
         """Replace the rows."""
@@ -77,9 +79,8 @@ class ProblemModel(QAbstractTableModel):
             return p.reason
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        seen: datetime = p.last_seen.astimezone(self._tz)
         return (p.id, p.channel, p.external_id, _(p.kind.value), p.reason, p.attempts,
-                f"{seen:%m-%d %H:%M}")[index.column()]
+                timefmt.short(self._zone, p.last_seen))[index.column()]
 
 
 class IntakeProblemsPane(QWidget):
@@ -107,7 +108,7 @@ class IntakeProblemsPane(QWidget):
         self.setObjectName("intake_problems")
         self.backend, self.ops, self.actor, self.clock = backend, ops, actor, clock
         centre: Centre = backend.centre
-        self.model = ProblemModel(centre.tz, self)
+        self.model = ProblemModel(centre, self)
         self.title = QLabel()
         self.message = QLabel()
         self.message.setWordWrap(True)

@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QDialogButtonBox
 
 from console.domain.commands import Command
+from console.services import timefmt
 from console.ui.controller import PendingAction
 from console.ui.i18n import _, command_label
 
@@ -54,7 +55,7 @@ class OutagePresenter(QObject):
         """The banner: since when the data on screen is, and that actions are paused."""
         controller = self.window.controller
         as_of = controller.link.data_as_of
-        when = controller.centre.local(as_of).strftime("%H:%M:%S") if as_of else "—"
+        when = timefmt.clock(controller.centre, as_of, seconds=True) if as_of else "—"
         return _("数据库无响应 · 数据截至 {time}；正在重试，操作已暂停").format(time=when)
 
     def _on_controller_connection_changed(self, online: bool, reason: str) -> None:

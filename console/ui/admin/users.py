@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
 
 from console.domain.cases import Role
 from console.domain.reference import User
-from console.services import accounts
+from console.services import accounts, timefmt
 from console.services.central_ports import Account
 from console.ui.admin.common import AdminContext, AdminData, Row
 from console.ui.admin.tab import EditTab
@@ -149,12 +149,12 @@ class UsersTab(EditTab):
         centre = self.data.centre if self.data is not None else None
         parts = []
         if account.password_changed_at is not None and centre is not None:
-            when = centre.local(account.password_changed_at)
-            parts.append(_("密码更新于 {when}").format(when=f"{when:%Y-%m-%d %H:%M}"))
+            when = timefmt.date_time(centre, account.password_changed_at)
+            parts.append(_("密码更新于 {when}").format(when=when))
         parts.append(_("连续失败 {n} 次").format(n=account.failed_logins))
         if account.locked_until is not None and centre is not None:
-            until = centre.local(account.locked_until)
-            parts.append(_("锁定至 {when}").format(when=f"{until:%H:%M}"))
+            until = timefmt.clock(centre, account.locked_until)
+            parts.append(_("锁定至 {when}").format(when=until))
         return " · ".join(parts)
 
     # -- saving -------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from PySide6.QtGui import QColor
 
 from console.domain.cases import Case, CaseState
 from console.domain.deadlines import Light, countdown
+from console.services import timefmt
 from console.services.centre import Centre
 from console.services.queries import CaseRow, make_row
 from console.services.queue_view import QueueQuery, position, sort_key
@@ -43,13 +44,18 @@ Index = QModelIndex | QPersistentModelIndex
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """One column: a key, a header (translated at display time) and how to read a row."""
+    """One column: a key, a header (translated at display time) and how to read a row.
+
+    A time column gives ``instant`` instead of ``text``: the model shows it in the centre's
+    zone (:mod:`console.services.timefmt`), never the workstation's.
+    """
 
     key: str
     header: str
-    text: Callable[[CaseRow, datetime], str]
+    text: Callable[[CaseRow, datetime], str] = lambda r, n: ""
     sort: Callable[[CaseRow, datetime], Any] | None = None
     countdown: bool = False  # refreshed every tick
+    instant: Callable[[CaseRow], datetime] | None = None
 
 
 def category_text(row: CaseRow) -> str:
@@ -132,7 +138,7 @@ COLUMNS: dict[str, Column] = {
         Column("source", N_("来源"), lambda r, n: label(r.case.source)),
         Column("category", N_("类别"), lambda r, n: f"{r.case.category} {category_text(r)}"),
         Column("place", N_("街道 / 网格"), lambda r, n: f"{r.case.street or ''} {r.case.grid or ''}"),
-        Column("reported", N_("上报时间"), lambda r, n: f"{r.case.reported_at.astimezone():%m-%d %H:%M}",
+        Column("reported", N_("上报时间"), instant=lambda r: r.case.reported_at,
                sort=lambda r, n: r.case.reported_at.timestamp()),
         Column("age", N_("已过"), _age, sort=lambda r, n: -r.case.reported_at.timestamp()),
         Column("suggested", N_("建议单位"), lambda r, n: r.suggested_name),
@@ -268,6 +274,8 @@ class CaseTableModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.ToolTipRole and held:
                 return _("正在处理：{who}").format(who=held)
         if role == Qt.ItemDataRole.DisplayRole:
+            if column.instant is not None:
+                return timefmt.short(self.centre, column.instant(row))
             return column.text(row, now)
         if role == CaseIdRole:
             return row.case.id

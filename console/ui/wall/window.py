@@ -17,6 +17,7 @@ from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
+from console.services import timefmt
 from console.services.centre import Centre
 from console.services.wall import WallData, wall_data
 from console.ui.controller import Backend
@@ -249,12 +250,13 @@ class WallWindow(QMainWindow):
             self.online_changed.emit(False)
 
     def _local(self, instant: datetime, seconds: bool = False) -> str:
-        return self.centre.local(instant).strftime("%H:%M:%S" if seconds else "%H:%M")
+        return timefmt.clock(self.centre, instant, seconds)
 
     def _on_clock_timer_timeout(self) -> None:
-        now = self.centre.local(self.clock())
-        self.time.setText(now.strftime("%H:%M:%S"))
-        self.date.setText(f"{now:%Y-%m-%d} {_(WEEKDAYS[now.weekday()])}")
+        instant = self.clock()
+        now = timefmt.in_centre(self.centre, instant)
+        self.time.setText(timefmt.clock(self.centre, instant, seconds=True))
+        self.date.setText(f"{timefmt.day(self.centre, instant)} {_(WEEKDAYS[now.weekday()])}")
         if self.online and self._since_answer.elapsed() > self.stale_after_ms:
             self._go_offline()  # a query that hangs never fails: silence is an outage too
 
