@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPalette, QResizeEvent
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 
@@ -27,26 +28,47 @@ class BarChart(QWidget):
     The background is transparent so the app's theme shows through; :meth:`set_foreground`
     sets the colour of axes, title and value labels.
 
+    Category labels never overlap: whenever the data or the size changes they are fitted to
+    the room each bar has.  Labels that do not fit are thinned out (every second, third …
+    label), or, with ``elide_labels``, shortened with "…" (thinned only when even that does not
+    fit); a value label that would touch its neighbour is hidden.  The widget's tooltip lists
+    every label with its value in full.  A NaN value draws no bar and "—" for its value.
+
     Parameters
     ----------
     parent : QWidget, optional
         The parent widget.
     show_values : bool
-        Write each bar's value above it.
+        Write each bar's value beside its end.
     bar_width : float
         Width of a bar, as a fraction of the distance between bars.
+    horizontal : bool
+        Bars grow to the right, labels on the left, the first label at the top: a ranking.
+    elide_labels : bool
+        Shorten labels that do not fit instead of leaving some out (names; hours are thinned).
     """
 
     def __init__(
-        self, parent: QWidget | None = None, *, show_values: bool = True, bar_width: float = 0.6
+        self,
+        parent: QWidget | None = None,
+        *,
+        show_values: bool = True,
+        bar_width: float = 0.6,
+        horizontal: bool = False,
+        elide_labels: bool = False,
     ) -> None:
         super().__init__(parent)
         self._show_values = show_values
+        self._horizontal = horizontal
+        self._elide = elide_labels
+        self._bar_width = bar_width
         self._foreground = self.palette().color(QPalette.ColorRole.WindowText)
         self._default_brush = pg.mkBrush(self.palette().color(QPalette.ColorRole.Highlight))
         self._title = ""
         self._labels: list[str] = []
+        self._shown: list[tuple[int, str]] = []
         self._values = np.zeros(0)
+        self._values_fit = True
         self._plot = pg.PlotWidget(background=None)
         self._plot.setAntialiasing(True)  # per view: pg.setConfigOptions would change every plot
         self._plot.setFrameShape(QFrame.Shape.NoFrame)
@@ -56,22 +78,68 @@ class BarChart(QWidget):
         self._item.setMenuEnabled(False)
         self._item.setMouseEnabled(x=False, y=False)
         self._item.hideButtons()
-        self._bars = pg.BarGraphItem(
-            x=np.zeros(0), height=np.zeros(0), width=bar_width, pen=None, brush=self._default_brush
-        )
+        # The title spans the whole chart, not just the plot area: centred over a ranking's
+        # bars only, a long title would run past the right edge.
+        layout = self._item.layout
+        layout.removeItem(self._item.titleLabel)
+        layout.addItem(self._item.titleLabel, 0, 0, 1, 3)
+        if horizontal:
+            self._item.getViewBox().invertY(True)  # the first (best) row on top
+            if show_values:  # each bar carries its number: the value axis would repeat it
+                self._item.hideAxis("bottom")
+            self._bars = pg.BarGraphItem(x0=0.0, y=np.zeros(0), width=np.zeros(0),
+                                         height=bar_width, pen=None, brush=self._default_brush)
+        else:
+            self._bars = pg.BarGraphItem(x=np.zeros(0), height=np.zeros(0), width=bar_width,
+                                         pen=None, brush=self._default_brush)
         self._item.addItem(self._bars)
         self._line = pg.PlotDataItem(x=np.zeros(0), y=np.zeros(0))  # optional comparison line
         self._item.addItem(self._line)
         self._value_items: list[pg.TextItem] = []
+        # Refit the labels whenever the plot area changes size (dock resized, window opened).
+        self._item.getViewBox().sigResized.connect(self._fit_labels)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._plot)
         self.set_foreground(self._foreground)
 
+    @property
+    def _label_axis(self) -> pg.AxisItem:
+        return self._item.getAxis("left" if self._horizontal else "bottom")
+
     def set_title(self, title: str) -> None:
-        """Set the title shown above the bars ("" hides it)."""
+        """Set the title shown above the bars ("" hides it; cut with "…" if it is too wide)."""
         self._title = title
+        self._fit_title()
+
+    @property
+    def title_text(self) -> str:
+        """The title as drawn (shortened with "…" when the chart is narrower than it)."""
+        return str(self._item.titleLabel.text) if self._title else ""
+
+    def _fit_title(self) -> None:
+        title = self._title
         self._item.setTitle(title or None, color=self._foreground)
+        room = self.width() - 12
+        label = self._item.titleLabel.item
+        if not title or room <= 0 or label.boundingRect().width() <= room:
+            return
+        # The label draws rich text in its own font size: measure it, keep the longest head
+        # that fits (a binary search; titles are a few dozen characters).
+        low, high = 0, len(title)
+        while low < high:
+            mid = (low + high + 1) // 2
+            self._item.setTitle(title[:mid] + "…", color=self._foreground)
+            if label.boundingRect().width() <= room:
+                low = mid
+            else:
+                high = mid - 1
+        self._item.setTitle(title[:low] + "…", color=self._foreground)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if self._title:
+            self._fit_title()
 
     def set_data(
         self,
@@ -80,6 +148,8 @@ class BarChart(QWidget):
         colors: Sequence[QColor | str] | None = None,
     ) -> None:
         """Show one bar per label, with its value and, optionally, its own colour.
+
+        A NaN value (no data, e.g. a week before the history starts) draws no bar.
 
         Raises
         ------
@@ -90,37 +160,104 @@ class BarChart(QWidget):
             raise ValueError("labels, values and colors must have the same length")
         self._labels = list(labels)
         self._values = np.asarray(values, dtype=float)
+        lengths = np.nan_to_num(self._values, nan=0.0)  # a zero-length bar is no bar
         brushes = None if colors is None else [pg.mkBrush(QColor(color)) for color in colors]
-        self._bars.setOpts(
-            x=np.arange(len(labels), dtype=float),
-            height=self._values,
-            brushes=brushes,
-            brush=self._default_brush,
-        )
-        self._item.getAxis("bottom").setTicks([list(enumerate(self._labels))])
-        self._item.setXRange(-0.5, max(len(labels), 1) - 0.5, padding=0)
-        low = min(float(self._values.min(initial=0.0)), 0.0)
-        high = max(float(self._values.max(initial=0.0)), 0.0)
+        where = np.arange(len(labels), dtype=float)
+        if self._horizontal:
+            self._bars.setOpts(y=where, width=lengths, brushes=brushes, brush=self._default_brush)
+        else:
+            self._bars.setOpts(x=where, height=lengths, brushes=brushes,
+                               brush=self._default_brush)
+        low = min(float(np.nanmin(self._values, initial=0.0)), 0.0)
+        high = max(float(np.nanmax(self._values, initial=0.0)), 0.0)
         if high == low:
             high = low + 1.0
-        # A value label is ~15 px tall: in a strip-sized chart that needs a third of the height.
-        headroom = (high - low) * (0.35 if self._show_values else 0.05)
-        self._item.setYRange(low, high + headroom, padding=0)
-        if self._show_values:
-            self._update_value_items()
+        # A value label is ~15 px tall: in a strip-sized chart that needs a third of the height;
+        # beside a horizontal bar it needs room for its digits.
+        headroom = (high - low) * ((0.3 if self._horizontal else 0.35) if self._show_values
+                                   else 0.05)
+        span = (-0.5, max(len(labels), 1) - 0.5)
+        if self._horizontal:
+            self._item.setYRange(*span, padding=0)
+            self._item.setXRange(low, high + headroom, padding=0)
+        else:
+            self._item.setXRange(*span, padding=0)
+            self._item.setYRange(low, high + headroom, padding=0)
+        lines = [f"{label}: {_value_text(v)}"
+                 for label, v in zip(self._labels, self._values, strict=True)]
+        self.setToolTip("\n".join([self._title, *lines] if self._title else lines))
+        self._fit_labels()
 
-    def _update_value_items(self) -> None:
+    def _tick_font(self) -> QFont:
+        font = self._label_axis.style.get("tickFont")
+        return QFont(font) if font is not None else QFont(self.font())
+
+    def _fit_labels(self, *_args: object) -> None:
+        """Choose the labels shown (all, shortened or every n-th) for the room each bar has."""
+        axis = self._label_axis
+        n = len(self._labels)
+        box = self._item.getViewBox()
+        metrics = QFontMetricsF(self._tick_font())
+        if self._horizontal:
+            room = box.height() / n if n else 0.0
+            need = metrics.height()
+            shown = self._thin(need, room)
+            # The label column: as wide as the widest label, at most 40 % of the chart.
+            cap = max(self.width() * 0.4, metrics.horizontalAdvance("中中…"))
+            widest = max((metrics.horizontalAdvance(t) for _i, t in shown), default=0.0)
+            column = min(widest, cap)
+            shown = [(i, metrics.elidedText(t, Qt.TextElideMode.ElideRight, column))
+                     for i, t in shown]
+            axis.setWidth(int(column + metrics.horizontalAdvance(" ") * 2 + 6))
+        else:
+            room = box.width() / n if n else 0.0
+            gap = metrics.horizontalAdvance("  ")
+            widest = max((metrics.horizontalAdvance(t) for t in self._labels), default=0.0)
+            if widest + gap <= room or room <= 0:
+                shown = list(enumerate(self._labels))
+            elif self._elide and room - gap >= metrics.horizontalAdvance("中…"):
+                shown = [(i, metrics.elidedText(t, Qt.TextElideMode.ElideRight, room - gap))
+                         for i, t in enumerate(self._labels)]
+            else:
+                shown = self._thin(widest + gap, room)
+        self._shown = shown
+        minor = [(i, "") for i in range(n)] if len(shown) < n else []
+        axis.setTicks([shown, minor])
+        if self._show_values:
+            self._update_value_items(room)
+
+    def _thin(self, need: float, room: float) -> list[tuple[int, str]]:
+        """Every k-th label, k the smallest step at which ``need`` pixels fit."""
+        if room <= 0 or need <= room:
+            return list(enumerate(self._labels))
+        step = math.ceil(need / room)
+        return [(i, self._labels[i]) for i in range(0, len(self._labels), step)]
+
+    def _update_value_items(self, room: float | None = None) -> None:
         while len(self._value_items) < len(self._values):
-            text = pg.TextItem(anchor=(0.5, 1.0))
+            anchor = (0.0, 0.5) if self._horizontal else (0.5, 1.0)
+            text = pg.TextItem(anchor=anchor)
             self._item.addItem(text)
             self._value_items.append(text)
+        texts = [_value_text(float(v)) for v in self._values]
+        if room is not None and self._value_items and texts:
+            metrics = QFontMetricsF(self._value_items[0].textItem.font())
+            if self._horizontal:
+                self._values_fit = room <= 0 or metrics.height() * 0.8 <= room
+            else:
+                widest = max(metrics.horizontalAdvance(t) for t in texts)
+                self._values_fit = room <= 0 or widest + 2 <= room
         for i, text in enumerate(self._value_items):
-            if i >= len(self._values):
+            if i >= len(self._values) or not self._values_fit:
                 text.setVisible(False)
                 continue
             value = float(self._values[i])
-            text.setText(_format_number(value), color=self._foreground)
-            text.setPos(i, max(value, 0.0))
+            text.setText(texts[i], color=self._foreground)
+            end = 0.0 if math.isnan(value) else max(value, 0.0)
+            if self._horizontal:
+                text.setPos(end, i)
+            else:
+                text.setPos(i, end)
             text.setVisible(True)
 
     def set_line(self, values: Sequence[float] | None, color: QColor | str = "#ffb300") -> None:
@@ -129,17 +266,19 @@ class BarChart(QWidget):
         Raises
         ------
         ValueError
-            When ``values`` is not as long as the bars.
+            When ``values`` is not as long as the bars, or the chart is horizontal.
         """
         if values is None:
             self._line.setData(x=np.zeros(0), y=np.zeros(0))
             return
+        if self._horizontal:
+            raise ValueError("a comparison line needs vertical bars")
         if len(values) != len(self._labels):
             raise ValueError("line values must match the bars")
         y = np.asarray(values, dtype=float)
         self._line.setData(x=np.arange(len(y), dtype=float), y=y,
                            pen=pg.mkPen(QColor(color), width=2))
-        top = max(float(y.max(initial=0.0)), float(self._values.max(initial=0.0)), 1.0)
+        top = max(float(y.max(initial=0.0)), float(np.nanmax(self._values, initial=0.0)), 1.0)
         self._item.setYRange(0, top * 1.35, padding=0)
 
     @property
@@ -150,12 +289,33 @@ class BarChart(QWidget):
 
     @property
     def labels(self) -> list[str]:
-        """Labels of the bars, left to right."""
+        """Labels of the bars, left to right (top to bottom when horizontal), in full."""
         return list(self._labels)
 
     @property
+    def shown_labels(self) -> list[tuple[int, str]]:
+        """(bar index, text) of the labels drawn now: the fitted subset, maybe shortened."""
+        return list(self._shown)
+
+    @property
+    def label_room(self) -> float:
+        """Pixels each bar has along the label axis at the current size."""
+        box = self._item.getViewBox()
+        length = box.height() if self._horizontal else box.width()
+        return length / len(self._labels) if self._labels else 0.0
+
+    @property
+    def values_shown(self) -> bool:
+        """Whether the value labels fit beside their bars and are drawn."""
+        return self._show_values and self._values_fit
+
+    def label_font(self) -> QFont:
+        """The font the category labels are drawn (and measured) in."""
+        return self._tick_font()
+
+    @property
     def values(self) -> list[float]:
-        """Values of the bars, left to right."""
+        """Values of the bars, in label order (NaN: no bar)."""
         return [float(v) for v in self._values]
 
     @property
@@ -178,6 +338,10 @@ class BarChart(QWidget):
         self.set_title(self._title)
         if self._show_values:
             self._update_value_items()
+
+
+def _value_text(value: float) -> str:
+    return "—" if math.isnan(value) else _format_number(value)
 
 
 class KpiTile(QWidget):

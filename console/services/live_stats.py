@@ -66,9 +66,13 @@ class LiveStats:
         return self.by_category.most_common(n)
 
     def unit_ranking(self) -> list[tuple[str, float, int]]:
-        """(unit, on-time rate, handled) this month, best first (units that handled something)."""
+        """(unit, on-time rate, handled) this month, best first (ties: more handled, code).
+
+        Only units with timed feedback this month are ranked: with nothing handled a unit
+        has nothing to rank on (the evaluation's rule; see ``docs/evaluation.md``).
+        """
         rows = [(u, t[0] / t[1], t[1]) for u, t in self.unit_month.items() if t[1]]
-        return sorted(rows, key=lambda r: (-r[1], -r[2]))
+        return sorted(rows, key=lambda r: (-r[1], -r[2], r[0]))
 
     def weekly_rates(self) -> list[tuple[date, float | None]]:
         """按期处置率 per week, oldest first (None for a week with nothing handled)."""

@@ -1,4 +1,4 @@
-"""The chart strip: today's intake per hour, open cases by light, closed today."""
+"""The chart strip: today's reports per hour, open cases by light, closed today."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ class ChartsPane(QWidget):
         super().__init__(parent)
         self.setObjectName("pane_charts")
         self.intake = BarChart()
-        self.intake.set_title(_("今日每小时受理量"))
+        self.intake.set_title(_("今日每小时上报量"))
         self.lights = BarChart()
         self.lights.set_title(_("未办结案件灯色"))
         self.closed = KpiTile()
