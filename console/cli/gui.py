@@ -12,9 +12,9 @@ import sys
 from typing import TYPE_CHECKING
 
 from console.app import App
+from console.cli import xcb_check
 from console.cli.common import EXIT_SYSTEM
 from console.reference_files import load_centre_files
-from console.cli import xcb_check
 
 if TYPE_CHECKING:
     from console.intake.worker import WorkerThread

@@ -14,6 +14,7 @@ import shiboken6
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QLineEdit
 
+from console.services import timefmt
 from console.services.case_search import CaseSearch
 from console.ui.dialogs.case_search import SEARCH_HINT, CaseSearchDialog
 from console.ui.i18n import _
@@ -51,7 +52,7 @@ class CaseFinder(QObject):
         """An instant as the desk shows it: in the centre's zone."""
         if not isinstance(instant, datetime):
             return ""
-        return f"{self.window.controller.centre.local(instant):%Y-%m-%d %H:%M}"
+        return timefmt.date_time(self.window.controller.centre, instant)
 
     def _on_box_return_pressed(self) -> None:
         text = self.box.text()

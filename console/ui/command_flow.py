@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QMessageBox
 from console.domain.cases import Case, CaseState
 from console.domain.commands import Command
 from console.domain.reference import UnitKind
+from console.services import timefmt
 from console.services.collectors import Nearness, collector_choices
 from console.ui.dialogs.action_fields import ActionFieldsDialog, FieldsContext, needs_fields
 from console.ui.dialogs.filing import FilingDialog
@@ -188,7 +189,7 @@ class CommandFlow(QObject):
             return None
         centre = w.controller.centre
         dialog = FilingDialog(centre, case, w.clock(),
-                              lambda t: f"{centre.local(t):%m-%d %H:%M}", w.as_widget())
+                              lambda t: timefmt.short(centre, t), w.as_widget())
         dialog.submitted.connect(lambda values: w.controller.run_command(
             case.id or 0, Command.FILE.value, values, case.version))
         dialog.finished.connect(dialog.deleteLater)

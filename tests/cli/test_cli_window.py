@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from console.cli import gui
+from console.cli import gui, xcb_check
 from console.cli.common import EXIT_SYSTEM
-from console.cli import xcb_check
 from tests.cli.conftest import run
 
 

@@ -131,7 +131,8 @@ def test_a_unit_user_cannot_read_another_units_case(
     other = Actor("user-disp", Role.DISPATCHER, None, "desk-2")
     with uow_factory() as uow:
         start = uow.events.last_id()
-    act(uow_factory, centre, other, NOW, unseen.id, Command.DISPATCH, {"unit": "U2"})
+    act(uow_factory, centre, other, NOW, unseen.id, Command.DISPATCH,
+        {"unit": "U2", "reason": "属地调整"})
     batch = poll(scoped(), start)
     assert batch.events == () and batch.cases == () and batch.last_id > start
     boss = Actor("user-sup", Role.SUPERVISOR, None, "desk-3")
