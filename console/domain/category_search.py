@@ -135,10 +135,13 @@ class UnknownCategoryError(NotFoundError):
     def __init__(self, text: str, candidates: Sequence[Category] = ()) -> None:
         self.text = text
         self.candidates = tuple(candidates)
-        message = (f"未知的案件类别 {_shown(text)}（可用 5 位代码、名称、别名或拼音首字母）"
-                   " / unknown category")
+        message = f"未知的案件类别 {_shown(text)}（可用 5 位代码、名称、别名或拼音首字母）"
         if self.candidates:
-            message += f"；相近的 / closest:\n{_listing(self.candidates, len(self.candidates))}"
+            # One gloss per line: the desk shows a line's Chinese or its English half.
+            message += (f"，相近的： / unknown category; closest:\n"
+                        f"{_listing(self.candidates, len(self.candidates))}")
+        else:
+            message += " / unknown category"
         super().__init__(message)
 
 

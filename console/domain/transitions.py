@@ -189,7 +189,8 @@ def _report(action: Action, actor: Actor, now: datetime, ctx: WorkflowContext) -
         source = Source(action.fields["source"])
     except ValueError:
         allowed = "、".join(s.value for s in Source)
-        raise ValidationError(f"未知的来源 {action.fields['source']!r}（可选：{allowed}）") from None
+        raise ValidationError(
+            f"未知的来源 {action.fields['source']!r}（可选：{allowed}）/ unknown source") from None
     category = _category(ctx, action.fields["category"])
     description = _text(action, "description", required=True)
     if actor.role is Role.COLLECTOR and source is not Source.COLLECTOR:
@@ -264,7 +265,8 @@ def _step(
         unit = _unit(ctx, action.fields["unit"])
         if unit.kind is UnitKind.OFFICE and cmd is Command.DISPATCH:
             # The coordination office does not fix problems; it designates who does.
-            raise ValidationError(f"{unit.name} 负责协调，不能直接派遣；请用「指定代整改」")
+            raise ValidationError(f"{unit.name} 负责协调，不能直接派遣；请用「指定代整改」/ the "
+                                  "coordination office is not dispatched to: designate a unit")
         changes.update(unit=unit.code, parent_unit=None, substitute=cmd is Command.DESIGNATE)
         payload["unit"] = unit.code
         reason = _text(action, "reason", required=False)
@@ -283,7 +285,8 @@ def _step(
     elif cmd is Command.SUBDISPATCH:
         unit = _unit(ctx, action.fields["unit"])
         if unit.parent != case.unit:
-            raise ValidationError(f"{unit.name} 不是当前责任单位的下属单位，不能二级派遣")
+            raise ValidationError(f"{unit.name} 不是当前责任单位的下属单位，不能二级派遣 / "
+                                  "not a sub-unit of the current unit")
         changes.update(unit=unit.code, parent_unit=case.unit)
         payload.update(unit=unit.code, parent_unit=case.unit)
     elif cmd in (Command.FEEDBACK, Command.CHECK_FAIL, Command.CHECK_PASS):
@@ -423,7 +426,8 @@ def _close(
         try:
             close_type = CloseType(raw)
         except ValueError:
-            raise ValidationError(f"未知的结案类型 {raw!r}（正常/超时/特殊）") from None
+            raise ValidationError(
+                f"未知的结案类型 {raw!r}（正常/超时/特殊）/ unknown close type") from None
         if close_type is CloseType.SPECIAL and not action.get("reason"):
             raise ValidationError("特殊结案须说明原因 / a special close needs a reason")
         if close_type is CloseType.NORMAL and case.handle_overdue:

@@ -98,12 +98,15 @@ def _name(text: str, what: str) -> str:
     return name
 
 
-def _minutes(value: object, upper: int, what: str) -> int:
+def _minutes(value: object, upper: int, what: str, what_en: str) -> int:
+    # Two names for the limit: the English half of a message has no Chinese in it, so the
+    # desk can show it alone in English (console.ui.i18n.error_text).
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(f"{what}须为整数分钟 / {what}: whole minutes expected")
+        raise ValidationError(f"{what}须为整数分钟 / {what_en}: whole minutes expected")
     if not 0 < value <= upper:
         raise ValidationError(
-            f"{what}须在 1 到 {upper} 分钟之间 / {what} must be 1–{upper} minutes, got {value}")
+            f"{what}须在 1 到 {upper} 分钟之间 / {what_en} must be 1–{upper} minutes, "
+            f"got {value}")
     return value
 
 
@@ -210,9 +213,10 @@ def update_category(uow_factory: UowFactory, actor: Actor, code: str, *, name_zh
             cls = LimitClass(key)
         except ValueError:
             raise ValidationError(f"未知的时限类别 {key!r} / unknown limit class") from None
-        checked[cls] = _minutes(value, MAX_LIMIT, f"{cls.value}处置时限")
+        checked[cls] = _minutes(value, MAX_LIMIT, f"{cls.value}处置时限",
+                                f"the {cls.name.lower()} handling limit")
     if LimitClass.GENERAL not in checked:
-        raise ValidationError("须设定一般性处置时限 / the 一般性 (general) limit is required")
+        raise ValidationError("须设定一般性处置时限 / the general limit is required")
     ordered = {cls: checked[cls] for cls in LimitClass if cls in checked}
     with uow_factory() as uow:
         ref = uow.reference.load()
@@ -254,7 +258,8 @@ def update_stage_limits(uow_factory: UowFactory, actor: Actor,
         if stage not in STAGES:
             raise ValidationError(
                 f"未知的环节 {stage!r}（可选：{'、'.join(STAGES)}）/ unknown stage")
-        checked[stage] = _minutes(value, MAX_STAGE_LIMIT, f"{stage}时限")
+        checked[stage] = _minutes(value, MAX_STAGE_LIMIT, f"{stage}时限",
+                                  f"the {Stage(stage).name.lower()} limit")
     with uow_factory() as uow:
         config = uow.reference.load().config
         current = dict(config.stage_limits)

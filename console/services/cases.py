@@ -244,6 +244,7 @@ def _checked(
     if component is not None and component.category != category.code:
         raise ValidationError(
             f"部件 {component.id} 的类别是 {component.category}，与上报类别 {category.code} 不符"
+            f" / component {component.id} is a {component.category}, not a {category.code}"
         )
     if component is not None and report.grid is None and report.lon is None:
         location = Location(centre.grid(component.grid), component.lon, component.lat)
@@ -431,7 +432,8 @@ def _prepare(uow: UnitOfWork, centre: Centre, case: Case, cmd: Command, data: di
     elif cmd in (Command.REQUEST_VERIFY, Command.REQUEST_CHECK) and data.get("collector"):
         user = centre.user(str(data["collector"]))
         if user.role != Role.COLLECTOR.value:
-            raise ValidationError(f"{user.username} 不是监督员，不能派发核实/核查任务")
+            raise ValidationError(f"{user.username} 不是监督员，不能派发核实/核查任务 / "
+                                  f"{user.username} is not a collector")
         data["collector"] = user.username
     elif cmd is Command.MERGE:
         target = find_case(uow, data.get("into", ""))

@@ -76,7 +76,8 @@ class Centre:
         try:
             role = Role(user.role)
         except ValueError:
-            raise ValidationError(f"用户 {username} 的角色 {user.role!r} 无效") from None
+            raise ValidationError(
+                f"用户 {username} 的角色 {user.role!r} 无效 / invalid role") from None
         return Actor(user.username, role, user.unit, desk)
 
 

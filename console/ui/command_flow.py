@@ -20,7 +20,7 @@ from console.services import timefmt
 from console.services.collectors import Nearness, collector_choices
 from console.ui.dialogs.action_fields import ActionFieldsDialog, FieldsContext, needs_fields
 from console.ui.dialogs.filing import FilingDialog
-from console.ui.i18n import _, command_label, label
+from console.ui.i18n import _, command_label, error_text, label
 
 if TYPE_CHECKING:
     from console.ui.desk_view import DeskView
@@ -218,7 +218,7 @@ class CommandFlow(QObject):
     # -- answers -------------------------------------------------------------------------------
     def on_op_failed(self, exc: Exception) -> None:
         """Work on the worker raised: say so as a refusal."""
-        self.on_action_failed(str(exc), False)
+        self.on_action_failed(error_text(exc), False)
 
     def on_action_done(self, case: Case) -> None:
         """A command of this desk went through."""

@@ -47,7 +47,7 @@ from console.services.queue_reads import (
 from console.services.queue_view import QueueQuery
 from console.services.stats import desk_stats
 from console.services.uow import UnitOfWork
-from console.ui.i18n import _
+from console.ui.i18n import _, error_text
 from console.ui.link import SAFETY_POLL_MS, LinkMonitor
 from console.ui.models.case_table import BOARD_STATES, PAGE
 from console.ui.ops import OpRunner
@@ -360,7 +360,7 @@ class DeskController(QObject):
         now = self.clock()
 
         def refused(exc: Exception) -> None:
-            failed(exc.message if isinstance(exc, CityDeskError) else _first_line(exc))
+            failed(error_text(exc))
 
         self.ops.run(lambda: search_cases(self._uow(), self.centre, text, now), done, refused)
 
@@ -450,7 +450,7 @@ class DeskController(QObject):
             if self._unsure(exc, pending[0]):
                 failed(_("连接中断，尚不能确认是否已保存；恢复连接后会告知结果，请勿重复提交"))
                 return
-            failed(exc.message if isinstance(exc, CityDeskError) else str(exc))
+            failed(error_text(exc))
 
         self.ops.run(work, ok, bad)
 
@@ -471,7 +471,7 @@ class DeskController(QObject):
     def _on_action_error(self, exc: Exception, pending: PendingAction | None = None) -> None:
         if pending is not None and self._unsure(exc, pending):
             return
-        message = exc.message if isinstance(exc, CityDeskError) else str(exc)
+        message = error_text(exc)
         self.action_failed.emit(message, isinstance(exc, ConflictError))
         self.poll()
 
@@ -524,8 +524,7 @@ class DeskController(QObject):
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return (text.splitlines()[0] if text else type(exc).__name__)[:200]
+    return error_text(exc).splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
 
 
 def describe_event(event: Event) -> str:

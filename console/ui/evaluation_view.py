@@ -46,7 +46,7 @@ from console.services.evaluation import COUNTS, OBJECTS, EvaluationReport, evalu
 from console.services.evaluation_drill import CaseLine, case_lines
 from console.services.evaluation_rows import EvaluationRow
 from console.ui.evaluation_cases import CaseListDialog
-from console.ui.i18n import N_, _, language
+from console.ui.i18n import N_, _, error_text, language
 from console.ui.ops import OpRunner
 from widgets.pill_delegate import PillDelegate
 
@@ -285,7 +285,7 @@ class EvaluationView(QDialog):
         try:
             period = parse_period(self.period.text())
         except CityDeskError as exc:
-            self.status.setText(exc.message)
+            self.status.setText(error_text(exc))
             return
         if path.suffix.lower() not in (".xlsx", ".pdf", ".csv"):
             self.status.setText(_("请选择 .xlsx、.pdf 或 .csv 文件"))
@@ -308,7 +308,7 @@ class EvaluationView(QDialog):
         try:
             period: Period = parse_period(self.period.text())
         except CityDeskError as exc:
-            self.status.setText(exc.message)
+            self.status.setText(error_text(exc))
             return
         self.status.setText(_("正在计算 {label}…").format(label=period.label_zh))
         backend = self.backend
@@ -322,7 +322,7 @@ class EvaluationView(QDialog):
                 for obj in OBJECTS
             }
 
-        self.ops.run(work, self.show_reports, lambda exc: self.status.setText(str(exc)))
+        self.ops.run(work, self.show_reports, lambda exc: self.status.setText(error_text(exc)))
 
     def show_reports(self, reports: dict[str, EvaluationReport]) -> None:
         """Fill every tab in the service's order: ranked best first, nothing due last."""
@@ -373,4 +373,4 @@ class EvaluationView(QDialog):
                 return
             CaseListDialog(lines, self.case_requested.emit, title, self).open()
 
-        self.ops.run(work, show, lambda exc: self.status.setText(str(exc)))
+        self.ops.run(work, show, lambda exc: self.status.setText(error_text(exc)))

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from console.domain.evaluation import Period
 from console.reports.model import Cancelled
-from console.ui.i18n import _
+from console.ui.i18n import _, error_text
 from console.ui.ops import OpRunner
 
 
@@ -54,7 +54,7 @@ class ExportJob(QObject):
             if isinstance(exc, Cancelled):
                 self.finished.emit(False, _("已取消导出，未写出文件"))
             else:
-                self.finished.emit(False, str(exc))
+                self.finished.emit(False, error_text(exc))
 
         self.ops.run(work, lambda written: self.finished.emit(True, str(written)), failed)
 

@@ -39,6 +39,7 @@ from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 from console.domain.cases import CaseState, CloseType, RequestKind, Role, Source, Stage
 from console.domain.commands import LABELS_ZH, Command
 from console.domain.deadlines import LIGHT_ZH, Light
+from console.domain.errors import CityDeskError
 from console.domain.event_facts import Fact, VerifyResult
 from console.domain.reference import CategoryKind, LimitClass, UnitKind
 
@@ -57,6 +58,7 @@ CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 """CJK ideographs (Unified and Extension A): a string with any is Chinese text for people."""
 
 _QT_TRANSLATOR_NAME = "citydesk-qtbase"
+_QT_SUPPLEMENT_NAME = "citydesk-qt-supplement"
 
 
 def N_(text: str) -> str:  # noqa: N802 - the gettext name every translator's tool knows
@@ -298,6 +300,76 @@ def countdown_text(minutes: int) -> str:
     return text.format(time=time)
 
 
+# --------------------------------------------------------------------------- domain messages
+
+
+_GLOSS = re.compile(r"\s*/\s+")
+"""What stands between a message's Chinese and its English gloss: `` / ``, or ``/ `` right
+after full-width punctuation (``…（上限 200）/ too long``).  ``是/否`` has no space after the slash."""
+
+
+def message_halves(line: str) -> tuple[str, str] | None:
+    """The Chinese and English halves of one line of a domain message, or None.
+
+    Domain and service messages are written ``中文 / English`` (see
+    :mod:`console.domain.errors`).  The halves meet at the *last* separator, provided the
+    text after it has no CJK and the text before it has some; so a ``/`` inside the Chinese
+    half (``核实结果应为 是/否 / 'found' must be true or false``) or inside quoted data before
+    the gloss (``未知的用户 'a / b' / unknown user``) stays where it is.
+
+    Returns
+    -------
+    tuple[str, str] or None
+        ``(chinese, english)``; None when the line has no English half.
+    """
+    found = list(_GLOSS.finditer(line))
+    if not found:
+        return None
+    last = found[-1]
+    chinese, english = line[: last.start()].rstrip(), line[last.end():].strip()
+    if not english or CJK.search(english) or not CJK.search(chinese):
+        return None
+    return chinese, english
+
+
+def error_text(error: BaseException | str) -> str:
+    """A domain or service message (or any exception) in the UI's language.
+
+    Each line of a :class:`~console.domain.errors.CityDeskError` message (or of a message
+    given as a string, such as :attr:`~console.domain.options.ActionOption.reason`) is cut at
+    its gloss (:func:`message_halves`): the Chinese half in Chinese, the English half in English.
+    A line with no English half -- a listed candidate (``  02014 交通信号灯异常``), or a message
+    written in Chinese only -- stays as it is in both languages.  Any other exception gives its
+    first line (the type's name when it says nothing), cut the same way: a driver's message
+    can be long and span lines, and the desk shows one line.
+
+    Parameters
+    ----------
+    error : BaseException or str
+        The exception, or a message text.
+
+    Returns
+    -------
+    str
+        The text to show: ``用户名或密码错误`` / ``wrong user name or password`` for
+        ``"用户名或密码错误 / wrong user name or password"``.
+    """
+    if isinstance(error, str):
+        lines = error.splitlines()
+    elif isinstance(error, CityDeskError):
+        lines = error.message.splitlines()
+    else:
+        text = str(error).strip()
+        lines = [text.splitlines()[0] if text else type(error).__name__]
+    keep = 1 if language() == "en" else 0
+    out = []
+    for line in lines:
+        halves = message_halves(line)
+        indent = line[: len(line) - len(line.lstrip())]  # a listing's lines stay indented
+        out.append(line if halves is None else indent + halves[keep].lstrip())
+    return "\n".join(out)
+
+
 # --------------------------------------------------------------------------- Qt's own strings
 
 
@@ -305,6 +377,8 @@ def install_qt_translator(app: QCoreApplication, lang: str | None = None) -> boo
     """Translate Qt's own strings (OK / Cancel, context menus) for ``lang``.
 
     Only qtbase is loaded, as Picard's ``i18n/qt.py`` does; our strings go through :func:`_`.
+    The few strings of Qt's own dialogs that the shipped ``qtbase_zh_CN.qm`` leaves in English
+    (:data:`QT_SUPPLEMENT_ZH`) come from a second translator installed with it.
     A translator installed earlier by this function is removed first, so switching back to
     English needs no restart for Qt's strings.
 
@@ -324,10 +398,11 @@ def install_qt_translator(app: QCoreApplication, lang: str | None = None) -> boo
     lang = language() if lang is None else lang
     if lang not in LANGUAGES:
         raise ValueError(f"unsupported language {lang!r}; expected one of {LANGUAGES}")
-    old = app.findChild(QTranslator, _QT_TRANSLATOR_NAME)
-    if old is not None:
-        app.removeTranslator(old)
-        old.setParent(None)  # detached now, so findChild cannot return it; Python frees it
+    for name in (_QT_TRANSLATOR_NAME, _QT_SUPPLEMENT_NAME):
+        old = app.findChild(QTranslator, name)
+        if old is not None:
+            app.removeTranslator(old)
+            old.setParent(None)  # detached now, so findChild cannot return it; Python frees it
     if lang == "en":
         return False
     translator = QTranslator(app)  # parented: Qt keeps only a pointer to installed translators
@@ -338,7 +413,36 @@ def install_qt_translator(app: QCoreApplication, lang: str | None = None) -> boo
         log.info("no qtbase translation for %s in %s", locale.name(), folder)
         translator.setParent(None)
         return False
-    return app.installTranslator(translator)
+    installed = app.installTranslator(translator)
+    # Installed last, asked first; it answers only for the strings qtbase_zh_CN.qm lacks.
+    app.installTranslator(_QtSupplement(app))
+    return installed
+
+
+QT_SUPPLEMENT_ZH: Mapping[tuple[str, str], str] = {
+    ("QFileDialog", "&Look in:"): "查找范围(&L)：",  # i18n: ignore
+    ("QFileDialog", "Files of &type:"): "文件类型(&T)：",  # i18n: ignore
+}
+"""Qt's own strings the desk shows that Qt's shipped ``qtbase_zh_CN.qm`` leaves in English
+(the file dialog's two labels), keyed by Qt's translation context and source text."""
+
+
+class _QtSupplement(QTranslator):
+    """Chinese for :data:`QT_SUPPLEMENT_ZH`; nothing (ask the next translator) otherwise."""
+
+    def __init__(self, parent: QCoreApplication) -> None:
+        super().__init__(parent)
+        self.setObjectName(_QT_SUPPLEMENT_NAME)
+
+    def translate(self, context: str, source: str, disambiguation: str | None = None,
+                  n: int = -1) -> str | None:
+        """The supplement's Chinese for ``source`` in ``context``, else None: a null string,
+        which tells Qt to ask the next translator (an empty one would be a translation)."""
+        return QT_SUPPLEMENT_ZH.get((str(context), source))
+
+    def isEmpty(self) -> bool:  # noqa: N802 - Qt override
+        """Never empty: Qt skips an empty translator."""
+        return False
 
 
 # --------------------------------------------------------------------------- source scan

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.cases import Actor
-from console.domain.errors import CityDeskError
 from console.intake.retry import retry_problems
 from console.services import timefmt
 from console.services.centre import Centre
@@ -36,7 +35,7 @@ from console.services.intake import IntakeContext, Outcome
 from console.services.intake_ports import IntakeProblem, IntakeUowFactory
 from console.services.intake_problems import dismiss_problem, list_problems, set_mapping
 from console.services.timefmt import Zoned
-from console.ui.i18n import N_, _
+from console.ui.i18n import N_, _, error_text
 from console.ui.ops import OpRunner
 
 Index = QModelIndex | QPersistentModelIndex
@@ -76,10 +75,10 @@ class ProblemModel(QAbstractTableModel):
             return None
         p = self.rows[index.row()]
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 4:
-            return p.reason
+            return error_text(p.reason)
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        return (p.id, p.channel, p.external_id, _(p.kind.value), p.reason, p.attempts,
+        return (p.id, p.channel, p.external_id, _(p.kind.value), error_text(p.reason), p.attempts,
                 timefmt.short(self._zone, p.last_seen))[index.column()]
 
 
@@ -159,8 +158,7 @@ class IntakeProblemsPane(QWidget):
         return IntakeContext(self._factory, self.backend.centre, self.actor, self.clock)
 
     def _fail(self, exc: Exception) -> None:
-        text = exc.message if isinstance(exc, CityDeskError) else str(exc)
-        self.message.setText(_("操作未完成：{reason}").format(reason=text))
+        self.message.setText(_("操作未完成：{reason}").format(reason=error_text(exc)))
 
     def selected(self) -> list[IntakeProblem]:
         """The selected problems, in list order."""
@@ -179,7 +177,7 @@ class IntakeProblemsPane(QWidget):
         if len(picked) == 1:
             p = picked[0]
             body = json.dumps(dict(p.raw), ensure_ascii=False, indent=2)
-            self.raw.setPlainText(f"{p.reason}\n\n{body}")
+            self.raw.setPlainText(f"{error_text(p.reason)}\n\n{body}")
         else:
             self.raw.clear()
 
@@ -209,7 +207,7 @@ class IntakeProblemsPane(QWidget):
 
     def _on_retried(self, results: list[Any]) -> None:
         lines = [f"#{r.problem_id} {r.external_id}：{_(OUTCOMES[r.taken.outcome])}"
-                 + (f"（{r.taken.reason}）" if r.taken.reason else "") for r in results]
+                 + (f"（{error_text(r.taken.reason)}）" if r.taken.reason else "") for r in results]
         self.message.setText("\n".join(lines))
         created = [r.taken.case_id for r in results if r.taken.case_id]
         if len(created) == 1:

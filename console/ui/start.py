@@ -17,7 +17,7 @@ from console.services.demo import DemoSettings, has_demo_data, run_demo
 from console.services.uow import CaseFilter
 from console.ui.controller import Backend, DeskController, Listener
 from console.ui.dialogs.signin import SignInDialog
-from console.ui.i18n import _, install_qt_translator, set_language
+from console.ui.i18n import _, error_text, install_qt_translator, set_language
 from console.ui.ops import OpRunner
 from console.ui.session import DeskSession
 from console.ui.settings import Settings
@@ -99,7 +99,7 @@ def sign_in_dialog(backend: Backend, ops: OpRunner, clock: Callable[[], datetime
         try:
             _wait(ops, lambda: sign_in(backend.uow_factory, name, password, clock()))
         except CityDeskError as exc:
-            return exc.message
+            return error_text(exc)
         return None
 
     hint = _("演示数据库：所有演示用户的密码均为 {pw}").format(pw=DEMO_PASSWORD) if is_demo else ""

@@ -31,12 +31,11 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.cases import Actor
-from console.domain.errors import CityDeskError
 from console.services.admin import AdminView
 from console.services.central_ports import Account
 from console.services.centre import Centre
 from console.services.uow import UnitOfWork
-from console.ui.i18n import _
+from console.ui.i18n import _, error_text
 from console.ui.ops import OpRunner
 from widgets.banner import Banner
 
@@ -250,8 +249,7 @@ class AdminContext(QObject):
             self.saved.emit()
 
         def failed(exc: Exception) -> None:
-            text = exc.message if isinstance(exc, CityDeskError) else str(exc)
-            banner.show_message(text, "danger")
+            banner.show_message(error_text(exc), "danger")
 
         self.ops.run(work, done, failed)
 

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.cases import Actor
-from console.domain.errors import CityDeskError
 from console.services.accounts import list_accounts
 from console.services.admin import load_admin_view
 from console.ui.admin.calendar import CalendarTab
@@ -35,7 +34,7 @@ from console.ui.admin.stages import StagesTab
 from console.ui.admin.tab import EditTab
 from console.ui.admin.units import UnitsTab
 from console.ui.admin.users import UsersTab
-from console.ui.i18n import _
+from console.ui.i18n import _, error_text
 from console.ui.ops import OpRunner
 
 
@@ -146,4 +145,4 @@ class AdminWindow(QDialog):
         self.loaded.emit(data)
 
     def _on_load_failed(self, exc: Exception) -> None:
-        self.status.setText(exc.message if isinstance(exc, CityDeskError) else str(exc))
+        self.status.setText(error_text(exc))

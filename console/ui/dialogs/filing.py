@@ -7,6 +7,7 @@ Digit keys 1–9 choose a filing condition; Enter (or Ctrl+Enter) files; Escape 
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from datetime import datetime
 
@@ -32,7 +33,7 @@ from console.services.centre import Centre
 from console.services.filing import FilingPreview, preview_filing
 from console.ui.admin.common import duration_text
 from console.ui.dialogs.new_report import category_entries
-from console.ui.i18n import _, label
+from console.ui.i18n import _, error_text, label
 
 
 class FilingDialog(QDialog):
@@ -166,7 +167,8 @@ class FilingDialog(QDialog):
                                           str(self.limit_class.currentData()), self.now)
         except CityDeskError as exc:
             self.preview = None
-            self.outcome.setText(f"<span style='color:#e53935'>{exc.message}</span>")
+            shown = html.escape(error_text(exc)).replace("\n", "<br>")
+            self.outcome.setText(f"<span style='color:#e53935'>{shown}</span>")
             self.ok.setEnabled(False)
             return
         p = self.preview

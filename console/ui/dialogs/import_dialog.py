@@ -33,12 +33,11 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.cases import Actor
-from console.domain.errors import CityDeskError
 from console.intake.file_import import ImportReport, Table, canonical, read_table, run_import
 from console.intake.file_mapping import FIELDS, ColumnMapping, load_mapping
 from console.services.intake import IntakeContext, dry_run
 from console.services.intake_ports import IntakeUowFactory
-from console.ui.i18n import N_, _
+from console.ui.i18n import N_, _, error_text
 from console.ui.ops import OpRunner
 
 Index = QModelIndex | QPersistentModelIndex
@@ -175,8 +174,7 @@ class ImportDialog(QDialog):
     def _fail(self, exc: Exception) -> None:
         self._set_busy(False)
         self.progress.hide()
-        text = exc.message if isinstance(exc, CityDeskError) else str(exc)
-        self.summary.setText(_("无法完成：{reason}").format(reason=text))
+        self.summary.setText(_("无法完成：{reason}").format(reason=error_text(exc)))
 
     def _pick_file(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(self, _("选择案件文件"), "",

@@ -28,7 +28,7 @@ from console.services import timefmt
 from console.services.queries import CaseDetail
 from console.services.timefmt import Zoned
 from console.services.uow import PhotoInfo
-from console.ui.i18n import _, command_label, countdown_text, label, light_label
+from console.ui.i18n import _, command_label, countdown_text, error_text, label, light_label
 from console.ui.models.case_table import category_text
 from console.ui.panes.timeline import TimelineView, photo_kind, thumbnail_button
 from console.ui.shortcuts import SHORTCUTS
@@ -210,7 +210,8 @@ class DetailPane(QWidget):
             button = QPushButton(text)
             button.setObjectName(f"action_{option.command.value}")
             button.setEnabled(option.enabled and self._offline is None)
-            button.setToolTip(option.reason if not option.enabled else self._offline or "")
+            button.setToolTip(error_text(option.reason) if not option.enabled
+                              else self._offline or "")
             if option.command in (Command.DISPATCH, Command.CLOSE):
                 button.setProperty("class", "success")
             button.clicked.connect(
