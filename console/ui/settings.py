@@ -41,6 +41,9 @@ class Option:
 OPTIONS: Mapping[str, Option] = {
     "theme": Option("ui/theme", "dark", THEMES),
     "language": Option("ui/language", "zh", LANGUAGES),
+    # The wall's own: a desk's View → Language on the same machine must not switch the hall's
+    # screen, nor `citydesk wall --lang` the desk.
+    "wall_language": Option("wall/language", "zh", LANGUAGES),
     "last_user": Option("session/last_user", ""),
     "last_db": Option("session/last_db", ""),
 }
@@ -109,12 +112,21 @@ class Settings:
 
     @property
     def language(self) -> str:
-        """``"zh"`` (default) or ``"en"``."""
+        """The desk's language: ``"zh"`` (default) or ``"en"``."""
         return self._get("language")
 
     @language.setter
     def language(self, value: str) -> None:
         self._set("language", value)
+
+    @property
+    def wall_language(self) -> str:
+        """The wall screen's language: ``"zh"`` (default) or ``"en"``, apart from the desk's."""
+        return self._get("wall_language")
+
+    @wall_language.setter
+    def wall_language(self, value: str) -> None:
+        self._set("wall_language", value)
 
     @property
     def last_user(self) -> str:

@@ -52,17 +52,27 @@ def _wait(ops: OpRunner, work: Callable[[], object]) -> object:
     return out[0]
 
 
-def prepare_application(lang: str | None, theme: str | None, settings: Settings) -> QApplication:
-    """The QApplication with the chosen language and theme (remembered for next time)."""
+def prepare_application(lang: str | None, theme: str | None, settings: Settings, *,
+                        wall: bool = False) -> QApplication:
+    """The QApplication with the chosen language and theme (remembered for next time).
+
+    ``wall`` reads and remembers the wall screen's language (:attr:`Settings.wall_language`)
+    instead of the desk's: the two are set apart, so a desk switching to English on the
+    machine that drives the hall's screen leaves the wall as it was, and the other way round.
+    """
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("CityDesk")
-    language = lang or settings.language
+    language = lang or (settings.wall_language if wall else settings.language)
     set_language(language)
     install_qt_translator(app, language)
     chosen = theme or settings.theme
     apply_theme(app, chosen)
-    settings.language, settings.theme = language, chosen
+    if wall:
+        settings.wall_language = language
+    else:
+        settings.language = language
+    settings.theme = chosen
     return app
 
 

@@ -34,8 +34,9 @@ def run_wall(backend: Backend, *, lang: str | None, theme: str | None, rotate_se
     backend : Backend
         The composition root (``console.app.App``).
     lang, theme : str, optional
-        As for the desk; None keeps what this machine last used.  The wall paints its own dark,
-        high-contrast look over either theme.
+        None keeps what this machine last used: the wall's own language (the desk's View →
+        Language does not change it), the theme shared with the desk.  The wall paints its
+        own dark, high-contrast look over either theme.
     rotate_seconds : int
         Seconds per page (0: no rotation).
     clock : callable
@@ -43,10 +44,10 @@ def run_wall(backend: Backend, *, lang: str | None, theme: str | None, rotate_se
     fullscreen : bool
         Frameless full screen (the default) or a 1920×1080 window (``--windowed``).
     settings : Settings, optional
-        Where language and theme are remembered (tests inject their own).
+        Where the wall's language and the theme are remembered (tests inject their own).
     """
     settings = settings or Settings()
-    app = prepare_application(lang, theme, settings)
+    app = prepare_application(lang, theme, settings, wall=True)
     ops = OpRunner()
     window: WallWindow | None = None
     try:
