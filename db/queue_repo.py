@@ -11,7 +11,19 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from console.domain.cases import Case, CaseState
@@ -28,11 +40,29 @@ _ORDER: dict[str, Any] = {
 }
 
 
-def _where(query: QueueQuery) -> list[ColumnElement[bool]]:
+def _inline(values: Sequence[str]) -> Any:
+    """An ``IN`` list written into the SQL as constants, not bound as parameters.
+
+    psycopg prepares a statement it has run five times, and PostgreSQL may then settle on one
+    plan for any parameters.  Such a plan cannot know that these states are the few open ones
+    among millions, nor use a partial index of open cases: for the statements as they were it
+    read the whole table or walked the primary key (``EXPLAIN EXECUTE`` with a generic plan,
+    tests/integration/test_queue_plans.py).  As constants, every run plans the same.
+    """
+    return bindparam(None, list(values), expanding=True, literal_execute=True)
+
+
+def _where(query: QueueQuery, sqlite: bool) -> list[ColumnElement[bool]]:
     # The approvals queue is found from its own indexes (_awaiting); ``state || ''`` keeps
     # SQLite from reading every open case through the state index first.
+    states = [s.value for s in query.states]
     state = CaseRow.state if query.decisions_for is None else CaseRow.state + ""
-    where: list[ColumnElement[bool]] = [state.in_([s.value for s in query.states])]
+    where: list[ColumnElement[bool]] = [state.in_(_inline(states))]
+    if sqlite and query.decisions_for is None:
+        # SQLite uses a partial index only if the query repeats the index's WHERE term word
+        # for word (it proves no implication); the open-case indexes say state IN (open).
+        # (The approvals queue is read by id from the two reads of _awaiting.)
+        where.append(CaseRow.state.in_(_inline(OPEN_VALUES)))
     if query.unit is not None:
         where.append(CaseRow.unit == query.unit)
     if query.reader_unit is not None:
@@ -40,6 +70,33 @@ def _where(query: QueueQuery) -> list[ColumnElement[bool]]:
     if query.decisions_for is not None:
         where.append(CaseRow.id.in_(_awaiting(query.decisions_for)))
     return where
+
+
+def page_statement(query: QueueQuery, offset: int, limit: int,
+                   sqlite: bool) -> Select[Any]:
+    """The SELECT of a queue's page: ``limit`` rows from ``offset`` in the queue's order.
+
+    Every order is served from the open cases alone (revision 0009): the partial indexes of
+    open cases by each sortable column, or the state-led ones.  ``sqlite`` says which backend
+    the statement is for (see :func:`_where`); offset and limit are constants too (a generic
+    plan guesses a limit).
+    """
+    column = _ORDER[query.sort]
+    key = column.desc() if query.descending else column.asc()
+    if column.nullable:
+        # Cases without the key last either way.  A column that is never NULL is ordered
+        # without it (the same order), so either backend may read its index both ways:
+        # PostgreSQL reads a plain index backwards as DESC NULLS FIRST only.
+        key = key.nulls_last()
+    order = [key, CaseRow.id.desc() if query.descending else CaseRow.id.asc()]
+    return (select(CaseRow.__table__).where(*_where(query, sqlite)).order_by(*order)
+            .offset(literal(offset, literal_execute=True))
+            .limit(literal(limit, literal_execute=True)))
+
+
+def count_statement(query: QueueQuery, sqlite: bool) -> Select[Any]:
+    """The SELECT counting a queue's cases."""
+    return select(func.count()).select_from(CaseRow).where(*_where(query, sqlite))
 
 
 def _awaiting(office: str) -> Any:
@@ -97,22 +154,15 @@ class SqlQueueReader:
     def __init__(self, session: Session, cases: SqlCaseRepository) -> None:
         self._session = session
         self._cases = cases
+        self._sqlite = session.get_bind().dialect.name == "sqlite"
 
     def page(self, query: QueueQuery, offset: int, limit: int) -> builtins.list[Case]:
         """``limit`` cases of the queue from row ``offset``, in the queue's order."""
-        column = _ORDER[query.sort]
-        if query.descending:
-            order = [column.desc().nulls_last(), CaseRow.id.desc()]
-        else:
-            order = [column.asc().nulls_last(), CaseRow.id.asc()]
-        stmt = (select(CaseRow.__table__).where(*_where(query)).order_by(*order)
-                .offset(offset).limit(limit))
-        return self._cases.load(stmt)
+        return self._cases.load(page_statement(query, offset, limit, self._sqlite))
 
     def count(self, query: QueueQuery) -> int:
         """How many cases the queue holds."""
-        stmt = select(func.count()).select_from(CaseRow).where(*_where(query))
-        return int(self._session.scalar(stmt) or 0)
+        return int(self._session.scalar(count_statement(query, self._sqlite)) or 0)
 
     def limits(self, states: Sequence[CaseState],
                reader_unit: str | None = None) -> list[tuple[int, bool]]:

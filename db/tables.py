@@ -192,12 +192,26 @@ class CaseNoSeqRow(Base):
 _OPEN_WHERE = text("state IN ('待受理', '核实中', '待立案', '待派遣', '待处置', '处置中', "
                    "'待核查', '核查中', '待结案', '挂账')")
 
+#: Revision 0009: partial indexes of the open cases, one per column a queue can be ordered
+#: by that also has a full index (which a planner could otherwise walk through the history).
+OPEN_ORDER_INDEXES: dict[str, tuple[str, ...]] = {
+    "ix_cases_open_id": ("id",),
+    "ix_cases_open_case_no": ("case_no",),
+    "ix_cases_open_reported_at": ("reported_at", "id"),
+    "ix_cases_open_updated_at": ("updated_at", "id"),
+    "ix_cases_open_grid": ("grid", "id"),
+    "ix_cases_open_category": ("category", "id"),
+    "ix_cases_open_unit": ("unit", "id"),
+    "ix_cases_open_suggested_unit": ("suggested_unit", "id"),
+}
+
 
 class CaseRow(Base):
     """Every field of ``console.domain.cases.Case`` except ``photos`` (see :class:`PhotoRow`).
 
     The indexes serve the desks' queues: by state, by state and deadline (the countdown
-    queues), a unit's open cases, a category's cases, newest first, and cases of a grid.
+    queues), a unit's open cases, a category's cases, newest first, and cases of a grid; the
+    partial ones hold only the open cases, so a queue's page in any order reads only those.
     """
 
     __tablename__ = "cases"
@@ -218,6 +232,10 @@ class CaseRow(Base):
         # revision 0007: the board's page by deadline (PostgreSQL merges no per-state scans)
         Index("ix_cases_open_deadline", "stage_deadline", sqlite_where=_OPEN_WHERE,
               postgresql_where=_OPEN_WHERE),
+        # revision 0009: a queue page in any order from the open cases alone, never a walk
+        # of the whole history through the full index of the same column
+        *(Index(name, *columns, sqlite_where=_OPEN_WHERE, postgresql_where=_OPEN_WHERE)
+          for name, columns in OPEN_ORDER_INDEXES.items()),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
