@@ -3,9 +3,11 @@
 Run by the runner as ``python -m benchmarks.desk_probe MODE URL REPEATS``; prints one JSON
 line.  ``MODE`` ``citydesk`` opens the real window the way ``tests/gui/desk.py`` does;
 ``floor`` does the least the same process must: import Qt, show an empty main window, and
-read the same first page of each of the desk's four queues with plain SQL (same filter, same
-order, same page size).  ``CITYDESK_BENCH_T0`` (``time.time()`` just
-before the parent started this process) dates the cold start.
+read the first page and the count of each of the desk's queues with the best plain SQL
+(the same rows in the same order, each read over the index that serves it best:
+:func:`floor_sqls`).  ``CITYDESK_BENCH_T0`` (``time.time()`` just before the parent started
+this process) dates the cold start; ``CITYDESK_BENCH_OFFICE`` names the coordination office
+(the centre's, as the desk's approvals queue has it).
 """
 
 from __future__ import annotations
@@ -19,29 +21,65 @@ T0 = float(os.environ.get("CITYDESK_BENCH_T0", time.time()))
 PAGE = 100  # console.ui.models.case_table.PAGE
 
 
-def _page_sqls(office: str) -> list[str]:
-    """The four queues' first pages as the desk orders them (intake newest first, dispatch and
-    board by deadline, approvals by waiting time), written by hand."""
+def floor_sqls(office: str, sqlite: bool) -> list[str]:
+    """The least SQL that opens the desk's queues: each pane's first page and its count,
+    written by hand over the index that serves it best (intake newest first; dispatch, board
+    and check by deadline; approvals by waiting time).
+
+    Not the desk's own statements: a floor that shares the desk's statement shares its plan,
+    and hid a walk of the whole history (issue #12).  On SQLite each read names its index
+    (``INDEXED BY``), so no statistics can send it elsewhere; a partial index of open cases
+    needs its WHERE term repeated word for word.  PostgreSQL takes no hints and proves a
+    partial index's predicate itself: the same statements without them (their plans are in
+    docs/BENCHMARKS.md).
+    """
     from console.domain.cases import TERMINAL_STATES, CaseState
-    from console.ui.models.case_table import BOARD_STATES, DISPATCH_STATES, INTAKE_STATES
+    from console.ui.models.case_table import (
+        BOARD_STATES,
+        CHECK_STATES,
+        DISPATCH_STATES,
+        INTAKE_STATES,
+    )
 
     def states(group: object) -> str:
         return ", ".join(f"'{s.value}'" for s in CaseState if s in group)  # type: ignore[operator]
 
     opened = [s for s in CaseState if s not in TERMINAL_STATES]
+    open_term = f"state IN ({states(opened)}) AND " if sqlite else ""
+
+    def by(index: str) -> str:
+        return f" INDEXED BY {index}" if sqlite else ""
+
+    def count(group: object) -> str:
+        return f"SELECT count(*) FROM cases{by('ix_cases_state')} WHERE state IN ({states(group)})"
+
+    def by_deadline(group: object) -> str:  # the open cases by deadline, in order
+        return (f"SELECT * FROM cases{by('ix_cases_open_deadline')} WHERE {open_term}"
+                f"state IN ({states(group)}) ORDER BY stage_deadline ASC NULLS LAST, id ASC "
+                f"LIMIT {PAGE}")
+
+    filed = CaseState.FILED.value
+    awaiting = (f"SELECT id FROM cases{by('ix_cases_awaiting')} WHERE pending IS NOT NULL "
+                f"AND state || '' IN ({states(opened)}) UNION ALL SELECT id FROM cases"
+                f"{by('ix_cases_suggested_unit_state')} WHERE suggested_unit = '{office}' "
+                f"AND state = '{filed}' AND pending IS NULL")
     return [
-        f"SELECT * FROM cases WHERE state IN ({states(INTAKE_STATES)}) "
-        f"ORDER BY reported_at DESC, id DESC LIMIT {PAGE}",
-        f"SELECT * FROM cases WHERE state IN ({states(DISPATCH_STATES)}) "
+        f"SELECT * FROM cases{by('ix_cases_open_reported_at')} WHERE {open_term}"
+        f"state IN ({states(INTAKE_STATES)}) ORDER BY reported_at DESC, id DESC LIMIT {PAGE}",
+        count(INTAKE_STATES),
+        # one state: its part of (state, deadline) is already in order
+        f"SELECT * FROM cases{by('ix_cases_state_stage_deadline')} WHERE state = '{filed}' "
         f"ORDER BY stage_deadline ASC NULLS LAST, id ASC LIMIT {PAGE}",
-        f"SELECT * FROM cases WHERE state IN ({states(BOARD_STATES)}) "
-        f"ORDER BY stage_deadline ASC NULLS LAST, id ASC LIMIT {PAGE}",
-        # (pending OR 代整改) as two indexed reads, as the desk asks it: an OR reads every
-        # open case on both backends.
-        f"SELECT * FROM cases WHERE id IN (SELECT id FROM cases WHERE pending IS NOT NULL "
-        f"AND state || '' IN ({states(opened)}) UNION ALL SELECT id FROM cases WHERE "
-        f"suggested_unit = '{office}' AND state = '{CaseState.FILED.value}' AND pending IS "
-        f"NULL) ORDER BY updated_at ASC NULLS LAST, id ASC LIMIT {PAGE}",
+        count(DISPATCH_STATES),
+        by_deadline(BOARD_STATES),
+        count(BOARD_STATES),
+        # (pending OR 代整改) as two indexed reads: an OR reads every open case on both
+        # backends.
+        f"SELECT * FROM cases WHERE id IN ({awaiting}) ORDER BY updated_at ASC NULLS LAST, "
+        f"id ASC LIMIT {PAGE}",
+        f"SELECT count(*) FROM cases WHERE id IN ({awaiting})",
+        by_deadline(CHECK_STATES),
+        count(CHECK_STATES),
     ]
 
 
@@ -68,12 +106,7 @@ def floor(url: str, repeats: int) -> dict[str, object]:
     from sqlalchemy import create_engine
 
     engine = create_engine(url)
-    with engine.connect() as conn:
-        office = conn.exec_driver_sql(
-            "SELECT value FROM settings WHERE key = 'centre'").scalar()
-    office = (json.loads(office) if isinstance(office, str) else office or {}).get(
-        "coordination_office", "")
-    sqls = _page_sqls(office)
+    sqls = floor_sqls(os.environ["CITYDESK_BENCH_OFFICE"], engine.dialect.name == "sqlite")
     loads = []
     rows: list[object] = []
     for _ in range(repeats):
