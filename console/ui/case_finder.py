@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QWidget
 
 from console.services import timefmt
 from console.services.case_search import CaseSearch
@@ -39,7 +39,15 @@ class CaseFinder(QObject):
         self.box.setObjectName("case_search_box")
         self.box.setPlaceholderText(_(SEARCH_HINT) + "  [Ctrl+F]")
         self.box.setClearButtonEnabled(True)
-        self.box.setMinimumWidth(260)
+        # As wide as its hint: a cut "案件编号 / 电话尾号 /" tells nobody what to type.
+        hint = self.box.fontMetrics().horizontalAdvance(self.box.placeholderText())
+        self.box.setFixedWidth(hint + 48)
+        # The menu bar places a corner widget by its size hint, which a line edit keeps at
+        # ~17 characters whatever its width: a layout around it reports the real width.
+        self.widget = QWidget()
+        row = QHBoxLayout(self.widget)
+        row.setContentsMargins(0, 0, 4, 0)
+        row.addWidget(self.box)
         self.box.returnPressed.connect(self._on_box_return_pressed)
         self.dialog: CaseSearchDialog | None = None
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 
-from console.domain.cases import CaseState
+from console.domain.cases import CaseState, Role
 from console.services.queue_reads import OPEN_STATES
 from console.services.queue_view import QueueQuery
 from console.ui.i18n import _
@@ -81,3 +81,21 @@ def build_queue_panes(centre: Centre, clock: Callable[[], datetime],
         # supervisor closes, most urgent first.
         check=pane("check", _("核查 / 结案"), CHECK_COLS, CHECK_STATES, "remaining", up),
     )
+
+
+#: Seats that send cases to be checked, check them or close them (the 核查 / 结案 pane).
+CHECK_SEATS = frozenset({Role.ACCEPTOR, Role.COLLECTOR, Role.SUPERVISOR, Role.ADMIN})
+
+
+def hidden_panes(role: Role) -> set[str]:
+    """The queue panes a seat does not get (no key or menu brings them back)."""
+    hidden: set[str] = set()
+    if role not in (Role.SUPERVISOR, Role.ADMIN):
+        hidden.add("approvals")
+    if role not in CHECK_SEATS:
+        hidden.add("check")
+    if role in (Role.UNIT, Role.WALL):  # a unit works its board; the wall only watches
+        hidden |= {"intake", "dispatch"}
+    elif role is Role.COLLECTOR:
+        hidden.add("dispatch")
+    return hidden

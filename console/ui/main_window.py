@@ -15,10 +15,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
-from typing import Any
 
-from PySide6.QtCore import QByteArray, QSignalBlocker, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -39,7 +38,8 @@ from console.ui.case_finder import CaseFinder
 from console.ui.command_flow import CommandFlow
 from console.ui.controller import DeskController, DetailData
 from console.ui.deadline_watch import HORIZON, DeadlineWatch
-from console.ui.desk_panes import build_queue_panes
+from console.ui.desk_layout import DeskLayout
+from console.ui.desk_panes import build_queue_panes, hidden_panes
 from console.ui.desk_windows import DeskWindows
 from console.ui.dialogs.new_report import NewReportDialog
 from console.ui.i18n import _, label
@@ -52,14 +52,11 @@ from console.ui.panes.map import MapPane
 from console.ui.panes.queue import QueuePane
 from console.ui.presence import PresenceTracker
 from console.ui.report_flow import ReportFlow
-from console.ui.settings import Settings, restore_header, save_header
+from console.ui.settings import Settings
 from console.ui.theme import apply_theme, theme_colors
 from console.ui.window_menus import DeskMenus
 from widgets.banner import Banner
 from widgets.busy import BusyIndicator
-
-#: Seats that send cases to be checked, check them or close them (the 核查 / 结案 pane).
-CHECK_SEATS = frozenset({Role.ACCEPTOR, Role.COLLECTOR, Role.SUPERVISOR, Role.ADMIN})
 
 
 class MainWindow(QMainWindow):
@@ -86,7 +83,6 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(_("CityDesk 智慧城管指挥台") + f" — {controller.centre.ref.config.name}")
         self._current: int | None = None
         self._detail: DetailData | None = None
-        self._headers_restored: dict[str, bool] = {}
         self._role_hidden: set[str] = set()
         self._build_panes()
         self._build_layout()
@@ -94,16 +90,17 @@ class MainWindow(QMainWindow):
         self.deadlines = DeadlineWatch(controller.centre, self)
         self.alerts = AlertDesk(self)
         self.commands = CommandFlow(self)
-        self.live = LiveUpdates(self, self.alerts, self.deadlines, self._headers_restored)
+        self.live = LiveUpdates(self, self.alerts, self.deadlines,
+                                self.layout_keeper.headers_restored)
         self.outage = OutagePresenter(self)  # the offline banner and what is disabled meanwhile
         self.reports = ReportFlow(self, self.outage)
         self.windows = DeskWindows(self)
         self.finder = CaseFinder(self)
         self.menus = DeskMenus(self)
-        self.menuBar().setCornerWidget(self.finder.box, Qt.Corner.TopRightCorner)
+        self.menuBar().setCornerWidget(self.finder.widget, Qt.Corner.TopRightCorner)
         self._wire()
         self.show_idle_banner()
-        self._restore_layout()
+        self.layout_keeper.restore()
         self._apply_role()  # after the saved layout: a role's hidden panes stay hidden
         self.apply_theme_colors(settings.theme)
 
@@ -161,14 +158,10 @@ class MainWindow(QMainWindow):
         self.add_dock("live_charts", _("统计图表"), self.live_charts, bottom)
         self.tabifyDockWidget(self.docks["charts"], self.docks["live_charts"])
         self.docks["charts"].raise_()
-        horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
-        self.resizeDocks([self.docks["intake"], self.docks["detail"]], [620, 560], horizontal)
-        self.resizeDocks([self.docks["intake"], self.docks["dispatch"]], [420, 300], vertical)
-        self.resizeDocks([self.docks["detail"], self.docks["board"]], [430, 330], vertical)
-        self.resizeDocks([self.docks["charts"]], [180], vertical)
         self.statusBar().addPermanentWidget(self.busy)
         self.statusBar().addPermanentWidget(self.status_user)
-        self._default_state = self.saveState()
+        self.layout_keeper = DeskLayout(self, self.docks, self.queues, self.settings,
+                                        self.user.username)
 
     def _build_timers(self) -> None:
         c = self.controller
@@ -208,7 +201,7 @@ class MainWindow(QMainWindow):
         """Window action name -> what it does (the menus read this)."""
         w = self.windows
         return {
-            "new_report": self.new_report, "refresh": self.reload,
+            "new_report": self.reports.open, "refresh": self.reload,
             "evaluation": w.evaluation, "intake_problems": w.intake_problems,
             "import_file": w.import_dialog, "quit": self.close, "admin": w.admin,
             "help": w.shortcuts, "next_case": self.next_case,
@@ -240,29 +233,20 @@ class MainWindow(QMainWindow):
         self.dispatch_to.clicked.connect(self.commands.dispatch_to_other)
         self.unit_filter.currentIndexChanged.connect(self._on_unit_filter_changed)
         self.map.case_selected.connect(self.select_case)
-        self.detail.action_requested.connect(lambda cid, cmd: self.run_command(cid, cmd))
+        self.detail.action_requested.connect(self.commands.run_command)
         self.detail.photo_requested.connect(self.windows.photo)
 
     def _apply_role(self) -> None:
         role = Role(self.user.role)
-        hidden: set[str] = set()
-        if role not in (Role.SUPERVISOR, Role.ADMIN):
-            hidden.add("approvals")
-        if role not in CHECK_SEATS:
-            hidden.add("check")
+        hidden = hidden_panes(role)
         if role is Role.UNIT:
-            hidden |= {"intake", "dispatch"}
             # Fail closed: the board shows this unit's cases whatever the combo can list.
             with QSignalBlocker(self.unit_filter):
                 self.unit_filter.setCurrentIndex(max(self.unit_filter.findData(self.user.unit), 0))
             self.unit_filter.setEnabled(False)
             for pane in self.queues:  # before the first load: nothing to read again yet
                 pane.model.query = replace(pane.model.query, reader_unit=self.user.unit or "")
-        elif role is Role.COLLECTOR:
-            hidden.add("dispatch")
-        elif role is Role.WALL:
-            # A read-only seat: it watches the board, the map and the charts, and acts on nothing.
-            hidden |= {"intake", "dispatch"}
+        elif role is Role.WALL:  # a read-only seat: it watches, and acts on nothing
             report = self.findChild(QAction, "act_new_report")
             if report is not None:
                 report.setEnabled(False)
@@ -331,41 +315,13 @@ class MainWindow(QMainWindow):
         self.live_charts.set_foreground(ink)
         self.map.map.set_foreground(ink)
 
-    def new_report(self) -> NewReportDialog:
-        """Ctrl+N: the report form."""
-        return self.reports.open()
-
     def run_on_current(self, command: str) -> None:
-        """A shortcut: run a command on the current case."""
+        """A shortcut: run a command on the current case (the menus call this)."""
         self.commands.run_on_current(command)
 
-    def run_command(self, case_id: int, command: str, fields: dict[str, Any] | None = None) -> None:
-        """Ask for the command's fields if it needs any, then run it."""
-        self.commands.run_command(case_id, command, fields)
-
-    def dispatch_selected(self, ids: list[int]) -> None:
-        """Enter in the dispatch queue: dispatch every selected case to its suggested unit."""
-        self.commands.dispatch_selected(ids)
-
     def acknowledge_alert(self) -> None:
-        """Ctrl+K: acknowledge the oldest alert."""
+        """Ctrl+K: acknowledge the oldest alert (the menus call this)."""
         self.alerts.acknowledge()
-
-    def raise_alert(self, case_id: int, text: str) -> None:
-        """Show an alert until someone acknowledges it."""
-        self.alerts.raise_alert(case_id, text)
-
-    def show_evaluation(self) -> Any:
-        """Ctrl+E."""
-        return self.windows.evaluation()
-
-    def show_import_dialog(self) -> Any:
-        """The CSV/XLSX import dialog."""
-        return self.windows.import_dialog()
-
-    def show_intake_problems(self) -> Any:
-        """The intake problems dock."""
-        return self.windows.intake_problems()
 
     # -- loading -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -455,44 +411,20 @@ class MainWindow(QMainWindow):
 
     # -- layout --------------------------------------------------------------------------------
     def show_charts_window(self) -> QDockWidget:
-        """The statistics charts in a window of their own, large enough to read (dock them back
-        by double-clicking the title, or with 重置布局)."""
-        dock = self.docks["live_charts"]
-        dock.show()
-        dock.setFloating(True)
-        area = (self.screen() or QApplication.primaryScreen()).availableGeometry()
-        dock.resize(min(1280, area.width() * 9 // 10), min(860, area.height() * 9 // 10))
-        dock.move(area.center() - dock.rect().center())
-        dock.raise_()
-        dock.activateWindow()
-        return dock
+        """The statistics charts in a window of their own, large enough to read."""
+        return self.layout_keeper.float_large("live_charts")
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        self.layout_keeper.first_shown()
 
     def reset_layout(self) -> None:
         """Put every pane back where it started and forget saved sizes."""
-        self.settings.reset_layout(self.user.username)
-        self.restoreState(self._default_state)
-        for pane in self.queues:
-            pane.view.resizeColumnsToContents()
-            self._headers_restored[pane.name] = False
-        for dock in self.docks.values():
-            dock.show()
+        self.layout_keeper.reset()
         self._apply_role()
 
-    def _restore_layout(self) -> None:
-        state = self.settings.window_state(self.user.username)
-        if state:
-            geometry, layout = state
-            self.restoreGeometry(QByteArray(geometry))
-            self.restoreState(QByteArray(layout))
-        for pane in self.queues:  # column widths, order and sort, per user and pane
-            self._headers_restored[pane.name] = restore_header(
-                pane.view, self.settings, self.user.username, pane.name)
-
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        self.settings.set_window_state(self.user.username, bytes(self.saveGeometry().data()),
-                                       bytes(self.saveState().data()))
-        for pane in self.queues:
-            save_header(pane.view, self.settings, self.user.username, pane.name)
+        self.layout_keeper.save()
         self.presence.stop()  # the others stop seeing this desk at once, not after the TTL
         self.controller.stop()  # timers and the LISTEN thread
         for timer in self.findChildren(QTimer):

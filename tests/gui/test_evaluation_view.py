@@ -110,7 +110,7 @@ def test_export_writes_the_report_and_a_cancel_writes_nothing(desk_factory, qtbo
     from console.ui.export import ExportJob
 
     desk = desk_factory(user="zhibanzhang1", threaded=True)
-    view = desk.window.show_evaluation()
+    view = desk.window.windows.evaluation()
     done: list[tuple[bool, str]] = []
     out = tmp_path / "month.xlsx"
     view.export_to(out)

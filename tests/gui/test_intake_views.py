@@ -65,7 +65,7 @@ def test_problems_pane_lists_maps_and_retries(desk_factory, qtbot, monkeypatch) 
     desk = desk_factory(user="admin")
     ctx = _context(desk)
     _problems(ctx)
-    pane = desk.window.show_intake_problems()
+    pane = desk.window.windows.intake_problems()
     assert desk.window.docks["intake_problems"].isVisible()
     assert pane.model.rowCount() == 6
     assert "6" in pane.title.text()
@@ -93,7 +93,7 @@ def test_import_dialog_previews_checks_and_imports(desk_factory, tmp_path, qtbot
     desk = desk_factory(user="admin")
     (tmp_path / "cases.csv").write_text(CSV, encoding="utf-8")
     (tmp_path / "map.yaml").write_text(MAPPING, encoding="utf-8")
-    dialog = desk.window.show_import_dialog()
+    dialog = desk.window.windows.import_dialog()
     dialog.file_edit.setText(str(tmp_path / "cases.csv"))
     dialog.mapping_edit.setText(str(tmp_path / "map.yaml"))
     dialog.load_preview()
@@ -114,7 +114,7 @@ def test_import_dialog_previews_checks_and_imports(desk_factory, tmp_path, qtbot
 
 def test_import_dialog_refuses_bad_input(desk_factory, tmp_path, qtbot) -> None:
     desk = desk_factory(user="admin")
-    dialog = desk.window.show_import_dialog()
+    dialog = desk.window.windows.import_dialog()
     dialog.load_preview()
     assert dialog.summary.text() == "请先选择文件和列映射"
     (tmp_path / "map.yaml").write_text("channel: x\ncolumns: {外部: 1}", encoding="utf-8")

@@ -95,7 +95,7 @@ def test_v_asks_which_collector_the_cells_own_first(desk_factory, qtbot) -> None
                               grid="330824001001008")).case
     act(app.uow_factory, app.centre, app.centre.actor("shouli1"), desk.clock(), made.id, "accept")
     _open(desk, qtbot, made.id)
-    w.run_command(made.id, Command.REQUEST_VERIFY.value)
+    w.commands.run_command(made.id, Command.REQUEST_VERIFY.value)
     dialog = visible_dialog(w, ActionFieldsDialog)
     combo = dialog.inputs["collector"]
     assert isinstance(combo, QComboBox)
@@ -146,7 +146,7 @@ def test_check_and_close_show_the_closing_condition_and_the_photos(desk_factory,
                                                                   "after")])
     step("shouli1", "request-check")
     _open(desk, qtbot, made.id)
-    w.run_command(made.id, Command.CHECK_FAIL.value)
+    w.commands.run_command(made.id, Command.CHECK_FAIL.value)
     dialog = visible_dialog(w, ActionFieldsDialog)
     condition = dialog.findChild(QLabel, "context_closing_condition")
     closing = app.centre.ref.categories["06010"].closing_condition

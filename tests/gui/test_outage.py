@@ -79,12 +79,12 @@ def test_a_failing_database_shows_the_banner_disables_actions_and_recovers(outag
     assert not w.dispatch_to.isEnabled()
     keys = [a for a in w.actions() if a.objectName().startswith("act_cmd_")]
     assert keys and not any(a.isEnabled() for a in keys)
-    dialog = w.new_report()  # the call can still be typed in, but not saved
+    dialog = w.reports.open()  # the call can still be typed in, but not saved
     from PySide6.QtWidgets import QDialogButtonBox
 
     assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Save).isEnabled()
     # A command that slips through (Enter in the dispatch queue) is refused, not queued.
-    w.dispatch_selected([case_id])
+    w.commands.dispatch_selected([case_id])
     assert "操作未执行" in w.notice.text
     # Meanwhile another desk dispatches it.
     other = App.open(desk.url, desk.clock)
@@ -132,7 +132,7 @@ def test_an_action_that_committed_before_the_line_died_is_reported_committed(out
         raise OperationalError("COMMIT", {}, sqlite3.OperationalError("disk I/O error"))
 
     monkeypatch.setattr(controller_module, "act", act_then_lose_the_line)
-    w.run_command(case_id, "dispatch")
+    w.commands.run_command(case_id, "dispatch")
     assert "尚不能确认是否已提交" in w.notice.text  # not "done", not "failed": unknown
     assert [p.case_id for p in w.controller.unconfirmed] == [case_id]
     qtbot.waitUntil(lambda: w.banner.kind == "danger", timeout=5000)
@@ -154,7 +154,7 @@ def test_an_action_lost_with_the_connection_is_reported_not_committed(outage_des
         raise OperationalError("UPDATE", {}, sqlite3.OperationalError("disk I/O error"))
 
     monkeypatch.setattr(controller_module, "act", line_dead)
-    w.run_command(case_id, "dispatch")
+    w.commands.run_command(case_id, "dispatch")
     assert "尚不能确认是否已提交" in w.notice.text
     qtbot.waitUntil(lambda: w.banner.kind == "danger", timeout=5000)
     outage.down = False

@@ -122,17 +122,17 @@ def test_a_cut_line_shows_the_banner_then_catches_up_without_doubling(pg_desk: P
         return real_act(*args, **kwargs)
 
     monkeypatch.setattr(controller_module, "act", cut_then_act)
-    w.run_command(mine, "dispatch")
+    w.commands.run_command(mine, "dispatch")
     qtbot.waitUntil(lambda: "尚不能确认是否已提交" in w.notice.text, timeout=10000)
     monkeypatch.setattr(controller_module, "act", real_act)
     qtbot.waitUntil(lambda: w.banner.kind == "danger", timeout=5000)
     assert w.banner.text.startswith("数据库无响应 · 数据截至 ")
     assert not any(b.isEnabled() for b in _action_buttons(w))
     assert not w.dispatch_to.isEnabled()
-    dialog = w.new_report()
+    dialog = w.reports.open()
     assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Save).isEnabled()
     dialog.reject()
-    w.dispatch_selected([mine])  # a key that still reaches the controller: refused at once
+    w.commands.dispatch_selected([mine])  # a key that still reaches the controller: refused at once
     assert "操作未执行" in w.notice.text
 
     # Meanwhile another desk, straight to the server, dispatches a case.

@@ -69,11 +69,11 @@ def test_acting_on_a_case_open_elsewhere_asks_first(desk_factory, qtbot, monkeyp
         return question
 
     monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.No))
-    window.dispatch_selected([case_id])
+    window.commands.dispatch_selected([case_id])
     assert asked and "desk-2" in asked[0]
     assert case_state(desk, case_id) is CaseState.FILED  # declined: nothing ran
     monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Yes))
-    window.dispatch_selected([case_id])
+    window.commands.dispatch_selected([case_id])
     qtbot.waitUntil(lambda: case_state(desk, case_id) is CaseState.DISPATCHED, timeout=3000)
 
 
@@ -82,7 +82,7 @@ def test_no_warning_for_a_case_nobody_else_has(desk_factory, monkeypatch) -> Non
     case_id = _filed_case(desk)
     monkeypatch.setattr(QMessageBox, "question",
                         lambda *a: (_ for _ in ()).throw(AssertionError("asked")))
-    desk.window.dispatch_selected([case_id])
+    desk.window.commands.dispatch_selected([case_id])
     assert case_state(desk, case_id) is CaseState.DISPATCHED
 
 

@@ -35,7 +35,7 @@ def test_two_saves_of_one_report_file_one_case(desk_factory, qtbot) -> None:
     w = desk.window
     with desk.app.uow_factory() as uow:
         before = uow.cases.count(CaseFilter())
-    form = w.new_report()
+    form = w.reports.open()
     form.category.setText("06010")
     form.location.setText("330824001001001")
     form.description.setPlainText("一堆垃圾")
@@ -52,7 +52,7 @@ def test_a_merge_refused_by_validation_is_forgotten(desk_factory, qtbot) -> None
     desk = desk_factory(user="shouli1")
     w = desk.window
     first = accepted_case(desk)
-    form = w.new_report()
+    form = w.reports.open()
     form.merge_into = first.id  # "merge into this case" pressed …
     form._on_save()  # … but the description was empty
     assert form.isVisible() and form.merge_into is None
@@ -111,9 +111,9 @@ def test_a_lost_database_shows_a_banner_and_recovers(desk_factory, monkeypatch) 
 
 def test_one_report_dialog_at_a_time(desk_factory) -> None:
     w = desk_factory().window
-    first = w.new_report()
+    first = w.reports.open()
     first.hide()  # picking a point on the map hides it
-    assert w.new_report() is first
+    assert w.reports.open() is first
     assert isinstance(first, NewReportDialog)
 
 

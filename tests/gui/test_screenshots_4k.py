@@ -35,7 +35,7 @@ def test_supervisor_desk_and_evaluation(desk_factory, themed_app, qtbot, tmp_pat
     image = _render(w, width, height, ratio)
     assert (image.width(), image.height()) == (width, height)
     assert image.save(str(folder / f"supervisor_{height}.png"))
-    view = w.show_evaluation()
+    view = w.windows.evaluation()
     assert isinstance(view, EvaluationView)
     view.resize(1920, 1080)
     qtbot.wait(200)

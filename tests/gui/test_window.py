@@ -165,7 +165,7 @@ def test_a_refused_action_is_explained_not_crashed(desk_factory, qtbot) -> None:
     w = desk.window
     case_id = w.board.model.case_ids()[0]
     w.select_case(case_id)
-    w.run_command(case_id, "accept", {})  # not allowed in a handling state
+    w.commands.run_command(case_id, "accept", {})  # not allowed in a handling state
     assert w.notice.isVisible() and not w.alert.isVisible()
     assert "不能执行" in w.statusBar().currentMessage()
 
@@ -221,7 +221,7 @@ def test_an_address_narrows_the_location_to_its_community(desk_factory, qtbot) -
     cell = sorted(desk.app.centre.ref.grids.values(), key=lambda g: g.code)[40]
     assert place_in_address(desk.app.centre, f"芹阳{cell.community}12号") == cell.community
     assert place_in_address(desk.app.centre, "火星路1号") is None
-    form = w.new_report()
+    form = w.reports.open()
     form.address.setText(f"{cell.community}12号")
     form.address.editingFinished.emit()
     assert form.location.text() == cell.community
@@ -298,7 +298,7 @@ def test_a_bad_photo_is_refused_and_nothing_changes(desk_factory, qtbot, tmp_pat
     fake = tmp_path / "fake.jpg"
     fake.write_text("not a picture")
     w.select_case(case.id)
-    w.run_command(case.id, "feedback")
+    w.commands.run_command(case.id, "feedback")
     dialog = visible_dialog(w, ActionFieldsDialog)
     dialog.inputs["notes"].setPlainText("cleaned")
     dialog.add_photos([str(fake)])

@@ -9,13 +9,11 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLayout,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +32,7 @@ from console.ui.panes.timeline import TimelineView, photo_kind, thumbnail_button
 from console.ui.shortcuts import SHORTCUTS
 from console.ui.theme import light_color
 from widgets.banner import Banner
+from widgets.button_flow import ButtonFlow
 
 _STAGES = frozenset(s.value for s in Stage)
 
@@ -93,7 +92,8 @@ class DetailPane(QWidget):
         self.fields.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         self.photos = QHBoxLayout()
         self.photos.addStretch(1)
-        self.action_grid = QGridLayout()
+        self.action_flow = ButtonFlow(max_columns=3)
+        self.action_flow.setObjectName("detail_actions")
         self.timeline = TimelineView()
         self.timeline.photo_requested.connect(self.photo_requested)
 
@@ -114,7 +114,7 @@ class DetailPane(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.banner)
-        layout.addLayout(self.action_grid)
+        layout.addWidget(self.action_flow)
         layout.addWidget(scroll, 1)
         self.banner.clear()
 
@@ -200,13 +200,13 @@ class DetailPane(QWidget):
         self._fill_actions(self.case_id or 0, self._options)
 
     def _fill_actions(self, case_id: int, options: Sequence[ActionOption]) -> None:
-        _clear(self.action_grid)
         self._options = tuple(options)
+        made: list[tuple[QPushButton, str, str]] = []
         # Alerts are acknowledged from the alert strip, not as a step of the case.
         shown = [o for o in options if o.command is not Command.ACK_ALERT]
-        for i, option in enumerate(shown):
+        for option in shown:
             key = SHORTCUTS.get(option.command, "")
-            text = command_label(option.command) + (f"  [{key}]" if key else "")
+            text = command_label(option.command)
             button = QPushButton(text)
             button.setObjectName(f"action_{option.command.value}")
             button.setEnabled(option.enabled and self._offline is None)
@@ -217,10 +217,12 @@ class DetailPane(QWidget):
             button.clicked.connect(
                 lambda _c=False, cmd=option.command.value: self.action_requested.emit(case_id, cmd)
             )
-            # A button may shrink below its text: long English labels must not widen the window.
-            button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-            button.setMinimumWidth(60)
-            self.action_grid.addWidget(button, i // 3, i % 3)
+            if key:  # the key is in the tooltip always, on the button when everything fits
+                tip = button.toolTip()
+                button.setToolTip(f"{text} [{key}]" + (f"\n{tip}" if tip else ""))
+            made.append((button, text, f"{text} [{key}]" if key else text))
+        # Labels are never cut: the flow drops the key hints, then columns, as width runs out.
+        self.action_flow.set_buttons(made)
 
     def set_presence(self, who: str) -> None:
         """Show "正在处理：name@desk" for the other desks on this case ("" hides it)."""
