@@ -87,6 +87,7 @@ def load_config(path: Path) -> CentreConfig:
             duplicate_hours=float(data.get("duplicate_hours", base.duplicate_hours)),
             coordination_office=str(data.get("coordination_office", base.coordination_office)),
             verify_sources=tuple(data.get("verify_sources", base.verify_sources)),
+            name_en=str(data.get("name_en") or "").strip(),
         )
     except (TypeError, ValueError, AttributeError) as exc:
         raise ValidationError(f"{path.name} 的取值无效：{exc}") from None
@@ -150,7 +151,7 @@ def load_units(path: Path) -> list[Unit]:
             code=str(_req(path, i, e, "code")), name=str(_req(path, i, e, "name")), kind=kind,
             parent=e.get("parent"), area=str(e["area"]) if e.get("area") else None,
             seed=bool(e.get("seed", False)), duties=str(e.get("duties") or ""),
-            active=bool(e.get("active", True)),
+            active=bool(e.get("active", True)), name_en=str(e.get("name_en") or "").strip(),
         ))
     return out
 
@@ -200,6 +201,10 @@ def load_grids(path: Path) -> list[GridCell]:
                 code=str(props["code"]), street_code=str(props["street_code"]),
                 street=str(props["street"]), community_code=str(props["community_code"]),
                 community=str(props["community"]), polygon=ring,
+                # Optional: a centre's own grid may have no English names (the desk then
+                # shows the Chinese ones).
+                street_en=str(props.get("street_en") or "").strip(),
+                community_en=str(props.get("community_en") or "").strip(),
             ))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ValidationError(f"{path.name} 不是有效的网格 GeoJSON：{exc}") from None

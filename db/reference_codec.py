@@ -47,6 +47,7 @@ def unit_values(unit: Unit) -> dict[str, Any]:
         "seed": unit.seed,
         "duties": unit.duties,
         "active": unit.active,
+        "name_en": unit.name_en,
     }
 
 
@@ -61,6 +62,7 @@ def unit_from(row: UnitRow) -> Unit:
         seed=row.seed,
         duties=row.duties,
         active=row.active,
+        name_en=row.name_en or "",
     )
 
 
@@ -159,6 +161,8 @@ def grid_values(cell: GridCell) -> dict[str, Any]:
         "street": cell.street,
         "community_code": cell.community_code,
         "community": cell.community,
+        "street_en": cell.street_en,
+        "community_en": cell.community_en,
         "polygon": [[p[0], p[1]] for p in cell.polygon],
         "lon_min": min(lons),
         "lon_max": max(lons),
@@ -176,6 +180,8 @@ def grid_from(row: GridCellRow) -> GridCell:
         community_code=row.community_code,
         community=row.community,
         polygon=tuple((p[0], p[1]) for p in row.polygon),
+        street_en=row.street_en or "",
+        community_en=row.community_en or "",
     )
 
 
@@ -226,6 +232,7 @@ def config_to_json(config: CentreConfig) -> dict[str, Any]:
         "duplicate_hours": config.duplicate_hours,
         "coordination_office": config.coordination_office,
         "verify_sources": list(config.verify_sources),
+        "name_en": config.name_en,
     }
 
 

@@ -100,9 +100,15 @@ class SqlReferenceRepository:
         """Insert or update by code; returns how many rows changed.
 
         ``by_admin`` marks the rows as an administrator's edit, which a later call without it
-        (``citydesk init``) keeps; categories and grid cells work the same way.
+        (``citydesk init``) keeps; categories and grid cells work the same way.  An edited
+        row whose English name is still empty (edited before revision 0010 brought the
+        column) gets the file's: there is no administrator's English name to keep.
         """
-        return self._upsert_owned(UnitRow, "units", map(codec.unit_values, units), by_admin)
+        rows = [codec.unit_values(unit) for unit in units]
+        changed = self._upsert_owned(UnitRow, "units", rows, by_admin)
+        if by_admin:
+            return changed
+        return changed + self._fill_english(UnitRow, "units", rows, ("name_en",))
 
     def upsert_categories(self, categories: Sequence[Category], *, by_admin: bool = False
                           ) -> int:
@@ -146,8 +152,33 @@ class SqlReferenceRepository:
         return _upsert(self._session, ComponentRow, map(codec.component_values, components))
 
     def upsert_grids(self, grids: Sequence[GridCell], *, by_admin: bool = False) -> int:
-        """Insert or update by code; returns how many rows changed."""
-        return self._upsert_owned(GridCellRow, "grids", map(codec.grid_values, grids), by_admin)
+        """Insert or update by code; returns how many rows changed (English names as units)."""
+        rows = [codec.grid_values(cell) for cell in grids]
+        changed = self._upsert_owned(GridCellRow, "grids", rows, by_admin)
+        if by_admin:
+            return changed
+        return changed + self._fill_english(GridCellRow, "grids", rows,
+                                            ("street_en", "community_en"))
+
+    def _fill_english(self, table: type[UnitRow] | type[GridCellRow], name: str,
+                      rows: Sequence[dict[str, Any]], columns: tuple[str, ...]) -> int:
+        """Give administrator-edited rows the file's English names where theirs are empty."""
+        edited = self.edited_keys().get(name, frozenset())
+        if not edited:
+            return 0
+        stored = {values["code"]: values for values in (
+            r._asdict() for r in self._session.execute(
+                select(table.code, *(getattr(table, c) for c in columns))))}
+        fills = []
+        for row in rows:
+            have = stored.get(row["code"])
+            if row["code"] not in edited or have is None:
+                continue
+            empty = {c: row[c] for c in columns if not have[c] and row[c]}
+            if empty:
+                fills.append({"code": row["code"], **empty})
+        # Only the empty English columns: _upsert compares and writes just the columns given.
+        return _upsert(self._session, table, fills)
 
     def edited_keys(self) -> Mapping[str, frozenset[str]]:
         """Codes an administrator edited, by table (``units``, ``categories``, ``grids``)."""

@@ -72,6 +72,8 @@ class UnitRow(Base):
     seed: Mapped[bool] = mapped_column(Boolean, default=False)
     duties: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # revision 0010: the English name an English desk shows ("" = none, show ``name``)
+    name_en: Mapped[str] = mapped_column(String(NAME), default="", server_default=text("''"))
 
 
 class CategoryRow(Base):
@@ -135,6 +137,9 @@ class GridCellRow(Base):
     street: Mapped[str] = mapped_column(String(NAME))
     community_code: Mapped[str] = mapped_column(String(CODE))
     community: Mapped[str] = mapped_column(String(NAME))
+    # revision 0010: English names of the street and the community ("" = none)
+    street_en: Mapped[str] = mapped_column(String(NAME), default="", server_default=text("''"))
+    community_en: Mapped[str] = mapped_column(String(NAME), default="", server_default=text("''"))
     polygon: Mapped[list[list[float]]] = mapped_column(JSON)
     lon_min: Mapped[float] = mapped_column(Float)
     lon_max: Mapped[float] = mapped_column(Float)

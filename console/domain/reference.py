@@ -93,7 +93,8 @@ class Unit:
 
     ``seed`` is True when the seed document names the unit; False marks an entry a centre added
     (utilities, bureaus the seed does not reach).  ``area`` is the street/town code a locality
-    unit is responsible for.
+    unit is responsible for.  ``name_en`` is the English name an English desk shows; ``""``
+    when the centre's files give none (the desk then shows ``name``).
     """
 
     code: str
@@ -104,6 +105,7 @@ class Unit:
     seed: bool = False
     duties: str = ""
     active: bool = True
+    name_en: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +144,8 @@ class GridCell:
     """A 单元网格: 15-digit code (6 county + 3 street + 3 community + 3 cell) and its polygon.
 
     ``polygon`` is the outer ring as (lon, lat) pairs, WGS84 / CGCS2000 degrees.
+    ``street_en`` and ``community_en`` are the English names an English desk shows; ``""`` when
+    the centre's grid gives none (the desk then shows the Chinese name).
     """
 
     code: str
@@ -150,6 +154,8 @@ class GridCell:
     community_code: str
     community: str
     polygon: tuple[tuple[float, float], ...]
+    street_en: str = ""
+    community_en: str = ""
 
     @property
     def centroid(self) -> tuple[float, float]:
@@ -186,6 +192,7 @@ class CentreConfig:
     duplicate_hours: float = 24.0
     coordination_office: str = "KH-LDXZ"
     verify_sources: tuple[str, ...] = ("公众举报", "12345热线", "网络/微信", "媒体曝光")
+    name_en: str = ""  # the English name an English desk shows; "" shows ``name``
 
 
 @dataclass(frozen=True, slots=True)

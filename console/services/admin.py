@@ -98,6 +98,14 @@ def _name(text: str, what: str) -> str:
     return name
 
 
+def _english(text: str) -> str:
+    # An English name may be empty (the desk then shows the Chinese one), never too long.
+    text = text.strip()
+    if len(text) > MAX_NAME:
+        raise ValidationError(f"英文名称过长（最多 {MAX_NAME} 个字符）/ English name too long")
+    return text
+
+
 def _minutes(value: object, upper: int, what: str, what_en: str) -> int:
     # Two names for the limit: the English half of a message has no Chinese in it, so the
     # desk can show it alone in English (console.ui.i18n.error_text).
@@ -122,8 +130,11 @@ def load_admin_view(uow_factory: UowFactory, actor: Actor) -> AdminView:
 
 
 def update_unit(uow_factory: UowFactory, actor: Actor, code: str, *, name: str,
-                parent: str | None, active: bool) -> Change:
+                parent: str | None, active: bool, name_en: str | None = None) -> Change:
     """Rename a unit, move it under another parent, or (de)activate it.  The kind stays.
+
+    ``name_en`` is the English name an English desk shows (None keeps the stored one, ``""``
+    clears it: the desk then shows ``name``).
 
     A unit with open cases cannot be deactivated: the error names how many and the first few,
     so the supervisor reassigns them first (a disabled unit cannot be dispatched to, and its
@@ -132,22 +143,25 @@ def update_unit(uow_factory: UowFactory, actor: Actor, code: str, *, name: str,
     """
     require_admin(actor)
     name = _name(name, "单位名称")
+    english = None if name_en is None else _english(name_en)
     parent = parent or None
     with uow_factory() as uow:
         ref = uow.reference.load()
         unit = ref.units.get(code)
         if unit is None:
             raise NotFoundError(f"未知的单位 {code!r} / unknown unit")
+        english = unit.name_en if english is None else english
         if any(u.name == name and u.code != code for u in ref.units.values()):
             raise ValidationError(f"已有名为「{name}」的单位 / another unit has this name")
         _check_parent(ref.units, code, parent)
         notes: list[str] = []
         if unit.active and not active:
             notes = _deactivation_notes(uow, ref, unit)
-        new = replace(unit, name=name, parent=parent, active=active)
+        new = replace(unit, name=name, parent=parent, active=active, name_en=english)
         fields = _diff(
-            {"name": unit.name, "parent": unit.parent, "active": unit.active},
-            {"name": name, "parent": parent, "active": active},
+            {"name": unit.name, "parent": unit.parent, "active": unit.active,
+             "name_en": unit.name_en},
+            {"name": name, "parent": parent, "active": active, "name_en": english},
         )
         rows = uow.reference.upsert_units([new], by_admin=True) if fields else 0
         uow.commit()
@@ -204,9 +218,7 @@ def update_category(uow_factory: UowFactory, actor: Actor, code: str, *, name_zh
     """
     require_admin(actor)
     name_zh = _name(name_zh, "类别名称")
-    name_en = name_en.strip()
-    if len(name_en) > MAX_NAME:
-        raise ValidationError(f"英文名称过长（最多 {MAX_NAME} 个字符）/ English name too long")
+    name_en = _english(name_en)
     checked: dict[LimitClass, int] = {}
     for key, value in limits.items():
         try:
@@ -273,32 +285,41 @@ def update_stage_limits(uow_factory: UowFactory, actor: Actor,
 
 
 def update_grid(uow_factory: UowFactory, actor: Actor, code: str, *, street: str,
-                community: str) -> Change:
+                community: str, street_en: str | None = None,
+                community_en: str | None = None) -> Change:
     """Rename the street and the community a grid cell belongs to.
 
     The names belong to the street and the community, not to the cell: every cell of the same
     street (community) gets the new name, so the map and the report form never disagree.
+    ``street_en`` / ``community_en`` are the English names (None keeps the stored ones).
     """
     require_admin(actor)
     street = _name(street, "街道名称")
     community = _name(community, "社区名称")
+    street_en = None if street_en is None else _english(street_en)
+    community_en = None if community_en is None else _english(community_en)
     with uow_factory() as uow:
         grids = uow.reference.load().grids
         cell = grids.get(code)
         if cell is None:
             raise NotFoundError(f"未知的单元网格 {code!r} / unknown grid cell")
+        street_en = cell.street_en if street_en is None else street_en
+        community_en = cell.community_en if community_en is None else community_en
         if any(g.street == street and g.street_code != cell.street_code for g in grids.values()):
             raise ValidationError(f"已有名为「{street}」的街道 / another street has this name")
         if any(g.community == community and g.community_code != cell.community_code
                and g.street_code == cell.street_code for g in grids.values()):
             raise ValidationError(
                 f"本街道已有名为「{community}」的社区 / another community of the street has it")
-        fields = _diff({"street": cell.street, "community": cell.community},
-                       {"street": street, "community": community})
+        fields = _diff({"street": cell.street, "community": cell.community,
+                        "street_en": cell.street_en, "community_en": cell.community_en},
+                       {"street": street, "community": community,
+                        "street_en": street_en, "community_en": community_en})
+        same = cell.community_code
         touched = [
-            replace(g, street=street if g.street_code == cell.street_code else g.street,
-                    community=community if g.community_code == cell.community_code
-                    else g.community)
+            replace(g, street=street, street_en=street_en,
+                    community=community if g.community_code == same else g.community,
+                    community_en=community_en if g.community_code == same else g.community_en)
             for g in grids.values()
             if g.street_code == cell.street_code
         ]

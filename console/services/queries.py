@@ -26,6 +26,10 @@ class CaseRow:
     unit_name: str
     suggested_name: str = ""
     category_name_en: str = ""
+    # English names beside the Chinese ones (reference data carries both; "" when it has none)
+    unit_name_en: str = ""
+    suggested_name_en: str = ""
+    street_en: str = ""
 
     @property
     def light(self) -> Light | None:
@@ -93,6 +97,7 @@ def make_row(centre: Centre, case: Case, now: datetime) -> CaseRow:
     cat = centre.ref.categories.get(case.category)
     unit = units.get(case.unit) if case.unit else None
     suggested = units.get(case.suggested_unit) if case.suggested_unit else None
+    cell = centre.ref.grids.get(case.grid) if case.grid else None
     return CaseRow(
         case,
         countdown(case, now, centre.calendar, centre.ref.config.yellow_at),
@@ -100,6 +105,11 @@ def make_row(centre: Centre, case: Case, now: datetime) -> CaseRow:
         unit.name if unit else "",
         suggested.name if suggested else "",
         cat.name_en if cat else "",
+        unit_name_en=unit.name_en if unit else "",
+        suggested_name_en=suggested.name_en if suggested else "",
+        # The case keeps the street it was reported in; its English is the cell's street's
+        # while the cell is still in that street (an administrator may rename streets).
+        street_en=cell.street_en if cell is not None and cell.street == case.street else "",
     )
 
 

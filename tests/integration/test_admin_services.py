@@ -258,6 +258,34 @@ def test_grid_refusals_change_nothing(db: Factory, engine: Engine) -> None:
     refused(engine, ValidationError, "已有名为", edit(street=other_street))
 
 
+def test_english_names_of_a_unit_and_a_street_are_the_administrators(db: Factory,
+                                                                       engine: Engine) -> None:
+    change = admin.update_unit(db, ADMIN, "KH-ZJJ", name=ref(db).units["KH-ZJJ"].name,
+                               parent=None, active=True, name_en=" Housing Bureau ")
+    assert change.fields == {"name_en": ("County Housing and Urban-Rural Development Bureau",
+                                         "Housing Bureau")}
+    cell = ref(db).grids["330824100001001"]
+    change = admin.update_grid(db, ADMIN, cell.code, street=cell.street,
+                               community=cell.community, street_en="Huabu",
+                               community_en="Huabu Old Town")
+    assert change.fields == {"street_en": ("Huabu Town", "Huabu"),
+                             "community_en": ("Huabu Community", "Huabu Old Town")}
+    grids = ref(db).grids
+    # The street's English name on every cell of the street; the community's on its own cells.
+    assert {g.street_en for g in grids.values() if g.street_code == cell.street_code} == {"Huabu"}
+    assert {g.community_en for g in grids.values()
+            if g.community_code != cell.community_code and g.street_code == cell.street_code} == {
+        "Huamin Community"}
+    # None keeps the stored English name; init keeps the administrator's.
+    admin.update_unit(db, ADMIN, "KH-ZJJ", name="住建局", parent=None, active=True)
+    init_reference(db(), load_centre_files(), statutory_days(YEARS))
+    assert ref(db).units["KH-ZJJ"].name_en == "Housing Bureau"
+    assert ref(db).grids[cell.code].street_en == "Huabu"
+    refused(engine, ValidationError, "英文名称过长",
+            lambda: admin.update_unit(db, ADMIN, "KH-ZJJ", name="住建局", parent=None,
+                                      active=True, name_en="x" * 201))
+
+
 # -- the calendar ----------------------------------------------------------------------------
 
 def test_an_override_wins_and_removing_it_brings_the_holiday_back(db: Factory,

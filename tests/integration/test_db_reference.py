@@ -28,8 +28,10 @@ from db.uow import SqlUnitOfWork
 Factory = Callable[[], SqlUnitOfWork]
 
 UNITS = [
-    Unit("KH-SZJ", "县住建局", UnitKind.DEPARTMENT, seed=True, duties="市政设施"),
-    Unit("KH-FSJD", "芙蓉街道", UnitKind.STREET, parent=None, area="330824001"),
+    Unit("KH-SZJ", "县住建局", UnitKind.DEPARTMENT, seed=True, duties="市政设施",
+         name_en="County Housing and Construction Bureau"),
+    Unit("KH-FSJD", "芙蓉街道", UnitKind.STREET, parent=None, area="330824001",
+         name_en="Furong Subdistrict Office"),
     Unit("KH-LDXZ", "领导小组办公室", UnitKind.OFFICE, active=False),
 ]
 CATEGORIES = [
@@ -94,6 +96,8 @@ GRIDS = [
         "330824001001",
         "城关社区",
         ((118.41, 29.13), (118.42, 29.13), (118.42, 29.14), (118.41, 29.13)),
+        street_en="Furong Subdistrict",
+        community_en="Chengguan Community",
     ),
     GridCell(
         "330824001001002",
@@ -241,3 +245,71 @@ def test_config_documents_tolerate_missing_and_unknown_keys(
     doc: dict[str, object], expected: CentreConfig
 ) -> None:
     assert config_from_json(dict(doc)) == expected
+
+
+# --------------------------------------------------------------------------- English names
+
+
+def test_english_names_are_stored_and_a_change_counts(uow_factory: Factory) -> None:
+    _seed(uow_factory)
+    with uow_factory() as uow:
+        ref = uow.reference.load()
+        assert ref.units["KH-SZJ"].name_en == "County Housing and Construction Bureau"
+        assert ref.units["KH-LDXZ"].name_en == ""  # none given: the desk shows the Chinese
+        cell = ref.grids["330824001001001"]
+        assert (cell.street_en, cell.community_en) == ("Furong Subdistrict", "Chengguan Community")
+        assert ref.grids["330824001001002"].street_en == ""
+        assert uow.reference.upsert_units([replace(UNITS[2], name_en="Leading Group Office")]) == 1
+        assert uow.reference.upsert_grids([replace(GRIDS[1], street_en="Furong Subdistrict")]) == 1
+        uow.commit()
+    with uow_factory() as uow:
+        ref = uow.reference.load()
+    assert ref.units["KH-LDXZ"].name_en == "Leading Group Office"
+    assert ref.grids["330824001001002"].street_en == "Furong Subdistrict"
+
+
+def test_init_fills_an_edited_rows_missing_english_and_keeps_an_administrators(
+    uow_factory: Factory,
+) -> None:
+    """A row an administrator edited before English names existed gets the file's English
+    name at the next ``init``; an English name the administrator gave is kept, like the rest
+    of their row."""
+    _seed(uow_factory)
+    renamed = replace(UNITS[0], name="住建局（改）", name_en="")
+    cell = replace(GRIDS[0], street="芙蓉街道（改）", street_en="", community_en="")
+    with uow_factory() as uow:
+        assert uow.reference.upsert_units([renamed], by_admin=True) == 1
+        assert uow.reference.upsert_grids([cell], by_admin=True) == 1
+        uow.commit()
+    # citydesk init: the file's rows, English names included
+    with uow_factory() as uow:
+        assert uow.reference.upsert_units(UNITS) == 1  # only the empty English name
+        assert uow.reference.upsert_grids(GRIDS) == 1
+        uow.commit()
+    with uow_factory() as uow:
+        ref = uow.reference.load()
+    unit = ref.units["KH-SZJ"]
+    assert (unit.name, unit.name_en) == ("住建局（改）", UNITS[0].name_en)  # the admin's name
+    got = ref.grids["330824001001001"]
+    assert (got.street, got.street_en, got.community_en) == (
+        "芙蓉街道（改）", "Furong Subdistrict", "Chengguan Community")
+    # The administrator's own English name stays through the next init.
+    with uow_factory() as uow:
+        assert uow.reference.upsert_units([replace(unit, name_en="Housing Bureau")],
+                                          by_admin=True) == 1
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.reference.upsert_units(UNITS) == 0
+        assert uow.reference.upsert_grids(GRIDS) == 0
+        uow.commit()
+        assert uow.reference.load().units["KH-SZJ"].name_en == "Housing Bureau"
+
+
+def test_the_centres_english_name_is_kept_in_its_settings(uow_factory: Factory) -> None:
+    config = CentreConfig(name_en="Kaihua County Smart City Management Command Centre")
+    with uow_factory() as uow:
+        uow.reference.save_config(config)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.reference.load().config.name_en == config.name_en
+    assert config_from_json({"name": "旧中心"}).name_en == ""  # a row written before it

@@ -157,11 +157,15 @@ def test_citydesk_init_upgrades_a_0001_database(engine: Engine, source: Engine) 
     result = run(url, "init", "--json")
 
     assert result.code == 0, result.err
-    # Nothing changes but the category aliases, which 0001 rows could not hold (0008 gives
-    # them an empty list; init writes the file's).
+    # Nothing changes but what 0001 rows could not hold: the category aliases (0008 gives
+    # them an empty list; init writes the file's) and the English names of units and grid
+    # cells (0010 gives them "").
     changed = json.loads(result.out)["changed"]
-    aliased = sum(1 for c in load_centre_files().categories.values() if c.aliases)
+    files = load_centre_files()
+    aliased = sum(1 for c in files.categories.values() if c.aliases)
     assert changed.pop("categories") == aliased > 0
+    assert changed.pop("units") == sum(1 for u in files.units.values() if u.name_en) > 0
+    assert changed.pop("grids") == len(files.grids)
     assert set(changed.values()) == {0}
     assert json.loads(run(url, "init", "--json").out)["total"] == 0
     assert current_revision(engine) == HEAD

@@ -401,3 +401,76 @@ def test_centre() -> None:
 
 def test_calendar_ships_empty() -> None:
     assert kaihua.read_yaml("calendar.yaml") == {"days": []}
+
+
+# --------------------------------------------------------------------------- English names
+
+ENGLISH = re.compile(r"[A-Z][A-Za-z0-9 ,()'-]+")
+"""An English name: ASCII words, capitalised, no Chinese."""
+
+
+def test_every_unit_has_an_english_name() -> None:
+    units = kaihua.units()
+    for code, unit in units.items():
+        assert ENGLISH.fullmatch(unit.name_en), (code, unit.name_en)
+    names = [u.name_en for u in units.values()]
+    assert len(set(names)) == len(names), "two units share an English name"
+    # The renderings the issue names, and proper names in pinyin.
+    assert units["KH-ZHZF"].name_en == "County Comprehensive Law Enforcement Bureau"
+    assert units["KH-GAJ"].name_en == "County Public Security Bureau"
+    assert units["KH-QYBSC"].name_en == "Qinyang Subdistrict Office"
+    assert units["KH-HBZ"].name_en == "Huabu Town Government"
+    for unit in units.values():  # a county body reads "County …"
+        if unit.name.startswith("县"):
+            assert unit.name_en.startswith("County "), unit.code
+
+
+def test_every_street_and_community_has_an_english_name() -> None:
+    grids = kaihua.grids().values()
+    streets = {(g.street, g.street_en) for g in grids}
+    assert streets == {("芹阳办事处", "Qinyang Subdistrict"), ("华埠镇", "Huabu Town")}
+    communities = {(g.community, g.community_en) for g in grids}
+    assert communities == {
+        ("北门社区", "Beimen Community"), ("东门社区", "Dongmen Community"),
+        ("西门社区", "Ximen Community"), ("江滨社区", "Jiangbin Community"),
+        ("华埠社区", "Huabu Community"), ("华民社区", "Huamin Community"),
+    }
+    for feature in kaihua.grid_features():  # in the file itself, on every cell
+        props = feature["properties"]
+        assert props["street_en"] and props["community_en"], props["code"]
+
+
+def test_the_centre_has_an_english_name() -> None:
+    assert kaihua.centre().name_en == "Kaihua County Smart City Management Command Centre"
+
+
+def test_english_names_are_documented() -> None:
+    readme = (kaihua.ROOT / "README.md").read_text(encoding="utf-8")
+    for field in ("name_en", "street_en", "community_en"):
+        assert f"`{field}`" in readme, field
+    assert "name_en" in (kaihua.ROOT / "units.yaml").read_text(encoding="utf-8").split("\nunits:")[0]
+    assert "street_en" in json_header()
+
+
+def json_header() -> str:
+    """grid.geojson's own description (GeoJSON has no comments: a foreign member holds it)."""
+    import json
+
+    return str(json.loads((kaihua.ROOT / "grid.geojson").read_text(encoding="utf-8"))["description"])
+
+
+def test_a_centre_without_english_names_loads_with_empty_ones(tmp_path: Path) -> None:
+    from console.reference_files import load_grids, load_units
+
+    units = tmp_path / "units.yaml"
+    units.write_text('units:\n  - {code: KH-X, name: "县某局", kind: department}\n', "utf-8")
+    assert load_units(units)[0].name_en == ""
+    grid = tmp_path / "grid.geojson"
+    ring = [[118.0, 29.0], [118.1, 29.0], [118.1, 29.1], [118.0, 29.0]]
+    grid.write_text(
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":'
+        '{"code":"330824001001001","street_code":"330824001","street":"某街道",'
+        '"community_code":"330824001001","community":"某社区"},"geometry":'
+        f'{{"type":"Polygon","coordinates":[{ring}]}}}}]}}', "utf-8")
+    cell = load_grids(grid)[0]
+    assert (cell.street_en, cell.community_en) == ("", "")
