@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QObject, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QTabBar
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow
 
 from console.ui.settings import Settings, restore_header, save_header
 
@@ -73,7 +73,6 @@ class DeskLayout(QObject):
         self._shown = True
         if not self.restored:  # the operator's own layout stays as they left it
             QTimer.singleShot(0, self, self.fit)
-        QTimer.singleShot(0, self, self.hide_stale_tab_bars)
 
     def reset(self) -> None:
         """The default layout again, sized for the window now; saved sizes forgotten."""
@@ -101,28 +100,6 @@ class DeskLayout(QObject):
                       vertical)
         w.resizeDocks([d["detail"], d["board"]], [column * 60 // 100, column * 40 // 100],
                       vertical)
-        QTimer.singleShot(0, self, self.hide_stale_tab_bars)
-
-    def hide_stale_tab_bars(self) -> None:
-        """Hide dock tab bars Qt left behind.
-
-        Qt 6 (seen with 6.11) leaves a copy of a dock group's tab bar visible, stuck where the
-        group first stood, when two groups are tabbed before the window is shown: here the
-        strip's 实时统计 / 统计图表 tabs over the intake queue.  A tab bar in use sits right under
-        one of its docks; any other is hidden.
-        """
-        bars = self.window.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly)
-        for bar in bars:
-            if not bar.isVisible():
-                continue
-            titles = {bar.tabText(i) for i in range(bar.count())}
-            under_a_dock = any(
-                abs(dock.geometry().bottom() + 1 - bar.geometry().top()) <= 3
-                and abs(dock.x() - bar.x()) <= 3
-                for dock in self.docks.values()
-                if dock.windowTitle() in titles and dock.isVisible() and not dock.isFloating())
-            if not under_a_dock:
-                bar.hide()
 
     def float_large(self, name: str) -> QDockWidget:
         """Take a dock out as a window of its own, as large as reading it wants (up to
