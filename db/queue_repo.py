@@ -52,13 +52,13 @@ def _inline(values: Sequence[str]) -> Any:
     return bindparam(None, list(values), expanding=True, literal_execute=True)
 
 
-def _where(query: QueueQuery, sqlite: bool) -> list[ColumnElement[bool]]:
+def _where(query: QueueQuery, open_term: bool) -> list[ColumnElement[bool]]:
     # The approvals queue is found from its own indexes (_awaiting); ``state || ''`` keeps
     # SQLite from reading every open case through the state index first.
     states = [s.value for s in query.states]
     state = CaseRow.state if query.decisions_for is None else CaseRow.state + ""
     where: list[ColumnElement[bool]] = [state.in_(_inline(states))]
-    if sqlite and query.decisions_for is None:
+    if open_term and query.decisions_for is None:
         # SQLite uses a partial index only if the query repeats the index's WHERE term word
         # for word (it proves no implication); the open-case indexes say state IN (open).
         # (The approvals queue is read by id from the two reads of _awaiting.)
@@ -89,14 +89,19 @@ def page_statement(query: QueueQuery, offset: int, limit: int,
         # PostgreSQL reads a plain index backwards as DESC NULLS FIRST only.
         key = key.nulls_last()
     order = [key, CaseRow.id.desc() if query.descending else CaseRow.id.asc()]
-    return (select(CaseRow.__table__).where(*_where(query, sqlite)).order_by(*order)
+    return (select(CaseRow.__table__).where(*_where(query, open_term=sqlite)).order_by(*order)
             .offset(literal(offset, literal_execute=True))
             .limit(literal(limit, literal_execute=True)))
 
 
 def count_statement(query: QueueQuery, sqlite: bool) -> Select[Any]:
-    """The SELECT counting a queue's cases."""
-    return select(func.count()).select_from(CaseRow).where(*_where(query, sqlite))
+    """The SELECT counting a queue's cases.
+
+    A count reads the queue's states from a state-led index on either backend and needs no
+    partial index: on SQLite the repeated open-state term would only cost a check per case
+    (a megacity board's count 1.9 -> 7.4 ms), so it is left out.
+    """
+    return select(func.count()).select_from(CaseRow).where(*_where(query, open_term=False))
 
 
 def _awaiting(office: str) -> Any:
