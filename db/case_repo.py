@@ -20,10 +20,13 @@ from sqlalchemy import (
     CursorResult,
     Select,
     and_,
+    bindparam,
+    false,
     func,
     or_,
     select,
     text,
+    true,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -41,6 +44,7 @@ from console.domain.cases import (
 )
 from console.domain.copies import Replacer
 from console.domain.errors import ConflictError, NotFoundError, ValidationError
+from console.services.queue_view import Reader
 from console.services.uow import CaseFilter
 from db.bulk import bulk_insert
 from db.tables import CaseNoSeqRow, CaseRow, PhotoRow
@@ -373,6 +377,8 @@ def _conditions(flt: CaseFilter) -> list[ColumnElement[bool]]:
         where.append(CaseRow.reported_at >= flt.reported_from)
     if flt.reported_to is not None:
         where.append(CaseRow.reported_at < flt.reported_to)
+    if flt.reader is not None:
+        where.append(readable(flt.reader))
     for word in flt.words:
         found = [CaseRow.case_no.contains(word, autoescape=True),
                  CaseRow.description.contains(word, autoescape=True),
@@ -381,6 +387,19 @@ def _conditions(flt: CaseFilter) -> list[ColumnElement[bool]]:
             found.append(CaseRow.contact.endswith(word, autoescape=True))
         where.append(or_(*found))
     return where
+
+
+def readable(reader: Reader) -> ColumnElement[bool]:
+    """The cases a seat sees (:meth:`~console.services.queue_view.Reader.sees` in SQL): a unit
+    seat its unit's, or those it passed on to a community (parent unit); a collector those in
+    its cells, those it reported and the visits sent to it."""
+    if reader.unit is not None:
+        return or_(CaseRow.unit == reader.unit, CaseRow.parent_unit == reader.unit)
+    if reader.user is not None:
+        cells = CaseRow.grid.in_(bindparam(None, list(reader.grids), expanding=True,
+                                                literal_execute=True)) if reader.grids else false()
+        return or_(cells, CaseRow.reporter == reader.user, CaseRow.assignee == reader.user)
+    return true()
 
 
 def _prefix(prefix: str) -> list[ColumnElement[bool]]:

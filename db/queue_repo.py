@@ -27,8 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from console.domain.cases import Case, CaseState
-from console.services.queue_view import HANDLE, QueueQuery
-from db.case_repo import OPEN_VALUES, SqlCaseRepository
+from console.services.queue_view import HANDLE, QueueQuery, Reader
+from db.case_repo import OPEN_VALUES, SqlCaseRepository, readable
 from db.tables import CaseRow
 
 _ORDER: dict[str, Any] = {
@@ -65,8 +65,8 @@ def _where(query: QueueQuery, open_term: bool) -> list[ColumnElement[bool]]:
         where.append(CaseRow.state.in_(_inline(OPEN_VALUES)))
     if query.unit is not None:
         where.append(CaseRow.unit == query.unit)
-    if query.reader_unit is not None:
-        where.append(_readable(query.reader_unit))
+    if query.reader is not None:
+        where.append(readable(query.reader))
     if query.decisions_for is not None:
         where.append(CaseRow.id.in_(_awaiting(query.decisions_for)))
     return where
@@ -120,11 +120,6 @@ def _awaiting(office: str) -> Any:
     )
 
 
-def _readable(unit: str) -> ColumnElement[bool]:
-    """A unit seat's cases: its unit's, or those it passed on to a community (parent unit)."""
-    return or_(CaseRow.unit == unit, CaseRow.parent_unit == unit)
-
-
 def _clock_runs() -> ColumnElement[bool]:
     """A stage clock is running: a timed stage, not suspended."""
     return and_(CaseRow.stage_deadline.is_not(None), CaseRow.stage_limit.is_not(None),
@@ -132,15 +127,15 @@ def _clock_runs() -> ColumnElement[bool]:
 
 
 def _in_states(states: Sequence[CaseState],
-               reader_unit: str | None) -> list[ColumnElement[bool]]:
+               reader: Reader | None) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = [CaseRow.state.in_([s.value for s in states])]
-    if reader_unit is not None:
-        where.append(_readable(reader_unit))
+    if reader is not None:
+        where.append(readable(reader))
     return where
 
 
-def _running(states: Sequence[CaseState], reader_unit: str | None) -> list[ColumnElement[bool]]:
-    return [*_in_states(states, reader_unit), _clock_runs()]
+def _running(states: Sequence[CaseState], reader: Reader | None) -> list[ColumnElement[bool]]:
+    return [*_in_states(states, reader), _clock_runs()]
 
 
 def _natural() -> ColumnElement[bool]:
@@ -170,16 +165,16 @@ class SqlQueueReader:
         return int(self._session.scalar(count_statement(query, self._sqlite)) or 0)
 
     def limits(self, states: Sequence[CaseState],
-               reader_unit: str | None = None) -> list[tuple[int, bool]]:
+               reader: Reader | None = None) -> list[tuple[int, bool]]:
         """The distinct (limit, natural clock) of running stages of open cases in ``states``."""
         natural = _natural()
-        stmt = (select(CaseRow.stage_limit, natural).where(*_running(states, reader_unit))
+        stmt = (select(CaseRow.stage_limit, natural).where(*_running(states, reader))
                 .group_by(CaseRow.stage_limit, natural))
         return [(int(limit or 0), bool(nat)) for limit, nat in self._session.execute(stmt)]
 
     def light_tally(
         self, states: Sequence[CaseState], now: datetime, settled: datetime,
-        cutoffs: Mapping[tuple[int, bool], datetime], reader_unit: str | None = None,
+        cutoffs: Mapping[tuple[int, bool], datetime], reader: Reader | None = None,
     ) -> dict[tuple[str | None, str | None, str], dict[str, int]]:
         """Open cases counted per (unit, grid cell, state) and light.
 
@@ -200,17 +195,17 @@ class SqlQueueReader:
             else_="green",
         )
         stmt = (select(CaseRow.unit, CaseRow.grid, CaseRow.state, light, func.count())
-                .where(*_in_states(states, reader_unit)).group_by(CaseRow.unit, CaseRow.grid, CaseRow.state, light))
+                .where(*_in_states(states, reader)).group_by(CaseRow.unit, CaseRow.grid, CaseRow.state, light))
         out: dict[tuple[str | None, str | None, str], dict[str, int]] = {}
         for unit, grid, state, colour, n in self._session.execute(stmt):
             out.setdefault((unit, grid, state), {})[str(colour)] = int(n)
         return out
 
     def due_between(self, states: Sequence[CaseState], start: datetime, end: datetime,
-                    reader_unit: str | None = None) -> list[tuple[int, int, datetime, bool]]:
+                    reader: Reader | None = None) -> list[tuple[int, int, datetime, bool]]:
         """(id, version, deadline, natural clock) of running stages due in ``[start, end)``."""
         stmt = (select(CaseRow.id, CaseRow.version, CaseRow.stage_deadline, _natural())
-                .where(*_running(states, reader_unit), CaseRow.stage_deadline >= start,
+                .where(*_running(states, reader), CaseRow.stage_deadline >= start,
                        CaseRow.stage_deadline < end)
                 .order_by(CaseRow.stage_deadline))
         return [(int(i), int(v), d, bool(n)) for i, v, d, n in self._session.execute(stmt)

@@ -233,6 +233,9 @@ class CaseRow(Base):
         # revision 0005: the approvals queue (pending requests; 代整改 by suggested unit)
         Index("ix_cases_awaiting", "updated_at", sqlite_where=text("pending IS NOT NULL"),
               postgresql_where=text("pending IS NOT NULL")),
+        # revision 0011: a collector's waiting visits (核实 / 核查 sent to them)
+        Index("ix_cases_assignee", "assignee", sqlite_where=text("assignee IS NOT NULL"),
+              postgresql_where=text("assignee IS NOT NULL")),
         Index(None, "suggested_unit", "state"),
         # revision 0007: the board's page by deadline (PostgreSQL merges no per-state scans)
         Index("ix_cases_open_deadline", "stage_deadline", sqlite_where=_OPEN_WHERE,
@@ -283,6 +286,8 @@ class CaseRow(Base):
     close_type: Mapped[str | None] = mapped_column(String(STATE))
     merged_into: Mapped[int | None] = mapped_column(Integer, ForeignKey("cases.id"))
     closed_at: Mapped[datetime | None]
+    # revision 0011: the collector a 核实 / 核查 visit was sent to, while it waits
+    assignee: Mapped[str | None] = mapped_column(String(NAME))
     version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime | None]
 

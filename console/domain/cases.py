@@ -130,12 +130,14 @@ class PendingRequest:
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who acts: user name, role, the unit a 责任单位 user belongs to, and the desk."""
+    """Who acts: user name, role, the unit a 责任单位 user belongs to, the desk, and the cells a
+    collector patrols."""
 
     user: str
     role: Role
     unit: str | None = None
     desk: str = ""
+    grids: tuple[str, ...] = ()  # a collector's cells (监督员 patrol these 单元网格)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +190,9 @@ class Case:
     close_type: str | None = None
     merged_into: int | None = None
     closed_at: datetime | None = None
+    #: The collector a 核实 / 核查 task was sent to, while the case waits for it (None when
+    #: the request named nobody, and after the visit).
+    assignee: str | None = None
     version: int = 0
     updated_at: datetime | None = None
     photos: tuple[int, ...] = ()

@@ -224,6 +224,10 @@ def _report(action: Action, actor: Actor, now: datetime, ctx: WorkflowContext) -
     )
 
 
+#: States in which a collector's site visit is waiting (核实中, 核查中).
+_VISITS = frozenset({CaseState.VERIFYING, CaseState.CHECKING})
+
+
 def _step(
     case: Case,
     row: Transition,
@@ -250,6 +254,7 @@ def _step(
     elif cmd in (Command.REQUEST_VERIFY, Command.REQUEST_CHECK):
         if action.get("collector"):
             payload["collector"] = str(action.fields["collector"])
+        changes["assignee"] = payload.get("collector")
     elif cmd is Command.REFUSE or cmd is Command.REFUSE_FILE:
         payload["reason"] = _text(action, "reason", required=True)
     elif cmd is Command.VERIFY:
@@ -340,6 +345,8 @@ def _step(
         payload["request_reason"] = case.pending.reason
         changes["pending"] = None
 
+    if target not in _VISITS and case.assignee is not None:
+        changes["assignee"] = None  # the visit is over (done, or the case moved on without it)
     draft = dataclasses.replace(case, **changes)
     # A stage cut short by a return, a void or a merge was not completed, on time or late.
     aborted = cmd in (Command.APPROVE_RETURN, Command.APPROVE_VOID, Command.MERGE)

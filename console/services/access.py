@@ -1,10 +1,12 @@
-"""Who may read which case: a 责任单位 seat sees its own unit's cases and nothing else.
+"""Who may read which case: a 责任单位 seat sees its own unit's cases and nothing else; a
+collector (监督员) the cases of the cells it patrols, its own reports and the site visits sent
+to it.
 
-Enforced by handing the unit seat a unit of work whose case repository only ever returns
-that unit's cases (:func:`scoped_factory`): every service the desk calls — the queue, the
-feed, case detail, duplicate hints, statistics — reads through it, so no screen can leak a
-case by forgetting a filter, and asking for another unit's case by id is refused.
-What each role may *do* is the workflow table's business (``console.domain.workflow``).
+Enforced by handing such a seat a unit of work whose case repository only ever returns what it
+sees (:func:`scoped_factory`): every service the desk calls — the queue, the feed, case detail,
+duplicate hints, statistics — reads through it, so no screen can leak a case by forgetting a
+filter, and asking for another case by id is refused.  What each role may *do* is the workflow
+table's business (``console.domain.workflow``).
 """
 
 from __future__ import annotations
@@ -18,58 +20,73 @@ from typing import Self
 
 from console.domain.cases import Actor, Case, CaseState, Role
 from console.domain.errors import PermissionDeniedError
-from console.services.queue_view import QueueQuery
+from console.services.queue_view import QueueQuery, Reader
 from console.services.uow import CaseFilter, CaseRepository, QueueReader, UnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]
 
 
+def reader_of(actor: Actor) -> Reader | None:
+    """The view ``actor`` is limited to (None: every case)."""
+    if actor.role is Role.UNIT:
+        return Reader(unit=actor.unit or "")  # a unit seat without a unit sees nothing
+    if actor.role is Role.COLLECTOR:
+        return Reader(user=actor.user, grids=actor.grids)
+    return None
+
+
 def can_read(actor: Actor, case: Case) -> bool:
-    """True when ``actor`` may see ``case`` (a unit seat: its unit is the case's or parent)."""
-    if actor.role is not Role.UNIT:
-        return True
-    return actor.unit is not None and actor.unit in (case.unit, case.parent_unit)
+    """True when ``actor`` may see ``case`` (see the module docstring)."""
+    reader = reader_of(actor)
+    return reader is None or reader.sees(case)
 
 
 def _refuse(actor: Actor, case: Case) -> PermissionDeniedError:
+    if actor.role is Role.COLLECTOR:
+        return PermissionDeniedError(
+            f"案件 {case.case_no} 不在您巡查的网格内，也未派给您 / not in your cells nor sent to you")
     return PermissionDeniedError(
         f"案件 {case.case_no} 不属于{actor.unit or '本'}单位，无权查看 / not your unit's case"
     )
 
 
 class ScopedCases:
-    """A case repository that shows a unit seat only its unit's cases.
+    """A case repository that shows a seat only the cases it sees.
 
     Parameters
     ----------
     inner : CaseRepository
         The real repository.
     actor : Actor
-        The signed-in unit user.
+        The signed-in unit user or collector.
     """
 
     def __init__(self, inner: CaseRepository, actor: Actor) -> None:
         self._inner = inner
         self._actor = actor
+        self._reader = reader_of(actor)
+        self._read: dict[int, int] = {}  # case id -> version this seat read in this unit of work
 
     def _check(self, case: Case) -> Case:
         if not can_read(self._actor, case):
             raise _refuse(self._actor, case)
+        if case.id is not None:
+            self._read[case.id] = case.version
         return case
 
     def _mine(self, cases: Sequence[Case]) -> builtins.list[Case]:
         return [c for c in cases if can_read(self._actor, c)]
 
     def get(self, case_id: int) -> Case:
-        """The case, if this unit may read it (PermissionDeniedError otherwise)."""
+        """The case, if this seat may read it (PermissionDeniedError otherwise)."""
         return self._check(self._inner.get(case_id))
 
     def get_by_no(self, case_no: str) -> Case:
-        """The case by number, if this unit may read it."""
+        """The case by number, if this seat may read it."""
         return self._check(self._inner.get_by_no(case_no))
 
     def get_many(self, case_ids: Sequence[int]) -> builtins.list[Case]:
-        """Those of the cases this unit may read."""
+        """Those of the cases this seat may read."""
         return self._mine(self._inner.get_many(case_ids))
 
     def add(self, case: Case) -> Case:
@@ -81,21 +98,26 @@ class ScopedCases:
         return self._inner.add_many(cases)
 
     def update(self, case: Case, expected_version: int) -> Case:
-        """Write a case this unit may read."""
-        return self._inner.update(self._check(case), expected_version)
+        """Write a case this seat read, as it read it (the step may take it out of the seat's
+        view: a collector's finished visit, a unit's case handed to a community)."""
+        if case.id is None or self._read.get(case.id) != expected_version:
+            self._check(case)
+        return self._inner.update(case, expected_version)
 
     def _filter(self, flt: CaseFilter) -> CaseFilter | None:
+        if self._actor.role is not Role.UNIT:
+            return replace(flt, reader=self._reader)
         if flt.unit is None:
             return replace(flt, unit=self._actor.unit)
         return flt if flt.unit == self._actor.unit else None
 
     def list(self, flt: CaseFilter) -> builtins.list[Case]:
-        """This unit's cases matching ``flt``."""
+        """This seat's cases matching ``flt``."""
         scoped = self._filter(flt)
         return [] if scoped is None else self._mine(self._inner.list(scoped))
 
     def count(self, flt: CaseFilter) -> int:
-        """How many of this unit's cases match ``flt``."""
+        """How many of this seat's cases match ``flt``."""
         scoped = self._filter(flt)
         return 0 if scoped is None else self._inner.count(scoped)
 
@@ -103,7 +125,7 @@ class ScopedCases:
         self, category: str, lon_min: float, lon_max: float, lat_min: float, lat_max: float,
         since: datetime, grid: str | None = None,
     ) -> builtins.list[Case]:
-        """This unit's open cases of a category near a place."""
+        """This seat's open cases of a category near a place."""
         return self._mine(self._inner.open_in_box(
             category, lon_min, lon_max, lat_min, lat_max, since, grid))
 
@@ -117,44 +139,44 @@ class ScopedCases:
 
 
 class ScopedQueues:
-    """Queue reads limited to a unit seat's cases (its unit's or its parent unit's).
+    """Queue reads limited to what a seat sees (a unit's cases, a collector's).
 
     Parameters
     ----------
     inner : QueueReader
         The real reader.
     actor : Actor
-        The signed-in unit user.
+        The signed-in unit user or collector.
     """
 
     def __init__(self, inner: QueueReader, actor: Actor) -> None:
         self._inner = inner
-        self._unit = actor.unit or ""  # a unit seat without a unit sees nothing
+        self._reader = reader_of(actor)
 
     def page(self, query: QueueQuery, offset: int, limit: int) -> builtins.list[Case]:
-        """A page of this unit's part of the queue."""
-        return self._inner.page(replace(query, reader_unit=self._unit), offset, limit)
+        """A page of this seat's part of the queue."""
+        return self._inner.page(replace(query, reader=self._reader), offset, limit)
 
     def count(self, query: QueueQuery) -> int:
-        """How many of this unit's cases the queue holds."""
-        return self._inner.count(replace(query, reader_unit=self._unit))
+        """How many of this seat's cases the queue holds."""
+        return self._inner.count(replace(query, reader=self._reader))
 
     def limits(self, states: Sequence[CaseState],
-               reader_unit: str | None = None) -> builtins.list[tuple[int, bool]]:
-        """Limits of this unit's running stages."""
-        return self._inner.limits(states, self._unit)
+               reader: Reader | None = None) -> builtins.list[tuple[int, bool]]:
+        """Limits of this seat's running stages."""
+        return self._inner.limits(states, self._reader)
 
     def light_tally(
         self, states: Sequence[CaseState], now: datetime, settled: datetime,
-        cutoffs: Mapping[tuple[int, bool], datetime], reader_unit: str | None = None,
+        cutoffs: Mapping[tuple[int, bool], datetime], reader: Reader | None = None,
     ) -> dict[tuple[str | None, str | None, str], dict[str, int]]:
-        """This unit's open cases by light."""
-        return self._inner.light_tally(states, now, settled, cutoffs, self._unit)
+        """This seat's open cases by light."""
+        return self._inner.light_tally(states, now, settled, cutoffs, self._reader)
 
     def due_between(self, states: Sequence[CaseState], start: datetime, end: datetime,
-                    reader_unit: str | None = None) -> builtins.list[tuple[int, int, datetime, bool]]:
-        """This unit's deadlines coming up."""
-        return self._inner.due_between(states, start, end, self._unit)
+                    reader: Reader | None = None) -> builtins.list[tuple[int, int, datetime, bool]]:
+        """This seat's deadlines coming up."""
+        return self._inner.due_between(states, start, end, self._reader)
 
 
 class ScopedUnitOfWork:
@@ -165,7 +187,7 @@ class ScopedUnitOfWork:
     inner : UnitOfWork
         The real unit of work.
     actor : Actor
-        The signed-in unit user.
+        The signed-in unit user or collector.
     """
 
     def __init__(self, inner: UnitOfWork, actor: Actor) -> None:
@@ -200,7 +222,7 @@ class ScopedUnitOfWork:
 
 def scoped_factory(uow_factory: UowFactory, actor: Actor) -> UowFactory:
     """The unit-of-work factory ``actor`` must read through (the same one for most roles)."""
-    if actor.role is not Role.UNIT:
+    if reader_of(actor) is None:
         return uow_factory
 
     def make() -> UnitOfWork:

@@ -78,7 +78,8 @@ class Centre:
         except ValueError:
             raise ValidationError(
                 f"用户 {username} 的角色 {user.role!r} 无效 / invalid role") from None
-        return Actor(user.username, role, user.unit, desk)
+        grids = tuple(user.grids) if role is Role.COLLECTOR else ()
+        return Actor(user.username, role, user.unit, desk, grids)
 
 
 def build_centre(ref: ReferenceSet) -> Centre:

@@ -31,6 +31,29 @@ HANDLE = Stage.HANDLE.value
 
 
 @dataclass(frozen=True, slots=True)
+class Reader:
+    """Whose view a read is limited to: a unit seat's, or a collector's.
+
+    A unit seat (``unit``) sees the cases whose unit or parent unit is its own.  A collector
+    (``user`` with ``grids``) sees the cases in the cells they patrol, the ones they reported,
+    and the site visits sent to them wherever those are.
+    """
+
+    unit: str | None = None
+    user: str | None = None
+    grids: tuple[str, ...] = ()
+
+    def sees(self, case: Case) -> bool:
+        """Whether ``case`` is in this view (the SQL filter, for live changes)."""
+        if self.unit is not None:
+            return self.unit in (case.unit, case.parent_unit)
+        if self.user is not None:
+            return (case.grid in self.grids or case.reporter == self.user
+                    or case.assignee == self.user)
+        return True
+
+
+@dataclass(frozen=True, slots=True)
 class QueueQuery:
     """Which open cases a queue holds and in which order.
 
@@ -44,8 +67,8 @@ class QueueQuery:
         Newest / latest / largest first; cases without a key (no deadline) always come last.
     unit : str, optional
         Only cases with this responsible unit (the board's unit filter).
-    reader_unit : str, optional
-        A unit seat: only cases whose unit or parent unit is this one.
+    reader : Reader, optional
+        A unit seat's or a collector's view: only the cases it sees.
     decisions_for : str, optional
         The approvals queue: cases with a pending request, or filed cases the routing matrix
         left to this coordination office (代整改).  ``states`` still applies.
@@ -55,7 +78,7 @@ class QueueQuery:
     sort: str = "id"
     descending: bool = False
     unit: str | None = None
-    reader_unit: str | None = None
+    reader: Reader | None = None
     decisions_for: str | None = None
 
     def accepts(self, case: Case) -> bool:
@@ -64,7 +87,7 @@ class QueueQuery:
             return False
         if self.unit is not None and case.unit != self.unit:
             return False
-        if self.reader_unit is not None and self.reader_unit not in (case.unit, case.parent_unit):
+        if self.reader is not None and not self.reader.sees(case):
             return False
         if self.decisions_for is not None:
             return case.pending is not None or (

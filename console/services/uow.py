@@ -27,7 +27,7 @@ from console.domain.reference import (
     User,
 )
 from console.services.central_ports import AccountStore, PresenceBoard
-from console.services.queue_view import QueueQuery
+from console.services.queue_view import QueueQuery, Reader
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +47,8 @@ class CaseFilter:
     #: Words that must each appear in the case number, description or address, or end the
     #: contact (a phone's last digits): the desk's case search.
     words: tuple[str, ...] = ()
+    #: Only what this seat sees (a collector's cells, reports and visits).
+    reader: Reader | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,19 +324,19 @@ class QueueReader(Protocol):
         ...
 
     def limits(self, states: Sequence[CaseState],
-               reader_unit: str | None = None) -> builtins.list[tuple[int, bool]]:
+               reader: Reader | None = None) -> builtins.list[tuple[int, bool]]:
         """The distinct (limit minutes, natural clock) of running stages in ``states``."""
         ...
 
     def light_tally(
         self, states: Sequence[CaseState], now: datetime, settled: datetime,
-        cutoffs: Mapping[tuple[int, bool], datetime], reader_unit: str | None = None,
+        cutoffs: Mapping[tuple[int, bool], datetime], reader: Reader | None = None,
     ) -> dict[tuple[str | None, str | None, str], dict[str, int]]:
         """Open cases per (unit, grid cell, state) and light (red/yellow/green/none)."""
         ...
 
     def due_between(self, states: Sequence[CaseState], start: datetime, end: datetime,
-                    reader_unit: str | None = None) -> builtins.list[tuple[int, int, datetime, bool]]:
+                    reader: Reader | None = None) -> builtins.list[tuple[int, int, datetime, bool]]:
         """(id, version, deadline, natural clock) of running stages due in ``[start, end)``."""
         ...
 

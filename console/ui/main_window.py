@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from console.domain.cases import Case, Role
 from console.domain.reference import UnitKind, User
-from console.services.access import can_read
+from console.services.access import can_read, reader_of
 from console.services.queue_view import QueueQuery
 from console.ui.alerts import AlertDesk
 from console.ui.case_finder import CaseFinder
@@ -239,13 +239,15 @@ class MainWindow(QMainWindow):
     def _apply_role(self) -> None:
         role = Role(self.user.role)
         hidden = hidden_panes(role)
+        reader = reader_of(self.controller.actor)
+        if reader is not None:  # a unit's or a collector's seat: its own cases, failing closed
+            for pane in self.queues:  # before the first load: nothing to read again yet
+                pane.model.query = replace(pane.model.query, reader=reader)
         if role is Role.UNIT:
-            # Fail closed: the board shows this unit's cases whatever the combo can list.
+            # The board shows this unit's cases whatever the combo can list.
             with QSignalBlocker(self.unit_filter):
                 self.unit_filter.setCurrentIndex(max(self.unit_filter.findData(self.user.unit), 0))
             self.unit_filter.setEnabled(False)
-            for pane in self.queues:  # before the first load: nothing to read again yet
-                pane.model.query = replace(pane.model.query, reader_unit=self.user.unit or "")
         elif role is Role.WALL:  # a read-only seat: it watches, and acts on nothing
             report = self.findChild(QAction, "act_new_report")
             if report is not None:

@@ -42,7 +42,7 @@ from sqlalchemy.sql import Select
 
 from console.domain.cases import CaseState
 from console.services.queue_reads import OPEN_STATES
-from console.services.queue_view import SORTS, QueueQuery
+from console.services.queue_view import SORTS, QueueQuery, Reader
 from console.ui.models.case_table import (
     BOARD_STATES,
     CHECK_STATES,
@@ -90,7 +90,7 @@ def _queues() -> dict[str, QueueQuery]:
         "dispatch": QueueQuery(_ordered(DISPATCH_STATES)),
         "board": QueueQuery(board),
         "board of one unit": QueueQuery(board, unit=UNIT),
-        "a unit's seat": QueueQuery(board, reader_unit=UNIT),
+        "a unit's seat": QueueQuery(board, reader=Reader(unit=UNIT)),
         "approvals": QueueQuery(tuple(OPEN_STATES), decisions_for=OFFICE),
         "check": QueueQuery(_ordered(CHECK_STATES)),
     }

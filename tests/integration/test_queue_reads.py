@@ -19,7 +19,7 @@ from console.reference_files import load_centre_files
 from console.services.centre import load_centre
 from console.services.demo import DemoSettings, run_demo
 from console.services.queue_reads import OPEN_STATES, count_queues, due_soon, open_lights
-from console.services.queue_view import QueueQuery, sort_key
+from console.services.queue_view import QueueQuery, Reader, sort_key
 from console.services.setup import init_reference
 from console.services.uow import CaseFilter
 
@@ -92,7 +92,7 @@ def test_the_approvals_queue_and_a_unit_seat_match_their_python_rules(demo) -> N
     office = centre.ref.config.coordination_office
     approvals = QueueQuery(tuple(OPEN_STATES), decisions_for=office)
     unit = next(c.unit for c in _open(uow_factory) if c.unit)
-    seat = QueueQuery(BOARD, reader_unit=unit)
+    seat = QueueQuery(BOARD, reader=Reader(unit=unit))
     counts = count_queues(uow_factory(), {"approvals": approvals, "seat": seat})
     cases = _open(uow_factory)
     assert counts["approvals"] == sum(approvals.accepts(c) for c in cases)

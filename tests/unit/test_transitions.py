@@ -264,3 +264,19 @@ def test_a_stage_cut_short_is_neither_on_time_nor_late(command, pending) -> None
     out = apply(case, Action(command), actor(Role.SUPERVISOR), late, CTX)
     assert out.events[0].stage == "处置"
     assert out.events[0].on_time is None
+
+
+def test_a_visit_names_its_collector_until_it_is_done() -> None:
+    accepted = case_in(CaseState.ACCEPTED, source=Source.HOTLINE)
+    sent = run(accepted, Command.REQUEST_VERIFY, collector="caiji02")
+    assert sent.assignee == "caiji02"
+    assert run(sent, Command.VERIFY, role=Role.COLLECTOR, found=True).assignee is None
+    unnamed = run(accepted, Command.REQUEST_VERIFY)
+    assert unnamed.assignee is None
+    checking = run(case_in(CaseState.HANDLED), Command.REQUEST_CHECK, collector="caiji01")
+    assert checking.assignee == "caiji01"
+    assert run(checking, Command.CHECK_FAIL, role=Role.COLLECTOR, notes="仍有").assignee is None
+    assert run(checking, Command.CHECK_PASS, role=Role.COLLECTOR).assignee is None
+    voided = run(case_in(CaseState.VERIFYING, pending=RequestKind.VOID, assignee="caiji02"),
+                 Command.APPROVE_VOID, role=Role.SUPERVISOR)
+    assert voided.assignee is None  # the case moved on without the visit
