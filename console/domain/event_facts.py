@@ -160,7 +160,8 @@ def _fact(kind: str, key: str, raw: Any, payload: Mapping[str, Any],
                 "overrode_suggestion": Fact.NOT_SUGGESTED, "parent_unit": Fact.PARENT_UNIT,
                 "returned_from": Fact.RETURNED_FROM}[key]
         unit = ref.units.get(text)
-        return EventFact(fact, Named(unit.name if unit is not None else text))
+        return EventFact(fact, Named(unit.name, unit.name_en) if unit is not None
+                         else Named(text))
     if key == "collector":
         return EventFact(Fact.COLLECTOR, Named(person(ref, text)))
     if key == "close_type":

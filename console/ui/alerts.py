@@ -16,6 +16,7 @@ from console.domain.cases import Case, Event, Role, Source
 from console.domain.commands import Command
 from console.domain.permissions import PERMISSIONS
 from console.ui.i18n import _, label
+from console.ui.names import localized
 
 if TYPE_CHECKING:
     from console.ui.desk_view import DeskView
@@ -110,5 +111,6 @@ class AlertDesk(QObject):
             category = categories.get(case.category)
             if case.source in _URGENT_SOURCES or (category is not None and category.natural_time):
                 self.raise_alert(case.id or 0, _("紧急上报：{no} {what}（{source}）").format(
-                    no=case.case_no, what=category.name_zh if category else case.category,
+                    no=case.case_no,
+                    what=localized(category.name_zh, category.name_en) if category else case.category,
                     source=label(case.source)))

@@ -21,6 +21,7 @@ from console.services.collectors import Nearness, collector_choices
 from console.ui.dialogs.action_fields import ActionFieldsDialog, FieldsContext, needs_fields
 from console.ui.dialogs.filing import FilingDialog
 from console.ui.i18n import _, command_label, error_text, label
+from console.ui.names import unit_name
 
 if TYPE_CHECKING:
     from console.ui.desk_view import DeskView
@@ -137,9 +138,10 @@ class CommandFlow(QObject):
             board = self.window.board.model
             row = board.row_of(case_id)
             current = board.row_data(row).case.unit if row is not None else None
-            return [(u.code, u.name) for u in units if u.parent == current and u.active]
+            return [(u.code, unit_name(u)) for u in units if u.parent == current and u.active]
         if command is Command.DESIGNATE:
-            return [(u.code, u.name) for u in units if u.active and u.kind is not UnitKind.OFFICE]
+            return [(u.code, unit_name(u)) for u in units
+                    if u.active and u.kind is not UnitKind.OFFICE]
         return []
 
     def seen_version(self, case_id: int) -> int | None:
@@ -166,7 +168,7 @@ class CommandFlow(QObject):
             ids = [w.current_case] if w.current_case is not None else []
         if not ids or not self.confirm_contested(ids, Command.DISPATCH.value):
             return
-        units = [(u.code, u.name) for u in w.controller.centre.ref.units.values()
+        units = [(u.code, unit_name(u)) for u in w.controller.centre.ref.units.values()
                  if u.active and u.kind is not UnitKind.OFFICE]
 
         def send(values: dict[str, Any]) -> None:

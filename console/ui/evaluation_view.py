@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from console.domain.errors import CityDeskError
 from console.domain.evaluation import NOTHING_DUE, OBJECT_LABELS, Period, parse_period
+from console.domain.reference import ReferenceSet
 from console.report_builder import HEADERS
 from console.services import timefmt
 from console.services.evaluation import COUNTS, OBJECTS, EvaluationReport, evaluate
@@ -47,6 +48,7 @@ from console.services.evaluation_drill import CaseLine, case_lines
 from console.services.evaluation_rows import EvaluationRow
 from console.ui.evaluation_cases import CaseListDialog
 from console.ui.i18n import N_, _, error_text, language
+from console.ui.names import area_name, unit_name_of
 from console.ui.ops import OpRunner
 from widgets.pill_delegate import PillDelegate
 
@@ -65,8 +67,16 @@ REASONS: dict[str, str] = {NOTHING_DUE: N_("本期无应处置案件")}
 NO_VALUE = "—"
 
 
-def _name(row: dict[str, Any]) -> str:
-    return str(row.get("unit_name") or row.get("name") or row.get("area_name") or "")
+def _name(row: dict[str, Any], ref: ReferenceSet | None = None) -> str:
+    shown = str(row.get("unit_name") or row.get("name") or row.get("area_name") or "")
+    if ref is None:
+        return shown
+    # Units and areas in the console's language; people's names are names.
+    if row.get("unit"):
+        return unit_name_of(ref.units, str(row["unit"]), shown)
+    if row.get("area"):
+        return area_name(ref.grids.values(), str(row["area"]), shown)
+    return shown
 
 
 def dialog_size(available: QSize) -> QSize:
@@ -78,9 +88,11 @@ def dialog_size(available: QSize) -> QSize:
 class LeagueModel(QAbstractTableModel):
     """One league table: rank, name, the counts, the rates, score, grade, last period, note."""
 
-    def __init__(self, report: EvaluationReport, parent: QWidget | None = None) -> None:
+    def __init__(self, report: EvaluationReport, parent: QWidget | None = None,
+                 ref: ReferenceSet | None = None) -> None:
         super().__init__(parent)
         self.report = report
+        self.ref = ref  # the centre's reference data: unit and area names in the UI language
         data = report.as_dict(case_ids=False)["rows"]  # the lists: on double-click
         # (display dict, service row) pairs, kept together when the view sorts
         self._rows: list[tuple[dict[str, Any], EvaluationRow]] = list(
@@ -146,7 +158,7 @@ class LeagueModel(QAbstractTableModel):
 
     def _text(self, row: dict[str, Any], key: str) -> str:
         if key == "name":
-            return _name(row)
+            return _name(row, self.ref)
         if key in ("rank", "grade"):
             return NO_VALUE if row[key] is None else str(row[key])
         if key in self.rates:
@@ -165,7 +177,7 @@ class LeagueModel(QAbstractTableModel):
 
     def _sort_key(self, row: dict[str, Any], key: str) -> Any:
         if key == "name":
-            return _name(row)
+            return _name(row, self.ref)
         if key == "previous":
             before = row.get("previous")
             return before["score"] if before and before["rank"] is not None else -1.0
@@ -327,7 +339,7 @@ class EvaluationView(QDialog):
     def show_reports(self, reports: dict[str, EvaluationReport]) -> None:
         """Fill every tab in the service's order: ranked best first, nothing due last."""
         for obj, report in reports.items():
-            model = LeagueModel(report, self)
+            model = LeagueModel(report, self, self.backend.centre.ref)
             view = self.tables[obj]
             view.setModel(model)
             view.sortByColumn(model.keys.index("rank"), Qt.SortOrder.AscendingOrder)
@@ -358,7 +370,7 @@ class EvaluationView(QDialog):
         if key not in model.counts:
             return
         obj = model.report.object
-        who = _name(model.rows[row])
+        who = _name(model.rows[row], model.ref)
         title = _("{who} · {count}").format(who=who, count=_(HEADERS.get(key, key)))
         backend = self.backend
 

@@ -19,7 +19,8 @@ from console.services.live_stats import LiveStats
 from console.services.queries import make_row
 from console.services.queue_reads import LightTally, QueuePage
 from console.ui.controller import describe_event
-from console.ui.i18n import _, language
+from console.ui.i18n import _
+from console.ui.names import localized, unit_name, unit_name_of
 
 if TYPE_CHECKING:
     from console.ui.alerts import AlertDesk
@@ -155,7 +156,7 @@ class LiveUpdates(QObject):
                 continue
             tally = counts.get(code, Counter())
             yellow, red = tally.get(Light.YELLOW, 0), tally.get(Light.RED, 0)
-            text = units[code].name if code in units else code
+            text = unit_name_of(units, code)
             if yellow or red:
                 text += _("（黄 {y} · 红 {r}）").format(y=yellow, r=red)
             combo.setItemText(i, text)
@@ -177,8 +178,6 @@ class LiveUpdates(QObject):
         if self.live_stats is None:
             return
         ref = self.window.controller.centre.ref
-        english = language() == "en"
-        names = {c.code: (c.name_en if english and c.name_en else c.name_zh)
-                 for c in ref.categories.values()}
-        units = {u.code: u.name for u in ref.units.values()}
+        names = {c.code: localized(c.name_zh, c.name_en) for c in ref.categories.values()}
+        units = {u.code: unit_name(u) for u in ref.units.values()}
         self.window.live_charts.show_stats(self.live_stats, names, units, self._lights)

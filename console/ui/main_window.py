@@ -44,6 +44,7 @@ from console.ui.desk_windows import DeskWindows
 from console.ui.dialogs.new_report import NewReportDialog
 from console.ui.i18n import _, label
 from console.ui.live_updates import LiveUpdates
+from console.ui.names import unit_name
 from console.ui.outage import OutagePresenter
 from console.ui.panes.charts import ChartsPane
 from console.ui.panes.detail import DetailPane
@@ -118,7 +119,7 @@ class MainWindow(QMainWindow):
         self.unit_filter.addItem(_("全部单位"), "")
         for unit in sorted(centre.ref.units.values(), key=lambda u: u.code):
             if unit.active and unit.kind is not UnitKind.OFFICE:
-                self.unit_filter.addItem(unit.name, unit.code)
+                self.unit_filter.addItem(unit_name(unit), unit.code)
         self.board.tools.addWidget(self.unit_filter)
         self.dispatch_to = QPushButton(_("派遣到…"))
         self.dispatch.tools.addWidget(self.dispatch_to)

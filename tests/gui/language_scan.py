@@ -24,11 +24,14 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QLineEdit,
+    QListView,
     QMainWindow,
     QMenu,
     QPlainTextEdit,
     QTabBar,
+    QTableView,
     QTextEdit,
+    QTreeView,
     QWidget,
 )
 
@@ -51,7 +54,7 @@ DATA_PATTERNS = (
     re.compile(r"\bKH-[A-Z0-9-]+"),  # unit codes
     re.compile(r"\b[a-z]+[a-z_]*\d+\b"),  # user names (zhibanzhang1, paiqian1, caiji01)
     re.compile(r"\badmin\b"),  # the administrator's user name
-    re.compile(r"\btest-desk\b|\bdesk-\d+\b"),  # desk names
+    re.compile(r"@[\w-]+"),  # desk names after the user ("caiji01@demo")
     re.compile(r"sqlite:///\S+|[\w./-]+\.sqlite3"),  # the database shown in the title/status
 )
 """Data a Chinese desk shows as it is: unit codes, user names, desk names, the database."""
@@ -86,6 +89,8 @@ def _menu_texts(menu: QMenu, where: str, seen: set[int]) -> Iterator[Seen]:
 def _action_texts(action: QAction, where: str, seen: set[int]) -> Iterator[Seen]:
     if action.isSeparator():
         return
+    if action.objectName():
+        where = f"{where} {action.objectName()}"
     for prop in ("text", "toolTip", "statusTip", "iconText"):
         value = getattr(action, prop)()
         if value:
@@ -139,12 +144,13 @@ def texts(root: QWidget, *, include_item_data: bool = False) -> list[Seen]:
             out.extend(Seen(f"{where} tab[{i}]", w.tabText(i)) for i in range(w.count()))
             out.extend(Seen(f"{where} tabToolTip[{i}]", w.tabToolTip(i))
                        for i in range(w.count()) if w.tabToolTip(i))
-        if isinstance(w, QAbstractItemView):
+        if isinstance(w, QTableView | QTreeView):  # list views have no header
             out.extend(_view_headers(w, where))
-            if include_item_data and w.model() is not None:
-                m = w.model()
-                out.extend(Seen(f"{where} cell[{r},{c}]", str(m.index(r, c).data() or ""))
-                           for r in range(m.rowCount()) for c in range(m.columnCount()))
+        if include_item_data and isinstance(w, QAbstractItemView) and w.model() is not None:
+            m = w.model()
+            columns = 1 if isinstance(w, QListView) else m.columnCount()
+            out.extend(Seen(f"{where} cell[{r},{c}]", str(m.index(r, c).data() or ""))
+                       for r in range(m.rowCount()) for c in range(columns))
         for action in w.actions():
             out.extend(_action_texts(action, where, menus_seen))
     if isinstance(root, QMainWindow):
@@ -157,15 +163,30 @@ def _menu_texts_of_bar(window: QMainWindow, seen: set[int]) -> Iterator[Seen]:
         yield from _action_texts(action, "menuBar", seen)
 
 
+MARKUP = re.compile(r"<[^>]*>|&[a-z]+;|&#\d+;")
+"""Rich-text tags and entities: markup, not words people read."""
+
+
+def plain(text: str) -> str:
+    """``text`` without rich-text markup."""
+    return MARKUP.sub(" ", text)
+
+
 def english_words(text: str, extra_allowed: Iterable[str] = ()) -> list[str]:
     """ASCII letter runs of 3+ letters in ``text`` that are not allowed (key names, data …)."""
     allowed = ALLOWED_WORDS | set(extra_allowed)
+    text = plain(text)
     for pattern in DATA_PATTERNS:
         text = pattern.sub(" ", text)
     text = text.replace("&", "")  # mnemonics: "保存(&S)"
     return [w for w in WORD.findall(text) if w not in allowed]
 
 
+FULL_WIDTH = re.compile(r"[\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]")
+"""Chinese punctuation (、。「」 and the full-width （），：；！？): Chinese, not English, text."""
+
+
 def chinese(text: str) -> list[str]:
-    """The CJK ideographs in ``text``."""
-    return CJK.findall(text)
+    """The CJK ideographs and Chinese punctuation in ``text`` (markup aside)."""
+    text = plain(text)
+    return CJK.findall(text) + FULL_WIDTH.findall(text)

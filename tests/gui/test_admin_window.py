@@ -126,7 +126,7 @@ def test_a_unit_with_open_cases_is_not_disabled(desk_factory) -> None:
     desk = desk_factory("admin")
     window = open_admin(desk)
     tab = window.units
-    busy = next(r.key for r in tab.panel.model.rows if int(r.texts[5]) > 0)
+    busy = next(r.key for r in tab.panel.model.rows if int(r.texts[6]) > 0)
     assert tab.panel.select(busy)
     tab.active.setChecked(False)
     tab.save.click()

@@ -116,9 +116,11 @@ def test_status_colours_read_on_the_theme_background(name: str) -> None:
 def test_settings_defaults() -> None:
     s = Settings()
     assert (s.theme, s.language, s.last_user, s.last_db) == ("dark", "zh", "", "")
+    assert s.wall_language == "zh"
     assert {name: o.default for name, o in OPTIONS.items()} == {
         "theme": "dark",
         "language": "zh",
+        "wall_language": "zh",
         "last_user": "",
         "last_db": "",
     }

@@ -9,9 +9,10 @@ from console.services import admin
 from console.ui.admin.common import AdminContext, AdminData, Row, change_text
 from console.ui.admin.tab import EditTab
 from console.ui.i18n import N_, _, label
+from console.ui.names import unit_name
 
-HEADINGS = (N_("代码"), N_("名称"), N_("类型"), N_("上级单位"), N_("状态"), N_("未结案件"),
-            N_("来源"))
+HEADINGS = (N_("代码"), N_("名称"), N_("英文名称"), N_("类型"), N_("上级单位"), N_("状态"),
+            N_("未结案件"), N_("来源"))
 
 
 def source_text(edited: bool) -> str:
@@ -30,6 +31,8 @@ class UnitsTab(EditTab):
         self.kind = QLabel()
         self.name = QLineEdit()
         self.name.setObjectName("admin_units_name")
+        self.name_en = QLineEdit()
+        self.name_en.setObjectName("admin_units_name_en")
         self.parent_unit = QComboBox()
         self.parent_unit.setObjectName("admin_units_parent")
         self.active = QCheckBox(_("启用（可派遣）"))
@@ -37,12 +40,14 @@ class UnitsTab(EditTab):
         self.form.addRow(_("代码"), self.code)
         self.form.addRow(_("类型"), self.kind)
         self.form.addRow(_("名称"), self.name)
+        self.form.addRow(_("英文名称"), self.name_en)
         self.form.addRow(_("上级单位"), self.parent_unit)
         self.form.addRow("", self.active)
         self.save = self.button(_("保存"), "save")
         self.save.setEnabled(False)
         self.save.clicked.connect(self.submit)
         self.name.returnPressed.connect(self.submit)
+        self.name_en.returnPressed.connect(self.submit)
         self.hint.setText(_("仍有未结案件的单位不能停用：请先把案件改派给其他单位。"
                             "停用后路由跳过该单位，新案件转协调单位。"))
 
@@ -58,10 +63,11 @@ class UnitsTab(EditTab):
             state = _("启用") if unit.active else _("已停用")
             rows.append(Row(
                 unit.code,
-                (unit.code, unit.name, label(unit.kind), parent.name if parent else "",
-                 state, str(open_cases), source_text(unit.code in edited)),
-                (unit.code, unit.name, unit.kind.value, parent.name if parent else "",
-                 state, open_cases, unit.code in edited),
+                (unit.code, unit.name, unit.name_en, label(unit.kind),
+                 unit_name(parent) if parent else "", state, str(open_cases),
+                 source_text(unit.code in edited)),
+                (unit.code, unit.name, unit.name_en, unit.kind.value,
+                 parent.name if parent else "", state, open_cases, unit.code in edited),
                 muted=not unit.active,
             ))
         self.panel.set_rows(rows)
@@ -76,25 +82,26 @@ class UnitsTab(EditTab):
         self.code.setText(unit.code)
         self.kind.setText(label(unit.kind))
         self.name.setText(unit.name)
+        self.name_en.setText(unit.name_en)
         self.parent_unit.clear()
         self.parent_unit.addItem(_("（无）"), "")
         for other in sorted(self.units.values(), key=lambda u: u.code):
             if other.code != unit.code:
-                self.parent_unit.addItem(f"{other.name} ({other.code})", other.code)
+                self.parent_unit.addItem(f"{unit_name(other)} ({other.code})", other.code)
         self.parent_unit.setCurrentIndex(max(self.parent_unit.findData(unit.parent or ""), 0))
         self.active.setChecked(unit.active)
         self.save.setEnabled(True)
 
     def submit(self) -> None:
-        """Save the form's name, parent and active flag for the selected unit."""
+        """Save the form's names, parent and active flag for the selected unit."""
         code = self.panel.current_key()
         if code is None or code not in self.units:
             return
         ctx = self.ctx
         factory, actor = ctx.backend.uow_factory, ctx.actor
-        name = self.name.text()
+        name, name_en = self.name.text(), self.name_en.text()
         parent = str(self.parent_unit.currentData() or "") or None
         active = self.active.isChecked()
         ctx.save(lambda: admin.update_unit(factory, actor, code, name=name, parent=parent,
-                                           active=active),
+                                           active=active, name_en=name_en),
                  self.banner, lambda change: change_text(change, code))

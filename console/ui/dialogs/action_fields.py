@@ -183,7 +183,7 @@ class ActionFieldsDialog(QDialog):
             combo = QComboBox()
             combo.setEditable(True)
             for code, name in units:
-                combo.addItem(f"{name}（{code}）", code)
+                combo.addItem(_("{name}（{detail}）").format(name=name, detail=code), code)
             return combo
         if spec.kind == "collector":
             combo = QComboBox()

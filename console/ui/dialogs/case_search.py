@@ -26,6 +26,7 @@ from console.services.case_search import CaseSearch
 from console.services.queries import CaseRow
 from console.ui.i18n import N_, _, label
 from console.ui.models.case_table import category_text
+from console.ui.names import localized
 from console.ui.panes.detail import mask_contact
 
 #: Placeholder of every search box: what a caller can give.
@@ -113,7 +114,8 @@ class CaseSearchDialog(QDialog):
         for i, row in enumerate(rows):
             c = row.case
             cells = (c.case_no, label(c.state), f"{c.category} {category_text(row)}",
-                     " ".join(p for p in (c.street or "", c.address) if p),
+                     " ".join(p for p in (localized(c.street or "", row.street_en), c.address)
+                              if p),
                      self._when(c.reported_at), mask_contact(c.contact))
             for j, text in enumerate(cells):
                 self.table.setItem(i, j, QTableWidgetItem(text))

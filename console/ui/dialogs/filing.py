@@ -34,6 +34,7 @@ from console.services.filing import FilingPreview, preview_filing
 from console.ui.admin.common import duration_text
 from console.ui.dialogs.new_report import category_entries
 from console.ui.i18n import _, error_text, label
+from console.ui.names import localized, unit_name_of
 
 
 class FilingDialog(QDialog):
@@ -133,7 +134,8 @@ class FilingDialog(QDialog):
         self.conditions.blockSignals(True)
         self.conditions.clear()
         for i, cond in enumerate(category.filing_conditions if category else ()):
-            self.conditions.addItem(f"{i + 1}. {cond.text}（{label(cond.limit_class)}）")
+            self.conditions.addItem(f"{i + 1}. " + _("{name}（{detail}）").format(
+                name=cond.text, detail=label(cond.limit_class)))
             self.conditions.item(i).setData(Qt.ItemDataRole.UserRole, cond.id)
         self.conditions.blockSignals(False)
         if self.conditions.count():
@@ -174,10 +176,12 @@ class FilingDialog(QDialog):
         p = self.preview
         clock = _("自然时间") if p.natural_time else _("工作时间")
         rows = [
-            (_("类别"), f"{p.category.code} {p.category.name_zh}"),
-            (_("责任单位"), p.unit_name),
+            (_("类别"), f"{p.category.code} "
+                        f"{localized(p.category.name_zh, p.category.name_en)}"),
+            (_("责任单位"), unit_name_of(self.centre.ref.units, p.unit, p.unit_name)),
             (_("派遣依据"), p.rule),
-            (_("处置时限"), f"{duration_text(p.handle_minutes, p.natural_time)}（{clock}）"),
+            (_("处置时限"), _("{name}（{detail}）").format(
+                name=duration_text(p.handle_minutes, p.natural_time), detail=clock)),
             (_("派遣截止"), self._when(p.dispatch_deadline)),
             (_("若现在派遣，处置截止"), self._when(p.handle_deadline)),
             (_("结案条件"), p.closing_condition or "—"),

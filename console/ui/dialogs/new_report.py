@@ -37,20 +37,28 @@ from console.domain.category_search import MAX_CANDIDATES
 from console.domain.duplicates import DuplicateHint
 from console.domain.reference import Category
 from console.services.centre import Centre
-from console.ui.i18n import _, label
+from console.ui.i18n import _, label, language
+from console.ui.names import community_name, street_name
 
 
 def category_entries(centre: Centre) -> list[tuple[str, str]]:
     """(search text, code) for every category: "06014 道路遗撒（洒） dlyss · 道路遗撒".
 
     The initials are punctuation-free, so the completer (which matches a contiguous part of
-    the entry) finds 输油（气）井盖异常 from ``syqjgyc``.
+    the entry) finds 输油（气）井盖异常 from ``syqjgyc``.  An English console lists
+    "06014 <English name>" (a category without one keeps its Chinese entry).
     """
     # The index is built once per centre and pypinyin imported on its first initials (~0.15 s
     # of a cold start no window should wait for); initials are cached per name after that.
     index = centre.category_index
+    english = language() == "en"
     out = []
     for cat in index.categories:
+        if english and cat.name_en:
+            # The English name alone: what is typed in Chinese or as initials still resolves
+            # (category_code asks the centre's resolver), it just offers no list.
+            out.append((f"{cat.code} {cat.name_en}", cat.code))
+            continue
         entry = f"{cat.code} {cat.name_zh} {index.initials(cat)}"
         if cat.aliases:
             entry += " · " + "、".join(cat.aliases)
@@ -73,9 +81,10 @@ def place_in_address(centre: Centre, address: str) -> str | None:
 
 
 def grid_entries(centre: Centre) -> list[tuple[str, str]]:
-    """(search text, grid code) for every cell: "330824001001001 芹阳办事处 北门社区"."""
+    """(search text, grid code) for every cell: "330824001001001 芹阳办事处 北门社区"
+    (the street and community in the console's language)."""
     return [
-        (f"{g.code} {g.street} {g.community}", g.code)
+        (f"{g.code} {street_name(g)} {community_name(g)}", g.code)
         for g in sorted(centre.ref.grids.values(), key=lambda g: g.code)
     ]
 

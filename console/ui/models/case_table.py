@@ -28,7 +28,8 @@ from console.services import timefmt
 from console.services.centre import Centre
 from console.services.queries import CaseRow, make_row
 from console.services.queue_view import QueueQuery, position, sort_key
-from console.ui.i18n import N_, _, countdown_text, label, language, light_label
+from console.ui.i18n import N_, _, countdown_text, label, light_label
+from console.ui.names import localized
 from console.ui.theme import light_color
 
 FLASH_COLOR = QColor(198, 40, 40, 110)  # a translucent red over either theme
@@ -60,9 +61,7 @@ class Column:
 
 def category_text(row: CaseRow) -> str:
     """The category's name in the console's language (reference data carries both)."""
-    if language() == "en" and row.category_name_en:
-        return row.category_name_en
-    return row.category_name
+    return localized(row.category_name, row.category_name_en)
 
 
 def _age(row: CaseRow, now: datetime) -> str:
@@ -137,13 +136,15 @@ COLUMNS: dict[str, Column] = {
         Column("state", N_("状态"), lambda r, n: label(r.case.state)),
         Column("source", N_("来源"), lambda r, n: label(r.case.source)),
         Column("category", N_("类别"), lambda r, n: f"{r.case.category} {category_text(r)}"),
-        Column("place", N_("街道 / 网格"), lambda r, n: f"{r.case.street or ''} {r.case.grid or ''}"),
+        Column("place", N_("街道 / 网格"),
+               lambda r, n: f"{localized(r.case.street or '', r.street_en)} {r.case.grid or ''}"),
         Column("reported", N_("上报时间"), instant=lambda r: r.case.reported_at,
                sort=lambda r, n: r.case.reported_at.timestamp()),
         Column("age", N_("已过"), _age, sort=lambda r, n: -r.case.reported_at.timestamp()),
-        Column("suggested", N_("建议单位"), lambda r, n: r.suggested_name),
+        Column("suggested", N_("建议单位"),
+               lambda r, n: localized(r.suggested_name, r.suggested_name_en)),
         Column("rule", N_("依据"), lambda r, n: r.case.routing_rule),
-        Column("unit", N_("责任单位"), lambda r, n: r.unit_name),
+        Column("unit", N_("责任单位"), lambda r, n: localized(r.unit_name, r.unit_name_en)),
         Column("stage", N_("阶段"), lambda r, n: _(r.case.stage) if r.case.stage else ""),
         Column("request", N_("申请"), _request),
         Column("reason", N_("理由"), lambda r, n: r.case.pending.reason if r.case.pending else r.case.routing_rule),

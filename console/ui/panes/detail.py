@@ -28,6 +28,7 @@ from console.services.timefmt import Zoned
 from console.services.uow import PhotoInfo
 from console.ui.i18n import _, command_label, countdown_text, error_text, label, light_label
 from console.ui.models.case_table import category_text
+from console.ui.names import localized
 from console.ui.panes.timeline import TimelineView, photo_kind, thumbnail_button
 from console.ui.shortcuts import SHORTCUTS
 from console.ui.theme import light_color
@@ -146,12 +147,14 @@ class DetailPane(QWidget):
     def _fill_fields(self, detail: CaseDetail) -> None:
         while self.fields.rowCount():
             self.fields.removeRow(0)
-        c = detail.row.case
+        row = detail.row
+        c = row.case
         pairs = [
             (_("类别"), f"{c.category} {category_text(detail.row)}"),
             (_("来源"), label(c.source)),
             (_("描述"), c.description),
-            (_("位置"), f"{c.street or ''} · {_('网格')} {c.grid or ''} {c.address}"),
+            (_("位置"), f"{localized(c.street or '', row.street_en)} · {_('网格')} {c.grid or ''} "
+                        f"{c.address}"),
             (_("坐标"), f"{c.lon:.6f}, {c.lat:.6f}" if c.lon is not None and c.lat is not None else "—"),
             (_("部件"), c.component_id or "—"),
             (_("联系人"), mask_contact(c.contact) or "—"),
@@ -164,9 +167,9 @@ class DetailPane(QWidget):
         if detail.holder is not None:
             pairs.append((_("任务持有人"), holder_text(detail.holder, detail)))
         pairs += [
-            (_("建议单位"), f"{detail.row.suggested_name or '—'}"),
+            (_("建议单位"), localized(row.suggested_name, row.suggested_name_en) or "—"),
             (_("派遣依据"), c.routing_rule or "—"),
-            (_("责任单位"), detail.row.unit_name or "—"),
+            (_("责任单位"), localized(row.unit_name, row.unit_name_en) or "—"),
             (_("返工 / 回退 / 延期 / 督办"),
              f"{c.rework_count} / {c.return_count} / {c.extension_count} / {c.urge_count}"),
         ]

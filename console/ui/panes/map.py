@@ -28,6 +28,7 @@ from console.ui.models.case_table import (
     INTAKE_STATES,
     category_text,
 )
+from console.ui.names import community_name, street_name
 from console.ui.theme import light_color
 from widgets.grid_map import GridMapView, MapCell
 from widgets.map_markers import MapMarker
@@ -62,7 +63,7 @@ class MapPane(QWidget):
         self.map = GridMapView()
         self.map.setObjectName("grid_map")
         cells = [
-            MapCell(c.code, c.polygon, c.code[-3:], c.community)
+            MapCell(c.code, c.polygon, c.code[-3:], c.community_code)  # tinted per community
             for c in sorted(centre.ref.grids.values(), key=lambda g: g.code)
         ]
         self.map.set_cells(cells)
@@ -85,7 +86,7 @@ class MapPane(QWidget):
             streets.setdefault(cell.street_code, []).append(cell)
         self._streets = streets
         for code, cells_of in sorted(streets.items(), key=lambda kv: -len(kv[1])):
-            self.area.addItem(cells_of[0].street, code)
+            self.area.addItem(street_name(cells_of[0]), code)
         self.legend = QLabel()
         self.centre = centre
         self._rows: dict[int, CaseRow] = {}
@@ -215,7 +216,8 @@ class MapPane(QWidget):
             worst = next(lt for lt in (Light.RED, Light.YELLOW, Light.GREEN) if counts.get(lt))
             lon, lat = grids[grid].centroid
             detail = " · ".join(f"{light_label(lt)} {counts[lt]}" for lt in Light if counts.get(lt))
-            tip = _("网格 {grid}：{n} 件（{detail}）").format(grid=grid, n=n, detail=detail)
+            tip = _("网格 {grid}（{community}）：{n} 件（{detail}）").format(
+                grid=grid, community=community_name(grids[grid]), n=n, detail=detail)
             markers.append(MapMarker(f"cell:{grid}", lon, lat, light_color(worst).name(), tip))
         return markers, totals
 

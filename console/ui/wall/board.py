@@ -13,8 +13,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from console.domain.deadlines import Light
+from console.services.centre import Centre
 from console.services.wall import WallData
-from console.ui.i18n import N_, _, label, language
+from console.ui.i18n import N_, _, label
+from console.ui.names import localized, street_names, street_of, unit_name_of
 from console.ui.wall.parts import NO_VALUE, hours_minutes, pad, panel, percent, wall_label
 from console.ui.wall.style import MUTED, TEXT_COLORS, font, set_tone
 from console.ui.wall.tables import PagedTable, WallRow, WallTableModel
@@ -27,8 +29,11 @@ _RED_HEADERS = (N_("案件号"), N_("类别"), N_("处置单位"), N_("街道"),
 class BoardPage(QWidget):
     """Page 2: units ranked by this month's on-time rate, and every red case, paging by itself."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, centre: Centre | None = None) -> None:
         super().__init__(parent)
+        # Units and streets in the wall's language come from the centre's reference data.
+        self._units = centre.ref.units if centre is not None else {}
+        self._streets = street_names(centre.ref.grids.values()) if centre is not None else {}
         self.rank_model = WallTableModel([_(h) for h in _RANK_HEADERS], (0, 2, 3, 4, 5))
         self.red_model = WallTableModel([_(h) for h in _RED_HEADERS], (4,))
         self.ranking = PagedTable(self.rank_model, stretch=(1,))
@@ -97,19 +102,20 @@ class BoardPage(QWidget):
             # A unit with nothing due this month has no rank: "—", and why in the last column.
             ranks.append(WallRow(
                 unit.unit,
-                (NO_VALUE if unit.rank is None else str(unit.rank), unit.name,
+                (NO_VALUE if unit.rank is None else str(unit.rank),
+                 unit_name_of(self._units, unit.unit, unit.name),
                  str(unit.open_cases), str(unit.red), percent(rate),
                  f"{unit.on_time}/{unit.due}" if unit.due else _("本月无应处置")),
                 (MUTED if unit.rank is None else None, None, None, red if unit.red else None,
                  rate_color, MUTED),
             ))
         self.rank_model.set_rows(ranks)
-        english = language() == "en"
         self.red_model.set_rows([
             WallRow(
                 r.case_no,
-                (r.case_no, r.category_name_en if english and r.category_name_en
-                 else r.category_name, r.unit_name or label(r.state), r.street,
+                (r.case_no, localized(r.category_name, r.category_name_en),
+                 unit_name_of(self._units, r.unit, r.unit_name) or label(r.state),
+                 street_of(self._streets, r.street),
                  hours_minutes(r.overdue_minutes)),
                 (None, None, None if r.unit_name else MUTED, None, red),
             )

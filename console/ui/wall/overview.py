@@ -15,6 +15,7 @@ from console.domain.deadlines import Light
 from console.services.centre import Centre
 from console.services.wall import WallData
 from console.ui.i18n import N_, _, light_label
+from console.ui.names import street_names, street_of
 from console.ui.wall.area_map import AreaMap, ring_box
 from console.ui.wall.parts import NO_VALUE, Tile, pad, panel, percent, wall_label
 from console.ui.wall.style import FILL_COLORS, set_tone
@@ -49,11 +50,12 @@ class OverviewPage(QWidget):
         super().__init__(parent)
         self.tiles = {key: Tile(_(caption)) for key, caption in _TILES}
         cells = sorted(centre.ref.grids.values(), key=lambda g: g.code)
-        map_cells = [MapCell(c.code, c.polygon, "", c.community) for c in cells]
+        map_cells = [MapCell(c.code, c.polygon, "", c.community_code) for c in cells]
         rings: dict[str, list[tuple[tuple[float, float], ...]]] = {}
         for cell in cells:
             rings.setdefault(cell.street, []).append(cell.polygon)
         self._areas = {street: ring_box(r) for street, r in rings.items()}
+        self._street_names = street_names(cells)  # keys stay Chinese: the data names them so
         # Before any data, the areas with the most cells (the county seat first).
         self._by_size = sorted(rings, key=lambda s: -len(rings[s]))
         self.maps = [AreaMap(map_cells) for _n in range(min(max_maps, len(self._areas)) or 1)]
@@ -99,7 +101,8 @@ class OverviewPage(QWidget):
         """Give each map an area: the most open cases first, then the most cells."""
         ranked = sorted(self._areas, key=lambda s: (-counts.get(s, 0), self._by_size.index(s)))
         for area_map, street in zip(self.maps, ranked, strict=False):
-            area_map.set_area(street, self._areas[street], counts.get(street, 0))
+            area_map.set_area(street_of(self._street_names, street), self._areas[street],
+                              counts.get(street, 0))
 
     def set_data(self, data: WallData) -> None:
         """Show the figures and move the markers."""

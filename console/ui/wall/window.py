@@ -22,6 +22,7 @@ from console.services.centre import Centre
 from console.services.wall import WallData, wall_data
 from console.ui.controller import Backend
 from console.ui.i18n import N_, _
+from console.ui.names import centre_name
 from console.ui.ops import OpRunner
 from console.ui.wall.board import BoardPage
 from console.ui.wall.charts import ChartsPage
@@ -86,9 +87,9 @@ class WallWindow(QMainWindow):
         self.online = True
         self._loading = False
         self._scale = 0.0
-        self.setWindowTitle(_("CityDesk 大屏") + f" — {self.centre.ref.config.name}")
+        self.setWindowTitle(_("CityDesk 大屏") + f" — {centre_name(self.centre.ref.config)}")
 
-        self.title = wall_label("title", self.centre.ref.config.name)
+        self.title = wall_label("title", centre_name(self.centre.ref.config))
         self.page_title = wall_label("page-title")
         self.pager = wall_label("pager")
         self.fresh = wall_label("fresh", _("正在读取数据…"))
@@ -111,7 +112,7 @@ class WallWindow(QMainWindow):
         self.banner = Banner()
 
         self.overview = OverviewPage(self.centre)
-        self.board = BoardPage()
+        self.board = BoardPage(centre=self.centre)
         self.charts = ChartsPage()
         self.pages: tuple[QWidget, ...] = (self.overview, self.board, self.charts)
         self.stack = QStackedWidget()
