@@ -322,7 +322,8 @@ class EvaluationView(QDialog):
         except CityDeskError as exc:
             self.status.setText(error_text(exc))
             return
-        self.status.setText(_("正在计算 {label}…").format(label=period.label_zh))
+        self.status.setText(_("正在计算 {label}…").format(
+            label=period.label if language() == "en" else period.label_zh))
         backend = self.backend
         now = self.clock() if self.clock is not None else None
 

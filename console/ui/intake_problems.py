@@ -36,6 +36,7 @@ from console.services.intake_ports import IntakeProblem, IntakeUowFactory
 from console.services.intake_problems import dismiss_problem, list_problems, set_mapping
 from console.services.timefmt import Zoned
 from console.ui.i18n import N_, _, error_text
+from console.ui.names import localized
 from console.ui.ops import OpRunner
 
 Index = QModelIndex | QPersistentModelIndex
@@ -221,8 +222,8 @@ class IntakeProblemsPane(QWidget):
             return
         problem = picked[0]
         centre: Centre = self.backend.centre
-        choices = [f"{c.code} {c.name_zh}" for c in sorted(centre.ref.categories.values(),
-                                                           key=lambda c: c.code)]
+        choices = [f"{c.code} {localized(c.name_zh, c.name_en)}"
+                   for c in sorted(centre.ref.categories.values(), key=lambda c: c.code)]
         choice, ok = QInputDialog.getItem(
             self, _("映射类别"), _("把 {channel} 的代码 {code} 映射到：").format(
                 channel=problem.channel, code=problem.external_code), choices, 0, False)

@@ -38,7 +38,7 @@ from console.domain.duplicates import DuplicateHint
 from console.domain.reference import Category
 from console.services.centre import Centre
 from console.ui.i18n import _, label, language
-from console.ui.names import community_name, street_name
+from console.ui.names import community_name, localized, street_name
 
 
 def category_entries(centre: Centre) -> list[tuple[str, str]]:
@@ -319,7 +319,9 @@ class NewReportDialog(QDialog):
 
 
 def _names(categories: Sequence[Category]) -> str:
-    shown = "、".join(f"{c.code} {c.name_zh}" for c in categories[:MAX_CANDIDATES])
+    comma = ", " if language() == "en" else "、"  # i18n: ignore
+    shown = comma.join(f"{c.code} {localized(c.name_zh, c.name_en)}"
+                       for c in categories[:MAX_CANDIDATES])
     if len(categories) > MAX_CANDIDATES:
         shown += _(" 等 {n} 个").format(n=len(categories))
     return shown
