@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from console.cli.common import emit, parse_instant
+from console.cli.common import KIND_CHOICES, KIND_HELP, emit, parse_instant
 from console.cli.setup import open_app
 from console.domain.cases import CaseState, Source
 from console.domain.commands import LABELS_ZH, Command
@@ -32,6 +32,7 @@ _OPTS: dict[Command, list[tuple[str, dict[str, Any], str]]] = {
     Command.VERIFY: [("--notes", {}, "notes")],
     Command.FILE: [
         ("--category", {"metavar": "CODE_OR_NAME"}, "category"),
+        ("--kind", {"choices": KIND_CHOICES, "help": KIND_HELP}, "legacy_kind"),
         ("--condition", {"help": "立案条件编号"}, "condition"),
         ("--limit-class", {"choices": ["一般性", "工程性", "特殊性"]}, "limit_class"),
     ],
@@ -93,6 +94,7 @@ def cmd_new(args: argparse.Namespace) -> int:
             lon=args.lon, lat=args.lat, component_id=args.component, address=args.address or "",
             contact=args.contact or "", photos=photos,
             reported_at=parse_instant(args.reported_at) if args.reported_at else None,
+            legacy_kind=args.kind,
         )
         result = report_case(app.uow_factory, centre, actor, app.clock(), report)
         unit = centre.ref.units[result.route.unit]
@@ -249,10 +251,15 @@ def cmd_action(args: argparse.Namespace) -> int:
             raise ValidationError("--hours 应在 0 到 480 之间 / hours out of range")
         fields["minutes"] = round(hours * 60)
     photos = [load_photo(p, "after") for p in getattr(args, "photo", None) or ()]
+    legacy_kind = fields.pop("legacy_kind", None)
+    if legacy_kind is not None and "category" not in fields:
+        raise ValidationError("--kind 须与 --category 同用 / --kind goes with --category")
     app = open_app(args)
     try:
         centre = app.centre
         actor = centre.actor(args.user or "admin", args.desk)
+        if legacy_kind is not None:  # the service takes a category as codes and names do
+            fields["category"] = centre.category(fields["category"], legacy_kind).code
         case = act(app.uow_factory, centre, actor, app.clock(), args.case, command, fields,
                    expected_version=args.version, photos=photos)
         unit = centre.ref.units.get(case.unit) if case.unit else None
@@ -273,6 +280,7 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
 
     p = csub.add_parser("new", parents=[common], help="上报新案件")
     p.add_argument("--category", required=True, metavar="CODE_OR_NAME")
+    p.add_argument("--kind", choices=KIND_CHOICES, help=KIND_HELP)
     p.add_argument("--desc", required=True)
     p.add_argument("--grid")
     p.add_argument("--lon", type=float)

@@ -18,6 +18,10 @@ EXIT_OK, EXIT_INPUT, EXIT_STATE = 0, 2, 3
 EXIT_SYSTEM = 5
 #: The desk name the command line records when neither --desk nor desk.toml names one.
 DEFAULT_DESK = "cli"
+#: ``--kind``: the meaning of a legacy CJ/T 214 code that names a component and an event.
+KIND_CHOICES = ("component", "event")
+KIND_HELP = ("旧代码（CJ/T 214）同时指部件和事件时，按哪种理解 / the meaning of a legacy code "
+             "that names a component and an event")
 
 
 class Parser(argparse.ArgumentParser):

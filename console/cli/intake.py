@@ -8,11 +8,12 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
 from console.app import App
-from console.cli.common import emit
+from console.cli.common import KIND_CHOICES, emit
 from console.cli.setup import open_app
 from console.domain.cases import Source
 from console.domain.errors import ValidationError
@@ -200,6 +201,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     from console.intake.file_mapping import load_mapping
 
     mapping = load_mapping(Path(args.mapping))  # bad input fails before the database opens
+    if args.kind is not None:  # the whole category column's kind; per-code kinds still win
+        mapping = replace(mapping, legacy_kind=args.kind)
     table = read_table(Path(args.file), mapping)
     interactive = sys.stderr.isatty() and not args.json
 
@@ -308,6 +311,9 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     i.add_argument("file", metavar="FILE")
     i.add_argument("--mapping", required=True, metavar="MAP.yaml")
     i.add_argument("--dry-run", action="store_true", help="只检查、统计，不写入")
+    i.add_argument("--kind", choices=KIND_CHOICES,
+                   help="类别列中旧代码（CJ/T 214）的类型，代替映射文件的 legacy_kind"
+                        " / the kind of the category column's legacy codes")
     i.set_defaults(handler=cmd_import)
     w = sub.add_parser("worker", parents=[common], help="按 desk.toml 的 [intake] 运行入库渠道")
     w.add_argument("--once", action="store_true", help="每个渠道只运行一轮")

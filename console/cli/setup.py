@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from console.app import App, database_url, safe_url, sqlite_file_missing
-from console.cli.common import emit, parse_instant
+from console.cli.common import KIND_CHOICES, KIND_HELP, emit, parse_instant
 from console.domain.calendar import WorkCalendar, statutory_days
 from console.domain.errors import ValidationError
 from console.domain.reference import ReferenceSet
@@ -95,7 +95,7 @@ def cmd_route(args: argparse.Namespace) -> int:
     app = open_app(args)
     try:
         centre = app.centre
-        category = centre.category(args.category)
+        category = centre.category(args.category, args.kind)
         grid = None
         if args.grid or args.lon is not None or args.lat is not None:
             grid = resolve_location(centre, args.grid, args.lon, args.lat).grid.code
@@ -169,6 +169,7 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
 
     p = sub.add_parser("route", parents=[common], help="按类别、位置、部件查询责任单位")
     p.add_argument("--category", required=True, metavar="CODE_OR_NAME")
+    p.add_argument("--kind", choices=KIND_CHOICES, help=KIND_HELP)
     p.add_argument("--grid")
     p.add_argument("--lon", type=float)
     p.add_argument("--lat", type=float)

@@ -17,6 +17,15 @@ name 焚烧垃圾、树叶 and ``syqjgyc`` the initials of 输油（气）井盖
 search, an exact name beats every fragment: 机动车乱停放 is itself although 非机动车乱停放 contains
 it.  More than one match in the deciding tier is ambiguous; no match is unknown, with the
 closest categories offered.
+
+A legacy code is never guessed.  CJ/T 214 numbers components and events separately, so one
+four-digit code can name a component and an event (0102: 污水井盖 among components, 暴露垃圾
+among events); in the Kaihua set 29 of the 66 legacy codes do, and two (0307, 0403) name two
+components each.  Such a code resolves only with the kind it is meant as (``legacy_kind``:
+``--kind`` on the command line, ``legacy_kind`` in an import mapping or a feed record) and
+only when that leaves one category; otherwise :class:`AmbiguousLegacyCodeError` names every
+meaning.  A kind the code does not have is refused (:class:`LegacyKindError`), not ignored.
+A legacy code with one meaning resolves to it when no kind is given.
 """
 
 from __future__ import annotations
@@ -28,14 +37,35 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from console.domain.errors import NotFoundError
-from console.domain.reference import Category
+from console.domain.errors import NotFoundError, ValidationError
+from console.domain.reference import Category, CategoryKind
 
 MAX_CANDIDATES = 10
 """How many candidates an ambiguous or unknown category lists."""
 
 _DROPPED = ("P", "Z", "C", "S")  # punctuation, separators, controls, symbols
 _SHOWN = 40  # characters of the input an error message repeats
+KIND_ZH = {CategoryKind.COMPONENT: "部件", CategoryKind.EVENT: "事件"}
+_KIND_WORDS = {"component": CategoryKind.COMPONENT, "event": CategoryKind.EVENT,
+               "部件": CategoryKind.COMPONENT, "事件": CategoryKind.EVENT}
+
+
+def parse_legacy_kind(value: object, where: str = "legacy_kind") -> CategoryKind:
+    """The kind a legacy code is meant as: ``component`` / ``event`` (or 部件 / 事件).
+
+    Raises
+    ------
+    ValidationError
+        Anything else (one line naming ``where``).
+    """
+    if isinstance(value, CategoryKind):
+        return value
+    word = unicodedata.normalize("NFKC", str(value)).strip().casefold() if isinstance(
+        value, str) else ""
+    if word in _KIND_WORDS:
+        return _KIND_WORDS[word]
+    raise ValidationError(f"{where} 应为 component（部件）或 event（事件），不是 {_shown(str(value))}"
+                          f" / {where} must be component or event")
 
 
 def search_key(text: str) -> str:
@@ -119,6 +149,41 @@ class AmbiguousCategoryError(NotFoundError):
         )
 
 
+def _meanings(categories: Sequence[Category]) -> tuple[str, str]:
+    """What a legacy code means, in Chinese and in English (no CJK: the desk shows one half)."""
+    zh = "、".join(f"{KIND_ZH[c.kind]} {c.code} {c.name_zh}" for c in categories)
+    en = ", ".join(f"{c.kind.value} {c.code}" + (f" ({c.name_en})" if c.name_en else "")
+                   for c in categories)
+    return zh, en
+
+
+class AmbiguousLegacyCodeError(AmbiguousCategoryError):
+    """A legacy CJ/T 214 code with several meanings and no kind that leaves one (one line).
+
+    Parameters
+    ----------
+    text : str
+        The code as given.
+    candidates : sequence of Category
+        Every category the code names (of the kind given, if one was).
+    """
+
+    code = "ambiguous_legacy_code"
+
+    def __init__(self, text: str, candidates: Sequence[Category]) -> None:
+        self.text = text
+        self.candidates = tuple(candidates)
+        zh, en = _meanings(self.candidates)
+        if len({c.kind for c in self.candidates}) > 1:
+            hint_zh = "须指明类型（--kind component 或 event；导入映射、馈送记录中为 legacy_kind）"
+            hint_en = "give the kind (--kind component or event; legacy_kind in a mapping or feed)"
+        else:
+            hint_zh, hint_en = "请给出 5 位类别代码", "give the 5-digit code"
+        NotFoundError.__init__(self, f"旧代码 {_shown(text)} 有 {len(self.candidates)} 个含义："
+                                     f"{zh}；{hint_zh} / legacy code {_shown(text)} means {en}:"
+                                     f" {hint_en}")
+
+
 class UnknownCategoryError(NotFoundError):
     """No category fits the input; ``candidates`` are the closest ones (may be empty).
 
@@ -143,6 +208,30 @@ class UnknownCategoryError(NotFoundError):
         else:
             message += " / unknown category"
         super().__init__(message)
+
+
+class LegacyKindError(UnknownCategoryError):
+    """A legacy code given with a kind it has no meaning of (one line).
+
+    Parameters
+    ----------
+    text : str
+        The code as given.
+    kind : CategoryKind
+        The kind asked for.
+    meanings : sequence of Category
+        What the code does name (all of the other kind).
+    """
+
+    code = "legacy_kind"
+
+    def __init__(self, text: str, kind: CategoryKind, meanings: Sequence[Category]) -> None:
+        self.text = text
+        self.candidates = tuple(meanings)
+        zh, en = _meanings(self.candidates)
+        NotFoundError.__init__(
+            self, f"旧代码 {_shown(text)} 没有{KIND_ZH[kind]}含义（它指 {zh}）"
+                  f" / legacy code {_shown(text)} names no {kind.value} (it means {en})")
 
 
 class CategoryIndex:
@@ -181,22 +270,30 @@ class CategoryIndex:
         """The initials a category's name is typed as (cached per name)."""
         return self._initials_of(category.name_zh)
 
-    def legacy(self, code: str) -> tuple[Category, ...]:
-        """The categories a legacy CJ/T 214 code finds: the one place legacy codes are read.
+    def legacy(self, code: str, kind: CategoryKind | None = None) -> tuple[Category, ...]:
+        """The categories a legacy CJ/T 214 code names: the one place legacy codes are read.
 
-        Several categories share a legacy code (0101 is 上水井盖 among components and 私搭乱建
-        among events).  As before this resolver existed, the lowest code wins; a later change
-        that refuses to guess between a component and an event belongs here.
+        Every meaning, code order: 0101 is 供水井盖异常 (component 01001) and 私搭乱建 (event
+        06001).  ``kind`` keeps the meanings of that kind only.
         """
-        return tuple(self._legacy.get(code, ())[:1])
+        return tuple(c for c in self._legacy.get(code, ()) if kind is None or c.kind is kind)
 
-    def lookup(self, text: str) -> tuple[MatchKind | None, tuple[Category, ...]]:
-        """The first tier ``text`` matches in and every category it matches there (code order)."""
+    def ambiguous_legacy(self) -> dict[str, tuple[Category, ...]]:
+        """Every legacy code with more than one meaning, and its meanings."""
+        return {code: tuple(cats) for code, cats in sorted(self._legacy.items())
+                if len(cats) > 1}
+
+    def lookup(self, text: str, legacy_kind: CategoryKind | None = None
+               ) -> tuple[MatchKind | None, tuple[Category, ...]]:
+        """The first tier ``text`` matches in and every category it matches there (code order).
+
+        ``legacy_kind`` narrows a legacy code to its meanings of that kind (possibly none).
+        """
         raw = unicodedata.normalize("NFKC", text).strip()
         if raw in self._codes:
             return MatchKind.CODE, (self._codes[raw],)
-        if found := self.legacy(raw):
-            return MatchKind.LEGACY_CODE, found
+        if raw in self._legacy:
+            return MatchKind.LEGACY_CODE, self.legacy(raw, legacy_kind)
         key = search_key(raw)
         if not key:
             return None, ()
@@ -210,17 +307,27 @@ class CategoryIndex:
             return MatchKind.FRAGMENT, tuple(sorted(fragment.values(), key=lambda c: c.code))
         return None, ()
 
-    def resolve(self, text: str) -> CategoryMatch:
-        """The one category ``text`` means.
+    def resolve(self, text: str, legacy_kind: CategoryKind | None = None) -> CategoryMatch:
+        """The one category ``text`` means; ``legacy_kind`` picks a legacy code's meaning.
 
         Raises
         ------
+        AmbiguousLegacyCodeError
+            A legacy code with several meanings of the kind given (or of both kinds).
+        LegacyKindError
+            A legacy code without a meaning of the kind given.
         AmbiguousCategoryError
             Several categories fit (the error lists them).
         UnknownCategoryError
             None fits (the error offers the closest).
         """
-        kind, found = self.lookup(text)
+        kind, found = self.lookup(text, legacy_kind)
+        if kind is MatchKind.LEGACY_CODE and len(found) != 1:
+            if found:
+                raise AmbiguousLegacyCodeError(text, found)
+            assert legacy_kind is not None  # without a kind every meaning is found
+            code = unicodedata.normalize("NFKC", text).strip()
+            raise LegacyKindError(text, legacy_kind, self.legacy(code))
         if kind is None:
             raise UnknownCategoryError(text, self.suggest(text))
         if len(found) > 1:
@@ -228,7 +335,10 @@ class CategoryIndex:
         return CategoryMatch(found[0], kind)
 
     def search(self, text: str) -> tuple[Category, ...]:
-        """Every category the deciding tier matches (what ``category list --search`` shows)."""
+        """Every category the deciding tier matches (what ``category list --search`` shows).
+
+        A legacy code gives all its meanings.
+        """
         return self.lookup(text)[1]
 
     def holders(self, word: str) -> tuple[Category, ...]:

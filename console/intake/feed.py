@@ -119,6 +119,7 @@ def feed_record(channel: str, item: Any, default_source: str | None, tz: tzinfo 
         lon=raw.get("lon"), lat=raw.get("lat"), address=text(raw.get("address"), 500),
         contact=text(raw.get("contact"), 64), reported_at=reported,
         component_id=text(raw.get("component_id"), 64) or None,
+        legacy_kind=raw.get("legacy_kind"),  # the schema allows component or event only
     )
     if not report.description:
         return IntakeRecord(channel, external_id, PARSER, raw, problem="描述为空 / empty description")

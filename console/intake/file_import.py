@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from console.domain.cases import CaseState, Source
+from console.domain.category_search import parse_legacy_kind
 from console.domain.errors import ValidationError
 from console.intake.fields import FieldError, identifier, instant, number, text
 from console.intake.file_mapping import FIELDS, ColumnMapping
@@ -125,6 +126,10 @@ def canonical(mapping: ColumnMapping, headers: list[str], cells: list[Any]) -> d
             value = mapping.defaults[name]
         if value not in (None, ""):
             row[name] = value
+    if "legacy_kind" not in row and "category" in row:
+        kind = mapping.kind_of(text(row["category"]))
+        if kind is not None:
+            row["legacy_kind"] = kind
     return row
 
 
@@ -136,6 +141,11 @@ def history_record(channel: str, row: Mapping[str, Any], tz: tzinfo | None) -> I
     except FieldError as exc:
         return IntakeRecord(channel, "", PARSER, raw, problem=exc.message)
     try:
+        kind = text(raw.get("legacy_kind"), 32)
+        try:
+            legacy_kind = parse_legacy_kind(kind).value if kind else None
+        except ValidationError as exc:
+            raise FieldError(exc.message) from None
         times = {name: instant(raw.get(name), FIELDS[name], tz) for name in (
             "reported_at", "dispatched_at", "due_at", "handled_at", "closed_at")}
         if times["reported_at"] is None:
@@ -155,7 +165,7 @@ def history_record(channel: str, row: Mapping[str, Any], tz: tzinfo | None) -> I
         category=text(raw.get("category"), 128), description=description, source=source,
         grid=text(raw.get("grid"), 64) or None, lon=lon, lat=lat,
         address=text(raw.get("address"), 500), contact=text(raw.get("contact"), 64),
-        reported_at=times["reported_at"])
+        reported_at=times["reported_at"], legacy_kind=legacy_kind)
     steps = HistorySteps(
         state=state, unit=text(raw.get("unit"), 200) or None,
         dispatched_at=times["dispatched_at"], due_at=times["due_at"],

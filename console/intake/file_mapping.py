@@ -8,6 +8,13 @@ A mapping is a small YAML file (example: ``resources/intake/import_mapping.examp
     columns: {external_id: 案件编号, reported_at: 上报时间, category: 小类, …}
     values:   {status: {已办结: 已结案}, source: {热线: 12345热线}}
     defaults: {source: 监督员上报, status: 已结案}
+    legacy_kind: event            # or {"0102": event, "0110": component}: see below
+
+``legacy_kind`` says which meaning a legacy CJ/T 214 code in the category column has (0102 is
+a component, 污水井盖, and an event, 暴露垃圾): one kind for the whole column, or a table
+per code (quote the codes: YAML reads an unquoted 0102 as a number).  A row's own
+``legacy_kind`` column, if mapped, beats both.  Without one, a code with two meanings is
+quarantined with both named (console.domain.category_search).
 
 Every fault (not YAML, an unknown field, a required field without a column) raises
 :class:`~console.domain.errors.ValidationError` before any row is read.
@@ -23,6 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from console.domain.category_search import parse_legacy_kind
 from console.domain.errors import ValidationError
 
 #: Every field a column may feed, with its Chinese label (the dialog's preview headings).
@@ -32,10 +40,11 @@ FIELDS: dict[str, str] = {
     "lon": "经度", "lat": "纬度", "address": "地址", "contact": "联系方式",
     "unit": "责任单位", "dispatched_at": "派遣时间", "due_at": "处置时限",
     "handled_at": "处置完成时间", "closed_at": "结案时间", "close_type": "结案类型",
-    "reason": "说明",
+    "reason": "说明", "legacy_kind": "旧代码类型",
 }
 REQUIRED = ("external_id", "reported_at", "category")
-KEYS = ("channel", "sheet", "header_row", "timezone", "columns", "values", "defaults")
+KEYS = ("channel", "sheet", "header_row", "timezone", "columns", "values", "defaults",
+        "legacy_kind")
 MAX_CHANNEL = 64
 
 
@@ -53,6 +62,10 @@ class ColumnMapping:
         Per field, a translation of cell values (``已办结`` → ``已结案``).
     defaults : dict
         Per field, the value of an empty or missing cell.
+    legacy_kind : str or None
+        ``component`` / ``event``: the meaning of a legacy code in the category column.
+    legacy_kinds : dict
+        Per legacy code, its meaning (beats ``legacy_kind``).
     """
 
     channel: str
@@ -62,11 +75,17 @@ class ColumnMapping:
     sheet: str | None = None
     header_row: int = 1
     timezone: str | None = None
+    legacy_kind: str | None = None
+    legacy_kinds: dict[str, str] = field(default_factory=dict)
 
     @property
     def tz(self) -> ZoneInfo | None:
         """The zone of times written without an offset (None: the centre's)."""
         return ZoneInfo(self.timezone) if self.timezone else None
+
+    def kind_of(self, category: str) -> str | None:
+        """The meaning the mapping gives a category cell's legacy code (None: not said)."""
+        return self.legacy_kinds.get(category.strip(), self.legacy_kind)
 
 
 def _strings(data: Any, where: str) -> dict[str, str]:
@@ -123,9 +142,31 @@ def parse_mapping(data: Any, name: str = "映射文件") -> ColumnMapping:
         except (ZoneInfoNotFoundError, ValueError):
             raise ValidationError(f"{name}：未知的时区 {zone!r} / unknown time zone") from None
     sheet = data.get("sheet")
+    kind, kinds = _legacy_kinds(data.get("legacy_kind"), name)
     return ColumnMapping(f"file:{channel}", columns, values, defaults,
                          str(sheet) if sheet is not None else None, header,
-                         str(zone) if zone is not None else None)
+                         str(zone) if zone is not None else None,
+                         legacy_kind=kind, legacy_kinds=kinds)
+
+
+def _legacy_kinds(data: Any, name: str) -> tuple[str | None, dict[str, str]]:
+    """``legacy_kind:`` as (one kind for the column, per-code kinds), each checked."""
+    if data is None:
+        return None, {}
+    try:
+        if not isinstance(data, Mapping):
+            return parse_legacy_kind(data).value, {}
+        kinds = {}
+        for code, kind in data.items():
+            if not isinstance(code, str):
+                # YAML reads 0102 as the octal number 66 and 0108 as the text "0108":
+                # refuse rather than look up a code nobody wrote.
+                raise ValidationError(f"legacy_kind 的代码 {code!r} 须加引号，如 \"0102\""
+                                      " / quote the codes in legacy_kind")
+            kinds[code.strip()] = parse_legacy_kind(kind, f"legacy_kind.{code.strip()}").value
+    except ValidationError as exc:
+        raise ValidationError(f"{name}：{exc.message}") from None
+    return None, kinds
 
 
 def load_mapping(path: Path) -> ColumnMapping:

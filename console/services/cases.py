@@ -68,6 +68,8 @@ class Report:
     contact: str = ""
     reported_at: datetime | None = None
     photos: Sequence[NewPhoto] = field(default_factory=tuple)
+    legacy_kind: str | None = None
+    """``component`` / ``event``: the meaning of a legacy CJ/T 214 code in ``category``."""
 
 
 def resolve_location(
@@ -239,7 +241,7 @@ def _checked(
 
     ``by_category`` is the matrix split by :func:`rules_by_category` (a batch splits it once).
     """
-    category = centre.category(report.category)
+    category = centre.category(report.category, report.legacy_kind)
     component = _component(centre, report.component_id)
     if component is not None and component.category != category.code:
         raise ValidationError(

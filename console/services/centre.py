@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 from console.domain.calendar import WorkCalendar
 from console.domain.cases import Actor, Role
-from console.domain.category_search import CategoryIndex, CategoryMatch
+from console.domain.category_search import CategoryIndex, CategoryMatch, parse_legacy_kind
 from console.domain.errors import NotFoundError, ValidationError
-from console.domain.reference import Category, GridCell, ReferenceSet, User
+from console.domain.reference import Category, CategoryKind, GridCell, ReferenceSet, User
 from console.domain.transitions import WorkflowContext
 from console.services.uow import UnitOfWork
 
@@ -44,17 +44,21 @@ class Centre:
         # directly.  A new Centre (after an administrator's change) gets a new index.
         return CategoryIndex(self.ref.categories.values())
 
-    def category_match(self, text: str) -> CategoryMatch:
+    def category_match(self, text: str, legacy_kind: CategoryKind | str | None = None
+                       ) -> CategoryMatch:
         """The category ``text`` means and how it was found (see console.domain.category_search).
 
-        Raises AmbiguousCategoryError or UnknownCategoryError (both NotFoundError), each
-        listing candidates.
+        ``legacy_kind`` (``component`` / ``event``) is the meaning a legacy CJ/T 214 code is
+        given in; a legacy code with a component and an event meaning needs it.  Raises
+        AmbiguousCategoryError or UnknownCategoryError (both NotFoundError), each listing
+        candidates, or ValidationError for a kind that is neither.
         """
-        return self.category_index.resolve(text)
+        kind = None if legacy_kind is None else parse_legacy_kind(legacy_kind)
+        return self.category_index.resolve(text, kind)
 
-    def category(self, text: str) -> Category:
+    def category(self, text: str, legacy_kind: CategoryKind | str | None = None) -> Category:
         """A category by code, legacy code, name, alias, pinyin initials or a unique fragment."""
-        return self.category_match(text).category
+        return self.category_match(text, legacy_kind).category
 
     def grid(self, code: str) -> GridCell:
         """A grid cell by its 15-digit code."""

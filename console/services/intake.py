@@ -21,8 +21,13 @@ from datetime import datetime
 from typing import Any, cast
 
 from console.domain.cases import Actor, Case, CaseState, Role, Source
-from console.domain.category_search import MAX_CANDIDATES, CategoryMatch
-from console.domain.errors import CityDeskError, ConflictError, NotFoundError
+from console.domain.category_search import (
+    MAX_CANDIDATES,
+    AmbiguousLegacyCodeError,
+    CategoryMatch,
+    LegacyKindError,
+)
+from console.domain.errors import CityDeskError, ConflictError, NotFoundError, ValidationError
 from console.services.cases import report_case
 from console.services.centre import Centre
 from console.services.intake_history import write_history
@@ -138,13 +143,15 @@ def resolve_category(centre: Centre, mapping: Mapping[str, str], record: IntakeR
     A category the channel names exactly (code, legacy code, name or alias) wins; then the
     channel's mapping table; then what the desk's picker also accepts (pinyin initials, a
     unique fragment of a name or alias): an operator's mapping beats a guess from typing
-    shortcuts.  ``(None, code)`` means unmapped.
+    shortcuts.  A legacy code is read in the record's ``legacy_kind``; one that still means
+    several categories is unmapped until a mapping names one.  ``(None, code)`` means unmapped.
     """
     given = record.report.category.strip() if record.report else ""
     if given:
         try:
-            match: CategoryMatch | None = centre.category_match(given)
-        except NotFoundError:
+            match: CategoryMatch | None = centre.category_match(
+                given, record.report.legacy_kind if record.report else None)
+        except ValidationError:  # unknown, ambiguous, or a kind the code lacks
             match = None
         if match is not None and match.kind.exact:
             return match.category.code, given
@@ -155,8 +162,17 @@ def resolve_category(centre: Centre, mapping: Mapping[str, str], record: IntakeR
     return (mapping.get(code) if code else None), code or None
 
 
-def _unmapped_reason(centre: Centre, code: str | None) -> str:
+def _unmapped_reason(centre: Centre, code: str | None, legacy_kind: str | None = None) -> str:
     """Why a record has no category; a name that fits several lists them (one line)."""
+    if code:
+        try:
+            centre.category_match(code, legacy_kind)
+        except (AmbiguousLegacyCodeError, LegacyKindError) as exc:
+            # A legacy code's meanings, named: the operator maps the code, or the mapping
+            # file or feed says which kind its codes are (legacy_kind) and the row is retried.
+            return exc.message
+        except ValidationError:
+            pass
     reason = (f"外部类别 {code or '（空）'} 尚未映射到 CityDesk 类别，请在映射表中指定"
               " / unmapped category code")
     candidates = centre.category_index.search(code) if code else ()
@@ -218,7 +234,7 @@ def take_in(ctx: IntakeContext, record: IntakeRecord, *, retry: bool = False) ->
                            record.problem or "记录无法解析 / unreadable record")
     if category is None:
         return _quarantine(ctx, record, digest, ProblemKind.UNMAPPED,
-                           _unmapped_reason(ctx.centre, code), code)
+                           _unmapped_reason(ctx.centre, code, record.report.legacy_kind), code)
     report = replace(record.report, category=category)
 
     def link_it(uow: UnitOfWork, case: Case) -> None:

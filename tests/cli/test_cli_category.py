@@ -100,7 +100,7 @@ def test_category_list_text(shared_db: str) -> None:
     ("交通信号灯", ["02014"], "alias"),
     ("机动车乱停放", ["09009"], "name"),  # not 非机动车乱停放 too
     ("dljgyc", ["01005", "01017"], "initials"),
-    ("0101", ["01001"], "legacy_code"),
+    ("0101", ["01001", "06001"], "legacy_code"),  # every meaning: --kind picks one
 ])
 def test_category_list_search_matches_as_category_resolves(
         shared_db: str, text: str, codes: list[str], how: str) -> None:

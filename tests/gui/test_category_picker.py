@@ -93,5 +93,50 @@ def test_an_unknown_category_offers_the_closest(form: Callable[[str], NewReportD
 def test_entries_carry_punctuation_free_initials_and_aliases(centre: Centre) -> None:
     entries = dict(category_entries(centre))
     assert "01021 输油（气）井盖异常 syqjgyc" in entries
-    assert "02014 交通信号灯异常 jtxhdyc · 交通信号灯" in entries
+    assert "02014 交通信号灯异常 jtxhdyc · 交通信号灯 · 旧代码 0214（部件）" in entries
     assert len(entries) == len(centre.ref.categories)
+
+
+def test_a_legacy_code_offers_every_meaning_and_is_never_guessed(
+        form: Callable[[str], NewReportDialog], qtbot: QtBot) -> None:
+    dialog = form("0102")
+    completer = dialog.category.completer()
+    offered = [completer.completionModel().index(row, 0).data()
+               for row in range(completer.completionCount())]
+    legacy = [entry for entry in offered if "旧代码 0102" in entry]
+    assert legacy == ["01002 污水井盖异常 wsjgyc · 旧代码 0102（部件）",
+                      "06010 暴露垃圾 bllj · 旧代码 0102（事件）"]
+    # Typed alone it means two things: nothing is saved, and both meanings are shown.
+    assert dialog.category_code() is None
+    with qtbot.assertNotEmitted(dialog.save_requested):
+        dialog._on_save()
+    status = dialog.status.text()
+    assert "部件 01002 污水井盖异常" in status and "事件 06010 暴露垃圾" in status
+    # Picking a meaning from the list files under it.
+    dialog.category.setText(legacy[1])
+    assert dialog.category_code() == "06010"
+
+
+def test_a_legacy_code_with_one_meaning_still_resolves(
+        form: Callable[[str], NewReportDialog]) -> None:
+    assert form("0505").category_code() == "09009"
+
+
+def test_the_filing_dialog_shows_both_meanings_of_a_typed_legacy_code(
+        qtbot: QtBot, centre: Centre) -> None:
+    from datetime import UTC, datetime
+
+    from console.domain.cases import Case, CaseState
+    from console.ui.dialogs.filing import FilingDialog
+
+    now = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+    case = Case(id=1, case_no="2026030200001", state=CaseState.ACCEPTED, source=Source.COLLECTOR,
+                category="06010", description="垃圾", reported_at=now, reporter="caiji01",
+                grid="330824001001001")
+    dialog = FilingDialog(centre, case, now, lambda t: t.isoformat())
+    qtbot.addWidget(dialog)
+    assert "旧代码 0102（事件）" in dialog.category.text()  # the case's own entry
+    dialog.category.setText("0102")
+    assert dialog.preview is None and not dialog.ok.isEnabled()
+    shown = dialog.outcome.text()
+    assert "污水井盖异常" in shown and "暴露垃圾" in shown

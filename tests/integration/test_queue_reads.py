@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import event
 
 from console.domain.calendar import statutory_days
 from console.domain.cases import CaseState
@@ -18,7 +19,14 @@ from console.domain.deadlines import countdown
 from console.reference_files import load_centre_files
 from console.services.centre import load_centre
 from console.services.demo import DemoSettings, run_demo
-from console.services.queue_reads import OPEN_STATES, count_queues, due_soon, open_lights
+from console.services.queue_reads import (
+    OPEN_STATES,
+    count_queues,
+    due_soon,
+    load_page,
+    load_queues,
+    open_lights,
+)
 from console.services.queue_view import QueueQuery, Reader, sort_key
 from console.services.setup import init_reference
 from console.services.uow import CaseFilter
@@ -85,6 +93,38 @@ def test_a_queue_pages_in_the_order_sort_key_gives(demo, sort, descending) -> No
                     reverse=descending)
     assert total == len(mine) > 7
     assert [c.id for c in got] == [c.id for c in present + absent][:len(got)]
+
+
+@pytest.mark.parametrize("page", [5, 500])
+def test_first_pages_count_a_queue_only_when_it_is_longer_than_a_page(demo, engine,
+                                                                      page) -> None:
+    uow_factory, centre = demo
+    office = centre.ref.config.coordination_office
+    queries = {"board": QueueQuery(BOARD, "deadline"), "filed": QueueQuery((CaseState.FILED,)),
+               "approvals": QueueQuery(tuple(OPEN_STATES), decisions_for=office)}
+    counts = count_queues(uow_factory(), queries)
+    counted: list[str] = []
+
+    def seen(conn, cursor, statement, *_args) -> None:
+        if statement.lstrip().upper().startswith("SELECT COUNT("):
+            counted.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        loaded = load_queues(uow_factory(), queries, page)
+        first = load_page(uow_factory(), queries["board"], 0, page, True)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert {name: p.total for name, p in loaded.items()} == counts
+    assert {name: len(p.cases) for name, p in loaded.items()} == {
+        name: min(n, page) for name, n in counts.items()}
+    assert first[1] == counts["board"]
+    longer = sum(n >= page for n in counts.values()) + (counts["board"] >= page)
+    assert len(counted) == longer  # only a full first page asks for its count
+    if page == 5:
+        assert 0 < longer < 4  # some queues are longer than a page, some are not
+    else:
+        assert longer == 0
 
 
 def test_the_approvals_queue_and_a_unit_seat_match_their_python_rules(demo) -> None:

@@ -63,7 +63,21 @@ def category_entries(centre: Centre) -> list[tuple[str, str]]:
         if cat.aliases:
             entry += " · " + "、".join(cat.aliases)
         out.append((entry, cat.code))
-    return out
+    return _with_legacy_codes(index.categories, out)
+
+
+def _with_legacy_codes(categories: Sequence[Category], entries: list[tuple[str, str]]
+                       ) -> list[tuple[str, str]]:
+    """Each entry with its legacy CJ/T 214 code and kind: "… · 旧代码 0102（事件）".
+
+    A legacy code can name a component and an event (0102: 污水井盖异常 and 暴露垃圾), so
+    typing it lists every meaning with its kind, and the operator picks one: the picker never
+    guesses, as ``--category`` does not.
+    """
+    return [(entry + " · " + _("旧代码 {code}（{kind}）").format(code=cat.legacy_code,
+                                                              kind=label(cat.kind))
+             if cat.legacy_code else entry, code)
+            for cat, (entry, code) in zip(categories, entries, strict=True)]
 
 
 def place_in_address(centre: Centre, address: str) -> str | None:
@@ -208,6 +222,12 @@ class NewReportDialog(QDialog):
         if not text:
             return _("请选择类别")
         found = self.centre.category_index.search(text)
+        if len(found) > 1 and found[0].legacy_code == text:
+            comma = ", " if language() == "en" else "、"  # i18n: ignore
+            return _("旧代码「{text}」有 {n} 个含义：{names}；请从列表中选定").format(
+                text=text, n=len(found), names=comma.join(
+                    f"{label(c.kind)} {c.code} {localized(c.name_zh, c.name_en)}"
+                    for c in found))
         if len(found) > 1:
             return _("类别「{text}」可指 {n} 个类别：{names}").format(
                 text=text, n=len(found), names=_names(found))
