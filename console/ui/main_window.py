@@ -44,7 +44,7 @@ from console.ui.desk_windows import DeskWindows
 from console.ui.dialogs.new_report import NewReportDialog
 from console.ui.i18n import _, label
 from console.ui.live_updates import LiveUpdates
-from console.ui.names import unit_name
+from console.ui.names import centre_name, unit_name
 from console.ui.outage import OutagePresenter
 from console.ui.panes.charts import ChartsPane
 from console.ui.panes.detail import DetailPane
@@ -81,7 +81,7 @@ class MainWindow(QMainWindow):
         self.presence = PresenceTracker(controller.uow_factory, controller.ops, controller.actor,
                                         user.name, self.clock, self)
         self.presence.changed.connect(self._on_presence_changed)
-        self.setWindowTitle(_("CityDesk 智慧城管指挥台") + f" — {controller.centre.ref.config.name}")
+        self.setWindowTitle(_("CityDesk 智慧城管指挥台") + f" — {centre_name(controller.centre.ref.config)}")
         self._current: int | None = None
         self._detail: DetailData | None = None
         self._role_hidden: set[str] = set()
@@ -289,7 +289,7 @@ class MainWindow(QMainWindow):
     def show_idle_banner(self) -> None:
         """The top banner when the database answers: the demo notice on demo data, else none."""
         if self.demo:
-            self.banner.show_message(_("演示数据 / demo data：本库数据为模拟生成，仅供演示与培训"), "demo")
+            self.banner.show_message(_("演示数据：本库数据为模拟生成，仅供演示与培训"), "demo")
         else:
             self.banner.clear()
 

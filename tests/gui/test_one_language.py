@@ -42,13 +42,6 @@ LANGUAGE_MENU = ("Language", "English")
 """The language menu ("语言 / Language", "English") is named in both languages on purpose:
 whoever cannot read the current language must still find the way out."""
 
-MAIN_WINDOW_LINES = {
-    "zh": ("演示数据 / demo data：本库数据为模拟生成，仅供演示与培训",),
-    "en": (),
-}
-"""Texts of console/ui/main_window.py outside this change (its unit filter aside, the file is
-another engineer's): the demo banner's source string carries an English gloss.  Each has a
-strict xfail test below, so the day it is fixed the list must shrink."""
 
 
 @pytest.fixture(params=["zh", "en"])
@@ -214,22 +207,17 @@ def test_the_desk_speaks_one_language(lang: str, desk_factory: Callable[..., Des
     desk = desk_factory("zhibanzhang1")
     seen, data = _scan_desk(desk, qtbot)
     assert len(seen) > 500  # the walk reached the panes, menus and dialogs
-    title_centre = desk.app.centre.ref.config.name  # see the xfail test below
     wrong: list[str] = []
     initials = {desk.app.centre.category_index.initials(c)  # the picker's pinyin keys
                 for c in desk.app.centre.ref.categories.values()}
     usernames = set(desk.app.centre.ref.users)
     for s in seen:
-        if s.text in MAIN_WINDOW_LINES[lang]:
-            continue
         if lang == "zh":
             words = english_words(_strip(s.text, usernames), {*LANGUAGE_MENU, *initials})
             if words:
                 wrong.append(f"{s}  -> {words}")
         else:
             text = _strip(s.text, data)
-            if s.where.endswith("MainWindow.windowTitle") or "MainWindow(" in s.where:
-                text = text.replace(title_centre, " ")
             if "语言 / Language" in text:  # the language menu, named in both on purpose
                 text = text.replace("语言 / Language", " ")
             if text == "中文" and "act_lang_zh" in s.where:  # Chinese, named in itself
@@ -241,17 +229,12 @@ def test_the_desk_speaks_one_language(lang: str, desk_factory: Callable[..., Des
                         + "\n".join(unique[:200]))
 
 
-@pytest.mark.xfail(strict=True, reason="the main window's title line (console/ui/main_window.py "
-                   "line 83, outside this change) still shows the centre's Chinese name; "
-                   "console.ui.names.centre_name gives the English one")
 def test_the_english_window_title_names_the_centre_in_english(desk_factory) -> None:
     i18n.set_language("en")
     desk = desk_factory("zhibanzhang1")
     assert not chinese(desk.window.windowTitle()), desk.window.windowTitle()
 
 
-@pytest.mark.xfail(strict=True, reason="the demo banner's string is on a line of "
-                   "console/ui/main_window.py outside this change: '演示数据 / demo data：…'")
 def test_the_chinese_demo_banner_has_no_english(desk_factory) -> None:
     desk = desk_factory("zhibanzhang1")
     assert not english_words(desk.window.banner.text), desk.window.banner.text
