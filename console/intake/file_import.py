@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from console.domain.cases import CaseState, Source
 from console.domain.category_search import parse_legacy_kind
@@ -29,6 +30,13 @@ from console.services.intake_ports import HistorySteps, IntakeRecord
 PARSER = "history"
 MAX_ROWS = 200_000
 SOURCES = {s.value for s in Source}
+READ = "_read"
+"""The key of a stored row that says how its cells are read (``timezone``).
+
+A row is stored as the mapping made it (columns picked, values translated, defaults and
+``legacy_kind`` filled), with the zone its times were read in: a retry of a quarantined row
+reads it exactly as the import did, whatever the centre's zone or the mapping file says now.
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,14 +141,38 @@ def canonical(mapping: ColumnMapping, headers: list[str], cells: list[Any]) -> d
     return row
 
 
+def read_settings(mapping: ColumnMapping, tz: tzinfo) -> dict[str, str]:
+    """How a file's rows are read (stored under :data:`READ` with each row)."""
+    # The centre's zone is written too: a retry after an administrator changed it reads
+    # the row as it was first read.  A fixed offset without a name (tests) is left out.
+    zone = mapping.timezone or getattr(tz, "key", None)
+    return {"timezone": zone} if zone else {}
+
+
+def _stored_zone(raw: Mapping[str, Any], tz: tzinfo | None) -> tzinfo | None:
+    """The zone a row was first read in (kept under READ), else ``tz``."""
+    read = raw.get(READ)
+    zone = read.get("timezone") if isinstance(read, Mapping) else None
+    if not zone:
+        return tz
+    try:
+        return ZoneInfo(str(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise FieldError(f"记录的时区 {text(zone, 40)!r} 未知 / unknown stored time zone") from None
+
+
 def history_record(channel: str, row: Mapping[str, Any], tz: tzinfo | None) -> IntakeRecord:
-    """One canonical row as an intake record (never raises; a bad row carries a ``problem``)."""
+    """One canonical row as an intake record (never raises; a bad row carries a ``problem``).
+
+    Times without an offset are in the zone stored with the row (:data:`READ`), else ``tz``.
+    """
     raw = dict(row)
     try:
         external_id = identifier(raw.get("external_id"), "外部编号")
     except FieldError as exc:
         return IntakeRecord(channel, "", PARSER, raw, problem=exc.message)
     try:
+        tz = _stored_zone(raw, tz)
         kind = text(raw.get("legacy_kind"), 32)
         try:
             legacy_kind = parse_legacy_kind(kind).value if kind else None
@@ -198,8 +230,12 @@ def run_import(ctx: IntakeContext, table: Table, mapping: ColumnMapping,
     report = ImportReport(counts, len(table.rows))
     seen: set[str] = set()
     tz = mapping.tz or ctx.centre.tz
+    settings = read_settings(mapping, tz)
     for done, (number_, cells) in enumerate(table.rows, 1):
-        record = history_record(mapping.channel, canonical(mapping, table.headers, cells), tz)
+        row = canonical(mapping, table.headers, cells)
+        if settings:
+            row[READ] = settings
+        record = history_record(mapping.channel, row, tz)
         counts.fetched += 1
         if record.external_id and record.external_id in seen:
             taken = Taken(Outcome.DUPLICATE)  # the same id twice in one file

@@ -3,7 +3,9 @@
 After an operator fixed what stopped a record (mapped its code, added a grid cell, a user,
 a unit), a retry runs the channel's converter on the stored payload with today's reference
 data and mapping tables.  ``grid`` places a record the channel could not place (an address
-without coordinates): the operator names the cell.
+without coordinates): the operator names the cell.  Everything else is read as the first
+time: a file row in the zone stored with it (console.intake.file_import.READ), not the
+centre's.
 """
 
 from __future__ import annotations

@@ -1,13 +1,16 @@
-"""Issue 13 part 1 on the command line.
+"""Issue 13 parts 1 and 2 on the command line.
 
 * ``--category 0102`` (污水井盖 as a component, 暴露垃圾 as an event in CJ/T 214) is never
   guessed: ``route``, ``case new``, ``case file`` and ``import`` exit 2 / quarantine naming
   both meanings, and ``--kind`` picks one.
+* A CSV import in America/New_York with an unmapped category, fixed by ``intake map`` and
+  ``intake retry``, stores exactly the instants a direct import stores.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -97,3 +100,56 @@ def test_import_quarantines_an_ambiguous_code_unless_told_its_kind(
     assert real["created"] == 1
     case, = _json(run(cli_db, "case", "list", "--json"))
     assert case["category"]["code"] == "06010"
+
+
+# --------------------------------------------------------------------------- part 2
+
+US_MAP = """channel: {channel}
+timezone: America/New_York
+columns: {{external_id: Id, reported_at: Created, category: Type, description: Text,
+          grid: Cell, status: Status, unit: Agency, dispatched_at: Assigned, due_at: Due,
+          handled_at: Resolved, closed_at: Closed}}
+values: {{status: {{Closed: 已结案}}}}
+"""
+US_CSV = """Id,Created,Type,Text,Cell,Status,Agency,Assigned,Due,Resolved,Closed
+NY-1,2025-11-03 09:00,{type},Trash on the corner,330824001001001,Closed,KH-ZHZF,2025-11-03 09:20,2025-11-03 15:00,2025-11-03 14:00,2025-11-03 16:30
+"""
+
+
+def _us_import(url: str, folder: Path, channel: str, type_: str) -> Any:
+    folder.mkdir()
+    (folder / "map.yaml").write_text(US_MAP.format(channel=channel), encoding="utf-8")
+    (folder / "us.csv").write_text(US_CSV.format(type=type_), encoding="utf-8")
+    return _json(run(url, "import", str(folder / "us.csv"), "--mapping",
+                     str(folder / "map.yaml"), "--json"))
+
+
+def _timeline(url: str, case_id: int) -> list[tuple[Any, ...]]:
+    shown = _json(run(url, "case", "show", str(case_id), "--json"))
+    return [(e["type"], e["from"], e["to"], e["at"], e["stage_deadline"], e["on_time"])
+            for e in shown["timeline"]]
+
+
+def test_new_york_import_fixed_by_map_and_retry_stores_the_direct_instants(
+        cli_db: str, tmp_path: Path) -> None:
+    direct = _us_import(cli_db, tmp_path / "a", "us-direct", "暴露垃圾")
+    assert direct["created"] == 1
+    fixed = _us_import(cli_db, tmp_path / "b", "us-fixed", "TRASH")
+    assert (fixed["created"], fixed["quarantined"]) == (0, 1)
+    problem, = _json(run(cli_db, "intake", "problems", "--json"))
+    assert run(cli_db, "intake", "map", "--channel", "file:us-fixed", "TRASH", "06010").code == 0
+    retried, = _json(run(cli_db, "intake", "retry", str(problem["id"]), "--json"))
+    assert retried["outcome"] == "created", retried
+    direct_id, = {c["id"] for c in _json(run(cli_db, "case", "list", "--json"))} - {
+        retried["case_id"]}
+    events_a = _timeline(cli_db, direct_id)
+    events_b = _timeline(cli_db, retried["case_id"])
+    assert events_b == events_a  # reported, dispatched, due, handled, closed: event by event
+    at = {e[0]: datetime.fromisoformat(e[3]) for e in events_a}
+    # 09:00 in New York (UTC-5) is 14:00 UTC (22:00 in the centre's zone), not 01:00 UTC.
+    assert at["report"] == datetime(2025, 11, 3, 14, 0, tzinfo=UTC)
+    assert at["dispatch"] == datetime(2025, 11, 3, 14, 20, tzinfo=UTC)
+    assert at["close"] == datetime(2025, 11, 3, 21, 30, tzinfo=UTC)
+    feedback = next(e for e in events_a if e[0] == "feedback")
+    assert datetime.fromisoformat(feedback[3]) == datetime(2025, 11, 3, 19, 0, tzinfo=UTC)
+    assert datetime.fromisoformat(feedback[4]) == datetime(2025, 11, 3, 20, 0, tzinfo=UTC)

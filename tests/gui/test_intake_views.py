@@ -169,3 +169,52 @@ def test_screenshots(desk_factory, themed_app, qtbot, tmp_path, lang) -> None:
     if lang == "en":
         assert not i18n.missing(), sorted(i18n.missing())
     dialog.close()
+
+
+US_MAPPING = """channel: us-export
+timezone: America/New_York
+columns: {external_id: Id, reported_at: Created, category: Type, description: Text, grid: Cell,
+          status: Status, dispatched_at: Assigned, due_at: Due, handled_at: Resolved,
+          closed_at: Closed}
+values: {status: {Closed: 已结案}}
+"""
+US_CSV = """Id,Created,Type,Text,Cell,Status,Assigned,Due,Resolved,Closed
+U1,2025-11-03 09:00,0102,Trash by the door,330824001001001,Closed,2025-11-03 09:20,2025-11-03 15:00,2025-11-03 14:00,2025-11-03 16:30
+U2,2025-11-03 10:00,暴露垃圾,Trash in the park,33082400100,Closed,2025-11-03 10:20,2025-11-03 16:00,2025-11-03 15:00,2025-11-03 17:30
+"""
+
+
+def test_fixing_a_new_york_row_in_the_pane_keeps_its_times(
+        desk_factory, tmp_path, monkeypatch) -> None:
+    """映射类别并重试 and 指定网格重试 read a row in its mapping's zone (issue 13 part 2), and an
+    ambiguous legacy code waits with both meanings named until it is mapped (part 1)."""
+    from datetime import UTC, datetime
+
+    from console.intake.file_import import read_table, run_import
+    from console.intake.file_mapping import load_mapping
+
+    desk = desk_factory(user="admin")
+    (tmp_path / "map.yaml").write_text(US_MAPPING, encoding="utf-8")
+    (tmp_path / "us.csv").write_text(US_CSV, encoding="utf-8")
+    mapping = load_mapping(tmp_path / "map.yaml")
+    report = run_import(_context(desk), read_table(tmp_path / "us.csv", mapping), mapping)
+    assert report.counts.quarantined == 2
+    pane = desk.window.windows.intake_problems()
+    rows = {p.external_id: i for i, p in enumerate(pane.model.rows)}
+    assert "污水井盖异常" in pane.model.rows[rows["U1"]].reason
+    pane.table.selectRow(rows["U1"])
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(
+        lambda *a, **k: ("06010 暴露垃圾", True)))
+    pane.map_and_retry()
+    pane.table.selectRow(next(i for i, p in enumerate(pane.model.rows) if p.external_id == "U2"))
+    pane.retry("330824001001001")
+    assert pane.model.rowCount() == 0
+    with desk.app.uow_factory() as uow:
+        for external_id, hour in (("U1", 14), ("U2", 15)):  # 09:00 / 10:00 EST = UTC-5
+            link = uow.intake.link("file:us-export", external_id)
+            assert link is not None
+            assert uow.cases.get(link.case_id).category == "06010"
+            at = {e.type: e for e in uow.events.for_case(link.case_id)}
+            assert at["report"].occurred_at == datetime(2025, 11, 3, hour, 0, tzinfo=UTC)
+            assert at["feedback"].stage_deadline == datetime(2025, 11, 3, hour + 6, 0, tzinfo=UTC)
+            assert at["close"].occurred_at == datetime(2025, 11, 3, hour + 7, 30, tzinfo=UTC)
