@@ -8,6 +8,8 @@ never handed out stale.
 from __future__ import annotations
 
 import builtins
+import functools
+import math
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import fields, replace
@@ -18,15 +20,19 @@ from typing import Any, cast
 from sqlalchemy import (
     ColumnElement,
     CursorResult,
+    Float,
+    Integer,
     Select,
-    and_,
     bindparam,
     false,
     func,
+    literal_column,
+    null,
     or_,
     select,
     text,
     true,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -43,10 +49,13 @@ from console.domain.cases import (
     Source,
 )
 from console.domain.copies import Replacer
+from console.domain.duplicates import Nearby
 from console.domain.errors import ConflictError, NotFoundError, ValidationError
+from console.domain.geo import EARTH_RADIUS_M, bbox_around
 from console.services.queue_view import Reader
-from console.services.uow import CaseFilter
+from console.services.uow import CaseFilter, NearbyQuery
 from db.bulk import bulk_insert
+from db.engine import UTCDateTime
 from db.tables import CaseNoSeqRow, CaseRow, PhotoRow
 
 # Fields written as they are; id, version and photos are the repository's business.
@@ -246,35 +255,38 @@ class SqlCaseRepository:
         stmt = select(func.count()).select_from(CaseRow).where(*_conditions(flt))
         return int(self._session.scalar(stmt) or 0)
 
-    def open_in_box(
-        self,
-        category: str,
-        lon_min: float,
-        lon_max: float,
-        lat_min: float,
-        lat_max: float,
-        since: datetime,
-        grid: str | None = None,
-    ) -> builtins.list[Case]:
-        """Open cases of a category reported since ``since`` inside a lon/lat box, newest first.
+    def open_in_box(self, query: NearbyQuery) -> builtins.list[Nearby]:
+        """Open cases near a place and time as light :class:`Nearby` rows, nearest first.
 
-        With ``grid``, cases in that cell count too: a hotline case placed on a cell has no
-        coordinates, and SQL's ``BETWEEN`` never matches NULL.
+        Only the six columns a duplicate hint needs are read, never a full case or its photos,
+        and at most ``query.limit`` rows, in the order of :meth:`CaseRepository.open_in_box
+        <console.services.uow.CaseRepository.open_in_box>` (distance by :func:`_planar`).
+        The indexes of revision 0012 keep the work bounded too: see :func:`_nearby_statement`.
         """
-        place = and_(CaseRow.lon.between(lon_min, lon_max), CaseRow.lat.between(lat_min, lat_max))
-        if grid is not None:
-            place = or_(place, CaseRow.grid == grid)
-        stmt = (
-            select(CaseRow)
-            .where(
-                CaseRow.category == category,
-                CaseRow.state.in_(OPEN_VALUES),
-                CaseRow.reported_at >= since,
-                place,
-            )
-            .order_by(*_order("newest"))
-        )
-        return self._load(stmt)
+        q = query
+        if q.near is None and q.grid is None:
+            return []
+        if q.near is not None and q.reach_m is None:
+            raise ValueError("a query near a point needs its reach")
+        params: dict[str, Any] = {
+            "category": q.category, "since": q.since, "until": q.until, "grid": q.grid,
+            "exclude": q.exclude, "limit": _NO_LIMIT if q.limit is None else q.limit,
+        }
+        params["last"] = params["limit"] - 1
+        if q.near is not None and q.reach_m is not None:
+            lon, lat = q.near
+            lon_min, lon_max, lat_min, lat_max = bbox_around(lon, lat, q.reach_m)
+            # A hair wider than the reach: the planar measure is within 1e-6 of the
+            # great-circle distance at these sizes, and the domain decides exactly.
+            reach = math.degrees(q.reach_m / EARTH_RADIUS_M) * (1 + 1e-5)
+            params.update(
+                lon0=lon, lat0=lat, cos0=math.cos(math.radians(lat)),
+                half_sin0=math.sin(math.radians(lat)) * math.pi / 360,
+                reach2=reach * reach, lon_min=lon_min, lon_max=lon_max, lat_min=lat_min,
+                lat_max=lat_max)
+        stmt = _nearby_statement(q.near is not None, q.latest_first, q.exclude is not None,
+                                 q.grid is not None, q.reader)
+        return [Nearby(*row) for row in self._session.execute(stmt, params)]
 
     def next_case_no(self, day: date) -> str:
         """``YYYYMMDD`` + a 5-digit per-day sequence, counted in this transaction.
@@ -400,6 +412,114 @@ def readable(reader: Reader) -> ColumnElement[bool]:
                                                 literal_execute=True)) if reader.grids else false()
         return or_(cells, CaseRow.reporter == reader.user, CaseRow.assignee == reader.user)
     return true()
+
+
+#: A statement of :func:`_nearby_statement` (its row type: Nearby's columns, or more).
+_Read = Select[*tuple[Any, ...]]
+#: LIMIT when a nearby query sets none (a bound parameter needs a number).
+_NO_LIMIT = 2**31 - 1
+#: ``state IN`` the open states, as constants in the SQL text (our own enum values, no
+#: quoting needed): a partial index of the open cases is used only when the query says so in
+#: the same words (SQLite), and only for constants (PostgreSQL's plan for bound parameters
+#: must fit any states); written once, not rendered again at every execution.
+_OPEN_TERM = CaseRow.state.in_([literal_column(f"'{state}'") for state in OPEN_VALUES])
+
+
+def _planar() -> ColumnElement[float | None]:
+    """A case's squared distance from (``:lon0``, ``:lat0``) in degrees², in plain SQL arithmetic.
+
+    The equirectangular measure at the mean latitude of the two points, its cosine expanded to
+    first order around ``lat0`` (cos(φ₀ + δ/2) ≈ cos φ₀ − sin φ₀·δ/2, ``:cos0`` and
+    ``:half_sin0`` per degree): no trigonometry in SQL, which SQLite may lack.  Within a few
+    kilometres it orders points as the great-circle distance does to about 1e-6 of the
+    distance (tests/integration/test_duplicate_reads.py); the domain measures the rows read
+    exactly.
+    """
+    dlat = CaseRow.lat - bindparam("lat0", type_=Float)
+    dx = (CaseRow.lon - bindparam("lon0", type_=Float)) * (
+        bindparam("cos0", type_=Float) - bindparam("half_sin0", type_=Float) * dlat)
+    return dx * dx + dlat * dlat
+
+
+@functools.lru_cache(maxsize=64)
+def _nearby_statement(placed: bool, latest_first: bool, exclude: bool, grid: bool,
+                      reader: Reader | None) -> _Read:
+    """The SELECT of :meth:`SqlCaseRepository.open_in_box` for one shape of query.
+
+    Built once per shape, with bound parameters (``:category``, ``:since``, ``:until``,
+    ``:grid``, ``:exclude``, ``:limit``, ``:last`` (= limit − 1) and, near a point, ``:lon0``,
+    ``:lat0``, ``:cos0``, ``:half_sin0``, ``:reach2`` and the box).  Near a point it is the
+    union of the reads below, each at most ``:limit`` rows in the final order and each a range
+    of an index of the open cases (revision 0012):
+
+    * the cases at exactly that point, latest (earliest) first, from ``(category, lat, lon,
+      reported_at)``: a cluster of thousands on one default coordinate costs ``:limit`` rows;
+    * those in the box around the point, nearest first: four ranges of the same index (south
+      of its latitude, west and east of it on its latitude, north of it) that pass over the
+      point's own rows;
+    * those without coordinates in the report's cell, from ``(category, grid, reported_at)``
+      of the open cases without coordinates.
+
+    Without a point (a report placed by its cell alone) it reads the cell's cases from
+    ``(grid, category, reported_at)`` of the open cases.  Each read repeats its index's WHERE
+    terms (``state IN`` the open states as constants, and ``lon IS NULL OR lat IS NULL``),
+    which SQLite needs to use a partial index at all.
+    """
+    cols: tuple[Any, ...] = (CaseRow.id, CaseRow.case_no, CaseRow.lon, CaseRow.lat,
+                             CaseRow.grid, CaseRow.reported_at)
+    lat, lon = CaseRow.lat, CaseRow.lon
+    lat0, lon0 = bindparam("lat0", type_=Float), bindparam("lon0", type_=Float)
+    when = CaseRow.reported_at.desc() if latest_first else CaseRow.reported_at.asc()
+    base: builtins.list[ColumnElement[bool]] = [CaseRow.category == bindparam("category"),
+                                                _OPEN_TERM]
+    if exclude:
+        base.append(CaseRow.id != bindparam("exclude"))
+    if reader is not None:
+        base.append(readable(reader))
+    since, until = bindparam("since", type_=UTCDateTime), bindparam("until", type_=UTCDateTime)
+    common = [*base, CaseRow.reported_at >= since, CaseRow.reported_at <= until]
+    limit = bindparam("limit", type_=Integer)
+
+    def by_time(*where: ColumnElement[bool]) -> _Read:
+        # The ``:limit``-th report time first (read in index order, ``:limit`` entries), then
+        # the rows up to it sorted with their tie-break: no planner sorts a whole cluster,
+        # whatever its statistics say (PostgreSQL's estimates lag a bulk intake).  The edge
+        # replaces that end of the window (SQLite bounds a range by one term per end).
+        edge = (select(CaseRow.reported_at).where(*common, *where).order_by(when)
+                .offset(bindparam("last", type_=Integer)).limit(1).scalar_subquery())
+        window = ((CaseRow.reported_at >= func.coalesce(edge, since), CaseRow.reported_at <= until)
+                  if latest_first else
+                  (CaseRow.reported_at >= since, CaseRow.reported_at <= func.coalesce(edge, until)))
+        return select(*cols).where(*base, *where, *window).order_by(when, CaseRow.case_no)
+
+    if not placed:
+        return by_time(CaseRow.grid == bindparam("grid")).limit(limit)
+
+    def ranked(far: int, distance: ColumnElement[float | None], read: _Read) -> _Read:
+        return read.add_columns(literal_column(str(far), Integer).label("far"),
+                                distance.label("d")).limit(limit)
+
+    distance = _planar()
+    lon_min, lon_max = bindparam("lon_min", type_=Float), bindparam("lon_max", type_=Float)
+    parts = [ranked(0, literal_column("0.0", Float), by_time(lat == lat0, lon == lon0))]
+    # Four ranges around the point, each bounded on both sides by one term per side: SQLite
+    # bounds a range by (lat, lon) < (lat0, lon0) on lat alone, and by one of two upper bounds
+    # of a column, either of which would have it walk the point's own rows.
+    for side in ((lat >= bindparam("lat_min"), lat < lat0, lon.between(lon_min, lon_max)),
+                 (lat == lat0, lon >= lon_min, lon < lon0),
+                 (lat == lat0, lon > lon0, lon <= lon_max),
+                 (lat > lat0, lat <= bindparam("lat_max"), lon.between(lon_min, lon_max))):
+        parts.append(ranked(0, distance, select(*cols).where(
+            *common, *side, distance <= bindparam("reach2")).order_by(
+            distance, when, CaseRow.case_no)))
+    if grid:
+        parts.append(ranked(1, null().cast(Float), by_time(
+            or_(lon.is_(None), lat.is_(None)), CaseRow.grid == bindparam("grid"))))
+    both = union_all(*(select(*p.subquery().c) for p in parts)).subquery()
+    then = both.c.reported_at.desc() if latest_first else both.c.reported_at.asc()
+    return (select(both.c.id, both.c.case_no, both.c.lon, both.c.lat, both.c.grid,
+                   both.c.reported_at)
+            .order_by(both.c.far, both.c.d, then, both.c.case_no).limit(limit))
 
 
 def _prefix(prefix: str) -> list[ColumnElement[bool]]:

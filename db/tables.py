@@ -196,6 +196,9 @@ class CaseNoSeqRow(Base):
 
 _OPEN_WHERE = text("state IN ('待受理', '核实中', '待立案', '待派遣', '待处置', '处置中', "
                    "'待核查', '核查中', '待结案', '挂账')")
+#: Revision 0012: the open cases without coordinates (a duplicate check matches them by cell).
+_OPEN_UNPLACED_WHERE = text("state IN ('待受理', '核实中', '待立案', '待派遣', '待处置', '处置中', "
+                            "'待核查', '核查中', '待结案', '挂账') AND (lon IS NULL OR lat IS NULL)")
 
 #: Revision 0009: partial indexes of the open cases, one per column a queue can be ordered
 #: by that also has a full index (which a planner could otherwise walk through the history).
@@ -244,6 +247,13 @@ class CaseRow(Base):
         # of the whole history through the full index of the same column
         *(Index(name, *columns, sqlite_where=_OPEN_WHERE, postgresql_where=_OPEN_WHERE)
           for name, columns in OPEN_ORDER_INDEXES.items()),
+        # revision 0012: the duplicate check's reads near a place (db.case_repo.open_in_box)
+        Index("ix_cases_open_place", "category", "lat", "lon", "reported_at",
+              sqlite_where=_OPEN_WHERE, postgresql_where=_OPEN_WHERE),
+        Index("ix_cases_open_cell", "grid", "category", "reported_at",
+              sqlite_where=_OPEN_WHERE, postgresql_where=_OPEN_WHERE),
+        Index("ix_cases_open_unplaced", "category", "grid", "reported_at",
+              sqlite_where=_OPEN_UNPLACED_WHERE, postgresql_where=_OPEN_UNPLACED_WHERE),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

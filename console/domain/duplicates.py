@@ -3,6 +3,10 @@
 A collector and three citizens may report the same overflowing bin within the hour.  Before a case
 is accepted, the desk shows open cases of the same category close in space and time, so the acceptor
 can merge instead of filing twice.  These are hints; the acceptor decides.
+
+The rules work on :class:`Nearby` rows, the few columns a hint needs: the services read at most a
+bounded number of them, nearest first, in SQL (real exports put thousands of reports on one
+default coordinate, and building every one of them as a full case made intake quadratic).
 """
 
 from __future__ import annotations
@@ -10,12 +14,32 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from console.domain.cases import Case
 from console.domain.errors import ValidationError
 from console.domain.geo import bbox_around, haversine_m
 
-__all__ = ["DuplicateHint", "find_duplicates"]
+__all__ = ["MAX_HINTS", "DuplicateHint", "Nearby", "check_window", "find_duplicates",
+           "rank_nearby"]
+
+#: At most this many hints, the best first: an acceptor reads a handful, and a cluster of
+#: thousands of reports on one point must not be read at all.
+MAX_HINTS = 20
+
+
+class Nearby(NamedTuple):
+    """What a duplicate check needs of an open case: its id, number, place and report time.
+
+    A light row (a tuple, not a :class:`~console.domain.cases.Case`), as the repository reads it.
+    """
+
+    id: int | None
+    case_no: str
+    lon: float | None
+    lat: float | None
+    grid: str | None
+    reported_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +71,15 @@ class DuplicateHint:
         return self.distance_m is None
 
 
+def check_window(radius_m: float, hours: float, lon: float | None = None,
+                 lat: float | None = None) -> None:
+    """Raise ValidationError for a negative radius or window, or only one of lon/lat."""
+    if radius_m < 0 or hours < 0:
+        raise ValidationError("重复判定的半径和时间窗不能为负数 / radius and hours must be >= 0")
+    if (lon is None) != (lat is None):
+        raise ValidationError("经度和纬度须同时给出 / give both lon and lat, or neither")
+
+
 def find_duplicates(
     candidate_category: str,
     lon: float | None,
@@ -56,6 +89,7 @@ def find_duplicates(
     open_cases: Iterable[Case],
     radius_m: float,
     hours: float,
+    limit: int | None = None,
 ) -> list[DuplicateHint]:
     """Open cases of the same category near the report in space and time.
 
@@ -70,22 +104,50 @@ def find_duplicates(
     reported_at : datetime
         When it was reported; timezone-aware like every instant in the domain.
     open_cases : iterable of Case
-        Cases to compare with.  Closed, refused, voided and merged cases are skipped even if passed.
+        Cases to compare with.  Closed, refused, voided and merged cases are skipped even if passed,
+        and so are cases of other categories.
     radius_m : float
         Maximum distance in metres (``CentreConfig.duplicate_radius_m``), inclusive.
     hours : float
         Maximum time apart in hours, before or after (``CentreConfig.duplicate_hours``), inclusive.
+    limit : int, optional
+        Keep only the first ``limit`` hints (default: all).
 
     Returns
     -------
     list of DuplicateHint
-        Measured hints by distance, then same-cell hints (``distance_m`` None); ties by hours apart,
-        then case number.
+        As :func:`rank_nearby` orders them.
 
     Raises
     ------
     ValidationError
         If ``radius_m`` or ``hours`` is negative, or only one of ``lon``/``lat`` is given.
+    """
+    rows = (Nearby(c.id, c.case_no, c.lon, c.lat, c.grid, c.reported_at) for c in open_cases
+            if c.is_open and c.category == candidate_category)
+    return rank_nearby(lon, lat, grid, reported_at, rows, radius_m, hours, limit)
+
+
+def rank_nearby(
+    lon: float | None,
+    lat: float | None,
+    grid: str | None,
+    reported_at: datetime,
+    candidates: Iterable[Nearby],
+    radius_m: float,
+    hours: float,
+    limit: int | None = None,
+) -> list[DuplicateHint]:
+    """The hints among open cases of the report's category, best first.
+
+    Parameters are those of :func:`find_duplicates`; ``candidates`` are open cases of the
+    report's category (the caller selected them), as :class:`Nearby` rows.
+
+    Returns
+    -------
+    list of DuplicateHint
+        Measured hints by distance, then same-cell hints (``distance_m`` None); ties by hours apart,
+        then case number.  At most ``limit`` when given.
 
     Notes
     -----
@@ -95,17 +157,11 @@ def find_duplicates(
     coordinate-less report is usually a hotline call placed on a cell by the acceptor, and the cell
     is the best location it has.
     """
-    if radius_m < 0 or hours < 0:
-        raise ValidationError("重复判定的半径和时间窗不能为负数 / radius and hours must be >= 0")
-    if (lon is None) != (lat is None):
-        raise ValidationError("经度和纬度须同时给出 / give both lon and lat, or neither")
-
+    check_window(radius_m, hours, lon, lat)
     box = bbox_around(lon, lat, radius_m) if lon is not None and lat is not None else None
     max_seconds = hours * 3600.0
     hints: list[DuplicateHint] = []
-    for case in open_cases:
-        if not case.is_open or case.category != candidate_category:
-            continue
+    for case in candidates:
         seconds = abs((case.reported_at - reported_at).total_seconds())
         if seconds > max_seconds:
             continue
@@ -143,4 +199,4 @@ def find_duplicates(
             h.case_no,
         )
     )
-    return hints
+    return hints if limit is None else hints[:limit]

@@ -19,9 +19,16 @@ from types import TracebackType
 from typing import Self
 
 from console.domain.cases import Actor, Case, CaseState, Role
+from console.domain.duplicates import Nearby
 from console.domain.errors import PermissionDeniedError
 from console.services.queue_view import QueueQuery, Reader
-from console.services.uow import CaseFilter, CaseRepository, QueueReader, UnitOfWork
+from console.services.uow import (
+    CaseFilter,
+    CaseRepository,
+    NearbyQuery,
+    QueueReader,
+    UnitOfWork,
+)
 
 UowFactory = Callable[[], UnitOfWork]
 
@@ -121,13 +128,10 @@ class ScopedCases:
         scoped = self._filter(flt)
         return 0 if scoped is None else self._inner.count(scoped)
 
-    def open_in_box(
-        self, category: str, lon_min: float, lon_max: float, lat_min: float, lat_max: float,
-        since: datetime, grid: str | None = None,
-    ) -> builtins.list[Case]:
-        """This seat's open cases of a category near a place."""
-        return self._mine(self._inner.open_in_box(
-            category, lon_min, lon_max, lat_min, lat_max, since, grid))
+    def open_in_box(self, query: NearbyQuery) -> builtins.list[Nearby]:
+        """This seat's open cases of a category near a place (its view applied in SQL, so the
+        bounded read holds the nearest cases it sees, not the nearest of all)."""
+        return self._inner.open_in_box(replace(query, reader=self._reader))
 
     def next_case_no(self, day: date) -> str:
         """A new case number (not a read)."""

@@ -17,20 +17,26 @@ from console.domain.cases import Actor, Case, Event, Role, Source
 from console.domain.commands import LABELS_ZH, Action, Command
 from console.domain.copies import Replacer
 from console.domain.deadlines import MemoClock
-from console.domain.duplicates import DuplicateHint, find_duplicates
+from console.domain.duplicates import (
+    MAX_HINTS,
+    DuplicateHint,
+    Nearby,
+    check_window,
+    rank_nearby,
+)
 from console.domain.errors import (
     ConflictError,
     IllegalTransitionError,
     NotFoundError,
     ValidationError,
 )
-from console.domain.geo import bbox_around, locate, point_in_polygon
+from console.domain.geo import locate, point_in_polygon
 from console.domain.reference import Category, ComponentInstance, GridCell, RoutingRule
 from console.domain.routing import RouteResult, route
 from console.domain.transitions import apply, transition_for
 from console.domain.workflow import APPROVALS
 from console.services.centre import Centre
-from console.services.uow import NewPhoto, UnitOfWork
+from console.services.uow import NearbyQuery, NewPhoto, UnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]
 
@@ -138,25 +144,50 @@ def duplicate_hints(
     uow: UnitOfWork, centre: Centre, category: str, location: Location, at: datetime,
     exclude: int | None = None,
 ) -> tuple[DuplicateHint, ...]:
-    """Open cases of the same category near the place within the configured window."""
+    """Open cases of the same category near the place within the configured window.
+
+    At most :data:`~console.domain.duplicates.MAX_HINTS`, the best first, read as light rows
+    in two bounded SQL reads (the window before the report, latest first, and after it,
+    earliest first): a cluster of thousands of open cases on one point costs what a few do.
+    The domain measures and orders the rows read exactly as it would every open case.
+    """
     config = centre.ref.config
-    lon, lat = location.lon, location.lat
-    reach = config.duplicate_radius_m
-    if lon is None or lat is None:
-        # Without coordinates the match rests on the shared cell: search the whole cell.
-        lon, lat = location.grid.centroid
-        reach = max(reach, 400.0)
-    box = bbox_around(lon, lat, reach)
-    since = at - timedelta(hours=config.duplicate_hours)
-    candidates = [
-        c for c in uow.cases.open_in_box(category, *box, since, location.grid.code)
-        if c.id != exclude
-    ]
-    hints = find_duplicates(
-        category, location.lon, location.lat, location.grid.code, at, candidates,
-        config.duplicate_radius_m, config.duplicate_hours,
-    )
-    return tuple(hints)
+    radius, hours = config.duplicate_radius_m, config.duplicate_hours
+    lon, lat, grid = location.lon, location.lat, location.grid.code
+    check_window(radius, hours, lon, lat)
+    window = timedelta(hours=hours)
+    near = None if lon is None or lat is None else (lon, lat)
+    query = NearbyQuery(category, at - window, at, near, radius, grid, exclude=exclude)
+    # A case reported at ``at`` itself is read by both; the domain sees it once.
+    rows = {row.id: row for row in (
+        *_nearest(uow, query, location, at, radius, hours),
+        *_nearest(uow, replace(query, since=at, until=at + window, latest_first=False),
+                  location, at, radius, hours),
+    )}
+    return tuple(rank_nearby(lon, lat, grid, at, rows.values(), radius, hours, MAX_HINTS))
+
+
+#: Rows read beyond the hints wanted: the SQL measure may order two almost equidistant
+#: points (within ~1e-6 of the distance) the other way round from the exact one.
+_SPARE_ROWS = 4
+
+
+def _nearest(uow: UnitOfWork, query: NearbyQuery, location: Location, at: datetime,
+             radius: float, hours: float) -> list[Nearby]:
+    """The rows of one side of the window that can hold its best :data:`MAX_HINTS` hints.
+
+    A full read whose rows give fewer hints than wanted (rows read at the reach's or the
+    window's very edge and refused by the exact measure) is read again, four times as large,
+    so a refused row never hides a hint behind it.
+    """
+    limit = MAX_HINTS + _SPARE_ROWS
+    while True:
+        rows = uow.cases.open_in_box(replace(query, limit=limit))
+        if len(rows) < limit or len(rank_nearby(
+                location.lon, location.lat, location.grid.code, at, rows, radius, hours,
+                MAX_HINTS)) >= MAX_HINTS:
+            return rows
+        limit *= 4
 
 
 def report_case(

@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from console.domain.cases import Case, CaseState, Event
+from console.domain.duplicates import Nearby
 from console.domain.reference import (
     CalendarDay,
     Category,
@@ -48,6 +49,49 @@ class CaseFilter:
     #: contact (a phone's last digits): the desk's case search.
     words: tuple[str, ...] = ()
     #: Only what this seat sees (a collector's cells, reports and visits).
+    reader: Reader | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NearbyQuery:
+    """Which open cases a duplicate check reads (``CaseRepository.open_in_box``), in which order.
+
+    Parameters
+    ----------
+    category : str
+        Only open cases of this category.
+    since, until : datetime
+        Reported in this window, both ends included.
+    near : tuple of float, optional
+        ``(lon, lat)`` of the report: cases with coordinates within ``reach_m`` of it (a local
+        planar measure, see ``db.case_repo``), nearest first, and after them the cases without
+        coordinates in ``grid``.  None: every case in ``grid``, with or without coordinates (a
+        report without coordinates is matched by its cell).
+    reach_m : float, optional
+        Required with ``near``.
+    grid : str, optional
+        The report's cell.
+    latest_first : bool
+        At one distance (the same point, or no coordinates) the latest report first; False: the
+        earliest first.  A window wholly before the report asks for True, one wholly after it
+        for False: "closest in time first" without arithmetic on times in SQL.
+    limit : int, optional
+        Read at most this many.
+    exclude : int, optional
+        Never this case id.
+    reader : Reader, optional
+        Only what this seat sees.
+    """
+
+    category: str
+    since: datetime
+    until: datetime
+    near: tuple[float, float] | None = None
+    reach_m: float | None = None
+    grid: str | None = None
+    latest_first: bool = True
+    limit: int | None = None
+    exclude: int | None = None
     reader: Reader | None = None
 
 
@@ -118,12 +162,10 @@ class CaseRepository(Protocol):
         """How many cases match ``flt`` (limit and offset ignored)."""
         ...
 
-    def open_in_box(
-        self, category: str, lon_min: float, lon_max: float, lat_min: float, lat_max: float,
-        since: datetime,
-        grid: str | None = None,
-    ) -> builtins.list[Case]:
-        """Open cases of a category reported since ``since`` inside a lon/lat box (or ``grid``)."""
+    def open_in_box(self, query: NearbyQuery) -> builtins.list[Nearby]:
+        """Open cases near a place and time as light rows (never full cases), in the query's
+        order: with coordinates before without, nearest first, then by time, then by case
+        number; at most ``query.limit``."""
         ...
 
     def next_case_no(self, day: date) -> str:

@@ -12,8 +12,9 @@ import pytest
 
 import db.case_repo
 from console.domain.cases import Case, CaseState, Source
+from console.domain.duplicates import Nearby
 from console.domain.errors import NotFoundError, ValidationError
-from console.services.uow import CaseFilter, NewPhoto
+from console.services.uow import CaseFilter, NearbyQuery, NewPhoto
 from db.engine import make_engine
 from db.schema import upgrade
 from db.uow import SqlUnitOfWork, make_uow_factory
@@ -213,14 +214,44 @@ def test_unknown_order_is_a_validation_error(uow_factory: Factory) -> None:
 
 
 def test_open_in_box(uow_factory: Factory, queue: list[Case]) -> None:
-    with uow_factory() as uow:
-        found = uow.cases.open_in_box("01001", 118.395, 118.425, 29.095, 29.125, since=T0)
-        later = uow.cases.open_in_box(
-            "01001", 118.395, 118.425, 29.095, 29.125, since=T0 + timedelta(hours=2)
-        )
+    until = T0 + timedelta(days=1)
+    near = (118.4101, 29.1101)  # Q2 is 15 m away, Q4 1,462 m, Q1 1,491 m
+    reach = 2_000.0
+
+    def read(**options: object) -> list[str]:
+        settings: dict[str, object] = {"since": T0, "until": until, "near": near,
+                                       "reach_m": reach, **options}
+        with uow_factory() as uow:
+            rows = uow.cases.open_in_box(NearbyQuery("01001", **settings))  # type: ignore[arg-type]
+        assert all(type(row) is Nearby for row in rows)  # light rows, never full cases
+        return [row.case_no for row in rows]
+
     # Q5 is closed, Q3 another category and outside, Q6 has no position.
-    assert _nos(found) == ["Q4", "Q2", "Q1"]
-    assert _nos(later) == ["Q4"]
+    assert read() == ["Q2", "Q4", "Q1"]
+    assert read(limit=2) == ["Q2", "Q4"]
+    assert read(reach_m=1_470.0) == ["Q2", "Q4"]
+    assert read(since=T0 + timedelta(hours=2)) == ["Q4"]
+    assert read(exclude=queue[1].id) == ["Q4", "Q1"]
+    # At one distance (the same point) the latest first, or the earliest
+    at_q1 = {"near": (118.40, 29.10), "reach_m": 10.0}
+    with uow_factory() as uow:
+        twin = uow.cases.add(replace(queue[0], id=None, case_no="Q7", version=0,
+                                     reported_at=T0 + timedelta(hours=6)))
+        uow.commit()
+    assert read(**at_q1) == ["Q7", "Q1"]
+    assert read(**at_q1, latest_first=False) == ["Q1", "Q7"]
+    assert read(**at_q1, limit=1) == ["Q7"]
+    # The cell alone: every case in it, with or without coordinates
+    assert read(near=None, grid="330824001002001") == ["Q2"]
+    # Near a point, the cell's cases without coordinates come last
+    with uow_factory() as uow:
+        uow.cases.update(replace(queue[5], grid="330824001002001"), 1)
+        uow.commit()
+    assert read(grid="330824001002001") == ["Q2", "Q4", "Q7", "Q1", "Q6"]
+    assert read(near=None, grid="330824001002001") == ["Q6", "Q2"]
+    with uow_factory() as uow:
+        row = uow.cases.open_in_box(NearbyQuery("01001", T0, until, at_q1["near"], 10.0))[0]  # type: ignore[arg-type]
+    assert row == Nearby(twin.id, "Q7", 118.40, 29.10, "330824001001001", T0 + timedelta(hours=6))
 
 
 # -- case numbers ---------------------------------------------------------------------------

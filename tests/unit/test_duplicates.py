@@ -5,15 +5,25 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from console.domain.cases import Case, CaseState, Source
-from console.domain.duplicates import DuplicateHint, find_duplicates
+from console.domain.duplicates import (
+    MAX_HINTS,
+    DuplicateHint,
+    Nearby,
+    find_duplicates,
+    rank_nearby,
+)
 from console.domain.errors import ValidationError
 from console.domain.geo import EARTH_RADIUS_M, haversine_m
+from console.domain.reference import CentreConfig
+from console.services.cases import Location, duplicate_hints
+from console.services.uow import NearbyQuery
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 LON, LAT = 118.41, 29.14
@@ -179,3 +189,56 @@ def test_accepts_any_iterable_once() -> None:
     assert [
         h.case_id for h in find_duplicates("06010", LON, LAT, CELL, T0, iter(cases), 50, 24)
     ] == [1]
+
+
+# -- light rows, the limit, and the service's bounded reads (issue #13 part 6) -------------
+
+
+def test_rank_nearby_takes_light_rows_and_cuts_at_the_limit() -> None:
+    rows = [Nearby(n, f"KH2026{n:06d}", LON, north(n), CELL, T0 - timedelta(hours=n))
+            for n in range(1, 30)]
+    hints = rank_nearby(LON, LAT, CELL, T0, rows, 50, 24, limit=5)
+    assert [h.case_id for h in hints] == [1, 2, 3, 4, 5]
+    assert rank_nearby(LON, LAT, CELL, T0, rows, 50, 24) == find(
+        [case(n, lat=north(n), at=T0 - timedelta(hours=n)) for n in range(1, 30)])
+
+
+def test_find_duplicates_limit_keeps_the_best() -> None:
+    cases = [case(n, at=T0 - timedelta(minutes=n)) for n in range(1, 50)]
+    every = find(cases)
+    assert len(every) == 49
+    assert find_duplicates("06010", LON, LAT, CELL, T0, cases, 50, 24, MAX_HINTS) == \
+        every[:MAX_HINTS]
+
+
+class _FakeCases:
+    """``open_in_box`` over a fixed list of rows in the order given: the first ``limit``."""
+
+    def __init__(self, rows: list[Nearby]) -> None:
+        self.rows = rows
+        self.limits: list[int | None] = []
+
+    def open_in_box(self, query: NearbyQuery) -> list[Nearby]:
+        self.limits.append(query.limit)
+        before = [r for r in self.rows if query.since <= r.reported_at <= query.until]
+        return before if query.limit is None else before[:query.limit]
+
+
+def test_a_full_read_of_refused_rows_is_read_again_larger() -> None:
+    # Rows the SQL measure let through at the reach's very edge but the exact one refuses
+    # come first in a full read; the hints behind them must not be lost.
+    edge = [Nearby(100 + n, f"E{n:03d}", LON, north(50.001), CELL, T0 - timedelta(hours=1))
+            for n in range(40)]
+    inside = [Nearby(n, f"I{n:03d}", LON, north(10), CELL, T0 - timedelta(hours=2))
+              for n in range(3)]
+    fake = _FakeCases(edge + inside)
+
+    class Uow:
+        cases = fake
+
+    centre = SimpleNamespace(ref=SimpleNamespace(config=CentreConfig(
+        duplicate_radius_m=50, duplicate_hours=24)))
+    cell = SimpleNamespace(code=CELL)
+    hints = duplicate_hints(Uow(), centre, "06010", Location(cell, LON, LAT), T0)  # type: ignore[arg-type]
+    assert [h.case_id for h in hints] == [0, 1, 2]
+    assert fake.limits[0] == MAX_HINTS + 4 and max(fake.limits) > MAX_HINTS + 4
