@@ -3,7 +3,9 @@
 A row of action buttons in a narrow pane either cuts labels (``申请作废 [SHIFT+DEL``) or widens
 the pane.  :class:`ButtonFlow` does neither: each button shows its full text with its key hint
 when every button fits so in the columns the width allows; otherwise the hints go (they stay in
-the tooltip) and the columns are recounted, down to one button per row.
+the tooltip) and the columns are recounted, down to one button per row.  With ``max_rows``
+the buttons that would need more rows go into a "more" button's menu, so a narrow pane keeps
+room for what the buttons act on.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QGridLayout, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import QGridLayout, QMenu, QPushButton, QSizePolicy, QWidget
 
 
 class ButtonFlow(QWidget):
@@ -21,13 +23,23 @@ class ButtonFlow(QWidget):
     ----------
     max_columns : int
         At most this many buttons in a row.
+    max_rows : int, optional
+        At most this many rows; the rest go into the menu of a last button (``more_text``).
+    more_text : str
+        The label of that button (already translated).
     parent : QWidget, optional
         The parent widget.
     """
 
-    def __init__(self, max_columns: int = 3, parent: QWidget | None = None) -> None:
+    def __init__(self, max_columns: int = 3, parent: QWidget | None = None, *,
+                 max_rows: int | None = None, more_text: str = "…") -> None:
         super().__init__(parent)
         self._max_columns = max(1, max_columns)
+        self._max_rows = max_rows
+        self.more = QPushButton(more_text, self)
+        self.more.setObjectName("button_flow_more")
+        self.more.setMenu(QMenu(self.more))
+        self.more.hide()
         self._grid = QGridLayout(self)
         self._grid.setContentsMargins(0, 0, 0, 0)
         self._buttons: list[tuple[QPushButton, str, str]] = []  # (button, label, with hint)
@@ -107,14 +119,39 @@ class ButtonFlow(QWidget):
         self._columns = columns
         for button, _l, _h in self._buttons:
             self._grid.removeWidget(button)
+        self._grid.removeWidget(self.more)
+        shown = len(self._buttons)
+        if self._max_rows is not None and shown > columns * self._max_rows:
+            shown = columns * self._max_rows - 1  # the last place is the "more" button's
         for i, (button, _l, _h) in enumerate(self._buttons):
-            self._grid.addWidget(button, i // columns, i % columns)
-            button.show()
+            if i < shown:
+                self._grid.addWidget(button, i // columns, i % columns)
+                button.show()
+            else:
+                button.hide()
+        self._fill_more(shown)
+        if shown < len(self._buttons):
+            self._grid.addWidget(self.more, shown // columns, shown % columns)
         # The rows need their height whatever the pane's layout offers (a Preferred height
         # was squeezed to nothing under a scroll area taking all the stretch).
-        rows = -(-len(self._buttons) // columns)
+        rows = -(-min(len(self._buttons), shown + 1) // columns)
         row = max(b.sizeHint().height() for b, _l, _h in self._buttons)
         self.setFixedHeight(rows * row + (rows - 1) * max(self._grid.verticalSpacing(), 0))
+
+    def _fill_more(self, shown: int) -> None:
+        menu = self.more.menu()
+        menu.clear()
+        for button, _label, with_hint in self._buttons[shown:]:
+            action = menu.addAction(with_hint)
+            action.setEnabled(button.isEnabled())
+            action.setToolTip(button.toolTip())
+            action.triggered.connect(button.click)
+        self.more.setVisible(shown < len(self._buttons))
+
+    @property
+    def overflow(self) -> list[QPushButton]:
+        """The buttons in the "more" menu now."""
+        return [b for b, _l, _h in self._buttons if not b.isVisibleTo(self)]
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)

@@ -1,7 +1,7 @@
 """Where a desk's panes sit: the default layout for the window's size, the operator's saved one.
 
 The default layout is proportional, so it fits a 1366x768 laptop and a 1920x1080 monitor alike:
-the queues take about a third of the width on the left, the detail pane and the board a third on
+the queues take nearly a third of the width on the left, the detail pane and the board a third on
 the right, the map the middle, the chart strip a band along the bottom (just its bars on a
 short screen).  An operator's own layout (dock sizes, tabs, column widths and sorts) is kept per
 user and comes back at the next sign-in; Ctrl+Shift+R forgets it.
@@ -90,7 +90,7 @@ class DeskLayout(QObject):
         w, d = self.window, self.docks
         width, height = w.width(), w.height()
         horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
-        w.resizeDocks([d["intake"], d["detail"]], [width * 34 // 100, width * 31 // 100],
+        w.resizeDocks([d["intake"], d["detail"]], [width * 31 // 100, width * 30 // 100],
                       horizontal)
         # A short screen keeps the strip to its bars; the queues need the height more.
         strip = max(140, height * 17 // 100) if height >= 900 else 130

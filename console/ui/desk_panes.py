@@ -74,7 +74,7 @@ def build_queue_panes(centre: Centre, clock: Callable[[], datetime],
         dispatch=pane("dispatch", _("待派遣"), DISPATCH_COLS, DISPATCH_STATES, "remaining", up),
         board=pane("board", _("处置中"), BOARD_COLS, BOARD_STATES, "remaining", up),
         # A request waits for the supervisor, or the matrix found no unit: 代整改.
-        approvals=pane("approvals", _("待审批：延期 / 回退 / 挂账 / 作废 / 代整改"), APPROVAL_COLS,
+        approvals=pane("approvals", _("延期 · 回退 · 挂账 · 作废 · 代整改"), APPROVAL_COLS,
                        frozenset(OPEN_STATES), "waiting", up,
                        centre.ref.config.coordination_office),
         # 待核查 / 核查中 / 待结案: what the acceptor sends out, the collector checks and the

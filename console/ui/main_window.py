@@ -58,6 +58,7 @@ from console.ui.theme import apply_theme, theme_colors
 from console.ui.window_menus import DeskMenus
 from widgets.banner import Banner
 from widgets.busy import BusyIndicator
+from widgets.compact import CompactComboBox
 
 
 class MainWindow(QMainWindow):
@@ -114,7 +115,8 @@ class MainWindow(QMainWindow):
         self.board, self.approvals = panes.board, panes.approvals
         self.check = panes.check
         self.queues: tuple[QueuePane, ...] = panes.all
-        self.unit_filter = QComboBox()
+        # Long unit names (with their light counts) in the open list only: the box fits its choice.
+        self.unit_filter: QComboBox = CompactComboBox(14)
         self.unit_filter.setObjectName("board_unit_filter")
         self.unit_filter.addItem(_("全部单位"), "")
         for unit in sorted(centre.ref.units.values(), key=lambda u: u.code):

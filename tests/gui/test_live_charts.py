@@ -38,24 +38,3 @@ def test_new_events_update_the_counters_like_a_fresh_load(desk_factory) -> None:
     fresh = load_live_stats(app.uow_factory(), app.centre, desk.clock() + timedelta(seconds=2))
     assert _snapshot(w.live.live_stats) == _snapshot(fresh)
     assert sum(charts.intake.values) == before + 2
-
-
-def test_statistics_tab_screenshot(desk_factory, themed_app, qtbot, tmp_path) -> None:
-    import os
-    from pathlib import Path
-
-    from PySide6.QtCore import Qt
-
-    from console.ui.theme import apply_theme
-
-    apply_theme(themed_app, "dark")
-    w = desk_factory(user="zhibanzhang1").window
-    w.apply_theme_colors("dark")
-    w.docks["live_charts"].raise_()
-    w.resizeDocks([w.docks["live_charts"]], [430], Qt.Orientation.Vertical)
-    w.resize(1920, 1080)
-    qtbot.wait(300)
-    docs = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-    folder = docs if os.environ.get("CITYDESK_UPDATE_SCREENSHOTS") == "1" else tmp_path
-    folder.mkdir(parents=True, exist_ok=True)
-    assert w.grab().save(str(folder / "statistics_1080.png"))

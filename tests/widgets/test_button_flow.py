@@ -61,6 +61,37 @@ def test_new_buttons_replace_the_old(qtbot) -> None:
     flow = _flow(qtbot, 600)
     old = flow.buttons()
     flow.set_buttons([(QPushButton(), "结案", "结案 [C]")])
-    assert flow.buttons() != old and len(flow.findChildren(QPushButton)) == 1
+    assert flow.buttons() != old and [b for b in flow.findChildren(QPushButton)
+                                      if b is not flow.more] == flow.buttons()
     flow.set_buttons([])
     assert flow.height() == 0
+
+
+def test_buttons_beyond_the_rows_go_into_the_more_menu(qtbot) -> None:
+    flow = ButtonFlow(max_columns=3, max_rows=2, more_text="更多…")
+    qtbot.addWidget(flow)
+    flow.show()
+    clicked: list[str] = []
+    made = []
+    for i in range(8):
+        button = QPushButton()
+        button.clicked.connect(lambda _c=False, i=i: clicked.append(str(i)))
+        button.setEnabled(i != 7)
+        made.append((button, f"操作{i}", f"操作{i} [F{i}]"))
+    flow.resize(150, 200)  # one column: two rows, the second is "more"
+    flow.set_buttons(made)
+    flow.resize(150, 200)
+    qtbot.waitUntil(lambda: flow.more.isVisible())
+    assert flow.columns == 1 and len(flow.overflow) == 7
+    actions = flow.more.menu().actions()
+    assert [a.text() for a in actions] == [f"操作{i} [F{i}]" for i in range(1, 8)]
+    assert not actions[-1].isEnabled()  # a disabled step stays disabled in the menu
+    actions[2].trigger()
+    assert clicked == ["3"]
+    rows = 2
+    assert flow.height() <= rows * made[0][0].sizeHint().height() + 20
+    flow.resize(2000, 200)  # three columns: 5 buttons and "more" with the last 3
+    qtbot.waitUntil(lambda: flow.columns == 3)
+    assert len(flow.overflow) == 3 and flow.more.isVisible()
+    flow.set_buttons(made[:6])  # six fit in two rows of three: no menu
+    assert not flow.overflow and not flow.more.isVisible()

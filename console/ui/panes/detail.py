@@ -93,7 +93,8 @@ class DetailPane(QWidget):
         self.fields.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         self.photos = QHBoxLayout()
         self.photos.addStretch(1)
-        self.action_flow = ButtonFlow(max_columns=3)
+        # Two rows at most: the case itself must stay in sight in a short pane.
+        self.action_flow = ButtonFlow(max_columns=3, max_rows=2, more_text=_("更多…"))
         self.action_flow.setObjectName("detail_actions")
         self.timeline = TimelineView()
         self.timeline.photo_requested.connect(self.photo_requested)

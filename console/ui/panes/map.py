@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from PySide6.QtCore import QRectF, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent, QShowEvent
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from console.domain.cases import CaseState
 from console.domain.deadlines import Light
@@ -30,6 +30,7 @@ from console.ui.models.case_table import (
 )
 from console.ui.names import community_name, street_name
 from console.ui.theme import light_color
+from widgets.compact import CompactComboBox
 from widgets.grid_map import GridMapView, MapCell
 from widgets.map_markers import MapMarker
 
@@ -67,18 +68,18 @@ class MapPane(QWidget):
             for c in sorted(centre.ref.grids.values(), key=lambda g: g.code)
         ]
         self.map.set_cells(cells)
-        self.state_filter = QComboBox()
+        self.state_filter = CompactComboBox(4)
         self.state_filter.setObjectName("map_state_filter")
         for key, text in _GROUP_LABELS.items():
             self.state_filter.addItem(_(text), key)
         self.state_filter.insertSeparator(self.state_filter.count())
         for state in OPEN_STATES:  # each open state alone, in the loop's order
             self.state_filter.addItem("· " + label(state), state.value)
-        self.light_filter = QComboBox()
+        self.light_filter = CompactComboBox(4)
         self.light_filter.addItem(_("全部灯色"), "")
         for light in Light:
             self.light_filter.addItem(light_label(light), light.value)
-        self.area = QComboBox()
+        self.area = CompactComboBox(4)
         self.area.setObjectName("map_area")
         self.area.addItem(_("全部区域"), "")
         streets: dict[str, list[GridCell]] = {}
@@ -91,16 +92,20 @@ class MapPane(QWidget):
         self.centre = centre
         self._rows: dict[int, CaseRow] = {}
         self._cells: dict[tuple[str | None, str], dict[Light, int]] | None = None  # per-cell mode
+        # Two lines: the filters do not squeeze the legend in a narrow middle (1366 px).
         head = QHBoxLayout()
         head.addWidget(QLabel(_("地图")))
         head.addStretch(1)
         head.addWidget(self.legend)
-        head.addWidget(self.area)
-        head.addWidget(self.state_filter)
-        head.addWidget(self.light_filter)
+        filters = QHBoxLayout()
+        filters.addWidget(self.area)
+        filters.addWidget(self.state_filter)
+        filters.addWidget(self.light_filter)
+        filters.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(head)
+        layout.addLayout(filters)
         layout.addWidget(self.map, 1)
         self.area.currentIndexChanged.connect(self._on_area_changed)
         self.state_filter.currentIndexChanged.connect(self._apply_filter)

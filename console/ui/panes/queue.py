@@ -61,6 +61,8 @@ class QueuePane(QWidget):
 
         self.title = QLabel(title)
         self.title.setObjectName("pane_title")
+        # A long title (the approvals queue's, in English) wraps instead of widening the pane.
+        self.title.setWordWrap(True)
         self.count = QLabel()
         self.tools = QHBoxLayout()
         head = QHBoxLayout()
