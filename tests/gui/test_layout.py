@@ -68,3 +68,17 @@ def test_every_button_and_drop_down_shows_its_whole_text(desk_factory, qtbot, si
         assert combo.width() >= combo.fontMetrics().horizontalAdvance(text) + 20, text
     box = w.finder.box
     assert box.geometry().right() <= w.width()  # the search box is whole at the top right
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_window_fits_a_1366_screen_in_either_language(desk_factory, qtbot, theme,
+                                                          lang) -> None:
+    from console.ui import i18n
+
+    i18n.set_language(lang)
+    w = _open(desk_factory, qtbot, (1366, 768))
+    assert w.width() == 1366, w.minimumSizeHint()  # no pane's minimum widens the window
+    assert w.minimumSizeHint().width() <= 1366
+    combos = [c for c in w.findChildren(QComboBox) if c.isVisible()]
+    for combo in combos:
+        assert combo.width() >= combo.fontMetrics().horizontalAdvance(combo.currentText()) + 20
