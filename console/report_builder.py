@@ -44,6 +44,9 @@ HEADERS: Mapping[str, str] = {
     "score": "综合指标值", "grade": "等级", "note": "说明",
 }
 
+#: The title of the table of notes on the figures (between the league tables and the cases).
+NOTES_TITLE = "说明"
+
 #: What the rank and grade cells of an object with nothing due hold.
 NO_RANK = "—"
 
@@ -124,10 +127,37 @@ def _as_of(centre: Centre, evaluations: Sequence[EvaluationReport]) -> str:
     return "" if cut is None else f"（截至 {centre.local(cut):%Y-%m-%d %H:%M}）"
 
 
+def report_notes(report: Report) -> list[str]:
+    """What the report's 说明 table says (empty when it has none)."""
+    return [str(row.get("note", "")) for t in report.tables if t.title == NOTES_TITLE
+            for row in t.rows]
+
+
+def calendar_gaps(evaluations: Sequence[EvaluationReport]) -> tuple[int, ...]:
+    """Years of the period the work calendar has no statutory holidays for."""
+    return tuple(sorted({y for e in evaluations for y in e.calendar_gaps}))
+
+
+def calendar_note(years: Sequence[int]) -> str:
+    """The report's note on uncovered years (Chinese, as the report is)."""
+    return (f"{'、'.join(str(y) for y in years)} 年法定节假日未导入，期限按周一至周五计算："
+            "该年的节假日被当作工作日、调休上班日被当作休息日，按时率与超期数可能不准。"
+            "管理员导入该年的国务院放假通知后重新导出即可更正。")
+
+
 def build_report(centre: Centre, period: Period, evaluations: Sequence[EvaluationReport],
                  cases: Sequence[Case], now: datetime) -> Report:
-    """The whole report of a period."""
+    """The whole report of a period.
+
+    When the period reaches a year whose statutory holidays the calendar does not know, the
+    subtitle says so and a 说明 table before the case list explains it (every format shows a
+    table; the case list stays last).
+    """
     tables = [evaluation_table(e) for e in evaluations]
+    gaps = calendar_gaps(evaluations)
+    if gaps:
+        tables.append(Table(NOTES_TITLE, [Column("note", HEADERS["note"])],
+                            [{"note": calendar_note(gaps)}]))
     tables.append(case_table(cases, centre))
     charts: list[Chart] = []
     units = next((e for e in evaluations if e.object == "unit"), None)
@@ -145,7 +175,9 @@ def build_report(centre: Centre, period: Period, evaluations: Sequence[Evaluatio
                             value_kind="int"))
     return Report(
         title=f"{centre.ref.config.name} 考核评价报告",
-        subtitle=f"考核期：{period.label_zh}" + _as_of(centre, evaluations),
+        subtitle=f"考核期：{period.label_zh}" + _as_of(centre, evaluations)
+        + (f"　注意：{'、'.join(str(y) for y in gaps)} 年法定节假日未导入，期限按周一至周五计算"
+           if gaps else ""),
         generated_at=centre.local(now).replace(tzinfo=None),
         tables=tables,
         charts=charts,

@@ -25,6 +25,7 @@ from console.domain.reference import (
     Unit,
     User,
 )
+from console.services.uow import IMPORTED_YEARS
 from db import reference_codec as codec
 from db.tables import (
     Base,
@@ -82,6 +83,8 @@ class SqlReferenceRepository:
             grids={g.code: g for g in grids},
             calendar_days=tuple(codec.day_from(r) for r in days),
             users={u.username: u for u in users},
+            imported_years=frozenset(
+                int(y) for y in self.edited_keys().get(IMPORTED_YEARS, ()) if y.isdigit()),
         )
 
     def _all(self, table: type[_R], *order_by: Any) -> Sequence[_R]:

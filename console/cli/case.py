@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from console.cli.calendar import print_warnings
 from console.cli.common import KIND_CHOICES, KIND_HELP, emit, parse_instant
 from console.cli.setup import open_app
 from console.domain.cases import CaseState, Source
@@ -15,6 +16,7 @@ from console.domain.event_facts import TaskHolder, fact_line
 from console.photos import load_photo
 from console.services import timefmt
 from console.services.access import scoped_factory
+from console.services.calendar_year import case_warnings
 from console.services.cases import Report, act, report_case
 from console.services.queries import (
     CaseDetail,
@@ -101,13 +103,16 @@ def cmd_new(args: argparse.Namespace) -> int:
     finally:
         app.close()
     case = result.case
+    warnings = case_warnings(centre, app.clock(), [case])
     data = {
         "id": case.id, "case_no": case.case_no, "state": case.state.value,
         "grid": case.grid, "suggested_unit": {"code": unit.code, "name": unit.name},
         "rule": result.route.rule, "version": case.version,
         "duplicates": [{"id": d.case_id, "case_no": d.case_no, "distance_m": None if d.distance_m is None else round(d.distance_m, 1)}
                        for d in result.duplicates],
+        "warnings": warnings,
     }
+    print_warnings(args, warnings)
     dup = "".join(
         f"\n  可能重复：{d.case_no}（"
         + ("同一网格" if d.distance_m is None else f"{d.distance_m:.0f} 米") + "）"
@@ -132,6 +137,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                           unit=args.unit, light=light, open_only=args.open, limit=args.limit)
     finally:
         app.close()
+    print_warnings(args, case_warnings(app.centre, app.clock(), (r.case for r in rows)))
     emit(args, [r.as_dict() for r in rows],
          lambda: "\n".join(_row_line(r) for r in rows) or "（没有案件）")
     return 0
@@ -223,6 +229,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         detail = case_detail(reader(), app.centre, args.case, app.clock())
     finally:
         app.close()
+    warnings = case_warnings(app.centre, app.clock(), [detail.row.case])
     data = detail.row.as_dict() | {
         "description": detail.row.case.description,
         "timeline": [_entry_dict(entry) for entry in detail.timeline],
@@ -230,7 +237,9 @@ def cmd_show(args: argparse.Namespace) -> int:
                     "event_id": p.event_id, "uploaded_at": p.uploaded_at.isoformat()}
                    for p in detail.photos],
         "holder": _holder_dict(detail.holder),
+        "warnings": warnings,
     }
+    print_warnings(args, warnings)
     emit(args, data, lambda: _detail_text(detail))
     return 0
 
@@ -266,8 +275,10 @@ def cmd_action(args: argparse.Namespace) -> int:
     finally:
         app.close()
     label = "审批" if command == "approve" else LABELS_ZH[Command(command)]
+    warnings = case_warnings(centre, app.clock(), [case])
     data = {"id": case.id, "case_no": case.case_no, "state": case.state.value,
-            "unit": case.unit, "version": case.version}
+            "unit": case.unit, "version": case.version, "warnings": warnings}
+    print_warnings(args, warnings)
     emit(args, data, f"{case.case_no}：{label} → {case.state.value}"
          + (f"（{unit.name}）" if unit else ""))
     return 0

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -183,6 +184,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         data = report.as_dict(case_ids=bool(getattr(args, "json", False)))
     finally:
         app.close()
+    if not getattr(args, "json", False):  # in --json they are the "warnings" list
+        for line in data["warnings"]:
+            print(f"citydesk: 警告 / warning: {line}", file=sys.stderr)
     emit(args, data, lambda: league_table(data))
     return 0
 

@@ -30,7 +30,7 @@ def _target(args: argparse.Namespace) -> tuple[str, Path]:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from console.report_builder import make_period_report, table_totals
+    from console.report_builder import make_period_report, report_notes, table_totals
     from console.reports import write_report
 
     period = parse_period(args.period)  # bad input fails before anything is opened
@@ -56,7 +56,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         "path": str(path), "format": fmt, "period": period.as_dict(centre.tz),
         "tables": {t.title: len(t.rows) for t in report.tables},
         "totals": {k: dict(v) for k, v in table_totals(report).items()},
+        "warnings": report_notes(report),
     }
+    if not args.json:
+        for note in report_notes(report):
+            print(f"citydesk: 警告 / warning: {note}", file=sys.stderr)
     emit(args, data, f"已写出 {path}（{len(report.tables)} 张表，{len(cases)} 件案件）")
     return 0
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import asdict
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from console.app import App, database_url, safe_url, sqlite_file_missing
-from console.cli.common import KIND_CHOICES, KIND_HELP, emit, parse_instant
-from console.domain.calendar import WorkCalendar, statutory_days
+from console.cli.calendar import CALENDAR_YEARS
+from console.cli.calendar import add_commands as add_calendar_commands
+from console.cli.common import KIND_CHOICES, KIND_HELP, emit
+from console.domain.calendar import statutory_days
 from console.domain.errors import ValidationError
 from console.domain.reference import ReferenceSet
 from console.reference_files import DEFAULT_CENTRE, load_centre_files
@@ -19,8 +20,7 @@ from console.services.centre import build_centre
 from console.services.setup import InitReport, init_reference
 from console.services.uow import CaseFilter
 
-#: Years whose statutory holidays ``init`` seeds (the package knows 2004 to its release year).
-CALENDAR_YEARS = range(2018, 2031)
+__all__ = ["CALENDAR_YEARS", "add_commands", "initialise", "open_app"]
 
 
 def open_app(args: argparse.Namespace) -> App:
@@ -115,45 +115,6 @@ def cmd_route(args: argparse.Namespace) -> int:
     return 0
 
 
-def _calendar(args: argparse.Namespace) -> WorkCalendar:
-    """The centre's calendar when the database is set up, else the default one."""
-    if sqlite_file_missing(database_url(args.db)):
-        return _default_calendar()
-    app = App.open(args.db, args.clock)
-    try:
-        if not app.is_set_up:
-            return _default_calendar()
-        return app.centre.calendar
-    finally:
-        app.close()
-
-
-def _default_calendar() -> WorkCalendar:
-    from zoneinfo import ZoneInfo
-
-    return WorkCalendar(ZoneInfo("Asia/Shanghai"), days=statutory_days(CALENDAR_YEARS))
-
-
-def cmd_calendar(args: argparse.Namespace) -> int:
-
-    cal = _calendar(args)
-    start = parse_instant(args.start)
-    data: dict[str, Any]
-    if args.calendar_cmd == "between":
-        minutes = cal.between(start, parse_instant(args.end))
-        data = {"minutes": minutes}
-        emit(args, data, f"{minutes} 工作分钟")
-    else:
-        try:
-            minutes = int(args.minutes)
-        except ValueError:
-            raise ValidationError(f"分钟数 {args.minutes!r} 应为整数 / minutes must be a whole number") from None
-        result: datetime = cal.add(start, minutes)
-        data = {"result": result.isoformat()}
-        emit(args, data, result.isoformat())
-    return 0
-
-
 def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     """Register init, demo, route and calendar."""
     p = sub.add_parser("init", parents=[common], help="创建/升级数据库并载入参考数据（可重复运行）")
@@ -177,13 +138,4 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--condition", help="立案条件编号 / filing condition id")
     p.set_defaults(handler=cmd_route)
 
-    p = sub.add_parser("calendar", parents=[common], help="工作时计算 / working-time arithmetic")
-    csub = p.add_subparsers(dest="calendar_cmd", metavar="between|add", required=True)
-    b = csub.add_parser("between", parents=[common], help="两时刻之间的工作分钟数")
-    b.add_argument("start", metavar="FROM")
-    b.add_argument("end", metavar="TO")
-    b.set_defaults(handler=cmd_calendar)
-    a = csub.add_parser("add", parents=[common], help="某时刻加上 N 个工作分钟")
-    a.add_argument("start", metavar="FROM")
-    a.add_argument("minutes", metavar="MINUTES")
-    a.set_defaults(handler=cmd_calendar)
+    add_calendar_commands(sub, common)

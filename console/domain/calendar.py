@@ -21,7 +21,14 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from console.domain.errors import CalendarRangeError, ValidationError
 from console.domain.reference import CalendarDay
 
-__all__ = ["WorkCalendar", "parse_windows", "statutory_days"]
+__all__ = [
+    "WorkCalendar",
+    "gap_message",
+    "parse_windows",
+    "seeded_years",
+    "statutory_days",
+    "statutory_package",
+]
 
 _US_PER_SECOND = 1_000_000
 _US_PER_MINUTE = 60 * _US_PER_SECOND
@@ -129,8 +136,9 @@ def statutory_days(years: Iterable[int]) -> list[CalendarDay]:
 
     Notes
     -----
-    Years the installed package has no data for are skipped silently; a calendar then treats
-    them as plain Monday–Friday weeks until an administrator adds flags for them.
+    Years the installed package has no data for are skipped; a calendar counts them as plain
+    Monday–Friday weeks and names them in :meth:`WorkCalendar.uncovered_years` until an
+    administrator imports them.
     """
     import chinese_calendar
 
@@ -151,6 +159,31 @@ def statutory_days(years: Iterable[int]) -> list[CalendarDay]:
     return out
 
 
+def statutory_package() -> tuple[str, tuple[int, ...]]:
+    """The installed ``chinesecalendar``'s version and the years its tables cover, in order."""
+    import chinese_calendar
+    from chinese_calendar import constants
+
+    years = {d.year for d in (*constants.holidays, *constants.workdays)}
+    return str(getattr(chinese_calendar, "__version__", "")), tuple(sorted(years))
+
+
+def gap_message(years: Sequence[int]) -> str:
+    """The warning for an answer that reaches uncovered ``years`` (Chinese / English)."""
+    return (f"{'、'.join(str(y) for y in years)} 年法定节假日未导入，期限按周一至周五计算 / "
+            f"statutory holidays of {', '.join(str(y) for y in years)} are not imported: "
+            "working time counts Monday to Friday")
+
+
+def seeded_years(days: Iterable[CalendarDay]) -> frozenset[int]:
+    """Years holding flags that came from the package (any source but ``admin``).
+
+    Every year has weekday holidays, so a year the package covers always leaves rows; a year
+    without any is one the package did not know when the database was seeded.
+    """
+    return frozenset(row.day.year for row in days if row.source != "admin")
+
+
 class WorkCalendar:
     """Working-time arithmetic for one centre: workdays, daily windows and a time zone.
 
@@ -166,6 +199,11 @@ class WorkCalendar:
     first_year, last_year : int
         The inclusive span of years the calendar can count; instants outside it raise
         :class:`CalendarRangeError`.
+    covered_years : iterable of int, optional
+        Years whose statutory holidays and make-up days are known (seeded from the package
+        or imported by an administrator).  Other years still count, Monday to Friday, and
+        :meth:`uncovered_years` names them so callers can warn.  Default: the years of the
+        rows in ``days`` that came from the package (:func:`seeded_years`).
 
     Notes
     -----
@@ -184,6 +222,7 @@ class WorkCalendar:
         "_prefix",
         "_starts",
         "_year_base",
+        "covered_years",
         "first_year",
         "last_year",
         "tz",
@@ -197,6 +236,7 @@ class WorkCalendar:
         days: Iterable[CalendarDay] = (),
         first_year: int = 2000,
         last_year: int = 2100,
+        covered_years: Iterable[int] | None = None,
     ) -> None:
         if not 1 <= first_year <= last_year <= 9998:
             raise ValidationError(
@@ -218,11 +258,15 @@ class WorkCalendar:
         self._day_us = total
 
         ranked: dict[date, tuple[int, bool]] = {}
+        seeded: set[int] = set()
         for row in days:
             rank = 1 if row.source == "admin" else 0
+            if not rank:
+                seeded.add(row.day.year)
             if row.day not in ranked or rank >= ranked[row.day][0]:
                 ranked[row.day] = (rank, row.workday)
         self._flags = {d: flag for d, (_, flag) in ranked.items()}
+        self.covered_years = frozenset(seeded if covered_years is None else covered_years)
 
         # Year totals come from the weekday formula plus the flags that differ from it, so the
         # whole span is indexed at once without touching every date.
@@ -247,6 +291,25 @@ class WorkCalendar:
         """Whether ``d`` is a workday: its explicit flag, else Monday–Friday."""
         flag = self._flags.get(d)
         return d.weekday() < 5 if flag is None else flag
+
+    def uncovered_years(self, *instants: datetime) -> tuple[int, ...]:
+        """Years from the earliest to the latest of ``instants`` (local dates, inclusive)
+        whose statutory holidays the calendar does not know, in order.
+
+        A working-time answer that spans such a year counted it Monday to Friday: a holiday
+        was taken for a workday, a make-up Saturday for a day off.  Empty when every year is
+        covered (or no instant is given).  Years outside the calendar's span are not
+        listed: the arithmetic itself refuses them.
+        """
+        years = []
+        for t in instants:
+            if t.tzinfo is None or t.utcoffset() is None:
+                raise ValidationError(f"时间必须带时区 / datetime must be timezone-aware: {t}")
+            years.append(t.astimezone(self.tz).year)
+        if not years:
+            return ()
+        first, last = max(min(years), self.first_year), min(max(years), self.last_year)
+        return tuple(y for y in range(first, last + 1) if y not in self.covered_years)
 
     def workday_flags(self, start: date, end: date) -> list[tuple[date, bool]]:
         """``(date, is_workday)`` for every date from ``start`` to ``end`` inclusive (empty if end < start)."""

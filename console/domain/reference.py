@@ -233,3 +233,6 @@ class ReferenceSet:
     grids: Mapping[str, GridCell]
     calendar_days: tuple[CalendarDay, ...] = ()
     users: Mapping[str, User] = field(default_factory=dict)
+    #: Years whose statutory holidays an administrator imported (a notice, a day list): with
+    #: the years seeded from the package, the years the work calendar knows.
+    imported_years: frozenset[int] = frozenset()

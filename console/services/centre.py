@@ -11,7 +11,7 @@ from datetime import datetime, tzinfo
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from console.domain.calendar import WorkCalendar
+from console.domain.calendar import WorkCalendar, seeded_years
 from console.domain.cases import Actor, Role
 from console.domain.category_search import CategoryIndex, CategoryMatch, parse_legacy_kind
 from console.domain.errors import NotFoundError, ValidationError
@@ -93,7 +93,8 @@ def build_centre(ref: ReferenceSet) -> Centre:
         tz = ZoneInfo(config.timezone)
     except (KeyError, ValueError):
         raise ValidationError(f"未知的时区 {config.timezone!r} / unknown time zone") from None
-    calendar = WorkCalendar(tz, config.windows, ref.calendar_days)
+    calendar = WorkCalendar(tz, config.windows, ref.calendar_days,
+                            covered_years=seeded_years(ref.calendar_days) | ref.imported_years)
     ctx = WorkflowContext(
         clock=calendar,
         stage_limits=config.stage_limits,

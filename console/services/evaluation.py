@@ -80,7 +80,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from console.domain.cases import Role
@@ -205,7 +205,11 @@ def evaluate(
         if compare:
             before = _evaluate(uow, centre, period.previous(), obj, level, config, as_of)
             report = replace(report, previous=before)
-    return report
+    # The period's stages were timed on its days: a year without statutory holidays counted
+    # them Monday to Friday, and the table must say so.
+    start, end = period.bounds(centre.tz)
+    last = max(start, end - timedelta(microseconds=1))
+    return replace(report, calendar_gaps=centre.calendar.uncovered_years(start, last))
 
 
 def _evaluate(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from typing import Any
 
+from console.domain.calendar import gap_message
 from console.domain.evaluation import (
     NOTHING_DUE,
     OBJECT_LABELS,
@@ -150,6 +151,9 @@ class EvaluationReport:
     previous: EvaluationReport | None = None
     cases: CaseIdSource | None = None  # where lazy rows read their case ids
     as_of: datetime | None = None
+    #: Years of the period whose statutory holidays the calendar does not know: its
+    #: working-time deadlines counted Monday to Friday there (see console/services/calendar_year).
+    calendar_gaps: tuple[int, ...] = ()
 
     def row(self, key: str) -> EvaluationRow | None:
         """The row of a unit code, user name or area code."""
@@ -173,6 +177,7 @@ class EvaluationReport:
             data["as_of"] = self.as_of.astimezone(tz).isoformat()
         if self.area_level is not None:
             data["area_level"] = self.area_level
+        data["warnings"] = [gap_message(self.calendar_gaps)] if self.calendar_gaps else []
         if case_ids and self.cases is not None:
             self.cases.load_all()
         rows = [r.as_dict(case_ids) for r in self.rows]

@@ -30,6 +30,10 @@ from console.domain.reference import (
 from console.services.central_ports import AccountStore, PresenceBoard
 from console.services.queue_view import QueueQuery, Reader
 
+IMPORTED_YEARS = "calendar_years"
+"""The :meth:`ReferenceRepository.edited_keys` entry listing the years whose statutory holidays
+an administrator imported (``ReferenceSet.imported_years``)."""
+
 
 @dataclass(frozen=True, slots=True)
 class CaseFilter:
@@ -342,7 +346,8 @@ class ReferenceRepository(Protocol):
         ...
 
     def edited_keys(self) -> Mapping[str, frozenset[str]]:
-        """Codes an administrator edited, by table (``units``, ``categories``, ``grids``)."""
+        """Codes an administrator edited, by table (``units``, ``categories``, ``grids``;
+        :data:`IMPORTED_YEARS` lists imported calendar years)."""
         ...
 
     def mark_edited(self, name: str, codes: Collection[str]) -> None:

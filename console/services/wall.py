@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 
 from console.domain.cases import Case, CaseState
 from console.domain.deadlines import Light, countdown
+from console.services.calendar_year import horizon_gaps
 from console.services.centre import Centre
 from console.services.live_stats import report_hours
 from console.services.uow import CaseFilter, UnitOfWork
@@ -132,6 +133,9 @@ class WallData:
         :func:`rank_units`); those with nothing due this month last, unranked.
     points : tuple of WallPoint
         Open cases with a running clock, at their coordinates or else their cell's middle.
+    calendar_gaps : tuple of int
+        Years without statutory holidays that a running deadline, or one set now, reaches
+        (:func:`~console.services.calendar_year.horizon_gaps`): the wall marks them.
     """
 
     as_of: datetime
@@ -147,6 +151,7 @@ class WallData:
     red_list: tuple[RedCase, ...] = ()
     units: tuple[UnitRank, ...] = ()
     points: tuple[WallPoint, ...] = ()
+    calendar_gaps: tuple[int, ...] = ()
 
     @property
     def overdue_now(self) -> int:
@@ -302,4 +307,6 @@ def wall_data(uow: UnitOfWork, centre: Centre, now: datetime) -> WallData:
         red_list=tuple(reds),
         units=tuple(ranking),
         points=tuple(points),
+        calendar_gaps=horizon_gaps(centre, now, (c.stage_deadline for c in open_cases
+                                                 if c.stage_deadline is not None)),
     )
