@@ -356,6 +356,9 @@ class EvaluationView(QDialog):
                 text += _("（截至 {time}）").format(time=local)
             if first.previous is not None:
                 text += _("；对比上期：{label}").format(label=name(first.previous.period))
+            if first.calendar_gaps:  # the period's deadlines counted Monday to Friday there
+                text += "\n⚠ " + _("{years} 年法定节假日未导入，期限按周一至周五计算").format(
+                    years="、".join(str(y) for y in first.calendar_gaps))
             self.status.setText(text)
 
     def _on_view_double_clicked(self, index: QModelIndex) -> None:

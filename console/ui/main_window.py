@@ -34,6 +34,7 @@ from console.domain.reference import UnitKind, User
 from console.services.access import can_read, reader_of
 from console.services.queue_view import QueueQuery
 from console.ui.alerts import AlertDesk
+from console.ui.calendar_notice import CalendarNotice
 from console.ui.case_finder import CaseFinder
 from console.ui.command_flow import CommandFlow
 from console.ui.controller import DeskController, DetailData
@@ -132,6 +133,7 @@ class MainWindow(QMainWindow):
         self.banner = Banner()
         self.alert = Banner()  # alerts that stay until acknowledged
         self.notice = Banner()  # refusals and errors: they fade after a while
+        self.calendar_notice = CalendarNotice(lambda: self.controller.centre, self.clock, self)
         for strip in (self.banner, self.alert, self.notice):
             strip.clear()
         self.busy = BusyIndicator()
@@ -141,7 +143,7 @@ class MainWindow(QMainWindow):
         central = QWidget()
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
-        for strip in (self.banner, self.alert, self.notice):
+        for strip in (self.banner, self.calendar_notice.strip, self.alert, self.notice):
             column.addWidget(strip)
         column.addWidget(self.map, 1)
         self.setCentralWidget(central)
@@ -338,6 +340,7 @@ class MainWindow(QMainWindow):
         c.load_tallies()
         c.load_due(HORIZON)
         self.presence.start()
+        self.calendar_notice.start()
         c.start_following()
         for timer in (self.stats_timer, self.deadline_timer, self.counts_timer, self.due_timer):
             timer.start()

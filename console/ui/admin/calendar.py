@@ -28,8 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.domain.holiday_notice import imported_from
 from console.domain.reference import CalendarDay
 from console.services import admin
+from console.services.calendar_year import CalendarCoverage, calendar_coverage, year_span
+from console.ui.admin.calendar_import import CalendarImportDialog
 from console.ui.admin.common import AdminContext, AdminData, Row, change_text
 from console.ui.admin.tab import EditTab
 from console.ui.i18n import N_, _, language
@@ -147,7 +150,12 @@ class CalendarTab(EditTab):
         self.current = QLabel()
         self.current.setObjectName("admin_calendar_current")
         self.current.setWordWrap(True)
+        self.coverage = QLabel()
+        self.coverage.setObjectName("admin_calendar_coverage")
+        self.coverage.setWordWrap(True)
+        self.first_uncovered: int | None = None
         self.year.setValue(self.day.date().year())
+        self.form.addRow(_("法定安排"), self.coverage)
         self.form.addRow(_("年份"), self.year)
         self.form.addRow(self.calendar)
         self.form.addRow(_("日期"), self.day)
@@ -156,14 +164,17 @@ class CalendarTab(EditTab):
         self.form.addRow(_("说明"), self.note)
         self.save = self.button(_("保存调整"), "save")
         self.remove = self.button(_("取消调整"), "remove")
+        self.import_notice = self.button(_("导入放假通知…"), "import")
         self.hint.setText(_("红字：法定节假日；蓝字：调休上班；黄底：管理员调整（优先于法定安排，"
-                            "citydesk init 重新载入法定日历时保留）。取消调整后恢复法定安排。"))
+                            "citydesk init 重新载入法定日历时保留）。取消调整后恢复法定安排。"
+                            "chinesecalendar 尚未收录的年份，用「导入放假通知…」粘贴国务院办公厅的通知。"))
         self.year.valueChanged.connect(self._on_year_value_changed)
         self.calendar.selectionChanged.connect(
             lambda: self.day.setDate(self.calendar.selectedDate()))
         self.day.dateChanged.connect(self._on_day_date_changed)
         self.save.clicked.connect(self.submit)
         self.remove.clicked.connect(self.remove_override)
+        self.import_notice.clicked.connect(self.open_import)
         self.note.returnPressed.connect(self.submit)
 
     def show_data(self, data: AdminData) -> None:
@@ -171,8 +182,28 @@ class CalendarTab(EditTab):
         cal = data.centre.calendar
         self.year.setRange(cal.first_year, cal.last_year)
         self.days = {d.day: d for d in data.view.ref.calendar_days}
+        self._show_coverage(calendar_coverage(data.centre))
         self._show_year()
         self._on_day_date_changed(self.day.date())
+
+    def _show_coverage(self, coverage: CalendarCoverage) -> None:
+        self.first_uncovered = coverage.first_uncovered
+        parts = [_("chinesecalendar {version}：{years}").format(
+            version=coverage.package_version, years=year_span(coverage.seeded))]
+        if coverage.imported:
+            parts.append(_("管理员导入：{years}").format(years=year_span(coverage.imported)))
+        if coverage.first_uncovered is not None:
+            parts.append(_("{year} 年起未导入：期限按周一至周五计算").format(
+                year=coverage.first_uncovered))
+        self.coverage.setText("；".join(parts))
+
+    def open_import(self) -> CalendarImportDialog:
+        """导入放假通知…: the dialog that reads a year's notice (or day list) and saves it."""
+        year = self.first_uncovered or self.year.value()
+        dialog = CalendarImportDialog(self.ctx, year, self)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
 
     def _on_year_value_changed(self, _year: int) -> None:
         self._show_year()
@@ -205,7 +236,9 @@ class CalendarTab(EditTab):
 
     @staticmethod
     def _source(row: CalendarDay) -> str:
-        return _("管理员调整") if row.source == admin.ADMIN_SOURCE else _("法定安排")
+        if row.source != admin.ADMIN_SOURCE:
+            return _("法定安排")
+        return _("管理员导入") if imported_from(row.note) is not None else _("管理员调整")
 
     @staticmethod
     def _note(row: CalendarDay) -> str:

@@ -93,6 +93,12 @@ class WallWindow(QMainWindow):
         self.page_title = wall_label("page-title")
         self.pager = wall_label("pager")
         self.fresh = wall_label("fresh", _("正在读取数据…"))
+        # A small mark while deadlines reach a year without statutory holidays (they count
+        # Monday to Friday there): the hall should know the red list may be off.
+        self.calendar_mark = wall_label("fresh")
+        self.calendar_mark.setObjectName("wall_calendar_mark")
+        set_tone(self.calendar_mark, "yellow")
+        self.calendar_mark.hide()
         self.date = wall_label("date")
         self.time = wall_label("clock")
         self.header = QFrame()
@@ -103,6 +109,7 @@ class WallWindow(QMainWindow):
         head.addStretch(1)
         head.addWidget(self.pager)
         head.addWidget(self.fresh)
+        head.addWidget(self.calendar_mark)
         when = QVBoxLayout()
         when.setSpacing(0)
         for widget in (self.time, self.date):
@@ -227,6 +234,9 @@ class WallWindow(QMainWindow):
             page.set_data(data)
         self.fresh.setText(_("数据截至 {time}").format(time=self._local(data.as_of, seconds=True)))
         set_tone(self.fresh, "")
+        gaps = "、".join(str(y) for y in data.calendar_gaps)
+        self.calendar_mark.setText(_("⚠ {years} 年节假日未导入").format(years=gaps) if gaps else "")
+        self.calendar_mark.setVisible(bool(gaps))
         if not self.online:
             self.online = True
             self.banner.clear()
