@@ -8,9 +8,9 @@ characters); the open list still shows every item whole.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QEvent, QSize
 from PySide6.QtGui import QPaintEvent
-from PySide6.QtWidgets import QComboBox, QWidget
+from PySide6.QtWidgets import QComboBox, QStyle, QStyleOptionComboBox, QWidget
 
 
 class CompactComboBox(QComboBox):
@@ -30,17 +30,24 @@ class CompactComboBox(QComboBox):
         self._measured = ""
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.setMinimumContentsLength(chars)
-        self.currentTextChanged.connect(lambda _t: self.updateGeometry())
+        self.currentTextChanged.connect(lambda _t: self._refit())
 
     def _wanted(self) -> QSize:
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
         metrics = self.fontMetrics()
-        floor = metrics.averageCharWidth() * self._chars
-        # Qt's own hint is ``chars`` average characters plus what the style (a stylesheet's
-        # padding and arrow included) puts around the text: keep that, for the current text.
-        hint = super().sizeHint()
-        around = hint.width() - floor
-        return QSize(max(metrics.horizontalAdvance(self.currentText()), floor) + around,
-                     hint.height())
+        text = max(metrics.horizontalAdvance(self.currentText()),
+                   metrics.averageCharWidth() * self._chars)
+        # The style (a stylesheet's padding and arrow included) puts its frame around the text.
+        size = self.style().sizeFromContents(QStyle.ContentsType.CT_ComboBox, option,
+                                             QSize(text, metrics.height()), self)
+        return QSize(max(size.width(), text + 40), size.height())
+
+    def _refit(self) -> None:
+        # A minimum width, not only a hint: layouts always honour it, even one that has not
+        # asked for hints again since the text changed.
+        self._measured = self.currentText()
+        self.setMinimumWidth(self._wanted().width())
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return self._wanted()
@@ -48,10 +55,20 @@ class CompactComboBox(QComboBox):
     def minimumSizeHint(self) -> QSize:  # noqa: N802
         return self._wanted()
 
+    def setCurrentIndex(self, index: int) -> None:  # noqa: N802
+        """Choose an item; the box takes its width at once, even with its signals blocked."""
+        super().setCurrentIndex(index)
+        self._refit()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        # A stylesheet or font arriving at polish time changes what the text needs.
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._refit()
+        super().changeEvent(event)
+
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         # The current text can change with signals blocked (a filter set in code): the layout
         # hears of it here, on the first paint after.
         if self.currentText() != self._measured:
-            self._measured = self.currentText()
-            self.updateGeometry()
+            self._refit()
         super().paintEvent(event)

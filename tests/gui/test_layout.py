@@ -25,7 +25,7 @@ def _open(desk_factory, qtbot, size):
     w = desk.window
     w.resize(*size)
     w.reset_layout()  # the default layout, sized for this window (what a first start does)
-    qtbot.wait(50)
+    qtbot.wait(300)  # the layout settles (combos take their choices' widths)
     return w
 
 
@@ -81,4 +81,6 @@ def test_the_window_fits_a_1366_screen_in_either_language(desk_factory, qtbot, t
     assert w.minimumSizeHint().width() <= 1366
     combos = [c for c in w.findChildren(QComboBox) if c.isVisible()]
     for combo in combos:
-        assert combo.width() >= combo.fontMetrics().horizontalAdvance(combo.currentText()) + 20
+        assert combo.width() >= combo.fontMetrics().horizontalAdvance(combo.currentText()) + 20, (
+            combo.objectName(), combo.minimumSizeHint(), w.map.width(), w.map.minimumSizeHint(),
+            w.docks["intake"].width(), w.docks["detail"].width())
