@@ -222,6 +222,14 @@ class SqlIntakeStore:
                 .order_by(IntakeOutboxRow.id).limit(limit))
         return [_outbox(row) for row in self._session.scalars(stmt)]
 
+    def outbox_for(self, channel: str, external_id: str) -> list[OutboxItem]:
+        """Every queued item of one record, oldest first."""
+        stmt = (select(IntakeOutboxRow)
+                .where(IntakeOutboxRow.channel == channel,
+                       IntakeOutboxRow.external_id == external_id)
+                .order_by(IntakeOutboxRow.id))
+        return [_outbox(row) for row in self._session.scalars(stmt)]
+
     def save_outbox(self, item: OutboxItem) -> None:
         """Store an item's delivery state."""
         row = self._session.get(IntakeOutboxRow, item.id)

@@ -2,12 +2,15 @@
 
 ``server.route("GET", "/v2/requests.json", answer)`` sets what a path returns: a fixed
 :class:`Answer`, a list of answers served in turn (the last one repeats), or a function of
-the :class:`Hit`.  Every request is logged in ``server.hits``.
+the :class:`Hit`.  Every request is logged in ``server.hits``.  A :class:`City` installed on
+the server answers what no route does, as a GeoReport server with state: its requests change
+when the test acts as the source, and when CityDesk pushes a status.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -52,6 +55,7 @@ class Open311Server:
 
     def __init__(self) -> None:
         self.routes: dict[tuple[str, str], Script] = {}
+        self.fallback: Callable[[Hit], Answer] | None = None
         self.hits: list[Hit] = []
         self._turns: dict[tuple[str, str], int] = {}
         handler = self._handler()
@@ -76,6 +80,8 @@ class Open311Server:
 
     def _answer(self, hit: Hit) -> Answer:
         script = self.routes.get((hit.method, hit.path))
+        if script is None and self.fallback is not None:
+            return self.fallback(hit)
         if script is None:
             return Answer(b"<errors><error><code>404</code><description>no such resource"
                           b"</description></error></errors>", 404, content_type="text/xml")
@@ -182,3 +188,73 @@ def paged(items: list[Any], fmt: str = "json") -> Callable[[Hit], Answer]:
         chunk = items[(page - 1) * size: page * size]
         return as_json(chunk) if fmt == "json" else as_xml(chunk)
     return answer
+
+
+# -- a server with state ------------------------------------------------------------------
+
+#: FixMyStreet extended statuses that close a request (what open311-adapter maps to closed).
+CLOSING = frozenset({"FIXED", "CLOSED", "DUPLICATE", "NOT_COUNCILS_RESPONSIBILITY",
+                     "NO_FURTHER_ACTION", "CANCELLED", "INTERNAL_REFERRAL"})
+
+
+class City:
+    """A GeoReport v2 server's requests as state.
+
+    Serves ``GET requests.{fmt}`` (every request, paged), ``GET requests/{id}.{fmt}``, and
+    takes ``POST servicerequestupdates.{fmt}`` (an extended status: closing ones close the
+    request; the description becomes its ``status_notes``) and ``PUT requests/{id}.{fmt}``
+    (``status`` and ``status_notes``), stamping ``updated_datetime`` with ``clock()``.  The
+    test acts as the source with :meth:`change`.  ``fmt`` is how bodies are written.
+
+    Parameters
+    ----------
+    clock : callable
+        The source's clock.
+    fmt : {"json", "xml"}
+    """
+
+    def __init__(self, clock: Callable[[], datetime], fmt: str = "json") -> None:
+        self.clock = clock
+        self.fmt = fmt
+        self.requests: dict[str, dict[str, Any]] = {}
+        self.pushed: list[Hit] = []
+
+    def install(self, server: Open311Server) -> City:
+        """Answer every path the server has no route for."""
+        server.fallback = self.answer
+        return self
+
+    def add(self, *items: dict[str, Any]) -> None:
+        """Requests the source holds (as :func:`request` makes them)."""
+        for item in items:
+            self.requests[str(item["service_request_id"])] = dict(item)
+
+    def change(self, external_id: str, **fields: Any) -> None:
+        """The source changes a request (its clock stamps ``updated_datetime``)."""
+        self.requests[external_id].update(fields, updated_datetime=self.clock().isoformat())
+
+    def _body(self, items: list[dict[str, Any]]) -> Answer:
+        return as_json(items) if self.fmt == "json" else as_xml(items)
+
+    def answer(self, hit: Hit) -> Answer:
+        one = re.fullmatch(r"/v2/requests/([^/]+)\.(json|xml)", hit.path)
+        if hit.method == "GET" and hit.path == f"/v2/requests.{self.fmt}":
+            page, size = int(hit.query.get("page", 1)), int(hit.query.get("page_size", 1000))
+            return self._body(list(self.requests.values())[(page - 1) * size: page * size])
+        if one and hit.method == "GET" and one.group(1) in self.requests:
+            return self._body([self.requests[one.group(1)]])
+        if hit.method == "POST" and hit.path == f"/v2/servicerequestupdates.{self.fmt}":
+            found = self.requests.get(hit.form.get("service_request_id", ""))
+            if found is None:
+                return Answer('[{"code":404,"description":"no such request"}]', 404)
+            self.pushed.append(hit)
+            self.change(str(found["service_request_id"]),
+                        status="closed" if hit.form.get("status") in CLOSING else "open",
+                        status_notes=hit.form.get("description", ""))
+            return Answer("[]")
+        if one and hit.method == "PUT" and one.group(1) in self.requests:
+            self.pushed.append(hit)
+            self.change(one.group(1), status=hit.form.get("status", "open"),
+                        status_notes=hit.form.get("status_notes", ""))
+            return Answer("[]")
+        return Answer('[{"code":404,"description":"no such resource"}]', 404)

@@ -13,6 +13,7 @@ from console.domain.commands import LABELS_ZH, Command
 from console.domain.deadlines import LIGHT_ZH, Light
 from console.domain.errors import ValidationError
 from console.domain.event_facts import TaskHolder, fact_line
+from console.domain.source_events import step_label_zh
 from console.photos import load_photo
 from console.services import timefmt
 from console.services.access import scoped_factory
@@ -144,7 +145,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def _step(kind: str) -> str:
-    return LABELS_ZH[Command(kind)] if kind in Command._value2member_map_ else kind
+    return step_label_zh(kind)  # a workflow step, or an intake source's 源系统更新
 
 
 def _photo_line(p: PhotoInfo) -> str:

@@ -52,12 +52,16 @@ def server_errors() -> Iterator[None]:
     try:
         yield
     except SERVER_ERRORS as exc:
-        raise ValidationError(getattr(exc, "message", str(exc))) from None
+        # One line whatever the server wrote (a plain-text error page spans several).
+        raise ValidationError(" ".join(str(getattr(exc, "message", exc)).split())) from None
 
 
 def _counts_text(counts: dict[str, int]) -> str:
-    return ("取回 {fetched}，新建 {created}，更新 {updated}，重复 {duplicates}，隔离 {quarantined}"
+    text = ("取回 {fetched}，新建 {created}，更新 {updated}，重复 {duplicates}，隔离 {quarantined}"
             .format(**counts))
+    if "closed_at_source" in counts:
+        text += f"，源系统已关闭 {counts['closed_at_source']}"
+    return text
 
 
 def _loop(args: argparse.Namespace, once: bool, interval: float,
@@ -90,25 +94,34 @@ def _stop_on_signals() -> Any:
 
 
 def cmd_open311(args: argparse.Namespace) -> int:
-    from console.intake.open311_channel import Open311Settings, channel_name, poll, push
+    from console.intake.open311_channel import (
+        ChannelNameError,
+        Open311Settings,
+        channel_name,
+        poll,
+        push,
+    )
     from console.intake.open311_client import Open311Endpoint
 
     if not args.endpoint.startswith(("http://", "https://")):
         raise ValidationError(f"--endpoint 应为 http(s) 地址：{args.endpoint!r} / not an http(s) URL")
+    try:  # the server's identity: --channel or --jurisdiction, never the URL's spelling
+        name = channel_name(args.channel, args.jurisdiction)
+    except ChannelNameError as exc:
+        raise ValidationError(exc.message) from None
     endpoint = Open311Endpoint(args.endpoint, args.jurisdiction, args.api_key, args.format,
                                timeout=args.timeout, page_size=args.page_size)
-    settings = Open311Settings(args.channel or channel_name(args.endpoint, args.jurisdiction),
-                               endpoint, args.source, args.lookback_days,
+    settings = Open311Settings(name, endpoint, args.source, args.lookback_days,
                                not args.no_updated_after, args.push)
-    if len(settings.name) > 64:
-        raise ValidationError("--channel 过长（上限 64 字）/ channel name too long")
     with intake_context(args) as ctx:
         def round_() -> dict[str, Any]:
-            counts = poll(ctx, settings).as_dict()
+            polled = poll(ctx, settings)
+            counts = {**polled.as_dict(), "closed_at_source": polled.closed_at_source}
             pushed = push(ctx, settings)
-            if pushed.retrying or pushed.failed:
+            if pushed.retrying or pushed.failed or pushed.superseded:
                 print(f"citydesk: 状态回推：已发 {pushed.sent}，待重试 {pushed.retrying}，"
-                      f"被拒 {pushed.failed} / status push incomplete", file=sys.stderr)
+                      f"被拒 {pushed.failed}，因源系统状态较新不回推 {pushed.superseded}"
+                      " / status push incomplete", file=sys.stderr)
             return counts
         return _loop(args, args.once, args.interval, round_)
 
@@ -264,7 +277,8 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     o.add_argument("--api-key", metavar="KEY")
     o.add_argument("--format", choices=["xml", "json"], default="xml")
     o.add_argument("--once", action="store_true", help="只取一轮 / one round, then exit")
-    o.add_argument("--channel", metavar="NAME", help="渠道名（默认 open311:主机名）")
+    o.add_argument("--channel", metavar="NAME",
+                   help="渠道名（默认 open311:辖区；两者须给出其一，渠道不按 URL 识别）")
     o.add_argument("--source", choices=_sources(), default=Source.WEB.value)
     o.add_argument("--push", choices=["updates", "requests", "none"], default="updates")
     o.add_argument("--no-updated-after", action="store_true",

@@ -52,6 +52,13 @@ class Fact(enum.StrEnum):
     MERGED_INTO = "并入案件"
     URGE_NOTE = "督办意见"
     ALERT = "告警"
+    SOURCE_CLOSED = "源系统已关闭"
+    SOURCE_STATUS = "源系统状态"
+    SOURCE_NOTES = "源系统说明"
+    SOURCE_DUPLICATE_OF = "重复于源系统请求"
+    SOURCE_TIME = "源系统更新时间"
+    SOURCE_RECORD = "源系统记录"
+    DESK_DECIDES = "待指挥中心决定"
     IMPORTED = "历史数据导入"
     OTHER = "其他"
 
@@ -180,7 +187,25 @@ def _fact(kind: str, key: str, raw: Any, payload: Mapping[str, Any],
         return EventFact(Fact.ALERT, text)
     if key == "imported":
         return EventFact(Fact.IMPORTED, "") if raw is True else None
+    if key == "source_time":  # stored in the centre's zone: shown as it is
+        try:
+            return EventFact(Fact.SOURCE_TIME, datetime.fromisoformat(text).strftime(
+                "%Y-%m-%d %H:%M"))
+        except ValueError:
+            return EventFact(Fact.SOURCE_TIME, text)
+    if key in _SOURCE_TEXT:  # a source event (console.domain.source_events)
+        return EventFact(_SOURCE_TEXT[key], text)
+    if key in _SOURCE_FLAGS:
+        return EventFact(_SOURCE_FLAGS[key], "") if raw is True else None
     return EventFact(Fact.OTHER, f"{key}: {text}")
+
+
+_SOURCE_TEXT: Mapping[str, Fact] = {
+    "source_status": Fact.SOURCE_STATUS, "source_notes": Fact.SOURCE_NOTES,
+    "duplicate_of": Fact.SOURCE_DUPLICATE_OF, "source_record": Fact.SOURCE_RECORD,
+}
+_SOURCE_FLAGS: Mapping[str, Fact] = {"source_closed": Fact.SOURCE_CLOSED,
+                                     "desk_decides": Fact.DESK_DECIDES}
 
 
 def _member(kind: type[enum.StrEnum], text: str) -> FactValue:

@@ -22,6 +22,8 @@ import requests
 from console.intake.open311_parse import (
     definition_attributes,
     error_message,
+    html_title,
+    not_open311,
     parse_list,
     parse_object,
     service_rows,
@@ -161,6 +163,13 @@ class Open311Client:
         return definition_attributes(
             parse_object(body, self.endpoint.fmt, "service_definition"))
 
+    def request(self, external_id: str) -> Any | None:
+        """The server's current view of one request (GeoReport ``GET requests/{id}``), or None
+        when the answer holds no request."""
+        body = self._call("GET", f"requests/{quote(external_id, safe='')}", self._params())
+        items = parse_list(body, self.endpoint.fmt, "request", ("service_requests", "requests"))
+        return items[0] if items else None
+
     def requests(self, **window: Any) -> Iterator[list[Any]]:
         """Pages of request items for a window (``start_date``, ``end_date``, ``updated_after``,
         ``status``, ``service_code``), following ``page``/``page_size`` while pages are full.
@@ -198,7 +207,10 @@ class Open311Client:
             form.update(status=item.status, status_notes=item.notes)
             method, resource = "PUT", f"requests/{quote(item.external_id, safe='')}"
         try:
-            self._call(method, resource, data=form)
+            body = self._call(method, resource, data=form)
         except Open311Error as exc:
             permanent = exc.status is not None and exc.status < 500 and exc.status not in RETRYABLE
             raise DeliveryError(exc.message, exc.retry_after, permanent) from None
+        title = html_title(body)
+        if title is not None:  # a login or proxy page took it, not the server: try again later
+            raise DeliveryError(not_open311(title).message)

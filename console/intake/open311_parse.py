@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
-from datetime import tzinfo
+from datetime import UTC, tzinfo
 from typing import Any
 
 from console.intake.fields import FieldError, identifier, instant, number, text
@@ -22,6 +23,9 @@ from console.services.intake_ports import IntakeRecord
 
 PARSER = "open311"
 MAX_DEPTH = 12
+NOT_OPEN311_HTML = "不是 Open311 响应（HTML 页面）"
+_HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])", re.I | re.S)
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title", re.I | re.S)
 
 
 class Open311FormatError(ValueError):
@@ -54,7 +58,41 @@ def _local(tag: Any) -> str:
     return name.rsplit("}", 1)[-1]  # drop an XML namespace
 
 
+def html_title(body: bytes) -> str | None:
+    """The title of an HTML page ("" when it has none), None when the body is not HTML.
+
+    A login portal, a proxy's error page or a web server's default page comes back where an
+    Open311 body was expected, often with status 200 and whatever Content-Type: it is known by
+    how it starts, whatever the header says.
+    """
+    head = body[:4096].lstrip(b"\xef\xbb\xbf")
+    if not _HTML_START.match(head):
+        return None
+    found = _TITLE.search(body[:65536])
+    title = found.group(1).decode("utf-8", "replace") if found else ""
+    return one_line(title, 80)
+
+
+def one_line(value: str, limit: int = 300) -> str:
+    """``value`` with every run of whitespace (newlines too) as one space: a message is one line."""
+    return " ".join(value.split())[:limit]
+
+
+def not_open311(title: str) -> Open311FormatError:
+    """The error of an HTML page where an Open311 body was expected."""
+    shown = f"：{title}" if title else ""
+    return Open311FormatError(
+        f"{NOT_OPEN311_HTML}{shown} / not an Open311 response (HTML page)")
+
+
+def _refuse_html(body: bytes) -> None:
+    title = html_title(body)
+    if title is not None:
+        raise not_open311(title)
+
+
 def _xml_root(body: bytes) -> ET.Element:
+    _refuse_html(body)
     head = body[:2048].lower()
     if b"<!doctype" in head or b"<!entity" in body.lower():
         # Entity definitions are how XML bombs expand; no GeoReport body needs them.
@@ -66,6 +104,7 @@ def _xml_root(body: bytes) -> ET.Element:
 
 
 def _json(body: bytes) -> Any:
+    _refuse_html(body)
     try:
         return json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
@@ -130,6 +169,9 @@ def parse_object(body: bytes, fmt: str, name: str) -> dict[str, Any]:
 
 def error_message(body: bytes, status: int) -> str:
     """The server's own words for an error, whatever shape they came in (never raises)."""
+    title = html_title(body)
+    if title is not None:  # a web server's or a proxy's error page: its title says it all
+        return title or f"HTTP {status}"
     found: list[str] = []
     try:
         data: Any = json.loads(body.decode("utf-8-sig"))
@@ -144,7 +186,8 @@ def error_message(body: bytes, status: int) -> str:
     while stack and len(found) < 5:
         node = stack.pop()
         if isinstance(node, Mapping):
-            words = text(node.get("description") or node.get("message") or node.get("error"), 300)
+            words = one_line(text(node.get("description") or node.get("message")
+                                  or node.get("error"), 300))
             if words:
                 found.append(words)
             else:
@@ -152,14 +195,58 @@ def error_message(body: bytes, status: int) -> str:
         elif isinstance(node, list):
             stack.extend(reversed(node[:20]))
     if not found:
-        plain = text(body[:300].decode("utf-8", "replace"), 200)
+        plain = one_line(text(body[:300].decode("utf-8", "replace"), 300), 200)
         found = [plain] if plain and "<" not in plain[:1] else []
-    return "; ".join(found) or f"HTTP {status}"
+    return one_line("; ".join(found), 600) or f"HTTP {status}"
 
 
 def _sha(item: Any) -> str:
     dump = json.dumps(item, sort_keys=True, ensure_ascii=False, default=str)
     return "sha:" + hashlib.sha256(dump.encode("utf-8", "replace")).hexdigest()[:40]
+
+
+#: The fields of a request that say something, in the fingerprint.  ``updated_datetime`` is
+#: left out: a server moves it for changes that are not news (our own status pushes).
+_TEXT_FIELDS = ("service_request_id", "service_code", "service_name", "description",
+                "agency_responsible", "service_notice", "address", "address_id", "zipcode",
+                "media_url", "status_notes")
+_TIME_FIELDS = ("requested_datetime", "expected_datetime")
+
+
+def parent_request(raw: Mapping[str, Any]) -> str | None:
+    """The request a source says this one duplicates (Chicago-style ``parent_service_request_id``,
+    on the request or in its ``extended_attributes``)."""
+    extended = raw.get("extended_attributes")
+    for holder in (raw, extended if isinstance(extended, Mapping) else {}):
+        parent = text(holder.get("parent_service_request_id"), 128)
+        if parent:
+            return parent
+    return None
+
+
+def fingerprint(raw: Mapping[str, Any], tz: tzinfo | None) -> str:
+    """A digest of what a request says, the same for the same data in XML and in JSON.
+
+    Text is trimmed, ids are text (``1001`` = ``" 1001 "``), coordinates are numbers, times are
+    UTC instants, the status is lower case; an unreadable value stays as its text.
+    """
+    doc: dict[str, Any] = {key: text(raw.get(key)) for key in _TEXT_FIELDS}
+    doc["status"] = text(raw.get("status"), 32).lower()
+    doc["parent"] = parent_request(raw) or ""
+    for key in _TIME_FIELDS:
+        try:
+            at = instant(raw.get(key), key, tz)
+            doc[key] = at.astimezone(UTC).isoformat() if at is not None else ""
+        except FieldError:
+            doc[key] = text(raw.get(key))
+    for key, value in (("lat", raw.get("lat")), ("long", raw.get("long", raw.get("lon")))):
+        try:
+            found = number(value, key, -1e9, 1e9)
+            doc[key] = None if found is None else round(found, 7)
+        except FieldError:
+            doc[key] = text(value)
+    dump = json.dumps(doc, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(dump.encode("utf-8", "replace")).hexdigest()
 
 
 def request_record(channel: str, item: Any, source: str, tz: tzinfo | None) -> IntakeRecord:
@@ -180,6 +267,8 @@ def request_record(channel: str, item: Any, source: str, tz: tzinfo | None) -> I
         return IntakeRecord(channel, ext[:128], PARSER, raw, problem=reason)
     code = text(raw.get("service_code"), 128)
     status = text(raw.get("status"), 32).lower() or None
+    notes = text(raw.get("status_notes"), 4000) or None
+    parent, digest = parent_request(raw), fingerprint(raw, tz)
     try:
         updated = instant(raw.get("updated_datetime"), "updated_datetime", tz)
         requested = instant(raw.get("requested_datetime"), "requested_datetime", tz)
@@ -191,7 +280,8 @@ def request_record(channel: str, item: Any, source: str, tz: tzinfo | None) -> I
             raise FieldError("lat 与 long 须同时给出 / give both lat and long")
     except FieldError as exc:
         return IntakeRecord(channel, external_id, PARSER, raw, external_code=code or None,
-                            problem=exc.message, remote_status=status)
+                            problem=exc.message, remote_status=status, remote_notes=notes,
+                            duplicate_of=parent, fingerprint=digest)
     description = text(raw.get("description"))
     name = text(raw.get("service_name"), 200)
     media = text(raw.get("media_url"), 1000)
@@ -204,7 +294,8 @@ def request_record(channel: str, item: Any, source: str, tz: tzinfo | None) -> I
                     address=address, reported_at=requested)
     return IntakeRecord(channel, external_id, PARSER, raw, report=report,
                         external_code=code or None, remote_status=status,
-                        remote_updated_at=updated)
+                        remote_updated_at=updated, remote_notes=notes, duplicate_of=parent,
+                        fingerprint=digest)
 
 
 def service_rows(items: list[Any]) -> list[dict[str, str]]:

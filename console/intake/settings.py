@@ -8,7 +8,7 @@
     in_console = false          # a one-machine setup: the console runs the channels itself
 
     [[intake.open311]]
-    name = "open311:kaihua"     # default open311:<host>
+    name = "open311:kaihua"     # default open311:<jurisdiction>; one of the two is required
     url = "https://open311.example.gov.cn/v2"
     jurisdiction = "kaihua.gov.cn"
     api_key_env = "CITYDESK_OPEN311_KEY"   # the key is read from this variable, never the file
@@ -40,7 +40,12 @@ from console.config import ConfigError
 from console.domain.cases import Source
 from console.intake.feed import SOURCES as FEED_SOURCES
 from console.intake.feed_channel import FeedSettings
-from console.intake.open311_channel import PUSH_MODES, Open311Settings, channel_name
+from console.intake.open311_channel import (
+    PUSH_MODES,
+    ChannelNameError,
+    Open311Settings,
+    channel_name,
+)
 from console.intake.open311_client import Open311Endpoint
 
 TOP = ("user", "push_interval", "in_console", "open311", "feed")
@@ -120,13 +125,15 @@ def _open311(table: Any, n: int) -> Open311Settings:
         url, jurisdiction, os.environ.get(key_env) if key_env else None, str(fmt),
         timeout=_num(t, "timeout", where, 10, 1, 300),
         page_size=int(_num(t, "page_size", where, 100, 1, 1000)))
-    name = _str(t, "name", where) or channel_name(url, jurisdiction)
-    if len(name) > 64:
-        raise ConfigError(f"{where}.name 过长（上限 64 字）/ name too long")
-    return Open311Settings(
-        name, endpoint, str(source), int(_num(t, "lookback_days", where, 7, 1, 90)),
-        _bool(t, "updated_after", where, True), str(push),
-        _num(t, "interval", where, 300, 5, 86400))
+    lookback = int(_num(t, "lookback_days", where, 7, 1, 90))
+    updated_after = _bool(t, "updated_after", where, True)
+    interval = _num(t, "interval", where, 300, 5, 86400)
+    try:  # the channel's identity: its name or jurisdiction, never the URL's spelling
+        name = channel_name(_str(t, "name", where), jurisdiction)
+    except ChannelNameError as exc:
+        raise ConfigError(f"{where}：{exc.message}") from None
+    return Open311Settings(name, endpoint, str(source), lookback, updated_after, str(push),
+                           interval)
 
 
 def _feed(table: Any, n: int) -> FeedSettings:

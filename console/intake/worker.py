@@ -65,8 +65,10 @@ class Worker:
             self.jobs.append(_Job("push", settings.push_interval, self._pusher()))
 
     def _poller(self, channel: Open311Settings) -> Callable[[], dict[str, Any]]:
-        return lambda: poll(self.ctx, channel, progress=lambda _c: not self.stop_event.is_set()
-                            ).as_dict()
+        def run() -> dict[str, Any]:
+            counts = poll(self.ctx, channel, progress=lambda _c: not self.stop_event.is_set())
+            return {**counts.as_dict(), "closed_at_source": counts.closed_at_source}
+        return run
 
     def _feeder(self, feed: FeedSettings) -> Callable[[], dict[str, Any]]:
         return lambda: poll_feed(self.ctx, feed).as_dict()

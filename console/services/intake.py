@@ -28,6 +28,7 @@ from console.domain.category_search import (
     LegacyKindError,
 )
 from console.domain.errors import CityDeskError, ConflictError, NotFoundError, ValidationError
+from console.domain.source_events import is_closed
 from console.services.cases import report_case
 from console.services.centre import Centre
 from console.services.intake_history import write_history
@@ -40,6 +41,12 @@ from console.services.intake_ports import (
     IntakeUowFactory,
     ProblemKind,
     ProblemStatus,
+)
+from console.services.intake_source import (
+    Change,
+    apply_source_change,
+    closed_problem,
+    record_digest,
 )
 from console.services.uow import UnitOfWork
 
@@ -54,6 +61,7 @@ class Outcome(enum.StrEnum):
     UPDATED = "updated"
     DUPLICATE = "duplicates"
     QUARANTINED = "quarantined"
+    CLOSED_AT_SOURCE = "closed_at_source"  # closed at the source when first seen: not filed
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +82,8 @@ class IntakeCounts:
     updated: int = 0
     duplicates: int = 0
     quarantined: int = 0
+    closed_at_source: int = 0
+    """Records the source had closed when first seen (kept as 源系统已关闭, not filed)."""
     problems: list[tuple[str, str]] = field(default_factory=list)
     """(external id, reason) of the records quarantined in this run."""
 
@@ -203,7 +213,7 @@ def take_in(ctx: IntakeContext, record: IntakeRecord, *, retry: bool = False) ->
     """
     now = ctx.clock()
     raw = json_safe(dict(record.raw))
-    digest = payload_hash(raw)
+    digest = record_digest(record, payload_hash(raw))
     record = replace(record, raw=raw)
     if not record.channel or len(record.channel) > MAX_CHANNEL:
         raise NotFoundError(f"渠道名称应为 1–{MAX_CHANNEL} 个字符 / bad channel name")
@@ -217,13 +227,22 @@ def take_in(ctx: IntakeContext, record: IntakeRecord, *, retry: bool = False) ->
         problem = uow.intake.problem_for(record.channel, record.external_id)
         mapping = {m.external_code: m.category for m in uow.intake.mapping(record.channel)}
         if link is not None:
-            return _known(uow, link, record, digest, now)
+            return _known(ctx, uow, link, record, digest, now)
         committed = uow.events.by_request(rid)
         if committed and committed[0].case_id is not None:
             # Filed by a run that died before it could say so: link it, file nothing.
             uow.intake.add_link(_new_link(record, committed[0].case_id, rid, digest, now))
             uow.commit()
             return Taken(Outcome.DUPLICATE, case_id=committed[0].case_id)
+        if is_closed(record.remote_status) and not retry:
+            # The source closed it (a duplicate, a fix it made itself) before we saw it: the
+            # centre has nothing to do unless an operator retries it into a case.
+            closed = closed_problem(uow, record, digest, problem, now)
+            if closed is None:
+                return Taken(Outcome.DUPLICATE, problem.reason if problem else None)
+            uow.intake.save_problem(closed)
+            uow.commit()
+            return Taken(Outcome.CLOSED_AT_SOURCE, closed.reason, closed.case_id)
     category, code = (None, record.external_code)
     if record.problem is None:
         category, code = resolve_category(ctx.centre, mapping, record)
@@ -285,16 +304,25 @@ def _new_link(record: IntakeRecord, case_id: int, rid: str, digest: str, now: da
                       (record.remote_status or "")[:64] or None, record.remote_updated_at)
 
 
-def _known(uow: IntakeUnitOfWork, link: IntakeLink, record: IntakeRecord, digest: str,
-           now: datetime) -> Taken:
+def _known(ctx: IntakeContext, uow: IntakeUnitOfWork, link: IntakeLink, record: IntakeRecord,
+           digest: str, now: datetime) -> Taken:
     if link.payload_hash == digest:
         return Taken(Outcome.DUPLICATE, case_id=link.case_id)
-    # CityDesk runs the workflow; the channel's later view is recorded, not applied.
-    uow.intake.update_link(replace(
-        link, payload_hash=digest, remote_status=(record.remote_status or "")[:64] or None,
-        remote_updated_at=record.remote_updated_at, updated_at=now))
+    if record.fingerprint is None:
+        # A feed or file record: CityDesk runs the workflow, the later view is recorded.
+        uow.intake.update_link(replace(
+            link, payload_hash=digest, remote_status=(record.remote_status or "")[:64] or None,
+            remote_updated_at=record.remote_updated_at, updated_at=now))
+        uow.commit()
+        return Taken(Outcome.UPDATED, case_id=link.case_id)
+    # The source's status and notes: logged in the case as a source event, never applied
+    # to its state (console.services.intake_source).
+    change = apply_source_change(uow, ctx.centre, ctx.actor, link, record, digest,
+                                 request_id_for(record.channel, f"{record.external_id}\0{digest}"),
+                                 now)
     uow.commit()
-    return Taken(Outcome.UPDATED, case_id=link.case_id)
+    news = change in (Change.NEWS, Change.CONTENT)
+    return Taken(Outcome.UPDATED if news else Outcome.DUPLICATE, case_id=link.case_id)
 
 
 def _quarantine(ctx: IntakeContext, record: IntakeRecord, digest: str, kind: ProblemKind,

@@ -6,6 +6,11 @@ brought in (the event id is unique in the queue, so reading an event twice queue
 :func:`push_pending` hands the queue, oldest first, to a ``deliver`` function: a failed
 delivery is retried later with back-off (or after the server's ``Retry-After``), and the later
 changes of the same record wait behind it, so the public sees the states in their order.
+
+A push never overwrites the source's newer state with an older one: before a record's changes
+go out, the channel reads the request's current state (``refresh``), and a change is not sent
+— it is marked ``superseded`` — when the source closed the request, or when the source changed
+it after the change was made (:func:`held_by_source`).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from datetime import datetime, timedelta
 from console.domain.cases import CaseState, Event
 from console.services.feed import GRACE
 from console.services.intake_ports import IntakeUowFactory, OutboxItem, OutboxState
+from console.services.intake_source import source_news_after, source_said_closed
 
 S = CaseState
 CURSOR = "outbox_event"
@@ -73,11 +79,13 @@ class PushCounts:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    superseded: int = 0
+    """Changes not sent because the source's state is newer (closed there, changed since)."""
 
     def as_dict(self) -> dict[str, int]:
         """The counts as JSON."""
         return {"queued": self.queued, "sent": self.sent, "retrying": self.retrying,
-                "failed": self.failed}
+                "failed": self.failed, "superseded": self.superseded}
 
 
 def item_for(channel: str, external_id: str, event: Event, now: datetime) -> OutboxItem:
@@ -123,14 +131,41 @@ def queue_status_changes(uow_factory: IntakeUowFactory, channel: str, now: datet
     return added
 
 
+def held_by_source(uow_factory: IntakeUowFactory, item: OutboxItem) -> str | None:
+    """Why ``item`` must not be pushed (one line), or None when it may go.
+
+    * The source closed the request (its own last word, not the echo of our push): nothing
+      more goes there — a status of ours would reopen or relabel what the source decided.
+    * The source changed the request after this change was made, by its own clock, and we
+      learnt of it after the change was logged: the change is older than the source's state.
+    """
+    with uow_factory() as uow:
+        link = uow.intake.link(item.channel, item.external_id)
+        if source_said_closed(link):
+            return "源系统已关闭该请求，不回推 / the request is closed at the source: not pushed"
+        newer = source_news_after(uow.events.for_case(item.case_id), item.event_id,
+                                  item.occurred_at)
+    if newer is not None:
+        return (f"源系统的状态较新（事件 #{newer.id}），不回推"
+                " / the source's state is newer: not pushed")
+    return None
+
+
 def push_pending(uow_factory: IntakeUowFactory, channel: str,
                  deliver: Callable[[OutboxItem], None], clock: Callable[[], datetime],
-                 limit: int = 200) -> PushCounts:
-    """Deliver the channel's queued changes, oldest first, each record's in its order."""
+                 limit: int = 200, refresh: Callable[[OutboxItem], None] | None = None
+                 ) -> PushCounts:
+    """Deliver the channel's queued changes, oldest first, each record's in its order.
+
+    ``refresh`` (once per record per round, before its first change goes) takes in the
+    source's current view of the record, raising :class:`DeliveryError` when it cannot be
+    read; then :func:`held_by_source` decides whether each change may go.
+    """
     counts = PushCounts()
     with uow_factory() as uow:
         items = uow.intake.outbox(channel, [OutboxState.PENDING], limit)
     blocked: set[str] = set()
+    refreshed: set[str] = set()
     for item in items:
         now = clock()
         if item.external_id in blocked:
@@ -140,7 +175,12 @@ def push_pending(uow_factory: IntakeUowFactory, channel: str,
             counts.retrying += 1
             continue
         try:
-            deliver(item)
+            if refresh is not None and item.external_id not in refreshed:
+                refresh(item)
+                refreshed.add(item.external_id)
+            held = held_by_source(uow_factory, item)
+            if held is None:
+                deliver(item)
         except DeliveryError as exc:
             attempts = item.attempts + 1
             if exc.permanent:
@@ -154,9 +194,13 @@ def push_pending(uow_factory: IntakeUowFactory, channel: str,
                 blocked.add(item.external_id)
                 counts.retrying += 1
         else:
-            done = replace(item, state=OutboxState.SENT, attempts=item.attempts + 1,
-                           last_error=None, sent_at=now)
-            counts.sent += 1
+            if held is not None:
+                done = replace(item, state=OutboxState.SUPERSEDED, last_error=held)
+                counts.superseded += 1
+            else:
+                done = replace(item, state=OutboxState.SENT, attempts=item.attempts + 1,
+                               last_error=None, sent_at=now)
+                counts.sent += 1
         with uow_factory() as uow:
             uow.intake.save_outbox(done)
             uow.commit()

@@ -26,6 +26,7 @@ class ProblemKind(enum.StrEnum):
 
     UNMAPPED = "待分类"  # its category code maps to no CityDesk category yet
     INVALID = "无法入库"  # a field is missing or wrong, the place is outside the county …
+    CLOSED_AT_SOURCE = "源系统已关闭"  # closed at the source before CityDesk first saw it
 
 
 class ProblemStatus(enum.StrEnum):
@@ -42,6 +43,7 @@ class OutboxState(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"  # the server refused it for good (4xx): it no longer holds the queue
+    SUPERSEDED = "superseded"  # not sent: the source's own state is newer (closed there …)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,13 @@ class IntakeRecord:
         The status and change time the channel reports for the record.
     history : HistorySteps or None
         For historical imports: what happened after the report.
+    remote_notes : str or None
+        The source's own notes on its status (Open311 ``status_notes``).
+    duplicate_of : str or None
+        The source's id of the record this one duplicates, when the source says so.
+    fingerprint : str or None
+        A digest of what the record says, independent of how it was written (XML or JSON,
+        ids as numbers or text, padding); None: the raw payload's digest is used.
     """
 
     channel: str
@@ -103,11 +112,18 @@ class IntakeRecord:
     remote_status: str | None = None
     remote_updated_at: datetime | None = None
     history: HistorySteps | None = None
+    remote_notes: str | None = None
+    duplicate_of: str | None = None
+    fingerprint: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class IntakeLink:
-    """A case a channel created, by the channel's id for it."""
+    """A case a channel created, by the channel's id for it.
+
+    ``remote_status`` and ``remote_updated_at`` are the source's own last word on the record:
+    what it said at intake or in its latest change, never the echo of a status CityDesk pushed.
+    """
 
     channel: str
     external_id: str
@@ -241,6 +257,10 @@ class IntakeStore(Protocol):
     def outbox(self, channel: str, states: Sequence[OutboxState], limit: int = 500
                ) -> builtins.list[OutboxItem]:
         """Queued items of a channel in these states, oldest first."""
+        ...
+
+    def outbox_for(self, channel: str, external_id: str) -> builtins.list[OutboxItem]:
+        """Every queued item of one record, in any state, oldest first."""
         ...
 
     def save_outbox(self, item: OutboxItem) -> None:

@@ -1,8 +1,10 @@
 """Alerts that stay on a desk until someone acknowledges them.
 
-A case turning red and an urgent report (领导交办, 媒体曝光, or a natural-time category such as a
-missing manhole cover) beep once and wait in the red strip; **Ctrl+K** acknowledges the oldest
-and writes the acknowledgement into the case's log.
+A case turning red, an urgent report (领导交办, 媒体曝光, or a natural-time category such as a
+missing manhole cover) and a source event that asks the desk to decide (an Open311 source
+closed or changed a request that is a case here: console.domain.source_events) beep once and
+wait in the red strip; **Ctrl+K** acknowledges the oldest and writes the acknowledgement into
+the case's log.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 from console.domain.cases import Case, Event, Role, Source
 from console.domain.commands import Command
 from console.domain.permissions import PERMISSIONS
+from console.domain.source_events import asks_desk, news_of
 from console.ui.i18n import _, label
 from console.ui.names import localized
 
@@ -114,3 +117,23 @@ class AlertDesk(QObject):
                     no=case.case_no,
                     what=localized(category.name_zh, category.name_en) if category else case.category,
                     source=label(case.source)))
+
+    def on_source_events(self, cases: list[Case], events: list[Event]) -> None:
+        """Raise an alert for each source event that asks the desk to decide.
+
+        The intake channel logs it and changes nothing else: whether to void, refuse, merge or
+        carry on is the desk's call, so only seats that may acknowledge an alert raise it.
+        """
+        if not self.may_acknowledge:
+            return
+        by_id = {c.id: c for c in cases}
+        for event in events:
+            case = by_id.get(event.case_id)
+            if case is None or case.id is None or not asks_desk(event):
+                continue
+            closed, notes = news_of(event.payload)
+            text = (_("源系统已关闭案件 {no} 的请求，请决定如何处理") if closed
+                    else _("源系统更新了案件 {no} 的请求，请查看")).format(no=case.case_no)
+            if notes:
+                text += _("：{notes}").format(notes=notes)
+            self.raise_alert(case.id, text)

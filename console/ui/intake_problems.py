@@ -1,9 +1,12 @@
 """The intake problems pane: records a channel could not take in, and what to do about them.
 
-Lists the open quarantine (channel, record id, 待分类/无法入库, reason, attempts), shows the raw
-payload of the selected record, and lets the intake operator map its category code (then
-retry), retry, retry in a named grid cell, or dismiss it.  All database work runs on the ops
-worker; every refusal is shown in the pane's message line.
+Lists the open quarantine (channel, record id, 待分类/无法入库/源系统已关闭, reason, attempts),
+shows the raw payload of the selected record, and lets the intake operator map its category
+code (then retry), retry, retry in a named grid cell, or dismiss it.  A request the source had
+closed when it was first fetched (源系统已关闭) waits here too: dismissing it agrees with the
+source, retrying files it as a case after all, and a double click opens the case of the request
+it duplicates.  All database work runs on the ops worker; every refusal is shown in the pane's
+message line.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from console.intake.retry import retry_problems
 from console.services import timefmt
 from console.services.centre import Centre
 from console.services.intake import IntakeContext, Outcome
-from console.services.intake_ports import IntakeProblem, IntakeUowFactory
+from console.services.intake_ports import IntakeProblem, IntakeUowFactory, ProblemKind
 from console.services.intake_problems import dismiss_problem, list_problems, set_mapping
 from console.services.timefmt import Zoned
 from console.ui.i18n import N_, _, error_text
@@ -97,7 +100,7 @@ class IntakeProblemsPane(QWidget):
     """
 
     case_requested = Signal(int)
-    """A retried record became this case: open it in the desk."""
+    """A case to open in the desk: a retried record's, or the one a closed request duplicates."""
 
     import_requested = Signal()
     """The operator asked for the file import dialog."""
@@ -146,6 +149,7 @@ class IntakeProblemsPane(QWidget):
         layout.addWidget(split, 1)
         layout.addWidget(self.message)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
+        self.table.doubleClicked.connect(self._open_linked)
         self._update_buttons()
 
     # -- plumbing -----------------------------------------------------------------------
@@ -168,9 +172,20 @@ class IntakeProblemsPane(QWidget):
 
     def _update_buttons(self) -> None:
         picked = self.selected()
+        closed = any(p.kind is ProblemKind.CLOSED_AT_SOURCE for p in picked)
         for key in ("retry", "grid", "dismiss"):
             self.buttons[key].setEnabled(bool(picked))
-        self.buttons["map"].setEnabled(len(picked) == 1 and bool(picked[0].external_code))
+        self.buttons["map"].setEnabled(len(picked) == 1 and bool(picked[0].external_code)
+                                       and not closed)
+        self.buttons["retry"].setToolTip(
+            _("源系统已关闭的请求：重试会把它立为新案件，忽略则同意源系统的处理") if closed else "")
+
+    def _open_linked(self, index: QModelIndex) -> None:
+        """A double click on a closed-at-source record opens the case it duplicates."""
+        if 0 <= index.row() < len(self.model.rows):
+            problem = self.model.rows[index.row()]
+            if problem.kind is ProblemKind.CLOSED_AT_SOURCE and problem.case_id:
+                self.case_requested.emit(problem.case_id)
 
     def _on_table_selection_changed(self, *_args: object) -> None:
         picked = self.selected()

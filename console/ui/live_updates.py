@@ -115,6 +115,7 @@ class LiveUpdates(QObject):
             # One refresh for a burst of changes, not one full open-case query per change.
             w.stats_soon.start()
         self.alerts.on_reports(cases, events)
+        self.alerts.on_source_events(cases, events)
         if self.live_stats is not None:
             if self.live_stats.apply(events, w.controller.centre):
                 self.redraw_live_charts()

@@ -48,7 +48,7 @@ def test_open311_once_prints_the_counts_and_a_second_run_creates_nothing(
     first = run(cli_db, *argv)
     assert first.code == 0, first.err
     data = json.loads(first.out)
-    assert set(data) == COUNTS
+    assert set(data) == COUNTS | {"closed_at_source"}  # Open311 also says what the source closed
     assert (data["fetched"], data["created"], data["quarantined"]) == (2, 1, 1)
     second = json.loads(run(cli_db, *argv).out)
     assert second["created"] == 0 and second["duplicates"] == 2
@@ -62,17 +62,63 @@ def test_open311_once_prints_the_counts_and_a_second_run_creates_nothing(
     assert json.loads(run(cli_db, "intake", "problems", "--json").out) == []
 
 
+HTML_200 = Answer("<!DOCTYPE html>\n<html><head><title>统一身份认证</title></head><body>请登录"
+                  "</body></html>", 200, content_type="text/html")
+PLAIN_403 = Answer("Forbidden\nYou don't have permission\nto access this resource\non this server.",
+                   403, content_type="text/plain")
+
+
 @pytest.mark.parametrize("answer", [Answer("CRM is down", 500), Answer("<html>", 200),
-                                    Answer('[{"code":403,"description":"Invalid api_key"}]', 403)])
+                                    Answer('[{"code":403,"description":"Invalid api_key"}]', 403),
+                                    PLAIN_403, HTML_200])
 def test_open311_server_failures_exit_2_and_change_nothing(
         sqlite_db: str, open311_server: Open311Server, answer: Answer) -> None:
     url = sqlite_db
     open311_server.route("GET", "/v2/requests.json", answer)
     before = fingerprint(url)
     result = run(url, "intake", "open311", "--endpoint", f"{open311_server.url}/v2",
-                 "--format", "json", "--once", "--json", "--timeout", "2")
+                 "--channel", "open311:kaihua", "--format", "json", "--once", "--json",
+                 "--timeout", "2")
     assert result.code == 2 and result.err.count("\n") == 1 and " / " in result.err
     assert fingerprint(url) == before
+    if answer is PLAIN_403:  # today: four lines
+        assert "HTTP 403：Forbidden You don't have permission to access" in result.err
+    if answer is HTML_200:  # today: a refused DOCTYPE (XML) or malformed JSON
+        assert "不是 Open311 响应（HTML 页面）：统一身份认证 / not an Open311 response (HTML page)" \
+            in result.err
+
+
+def test_open311_a_server_is_known_by_its_jurisdiction_not_its_url(
+        cli_db: str, open311_server: Open311Server) -> None:
+    open311_server.route("GET", "/v2/requests.json", Answer(
+        json.dumps([request(1, status="closed", status_notes="重复"), request(2), request(3)])))
+    assert run(cli_db, "intake", "map", "--channel", "open311:kaihua.gov.cn", "GARB",
+               "暴露垃圾").code == 0
+    port = open311_server.url.rsplit(":", 1)[1]
+    seen = []
+    for host in ("127.0.0.1", "localhost"):
+        result = run(cli_db, "intake", "open311", "--endpoint", f"http://{host}:{port}/v2",
+                     "--jurisdiction", "kaihua.gov.cn", "--format", "json", "--once", "--json",
+                     "--push", "none")
+        assert result.code == 0, result.err
+        seen.append(json.loads(result.out))
+    assert (seen[0]["created"], seen[0]["closed_at_source"]) == (2, 1)
+    assert (seen[1]["created"], seen[1]["duplicates"]) == (0, 3)  # today: everything again
+    text = run(cli_db, "intake", "open311", "--endpoint", f"http://localhost:{port}/v2",
+               "--jurisdiction", "kaihua.gov.cn", "--format", "json", "--once", "--push", "none")
+    assert "源系统已关闭 0" in text.out
+    problems = json.loads(run(cli_db, "intake", "problems", "--json").out)
+    assert [(p["external_id"], p["kind"]) for p in problems] == [("1001", "源系统已关闭")]
+
+
+def test_open311_without_a_channel_name_or_jurisdiction_is_refused(
+        sqlite_db: str, open311_server: Open311Server) -> None:
+    before = fingerprint(sqlite_db)
+    result = run(sqlite_db, "intake", "open311", "--endpoint", f"{open311_server.url}/v2",
+                 "--once")
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert "--channel" in result.err and "jurisdiction" in result.err
+    assert open311_server.hits == [] and fingerprint(sqlite_db) == before
 
 
 def test_import_dry_run_counts_and_writes_nothing_then_imports(cli_db: str, tmp_path: Path) -> None:

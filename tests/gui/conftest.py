@@ -78,3 +78,4 @@ def themed_app(qapp: QApplication) -> Iterator[QApplication]:
 
 
 from tests.gui.desk import demo_template, desk_factory  # noqa: E402,F401  (fixtures)
+from tests.open311_server import open311_server  # noqa: E402,F401  (a local HTTP server)

@@ -35,7 +35,7 @@ def test_a_full_intake_table(monkeypatch: pytest.MonkeyPatch) -> None:
     made = worker_settings(config.intake)
     assert made.user == "shouli1" and made.push_interval == 30
     [o] = made.open311
-    assert o.name == "open311:open311.example.org/kaihua" and o.endpoint.api_key == "secret"
+    assert o.name == "open311:kaihua" and o.endpoint.api_key == "secret"  # not the URL's host
     assert o.endpoint.fmt == "json" and o.interval == 120 and o.push == "updates"
     [f] = made.feeds
     assert f.folder is not None and "~" not in str(f.folder) and f.source == "hotline"
@@ -53,6 +53,9 @@ def test_a_full_intake_table(monkeypatch: pytest.MonkeyPatch) -> None:
     ({"feed": [{"name": "f", "url": "http://a"}, {"name": "f", "folder": "/b"}]}, "重名"),
     ({"in_console": "yes"}, "true 或 false"),
     ({"open311": {"url": "http://x"}}, "表数组"),
+    # a server is known by its name or jurisdiction, never by how its URL is spelt
+    ({"open311": [{"url": "http://127.0.0.1:8080/v2"}]}, "渠道名.*辖区"),
+    ({"open311": [{"url": "http://x", "name": "n" * 65}]}, "过长"),
 ])
 def test_bad_intake_tables_are_refused(table: dict[str, Any], needle: str) -> None:
     with pytest.raises(ConfigError, match=needle):

@@ -32,6 +32,7 @@ from console.domain.cases import Stage
 from console.domain.commands import Command
 from console.domain.deadlines import Light
 from console.domain.event_facts import EventFact, fact_line
+from console.domain.source_events import SOURCE_UPDATE
 from console.services import timefmt
 from console.services.queries import TimelineEntry
 from console.services.timefmt import Zoned
@@ -47,6 +48,8 @@ PHOTO_COLUMNS = 4  # thumbnails per line: 4 x 88 px fits the narrowest pane (136
 
 def step_name(kind: str) -> str:
     """A logged event's step as people read it (the command's label, else the raw type)."""
+    if kind == SOURCE_UPDATE:  # what an intake channel's source did (not a workflow step)
+        return _("源系统更新")
     return command_label(Command(kind)) if kind in _COMMANDS else kind
 
 
