@@ -47,11 +47,14 @@ DISPATCHES = (C.DISPATCH.value, C.DESIGNATE.value, C.SUBDISPATCH.value)
 MOVES = (C.DISPATCH.value, C.DESIGNATE.value)
 RETURN, VOID, CLOSE = C.APPROVE_RETURN.value, C.APPROVE_VOID.value, C.CLOSE.value
 HANDLING = (CaseState.DISPATCHED.value, CaseState.HANDLING.value)
-EVENT_COUNTS = ("due_to_handle", "handled_on_time", "reworked", "extended")
+#: ``handled_untimed``: 处置 stages that ended without a deadline (imported history without a
+#: dispatch or due time), not a count of the league table but of its notes.
+EVENT_COUNTS = ("due_to_handle", "handled_on_time", "reworked", "extended", "handled_untimed")
 PAIR_COUNTS = ("dispatched", "filed", "due_to_close", "closed")
 #: Every unit count, in the order ``console.services.evaluation.COUNTS`` shows them.
 UNIT_COUNTS = ("dispatched", "filed", "due_to_close", "closed", "due_to_handle",
-               "handled_on_time", "overdue_open", "reworked", "returned", "extended")
+               "handled_on_time", "overdue_open", "reworked", "returned", "extended",
+               "handled_untimed")
 
 
 def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -86,6 +89,8 @@ def event_rows(start: datetime, end: datetime, unit: str | None) -> Subquery:
         _flag(and_(handle, EventRow.on_time.is_(True))).label("handled_on_time"),
         _flag(EventRow.type == C.CHECK_FAIL.value).label("reworked"),
         _flag(EventRow.type == C.APPROVE_EXTENSION.value).label("extended"),
+        _flag(and_(EventRow.type == C.FEEDBACK.value, EventRow.stage == Stage.HANDLE.value,
+                   EventRow.on_time.is_(None))).label("handled_untimed"),
     ).where(
         EventRow.type.in_([C.FEEDBACK.value, C.CHECK_FAIL.value, C.APPROVE_EXTENSION.value]),
         _in_period(start, end), EventRow.unit.is_not(None),

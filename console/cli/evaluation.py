@@ -187,7 +187,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not getattr(args, "json", False):  # in --json they are the "warnings" list
         for line in data["warnings"]:
             print(f"citydesk: 警告 / warning: {line}", file=sys.stderr)
-    emit(args, data, lambda: league_table(data))
+    # What the counts left out (imported history: docs/evaluation.md), under the table.
+    emit(args, data, lambda: league_table(data) + "".join(
+        f"\n说明 / note: {note}" for note in data.get("notes", [])))
     return 0
 
 

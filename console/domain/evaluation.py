@@ -340,7 +340,9 @@ class AreaCounts:
     """区域 (grid cell, community or street): 立案, 监督举报核实, 应结案/结案/按期结案.
 
     ``cells`` is how many grid cells the area has: the 立案数 step table is per cell, so a
-    community or street is scored on its 立案数 per cell.
+    community or street is scored on its 立案数 per cell.  ``untimed`` is how many of the
+    closed cases had no clock to judge their handling by (imported without a dispatch or
+    due time): they are neither on time nor late, so 按期结案率 leaves them out.
     """
 
     filed: int
@@ -350,12 +352,14 @@ class AreaCounts:
     closed_on_time: int
     cells: int = 1
     region_class: str = "一类"
+    untimed: int = 0
 
 
 def evaluate_area(counts: AreaCounts, config: EvaluationConfig = DEFAULT_CONFIG) -> Evaluation:
     """(1−监督举报率)×10% + 立案数分值×20% + 结案率×30% + 按期结案率×40% (weights [?], §6.2).
 
-    监督举报率 = 监督举报核实数/立案数; 结案率 = 结案数/应结案数; 按期结案率 = 按期结案数/应结案数.
+    监督举报率 = 监督举报核实数/立案数; 结案率 = 结案数/应结案数; 按期结案率 = 按期结案数/
+    (应结案数 − 未计时结案数).
     """
     _check(counts)
     c = counts
@@ -366,5 +370,5 @@ def evaluate_area(counts: AreaCounts, config: EvaluationConfig = DEFAULT_CONFIG)
         "report_rate": (c.reported_verified, c.filed),
         "filed": (per_cell, None),
         "close_rate": (c.closed, c.due_to_close),
-        "close_on_time_rate": (c.closed_on_time, c.due_to_close),
+        "close_on_time_rate": (c.closed_on_time, max(0, c.due_to_close - c.untimed)),
     }, config, config.table_for("area", c.region_class), due=has_due("area", c))

@@ -74,6 +74,13 @@ Ranking
       with ``found`` True on non-collector reports; due_to_close: filed minus voided by the end;
       closed: closed by the end; closed_on_time (按期结案数): closed with close type 正常.
     * 立案数分值 is per grid cell: a community or street is scored on filed ÷ its cells.
+
+Imported history (``payload.imported``; docs/evaluation.md "Imported history")
+    Counts for units and areas; staff only on events done in their role (an import's steps are
+    the administrator's unless its mapping names the people), and never in the cell-based
+    collector counts.  Untimed handling (no dispatch nor due time) is neither on time nor late;
+    cases in an import's default cell are in no area count.  ``EvaluationReport.notes`` says
+    what was left out (console.services.evaluation_notes).
 """
 
 from __future__ import annotations
@@ -115,6 +122,12 @@ from console.services.evaluation_counts import (
     dispatcher_tally,
     supervisor_tally,
 )
+from console.services.evaluation_notes import (
+    area_notes,
+    collector_notes,
+    dispatcher_notes,
+    unit_notes,
+)
 from console.services.evaluation_rows import COUNTS, EvaluationReport, EvaluationRow, rank_rows
 from console.services.uow import UnitOfWork
 
@@ -134,8 +147,9 @@ OBJECTS: tuple[str, ...] = tuple(OBJECT_LABELS)
 AREA_LEVELS: tuple[str, ...] = ("grid", "community", "street")
 AREA_LEVEL_LABELS: Mapping[str, str] = {"grid": "单元网格", "community": "社区", "street": "街道/乡镇"}
 
-#: An object's rows, and where lazy rows read their case ids (None: the rows hold them).
-_Rows = tuple[list[EvaluationRow], CaseIdSource | None]
+#: An object's rows, where lazy rows read their case ids (None: the rows hold them), and the
+#: notes on what the counts left out (console.services.evaluation_notes).
+_Rows = tuple[list[EvaluationRow], CaseIdSource | None, tuple[str, ...]]
 
 #: The seat whose users are listed even when they did nothing in the period.
 _ROLE_OF: Mapping[str, Role] = {
@@ -222,9 +236,9 @@ def _evaluate(
         # The period is still running: count up to now, not to its end (a 处置 stage due on
         # the 30th is not overdue on the 25th).  A period that has not begun holds no events.
         cut = end = as_of
-    rows, cases = _ROWS[obj](uow, centre, start, end, config, level)
+    rows, cases, notes = _ROWS[obj](uow, centre, start, end, config, level)
     return EvaluationReport(period, obj, tuple(rank_rows(rows)), centre.tz, level, cases=cases,
-                            as_of=cut)
+                            as_of=cut, notes=notes)
 
 
 def _row(obj: str, key: str, ident: Mapping[str, Any], t: Tally, ev: Evaluation) -> EvaluationRow:
@@ -255,7 +269,7 @@ def _unit_rows(uow: UnitOfWork, centre: Centre, start: datetime, end: datetime,
         ident = {"unit": code, "unit_name": unit.name if unit else code}
         rows.append(EvaluationRow(code, ident, n, LazyCaseIds(cases, code, names),
                                   evaluate_unit(counts, config, code)))
-    return rows, cases
+    return rows, cases, unit_notes(sums)
 
 
 def _people(centre: Centre, obj: str, t: Tally) -> list[tuple[str, dict[str, Any]]]:
@@ -282,7 +296,7 @@ def _collector_rows(uow: UnitOfWork, centre: Centre, start: datetime, end: datet
             check_due=t.n(key, "check_due"), check_on_time=t.n(key, "check_on_time"),
         )
         rows.append(_row("collector", key, ident, t, evaluate_collector(counts, config)))
-    return rows, None
+    return rows, None, collector_notes(t)
 
 
 def _acceptor_rows(uow: UnitOfWork, centre: Centre, start: datetime, end: datetime,
@@ -296,7 +310,7 @@ def _acceptor_rows(uow: UnitOfWork, centre: Centre, start: datetime, end: dateti
             check_sent=t.n(key, "check_sent"), check_sent_on_time=t.n(key, "check_sent_on_time"),
         )
         rows.append(_row("acceptor", key, ident, t, evaluate_acceptor(counts, config)))
-    return rows, None
+    return rows, None, ()
 
 
 def _supervisor_rows(uow: UnitOfWork, centre: Centre, start: datetime, end: datetime,
@@ -310,7 +324,7 @@ def _supervisor_rows(uow: UnitOfWork, centre: Centre, start: datetime, end: date
             closed_on_time=t.n(key, "closed_on_time"),
         )
         rows.append(_row("supervisor", key, ident, t, evaluate_supervisor(counts, config)))
-    return rows, None
+    return rows, None, ()
 
 
 def _dispatcher_rows(uow: UnitOfWork, centre: Centre, start: datetime, end: datetime,
@@ -323,7 +337,7 @@ def _dispatcher_rows(uow: UnitOfWork, centre: Centre, start: datetime, end: date
             returned=t.n(key, "returned"),
         )
         rows.append(_row("dispatcher", key, ident, t, evaluate_dispatcher(counts, config)))
-    return rows, None
+    return rows, None, dispatcher_notes(t)
 
 
 def areas(centre: Centre, level: str) -> tuple[dict[str, str], dict[str, tuple[str, int]]]:
@@ -355,11 +369,12 @@ def _area_rows(uow: UnitOfWork, centre: Centre, start: datetime, end: datetime,
             filed=t.n(code, "filed"), reported_verified=t.n(code, "reported_verified"),
             due_to_close=t.n(code, "due_to_close"), closed=t.n(code, "closed"),
             closed_on_time=t.n(code, "closed_on_time"), cells=cells, region_class=region,
+            untimed=t.n(code, "untimed"),
         )
         ident = {"area": code, "area_name": name, "level": level, "region_class": region,
                  "cells": cells}
         rows.append(_row("area", code, ident, t, evaluate_area(counts, config)))
-    return rows, None
+    return rows, None, area_notes(t)
 
 
 _ROWS: Mapping[str, Callable[[UnitOfWork, Centre, datetime, datetime, EvaluationConfig,

@@ -8,6 +8,14 @@ Every function reads only narrow rows (:meth:`~console.services.uow.EventLog.fac
 event types it needs in ``[start, end)``, plus targeted look-ups of the same cases' earlier or
 later events **before ``end``**, so a period's evaluation depends on nothing that happened after
 it and never changes once the period is over.
+
+Imported history (events with ``payload.imported``, written by a file import) counts for units
+and areas, never against staff who never saw it: the cell-based 监督员 counts (立案数 in the
+cells, 漏报数) leave it out, and staff are counted only on events done in their own role (an
+import's steps are the administrator's unless the mapping names the people).  An imported case
+placed in the mapping's default cell (``payload.unplaced``) is left out of area counts, and one
+whose dispatch time is unknown (``payload.untimed``) out of the timeliness counts that need it.
+What was left out is tallied under the key :data:`LEFT_OUT` for the evaluation's notes.
 """
 
 from __future__ import annotations
@@ -26,6 +34,9 @@ C = Command
 DISPATCHES = (C.DISPATCH.value, C.DESIGNATE.value, C.SUBDISPATCH.value)
 ADMIN = Role.ADMIN.value
 COLLECTOR = Role.COLLECTOR.value
+#: The tally key of what was left out (no object has an empty key): count name -> cases.
+LEFT_OUT = ""
+IMPORTED, UNPLACED, UNTIMED = "imported", "unplaced", "untimed"
 
 
 class Tally:
@@ -56,8 +67,8 @@ class Tally:
         return tuple(sorted(set(self._items.get(key, {}).get(name, ()))))
 
     def keys(self) -> set[str]:
-        """Every key that has at least one count."""
-        return set(self._items)
+        """Every object key that has at least one count (not :data:`LEFT_OUT`)."""
+        return set(self._items) - {LEFT_OUT}
 
 
 def _in(instant: datetime | None, start: datetime, end: datetime) -> bool:
@@ -86,13 +97,17 @@ def collector_tally(log: EventLog, centre: Centre, start: datetime, end: datetim
     t = Tally()
     grids = collectors_by_grid(centre)
     reported: dict[int, str] = {}
-    types = [C.REPORT.value, C.FILE.value, C.CHECK_PASS.value, C.CHECK_FAIL.value]
-    for f in log.facts(types, start, end):
-        if f.type == C.FILE.value:
+    for f in log.facts([C.FILE.value], start, end, with_payload=True):
+        if f.payload.get(IMPORTED):
+            # Today's patrol cells say nothing of who walked them when an old case happened.
+            t.add(LEFT_OUT, "imported_cells", f.case_id)
+        else:
             t.add_all(grids.get(f.grid or "", ()), "filed", f.case_id)
-        elif f.role != COLLECTOR:
+    types = [C.REPORT.value, C.CHECK_PASS.value, C.CHECK_FAIL.value]
+    for f in log.facts(types, start, end):
+        if f.role != COLLECTOR:
             continue
-        elif f.type == C.REPORT.value:
+        if f.type == C.REPORT.value:
             t.add(f.actor, "reports", f.case_id)
             reported[f.case_id] = f.actor
         elif f.on_time is not None:
@@ -100,7 +115,8 @@ def collector_tally(log: EventLog, centre: Centre, start: datetime, end: datetim
             if f.on_time:
                 t.add(f.actor, "check_on_time", f.case_id)
     for f in log.facts([C.VERIFY.value], start, end, with_payload=True):
-        if f.payload.get("found") is True and f.source != Source.COLLECTOR.value:
+        if f.payload.get("found") is True and f.source != Source.COLLECTOR.value \
+                and not f.payload.get(IMPORTED):
             # A public report the verification confirmed: the cell's collector missed it (漏报).
             t.add_all(grids.get(f.grid or "", ()), "missed", f.case_id)
         if f.role == COLLECTOR and f.on_time is not None:
@@ -201,8 +217,12 @@ def dispatcher_tally(log: EventLog, start: datetime, end: datetime) -> Tally:
     """派遣员 counts; keys are user names (whoever dispatched, except the 管理员 account)."""
     t = Tally()
     dispatches: dict[int, EventFact] = {}
-    for f in log.facts([C.DISPATCH.value, C.DESIGNATE.value], start, end):
+    for f in log.facts([C.DISPATCH.value, C.DESIGNATE.value], start, end, with_payload=True):
         if f.role == ADMIN:
+            continue
+        if f.payload.get(UNTIMED):
+            # A named dispatcher's imported dispatch without a time: neither on time nor late.
+            t.add(LEFT_OUT, "untimed", f.case_id)
             continue
         t.add(f.actor, "dispatched", f.case_id)
         if f.on_time:
@@ -229,14 +249,18 @@ def area_tally(
     """区域 counts; keys are area codes (``area_of`` maps a grid cell to its area)."""
     t = Tally()
     cohort: dict[int, str] = {}
-    for f in log.facts([C.FILE.value], start, end):
+    for f in log.facts([C.FILE.value], start, end, with_payload=True):
         area = area_of.get(f.grid or "")
-        if area is not None:
+        if f.payload.get(UNPLACED):
+            # Put in the mapping's default cell for want of a place: it happened somewhere else.
+            t.add(LEFT_OUT, "unplaced", f.case_id)
+        elif area is not None:
             t.add(area, "filed", f.case_id)
             cohort[f.case_id] = area
     for f in log.facts([C.VERIFY.value], start, end, with_payload=True):
         area = area_of.get(f.grid or "")
-        if area is not None and f.payload.get("found") is True and f.source != Source.COLLECTOR.value:
+        if area is not None and f.payload.get("found") is True \
+                and f.source != Source.COLLECTOR.value and not f.payload.get(UNPLACED):
             t.add(area, "reported_verified", f.case_id)
     outcome = _by_case(log.facts([C.CLOSE.value, C.APPROVE_VOID.value], None, end,
                                  case_ids=cohort, with_payload=True))
@@ -248,6 +272,10 @@ def area_tally(
         closes = [f for f in events if f.type == C.CLOSE.value]
         if closes:
             t.add(area, "closed", case_id)
-            if closes[-1].payload.get("close_type") == CloseType.NORMAL.value:
+            if closes[-1].payload.get(UNTIMED):
+                # Its handling had no clock: neither on time nor late (out of 按期结案率).
+                t.add(area, "untimed", case_id)
+                t.add(LEFT_OUT, "untimed", case_id)
+            elif closes[-1].payload.get("close_type") == CloseType.NORMAL.value:
                 t.add(area, "closed_on_time", case_id)
     return t

@@ -151,6 +151,9 @@ class EvaluationReport:
     previous: EvaluationReport | None = None
     cases: CaseIdSource | None = None  # where lazy rows read their case ids
     as_of: datetime | None = None
+    #: What the counts left out and why (imported history: console.services.evaluation_notes),
+    #: one line each, Chinese / English.
+    notes: tuple[str, ...] = ()
     #: Years of the period whose statutory holidays the calendar does not know: its
     #: working-time deadlines counted Monday to Friday there (see console/services/calendar_year).
     calendar_gaps: tuple[int, ...] = ()
@@ -177,6 +180,7 @@ class EvaluationReport:
             data["as_of"] = self.as_of.astimezone(tz).isoformat()
         if self.area_level is not None:
             data["area_level"] = self.area_level
+        data["notes"] = list(self.notes)
         data["warnings"] = [gap_message(self.calendar_gaps)] if self.calendar_gaps else []
         if case_ids and self.cases is not None:
             self.cases.load_all()
