@@ -230,11 +230,28 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(file=sys.stderr)
     data: dict[str, Any] = {**report.counts.as_dict(), "dry_run": args.dry_run,
                             "channel": mapping.channel,
+                            "date_formats": {d.field: d.as_dict() for d in report.dates},
                             "problems": [{"row": r, "external_id": e, "reason": why}
                                          for r, e, why in report.rows]}
     emit(args, data, lambda: ("（试运行，未写入）" if args.dry_run else "") + _counts_text(
-        report.counts.as_dict()) + "".join(f"\n第 {r} 行 {e}：{why}" for r, e, why in report.rows))
+        report.counts.as_dict()) + _dates_text(report.dates)
+        + "".join(f"\n第 {r} 行 {e}：{why}" for r, e, why in report.rows))
     return 0
+
+
+def _dates_text(dates: list[Any]) -> str:
+    """One line per date-time column: its forms (with how many) and its day order."""
+    from console.intake.file_mapping import FIELDS
+
+    lines = []
+    for d in dates:
+        forms = "、".join(f"{f}（{n}）" for f, n in d.forms) or "（空）"
+        order = {"MDY": "，月/日/年", "DMY": "，日/月/年"}.get(d.order or "", "")
+        by = {"values": "（按本列的值）", "file": "（按文件中其他日期列）",
+              "mapping": "（按映射文件 date_order）", "format": "（映射文件 formats）"
+              }.get(d.decided_by, "")
+        lines.append(f"\n日期格式 / date format {FIELDS[d.field]}「{d.column}」：{forms}{order}{by}")
+    return "".join(lines)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:

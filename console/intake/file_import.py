@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from console.domain.cases import CaseState, Source
+from console.domain.cases import CaseState, CloseType, Source
 from console.domain.category_search import parse_legacy_kind
 from console.domain.errors import ValidationError
-from console.intake.fields import FieldError, identifier, instant, number, text
+from console.intake import file_read
+from console.intake.dates import DateColumn
+from console.intake.fields import FieldError, identifier, number, text
 from console.intake.file_mapping import FIELDS, ColumnMapping
 from console.services.cases import Report
 from console.services.intake import IntakeContext, IntakeCounts, Outcome, Taken, take_in
@@ -29,9 +31,13 @@ from console.services.intake_ports import HistorySteps, IntakeRecord
 
 PARSER = "history"
 MAX_ROWS = 200_000
-SOURCES = {s.value for s in Source}
+SOURCE_LIST = tuple(s.value for s in Source)
+SOURCES = frozenset(SOURCE_LIST)
+CLOSE_TYPES = tuple(c.value for c in CloseType)
 READ = "_read"
-"""The key of a stored row that says how its cells are read (``timezone``).
+"""The key of a stored row that says how its cells are read (``timezone``, and when not the
+defaults ``date_order``, ``formats``, ``ambiguous_times``, ``placement``: see
+:mod:`console.intake.file_read`).
 
 A row is stored as the mapping made it (columns picked, values translated, defaults and
 ``legacy_kind`` filled), with the zone its times were read in: a retry of a quarantined row
@@ -129,7 +135,7 @@ def canonical(mapping: ColumnMapping, headers: list[str], cells: list[Any]) -> d
         index = position.get(column) if column is not None else None
         value = _cell(cells[index]) if index is not None and index < len(cells) else None
         if isinstance(value, str):
-            value = mapping.values.get(name, {}).get(value, value)
+            value = mapping.translate(name, value)
         if value in (None, "") and name in mapping.defaults:
             value = mapping.defaults[name]
         if value not in (None, ""):
@@ -141,12 +147,14 @@ def canonical(mapping: ColumnMapping, headers: list[str], cells: list[Any]) -> d
     return row
 
 
-def read_settings(mapping: ColumnMapping, tz: tzinfo) -> dict[str, str]:
+def read_settings(mapping: ColumnMapping, tz: tzinfo, dates: list[DateColumn] | None = None
+                  ) -> dict[str, Any]:
     """How a file's rows are read (stored under :data:`READ` with each row)."""
     # The centre's zone is written too: a retry after an administrator changed it reads
     # the row as it was first read.  A fixed offset without a name (tests) is left out.
     zone = mapping.timezone or getattr(tz, "key", None)
-    return {"timezone": zone} if zone else {}
+    out: dict[str, Any] = {"timezone": zone} if zone else {}
+    return {**out, **file_read.settings(mapping, dates or [])}
 
 
 def _stored_zone(raw: Mapping[str, Any], tz: tzinfo | None) -> tzinfo | None:
@@ -178,15 +186,21 @@ def history_record(channel: str, row: Mapping[str, Any], tz: tzinfo | None) -> I
             legacy_kind = parse_legacy_kind(kind).value if kind else None
         except ValidationError as exc:
             raise FieldError(exc.message) from None
-        times = {name: instant(raw.get(name), FIELDS[name], tz) for name in (
-            "reported_at", "dispatched_at", "due_at", "handled_at", "closed_at")}
+        reading = file_read.stored(raw.get(READ))
+        times = file_read.times(raw, tz, reading)
         if times["reported_at"] is None:
             raise FieldError("缺少上报时间 / missing reported time")
-        lon = number(raw.get("lon"), "经度", -180.0, 180.0)
-        lat = number(raw.get("lat"), "纬度", -90.0, 90.0)
+        lon, lat = file_read.point(number(raw.get("lon"), "经度", -180.0, 180.0),
+                                   number(raw.get("lat"), "纬度", -90.0, 90.0),
+                                   reading.placement)
         source = text(raw.get("source"), 32) or Source.COLLECTOR.value
         if source not in SOURCES:
-            raise FieldError(f"未知的来源 {source!r}（可选：{'、'.join(sorted(SOURCES))}）/ unknown source")
+            raise FieldError(f"未知的来源 {source!r}（可选：{'、'.join(SOURCE_LIST)}；文件中的其他写法"
+                             "请在映射文件 values.source 中翻译）/ unknown source")
+        close_type = text(raw.get("close_type"), 32) or None
+        if close_type is not None and close_type not in CLOSE_TYPES:
+            raise FieldError(f"未知的结案类型 {close_type!r}（可选：{'、'.join(CLOSE_TYPES)}；其他写法"
+                             "请在映射文件 values.close_type 中翻译）/ unknown close type")
         state = text(raw.get("status"), 32) or CaseState.REPORTED.value
         description = text(raw.get("description"), 2000)
         if not description:
@@ -202,18 +216,25 @@ def history_record(channel: str, row: Mapping[str, Any], tz: tzinfo | None) -> I
         state=state, unit=text(raw.get("unit"), 200) or None,
         dispatched_at=times["dispatched_at"], due_at=times["due_at"],
         handled_at=times["handled_at"], closed_at=times["closed_at"],
-        close_type=text(raw.get("close_type"), 32) or None, reason=text(raw.get("reason"), 500))
+        close_type=close_type, reason=text(raw.get("reason"), 500),
+        people=file_read.people(raw), outside_county=reading.placement.outside_county,
+        default_cell=reading.placement.default_cell)
     return IntakeRecord(channel, external_id, PARSER, raw, report=report, history=steps)
 
 
 @dataclass
 class ImportReport:
-    """What an import did: the counts and, per quarantined row, its number and reason."""
+    """What an import did: the counts and, per quarantined row, its number and reason.
+
+    ``dates`` says how each date-time column was read (its forms, its day order and what
+    decided it), as the dry run reports it.
+    """
 
     counts: IntakeCounts
     total: int
     rows: list[tuple[int, str, str]] = field(default_factory=list)  # (row, external id, reason)
     cancelled: bool = False
+    dates: list[DateColumn] = field(default_factory=list)
 
 
 Progress = Callable[[int, int], bool]
@@ -226,11 +247,15 @@ def run_import(ctx: IntakeContext, table: Table, mapping: ColumnMapping,
     Pass an :class:`IntakeContext` over :func:`console.services.intake.dry_run` for a dry
     run: every check runs, nothing is kept.
     """
+    file_read.check_default_cell(mapping.placement, ctx.centre.ref.grids)
+    # Every date-time column's day order is decided from all its values before a row is
+    # taken in: a column that cannot be read one way refuses the file, not row by row.
+    dates = file_read.decide_dates(mapping, table.headers, table.rows)
     counts = IntakeCounts()
-    report = ImportReport(counts, len(table.rows))
+    report = ImportReport(counts, len(table.rows), dates=dates)
     seen: set[str] = set()
     tz = mapping.tz or ctx.centre.tz
-    settings = read_settings(mapping, tz)
+    settings = read_settings(mapping, tz, dates)
     for done, (number_, cells) in enumerate(table.rows, 1):
         row = canonical(mapping, table.headers, cells)
         if settings:

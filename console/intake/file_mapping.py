@@ -9,6 +9,12 @@ A mapping is a small YAML file (example: ``resources/intake/import_mapping.examp
     values:   {status: {已办结: 已结案}, source: {热线: 12345热线}}
     defaults: {source: 监督员上报, status: 已结案}
     legacy_kind: event            # or {"0102": event, "0110": component}: see below
+    formats: {reported_at: "%m/%d/%Y %I:%M:%S %p"}   # and the options of mapping_options
+
+How date-time cells are read (``formats``, ``date_order``, ``ambiguous_times``) and where a
+row outside the county goes (``outside_county``, ``default_cell``, ``placeholder_point``) are
+:mod:`console.intake.mapping_options`.  Values are matched with their whitespace normalised
+(``"Illegal  Dumping"`` is ``"Illegal Dumping"``): real exports pad and double spaces.
 
 ``legacy_kind`` says which meaning a legacy CJ/T 214 code in the category column has (0102 is
 a component, 污水井盖, and an event, 暴露垃圾): one kind for the whole column, or a table
@@ -32,6 +38,8 @@ import yaml
 
 from console.domain.category_search import parse_legacy_kind
 from console.domain.errors import ValidationError
+from console.intake.mapping_options import KEYS as OPTION_KEYS
+from console.intake.mapping_options import Placement, Reading, parse_placement, parse_reading
 
 #: Every field a column may feed, with its Chinese label (the dialog's preview headings).
 FIELDS: dict[str, str] = {
@@ -41,10 +49,15 @@ FIELDS: dict[str, str] = {
     "unit": "责任单位", "dispatched_at": "派遣时间", "due_at": "处置时限",
     "handled_at": "处置完成时间", "closed_at": "结案时间", "close_type": "结案类型",
     "reason": "说明", "legacy_kind": "旧代码类型",
+    "collector": "监督员", "acceptor": "受理员", "supervisor": "值班长", "dispatcher": "派遣员",
 }
+#: Fields whose cells name something from a fixed list (a state, a source, a unit, a user …):
+#: their whitespace is normalised in the value kept, not only for the ``values`` look-up.
+TERMS = frozenset({"external_id", "category", "source", "status", "grid", "unit", "close_type",
+                   "legacy_kind", "collector", "acceptor", "supervisor", "dispatcher"})
 REQUIRED = ("external_id", "reported_at", "category")
 KEYS = ("channel", "sheet", "header_row", "timezone", "columns", "values", "defaults",
-        "legacy_kind")
+        "legacy_kind", *OPTION_KEYS)
 MAX_CHANNEL = 64
 
 
@@ -66,6 +79,10 @@ class ColumnMapping:
         ``component`` / ``event``: the meaning of a legacy code in the category column.
     legacy_kinds : dict
         Per legacy code, its meaning (beats ``legacy_kind``).
+    reading : Reading
+        How date-time cells are read (formats, day order, DST folds).
+    placement : Placement
+        Where a row outside the county goes.
     """
 
     channel: str
@@ -77,6 +94,8 @@ class ColumnMapping:
     timezone: str | None = None
     legacy_kind: str | None = None
     legacy_kinds: dict[str, str] = field(default_factory=dict)
+    reading: Reading = field(default_factory=Reading)
+    placement: Placement = field(default_factory=Placement)
 
     @property
     def tz(self) -> ZoneInfo | None:
@@ -86,6 +105,19 @@ class ColumnMapping:
     def kind_of(self, category: str) -> str | None:
         """The meaning the mapping gives a category cell's legacy code (None: not said)."""
         return self.legacy_kinds.get(category.strip(), self.legacy_kind)
+
+    def translate(self, name: str, value: str) -> str:
+        """A cell's value through ``values``, matched with its whitespace normalised."""
+        key = normal(value)
+        found = self.values.get(name, {}).get(key)
+        if found is not None:
+            return found
+        return key if name in TERMS else value
+
+
+def normal(value: str) -> str:
+    """``value`` with every run of whitespace (full-width and no-break spaces too) one space."""
+    return " ".join(value.split())
 
 
 def _strings(data: Any, where: str) -> dict[str, str]:
@@ -124,7 +156,8 @@ def parse_mapping(data: Any, name: str = "映射文件") -> ColumnMapping:
     for key, table in raw_values.items():
         if str(key) not in FIELDS:
             raise ValidationError(f"{name}：values 中未知的字段 {key} / unknown field")
-        values[str(key)] = _strings(table, f"values.{key}")
+        # The file's spellings are matched with their whitespace normalised (see translate).
+        values[str(key)] = {normal(k): v for k, v in _strings(table, f"values.{key}").items()}
     defaults = _strings(data.get("defaults"), "defaults")
     if set(defaults) - set(FIELDS):
         raise ValidationError(f"{name}：defaults 中有未知的字段 / unknown field in defaults")
@@ -146,7 +179,8 @@ def parse_mapping(data: Any, name: str = "映射文件") -> ColumnMapping:
     return ColumnMapping(f"file:{channel}", columns, values, defaults,
                          str(sheet) if sheet is not None else None, header,
                          str(zone) if zone is not None else None,
-                         legacy_kind=kind, legacy_kinds=kinds)
+                         legacy_kind=kind, legacy_kinds=kinds,
+                         reading=parse_reading(data, name), placement=parse_placement(data, name))
 
 
 def _legacy_kinds(data: Any, name: str) -> tuple[str | None, dict[str, str]]:

@@ -32,6 +32,8 @@ from console.domain.source_events import is_closed
 from console.services.cases import report_case
 from console.services.centre import Centre
 from console.services.intake_history import write_history
+from console.services.intake_later import apply_later
+from console.services.intake_place import placed_report
 from console.services.intake_ports import (
     IntakeLink,
     IntakeProblem,
@@ -227,6 +229,13 @@ def take_in(ctx: IntakeContext, record: IntakeRecord, *, retry: bool = False) ->
         problem = uow.intake.problem_for(record.channel, record.external_id)
         mapping = {m.external_code: m.category for m in uow.intake.mapping(record.channel)}
         if link is not None:
+            if record.history is not None and link.payload_hash != digest:
+                # A later export of an imported row: what happened since is applied through
+                # the workflow, or refused with the reason (console.services.intake_later).
+                rid_later = request_id_for(record.channel, f"{record.external_id}\0{digest}")
+                outcome, why = apply_later(ctx.centre, uow, link, record, digest, rid_later, now,
+                                           ctx.actor, retry=retry)
+                return Taken(Outcome(outcome), why, link.case_id)
             return _known(ctx, uow, link, record, digest, now)
         committed = uow.events.by_request(rid)
         if committed and committed[0].case_id is not None:
@@ -271,6 +280,8 @@ def take_in(ctx: IntakeContext, record: IntakeRecord, *, retry: bool = False) ->
             case = write_history(ctx.uow_factory, ctx.centre, actor, now, report, steps, rid,
                                  link_it)
         else:
+            if steps is not None:  # a file row: placed as its mapping says
+                report = placed_report(ctx.centre, report, steps)
             case = report_case(ctx.uow_factory, ctx.centre, actor, now, report, rid,
                                link_it).case
     except ConflictError:

@@ -52,6 +52,10 @@ class HistorySteps:
 
     ``state`` is the CityDesk state the case reached; the times are when it was dispatched,
     when its handling was due, when the unit reported back and when it was closed.
+    ``people`` names who did the steps (``collector``, ``acceptor``, ``supervisor``,
+    ``dispatcher`` → user name; unnamed steps are the importing administrator's).
+    ``outside_county`` and ``default_cell`` say where a row whose coordinates lie outside the
+    county goes (``refuse``, ``grid``, ``default``; see console.intake.mapping_options).
     """
 
     state: str
@@ -62,6 +66,9 @@ class HistorySteps:
     closed_at: datetime | None = None
     close_type: str | None = None
     reason: str = ""
+    people: Mapping[str, str] = field(default_factory=dict)
+    outside_county: str = "refuse"
+    default_cell: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -253,6 +253,10 @@ class ImportDialog(QDialog):
             text = _("试运行（未写入）：") + text
         if report.cancelled:
             text += _("（已取消：已导入的行保留，再次导入只补其余行）")
+        # How each date-time column was read: a US export's 10/31/2016 11:07 PM, day order.
+        for d in report.dates:
+            text += "\n" + _("日期「{column}」：{forms}").format(
+                column=d.column, forms=" | ".join(f for f, _count in d.forms) or "—")
         self.summary.setText(text)
         self.report_model.set_table([_(h) for h in REPORT_HEADINGS],
                                     [[str(r), e, why] for r, e, why in report.rows])
