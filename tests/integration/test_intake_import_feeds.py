@@ -127,7 +127,7 @@ def test_a_dst_fold_is_read_by_the_mappings_rule(intake: IntakeContext) -> None:
     later = parse_mapping({**_mapping_data(), "ambiguous_times": "later"})
     report = _run(intake, "us311_slice.csv", later)
     assert "34770005" not in _reasons(report)
-    case, events = _case(intake, US, "34770005")
+    _found, events = _case(intake, US, "34770005")
     by_type = {e.type: e for e in events}
     # 01:10 and 01:30 on 2016-11-06 happen twice in New York; "later" is the EST (UTC-5) one.
     assert by_type["feedback"].occurred_at == datetime(2016, 11, 6, 6, 10, tzinfo=UTC)
