@@ -13,7 +13,7 @@ import math
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import fields, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from operator import attrgetter
 from typing import Any, cast
 
@@ -23,6 +23,7 @@ from sqlalchemy import (
     Float,
     Integer,
     Select,
+    String,
     bindparam,
     false,
     func,
@@ -259,20 +260,21 @@ class SqlCaseRepository:
         """Open cases near a place and time as light :class:`Nearby` rows, nearest first.
 
         Only the six columns a duplicate hint needs are read, never a full case or its photos,
-        and at most ``query.limit`` rows, in the order of :meth:`CaseRepository.open_in_box
-        <console.services.uow.CaseRepository.open_in_box>` (distance by :func:`_planar`).
-        The indexes of revision 0012 keep the work bounded too: see :func:`_nearby_statement`.
+        and at most ``query.limit`` rows on each side of ``query.at``, in the order of
+        :meth:`CaseRepository.open_in_box <console.services.uow.CaseRepository.open_in_box>`
+        (distance by :func:`_planar`).  The indexes of revision 0012 keep the work bounded
+        too: see :func:`_nearby_statement`.  The later side is read only when some case was
+        reported after ``at`` at all (one probe of the report times): a report made now, or
+        a channel's records in time order, has none.
         """
         q = query
         if q.near is None and q.grid is None:
             return []
         if q.near is not None and q.reach_m is None:
             raise ValueError("a query near a point needs its reach")
-        params: dict[str, Any] = {
-            "category": q.category, "since": q.since, "until": q.until, "grid": q.grid,
-            "exclude": q.exclude, "limit": _NO_LIMIT if q.limit is None else q.limit,
-        }
-        params["last"] = params["limit"] - 1
+        limit = _NO_LIMIT if q.limit is None else q.limit
+        params: dict[str, Any] = {"category": q.category, "grid": q.grid, "exclude": q.exclude,
+                                  "limit": limit, "last": limit - 1}
         if q.near is not None and q.reach_m is not None:
             lon, lat = q.near
             lon_min, lon_max, lat_min, lat_max = bbox_around(lon, lat, q.reach_m)
@@ -284,9 +286,35 @@ class SqlCaseRepository:
                 half_sin0=math.sin(math.radians(lat)) * math.pi / 360,
                 reach2=reach * reach, lon_min=lon_min, lon_max=lon_max, lat_min=lat_min,
                 lat_max=lat_max)
-        stmt = _nearby_statement(q.near is not None, q.latest_first, q.exclude is not None,
-                                 q.grid is not None, q.reader)
-        return [Nearby(*row) for row in self._session.execute(stmt, params)]
+        if self._session.get_bind().dialect.name == "postgresql":
+            return self._open_nearby_pg(q, params)
+
+        def read(latest_first: bool, since: datetime, until: datetime) -> builtins.list[Nearby]:
+            stmt = _nearby_statement(q.near is not None, latest_first, q.exclude is not None,
+                                     q.grid is not None, q.reader)
+            rows = self._session.execute(stmt, {**params, "since": since, "until": until})
+            return [Nearby(*row) for row in rows]
+
+        # Times are stored to the microsecond: the later side starts one after ``at``.
+        after = q.at + timedelta(microseconds=1)
+        rows = read(True, q.at - q.window, q.at)
+        if self._session.execute(_LATER, {"after": after, "until": q.at + q.window}).first():
+            rows += read(False, after, q.at + q.window)
+        return rows
+
+    def _open_nearby_pg(self, q: NearbyQuery, params: dict[str, Any]) -> builtins.list[Nearby]:
+        """:meth:`open_in_box` on PostgreSQL: the same reads in ``citydesk_open_nearby``
+        (revision 0013), whose plans the server keeps for the connection — psycopg drops its
+        prepared statements at every rollback, so a statement sent from here would be planned
+        anew for every report (2–5 ms, against 0.3 ms to run it)."""
+        reader = q.reader
+        unit = reader.unit if reader is not None else None
+        user = reader.user if reader is not None and unit is None else None
+        values = {"lon0": None, "lat0": None, "cos0": None, "half_sin0": None, "reach2": None,
+                  "lon_min": None, "lon_max": None, "lat_min": None, "lat_max": None, **params,
+                  "at": q.at, "window": q.window, "unit": unit, "user": user,
+                  "grids": list(reader.grids) if user is not None and reader is not None else None}
+        return [Nearby(*row) for row in self._session.execute(_PG_NEARBY, values)]
 
     def next_case_no(self, day: date) -> str:
         """``YYYYMMDD`` + a 5-digit per-day sequence, counted in this transaction.
@@ -463,7 +491,8 @@ def _nearby_statement(placed: bool, latest_first: bool, exclude: bool, grid: boo
     Without a point (a report placed by its cell alone) it reads the cell's cases from
     ``(grid, category, reported_at)`` of the open cases.  Each read repeats its index's WHERE
     terms (``state IN`` the open states as constants, and ``lon IS NULL OR lat IS NULL``),
-    which SQLite needs to use a partial index at all.
+    which SQLite needs to use a partial index at all.  PostgreSQL runs the same reads in
+    ``citydesk_open_nearby`` (revision 0013).
     """
     cols: tuple[Any, ...] = (CaseRow.id, CaseRow.case_no, CaseRow.lon, CaseRow.lat,
                              CaseRow.grid, CaseRow.reported_at)
@@ -502,13 +531,14 @@ def _nearby_statement(placed: bool, latest_first: bool, exclude: bool, grid: boo
     distance = _planar()
     lon_min, lon_max = bindparam("lon_min", type_=Float), bindparam("lon_max", type_=Float)
     parts = [ranked(0, literal_column("0.0", Float), by_time(lat == lat0, lon == lon0))]
-    # Four ranges around the point, each bounded on both sides by one term per side: SQLite
-    # bounds a range by (lat, lon) < (lat0, lon0) on lat alone, and by one of two upper bounds
-    # of a column, either of which would have it walk the point's own rows.
-    for side in ((lat >= bindparam("lat_min"), lat < lat0, lon.between(lon_min, lon_max)),
+    lat_min, lat_max = bindparam("lat_min", type_=Float), bindparam("lat_max", type_=Float)
+    # Four ranges, each bounded on both sides by one term per side: a row-value range
+    # (lat, lon) < (lat0, lon0) is bounded by lat alone (SQLite) or walks the point's rows to
+    # its end (PostgreSQL), and SQLite bounds a range by one of two upper bounds of a column.
+    for side in ((lat >= lat_min, lat < lat0, lon.between(lon_min, lon_max)),
                  (lat == lat0, lon >= lon_min, lon < lon0),
                  (lat == lat0, lon > lon0, lon <= lon_max),
-                 (lat > lat0, lat <= bindparam("lat_max"), lon.between(lon_min, lon_max))):
+                 (lat > lat0, lat <= lat_max, lon.between(lon_min, lon_max))):
         parts.append(ranked(0, distance, select(*cols).where(
             *common, *side, distance <= bindparam("reach2")).order_by(
             distance, when, CaseRow.case_no)))
@@ -520,6 +550,27 @@ def _nearby_statement(placed: bool, latest_first: bool, exclude: bool, grid: boo
     return (select(both.c.id, both.c.case_no, both.c.lon, both.c.lat, both.c.grid,
                    both.c.reported_at)
             .order_by(both.c.far, both.c.d, then, both.c.case_no).limit(limit))
+
+
+#: PostgreSQL's duplicate read (revision 0013): both sides of the report's time in one call.
+_PG_NEARBY = text(
+    "SELECT id, case_no, lon, lat, grid, reported_at FROM citydesk_open_nearby("
+    "CAST(:category AS text), CAST(:at AS timestamptz), CAST(:window AS interval), "
+    "CAST(:lon0 AS float8), CAST(:lat0 AS float8), CAST(:cos0 AS float8), "
+    "CAST(:half_sin0 AS float8), CAST(:reach2 AS float8), CAST(:lon_min AS float8), "
+    "CAST(:lon_max AS float8), CAST(:lat_min AS float8), CAST(:lat_max AS float8), "
+    "CAST(:grid AS text), CAST(:exclude AS integer), CAST(:limit AS integer), "
+    "CAST(:unit AS text), CAST(:user AS text), CAST(:grids AS text[]))"
+).columns(id=Integer, case_no=String, lon=Float, lat=Float, grid=String,
+          reported_at=UTCDateTime)
+
+#: Whether any case was reported after a report's time (within its window): the later side
+#: of a duplicate check is read only then.  By time alone, over the index of report times
+#: (an empty range costs nothing).  PostgreSQL asks the same inside citydesk_open_nearby.
+_LATER: _Read = (select(literal_column("1"))
+          .where(CaseRow.reported_at >= bindparam("after", type_=UTCDateTime),
+                 CaseRow.reported_at <= bindparam("until", type_=UTCDateTime))
+          .limit(1))
 
 
 def _prefix(prefix: str) -> list[ColumnElement[bool]]:

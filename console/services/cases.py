@@ -8,7 +8,7 @@ unchanged when anything is wrong.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -147,47 +147,36 @@ def duplicate_hints(
     """Open cases of the same category near the place within the configured window.
 
     At most :data:`~console.domain.duplicates.MAX_HINTS`, the best first, read as light rows
-    in two bounded SQL reads (the window before the report, latest first, and after it,
-    earliest first): a cluster of thousands of open cases on one point costs what a few do.
-    The domain measures and orders the rows read exactly as it would every open case.
+    in bounded SQL reads (on each side of the report's time the nearest few, closest in time
+    first): a cluster of thousands of open cases on one point costs what a few do.  The domain
+    measures and orders the rows read exactly as it would every open case.
     """
     config = centre.ref.config
     radius, hours = config.duplicate_radius_m, config.duplicate_hours
     lon, lat, grid = location.lon, location.lat, location.grid.code
     check_window(radius, hours, lon, lat)
-    window = timedelta(hours=hours)
     near = None if lon is None or lat is None else (lon, lat)
-    query = NearbyQuery(category, at - window, at, near, radius, grid, exclude=exclude)
-    # A case reported at ``at`` itself is read by both; the domain sees it once.
-    rows = {row.id: row for row in (
-        *_nearest(uow, query, location, at, radius, hours),
-        *_nearest(uow, replace(query, since=at, until=at + window, latest_first=False),
-                  location, at, radius, hours),
-    )}
-    return tuple(rank_nearby(lon, lat, grid, at, rows.values(), radius, hours, MAX_HINTS))
+    query = NearbyQuery(category, at, timedelta(hours=hours), near, radius, grid,
+                        exclude=exclude)
 
+    def rank(rows: Iterable[Nearby]) -> list[DuplicateHint]:
+        return rank_nearby(lon, lat, grid, at, rows, radius, hours, MAX_HINTS)
 
-#: Rows read beyond the hints wanted: the SQL measure may order two almost equidistant
-#: points (within ~1e-6 of the distance) the other way round from the exact one.
-_SPARE_ROWS = 4
-
-
-def _nearest(uow: UnitOfWork, query: NearbyQuery, location: Location, at: datetime,
-             radius: float, hours: float) -> list[Nearby]:
-    """The rows of one side of the window that can hold its best :data:`MAX_HINTS` hints.
-
-    A full read whose rows give fewer hints than wanted (rows read at the reach's or the
-    window's very edge and refused by the exact measure) is read again, four times as large,
-    so a refused row never hides a hint behind it.
-    """
     limit = MAX_HINTS + _SPARE_ROWS
     while True:
         rows = uow.cases.open_in_box(replace(query, limit=limit))
-        if len(rows) < limit or len(rank_nearby(
-                location.lon, location.lat, location.grid.code, at, rows, radius, hours,
-                MAX_HINTS)) >= MAX_HINTS:
-            return rows
+        # A side read in full whose rows give fewer hints than wanted (rows read at the
+        # reach's or the window's very edge and refused by the exact measure) is read again,
+        # four times as large, so a refused row never hides a hint behind it.
+        sides = ([r for r in rows if r.reported_at <= at], [r for r in rows if r.reported_at > at])
+        if all(len(side) < limit or len(rank(side)) >= MAX_HINTS for side in sides):
+            return tuple(rank(rows))
         limit *= 4
+
+
+#: Rows read beyond the hints wanted on each side: the SQL measure may order two almost
+#: equidistant points (within ~1e-6 of the distance) the other way round from the exact one.
+_SPARE_ROWS = 4
 
 
 def report_case(

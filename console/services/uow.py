@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -64,8 +64,10 @@ class NearbyQuery:
     ----------
     category : str
         Only open cases of this category.
-    since, until : datetime
-        Reported in this window, both ends included.
+    at : datetime
+        The report's time.
+    window : timedelta
+        Cases reported up to this long before or after ``at`` (both ends included).
     near : tuple of float, optional
         ``(lon, lat)`` of the report: cases with coordinates within ``reach_m`` of it (a local
         planar measure, see ``db.case_repo``), nearest first, and after them the cases without
@@ -75,12 +77,8 @@ class NearbyQuery:
         Required with ``near``.
     grid : str, optional
         The report's cell.
-    latest_first : bool
-        At one distance (the same point, or no coordinates) the latest report first; False: the
-        earliest first.  A window wholly before the report asks for True, one wholly after it
-        for False: "closest in time first" without arithmetic on times in SQL.
     limit : int, optional
-        Read at most this many.
+        Read at most this many on each side of ``at``.
     exclude : int, optional
         Never this case id.
     reader : Reader, optional
@@ -88,12 +86,11 @@ class NearbyQuery:
     """
 
     category: str
-    since: datetime
-    until: datetime
+    at: datetime
+    window: timedelta
     near: tuple[float, float] | None = None
     reach_m: float | None = None
     grid: str | None = None
-    latest_first: bool = True
     limit: int | None = None
     exclude: int | None = None
     reader: Reader | None = None
@@ -167,9 +164,12 @@ class CaseRepository(Protocol):
         ...
 
     def open_in_box(self, query: NearbyQuery) -> builtins.list[Nearby]:
-        """Open cases near a place and time as light rows (never full cases), in the query's
-        order: with coordinates before without, nearest first, then by time, then by case
-        number; at most ``query.limit``."""
+        """Open cases near a place and time as light rows (never full cases).
+
+        On each side of ``query.at`` — reported at or before it, and after it — the first
+        ``query.limit`` in this order: with coordinates before without, nearest first, then
+        closest in time, then by case number.  The earlier side's rows come first.
+        """
         ...
 
     def next_case_no(self, day: date) -> str:

@@ -214,44 +214,50 @@ def test_unknown_order_is_a_validation_error(uow_factory: Factory) -> None:
 
 
 def test_open_in_box(uow_factory: Factory, queue: list[Case]) -> None:
-    until = T0 + timedelta(days=1)
+    # The queue's report times are T0 … T0 + 5 h; at T0 + 2 h the earlier side holds Q1 and Q2
+    # (and Q3, another category), the later side Q4 (Q5 is closed).
+    at, window = T0 + timedelta(hours=2), timedelta(hours=3)
     near = (118.4101, 29.1101)  # Q2 is 15 m away, Q4 1,462 m, Q1 1,491 m
-    reach = 2_000.0
 
     def read(**options: object) -> list[str]:
-        settings: dict[str, object] = {"since": T0, "until": until, "near": near,
-                                       "reach_m": reach, **options}
+        settings: dict[str, object] = {"at": at, "window": window, "near": near,
+                                       "reach_m": 2_000.0, **options}
         with uow_factory() as uow:
             rows = uow.cases.open_in_box(NearbyQuery("01001", **settings))  # type: ignore[arg-type]
         assert all(type(row) is Nearby for row in rows)  # light rows, never full cases
         return [row.case_no for row in rows]
 
-    # Q5 is closed, Q3 another category and outside, Q6 has no position.
-    assert read() == ["Q2", "Q4", "Q1"]
-    assert read(limit=2) == ["Q2", "Q4"]
+    # The earlier side first, each nearest first; Q3 is another category, Q6 has no position.
+    assert read() == ["Q2", "Q1", "Q4"]
+    assert read(at=T0 + timedelta(hours=4), window=timedelta(hours=5)) == ["Q2", "Q4", "Q1"]
+    assert read(limit=1) == ["Q2", "Q4"]  # one per side
     assert read(reach_m=1_470.0) == ["Q2", "Q4"]
-    assert read(since=T0 + timedelta(hours=2)) == ["Q4"]
-    assert read(exclude=queue[1].id) == ["Q4", "Q1"]
-    # At one distance (the same point) the latest first, or the earliest
-    at_q1 = {"near": (118.40, 29.10), "reach_m": 10.0}
+    assert read(window=timedelta(minutes=90)) == ["Q2", "Q4"]  # Q1 is 2 h before
+    assert read(exclude=queue[1].id) == ["Q1", "Q4"]
+    # At one distance (the same point) closest in time first
+    at_q1 = {"near": (118.40, 29.10), "reach_m": 10.0, "at": T0 + timedelta(hours=5),
+             "window": timedelta(hours=6)}
     with uow_factory() as uow:
-        twin = uow.cases.add(replace(queue[0], id=None, case_no="Q7", version=0,
-                                     reported_at=T0 + timedelta(hours=6)))
+        for hours in (3, 4):
+            uow.cases.add(replace(queue[0], id=None, case_no=f"Q1{hours}", version=0,
+                                  reported_at=T0 + timedelta(hours=hours)))
         uow.commit()
-    assert read(**at_q1) == ["Q7", "Q1"]
-    assert read(**at_q1, latest_first=False) == ["Q1", "Q7"]
-    assert read(**at_q1, limit=1) == ["Q7"]
+    assert read(**at_q1) == ["Q14", "Q13", "Q1"]
+    assert read(**at_q1, limit=1) == ["Q14"]
+    assert read(**{**at_q1, "at": T0}) == ["Q1", "Q13", "Q14"]  # the later side: earliest first
+    assert read(**{**at_q1, "at": T0 + timedelta(hours=3, minutes=30)}) == ["Q13", "Q1", "Q14"]
     # The cell alone: every case in it, with or without coordinates
     assert read(near=None, grid="330824001002001") == ["Q2"]
     # Near a point, the cell's cases without coordinates come last
     with uow_factory() as uow:
         uow.cases.update(replace(queue[5], grid="330824001002001"), 1)
         uow.commit()
-    assert read(grid="330824001002001") == ["Q2", "Q4", "Q7", "Q1", "Q6"]
-    assert read(near=None, grid="330824001002001") == ["Q6", "Q2"]
+    late = {"at": T0 + timedelta(hours=5), "window": timedelta(hours=6)}
+    assert read(grid="330824001002001", **late) == ["Q2", "Q4", "Q14", "Q13", "Q1", "Q6"]
+    assert read(near=None, grid="330824001002001", **late) == ["Q6", "Q2"]
     with uow_factory() as uow:
-        row = uow.cases.open_in_box(NearbyQuery("01001", T0, until, at_q1["near"], 10.0))[0]  # type: ignore[arg-type]
-    assert row == Nearby(twin.id, "Q7", 118.40, 29.10, "330824001001001", T0 + timedelta(hours=6))
+        row = uow.cases.open_in_box(NearbyQuery("01001", T0, window, (118.40, 29.10), 10.0))[0]
+    assert row == Nearby(queue[0].id, "Q1", 118.40, 29.10, "330824001001001", T0)
 
 
 # -- case numbers ---------------------------------------------------------------------------

@@ -220,7 +220,7 @@ class _FakeCases:
 
     def open_in_box(self, query: NearbyQuery) -> list[Nearby]:
         self.limits.append(query.limit)
-        before = [r for r in self.rows if query.since <= r.reported_at <= query.until]
+        before = [r for r in self.rows if query.at - query.window <= r.reported_at <= query.at]
         return before if query.limit is None else before[:query.limit]
 
 
