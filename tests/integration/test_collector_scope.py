@@ -59,7 +59,7 @@ def test_reads_are_limited_to_cells_reports_and_visits(scene) -> None:
         with pytest.raises(PermissionDeniedError, match="不在您巡查的网格内"):
             uow.cases.get(other.id)
         assert uow.cases.count(CaseFilter(open_only=True)) == len(
-            [c for c in uow.cases.list(CaseFilter(open_only=True))])
+            uow.cases.list(CaseFilter(open_only=True)))
     with scoped() as uow:
         page = uow.queues.page(QueueQuery(tuple(OPEN_STATES)), 0, 500)
         assert {c.id for c in page} == {c for c in seen if c is not None} and other.id not in {
