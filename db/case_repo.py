@@ -488,10 +488,11 @@ def _nearby_statement(placed: bool, latest_first: bool, exclude: bool, grid: boo
     * those without coordinates in the report's cell, from ``(category, grid, reported_at)``
       of the open cases without coordinates.
 
-    Without a point (a report placed by its cell alone) it reads the cell's cases from
-    ``(grid, category, reported_at)`` of the open cases.  Each read repeats its index's WHERE
-    terms (``state IN`` the open states as constants, and ``lon IS NULL OR lat IS NULL``),
-    which SQLite needs to use a partial index at all.  PostgreSQL runs the same reads in
+    Without a point (a report placed by its cell alone) it reads the cell's cases by time: the
+    placed ones from ``(grid, category, reported_at)`` of the open cases with coordinates, and
+    the unplaced ones as above.  Each read repeats its index's WHERE terms (``state IN`` the
+    open states as constants, the coordinates' ``IS NULL`` / ``IS NOT NULL``), which SQLite
+    needs to use a partial index at all.  PostgreSQL runs the same reads in
     ``citydesk_open_nearby`` (revision 0013).
     """
     cols: tuple[Any, ...] = (CaseRow.id, CaseRow.case_no, CaseRow.lon, CaseRow.lat,
@@ -511,8 +512,7 @@ def _nearby_statement(placed: bool, latest_first: bool, exclude: bool, grid: boo
 
     def by_time(*where: ColumnElement[bool]) -> _Read:
         # The ``:limit``-th report time first (read in index order, ``:limit`` entries), then
-        # the rows up to it sorted with their tie-break: no planner sorts a whole cluster,
-        # whatever its statistics say (PostgreSQL's estimates lag a bulk intake).  The edge
+        # the rows up to it sorted with their tie-break: no sort of a whole cluster.  The edge
         # replaces that end of the window (SQLite bounds a range by one term per end).
         edge = (select(CaseRow.reported_at).where(*common, *where).order_by(when)
                 .offset(bindparam("last", type_=Integer)).limit(1).scalar_subquery())
@@ -521,8 +521,16 @@ def _nearby_statement(placed: bool, latest_first: bool, exclude: bool, grid: boo
                   (CaseRow.reported_at >= since, CaseRow.reported_at <= func.coalesce(edge, until)))
         return select(*cols).where(*base, *where, *window).order_by(when, CaseRow.case_no)
 
+    in_cell = CaseRow.grid == bindparam("grid")
+    # Placed and unplaced cases of a cell are in two indexes that exclude each other, so no
+    # statistics can send the read of the few unplaced ones through a cluster of placed ones.
+    unplaced = by_time(or_(lon.is_(None), lat.is_(None)), in_cell)
     if not placed:
-        return by_time(CaseRow.grid == bindparam("grid")).limit(limit)
+        cell = [by_time(lat.is_not(None), lon.is_not(None), in_cell), unplaced]
+        both = union_all(*(select(*p.limit(limit).subquery().c) for p in cell)).subquery()
+        then = both.c.reported_at.desc() if latest_first else both.c.reported_at.asc()
+        return (select(both.c.id, both.c.case_no, both.c.lon, both.c.lat, both.c.grid,
+                       both.c.reported_at).order_by(then, both.c.case_no).limit(limit))
 
     def ranked(far: int, distance: ColumnElement[float | None], read: _Read) -> _Read:
         return read.add_columns(literal_column(str(far), Integer).label("far"),
@@ -532,9 +540,9 @@ def _nearby_statement(placed: bool, latest_first: bool, exclude: bool, grid: boo
     lon_min, lon_max = bindparam("lon_min", type_=Float), bindparam("lon_max", type_=Float)
     parts = [ranked(0, literal_column("0.0", Float), by_time(lat == lat0, lon == lon0))]
     lat_min, lat_max = bindparam("lat_min", type_=Float), bindparam("lat_max", type_=Float)
-    # Four ranges, each bounded on both sides by one term per side: a row-value range
-    # (lat, lon) < (lat0, lon0) is bounded by lat alone (SQLite) or walks the point's rows to
-    # its end (PostgreSQL), and SQLite bounds a range by one of two upper bounds of a column.
+    # Four ranges, each bounded on both sides by one term per side: SQLite bounds a
+    # row-value range (lat, lon) < (lat0, lon0) by lat alone, and a range by one of two upper
+    # bounds of a column; either would walk the point's own rows.
     for side in ((lat >= lat_min, lat < lat0, lon.between(lon_min, lon_max)),
                  (lat == lat0, lon >= lon_min, lon < lon0),
                  (lat == lat0, lon > lon0, lon <= lon_max),
@@ -543,8 +551,7 @@ def _nearby_statement(placed: bool, latest_first: bool, exclude: bool, grid: boo
             *common, *side, distance <= bindparam("reach2")).order_by(
             distance, when, CaseRow.case_no)))
     if grid:
-        parts.append(ranked(1, null().cast(Float), by_time(
-            or_(lon.is_(None), lat.is_(None)), CaseRow.grid == bindparam("grid"))))
+        parts.append(ranked(1, null().cast(Float), unplaced))
     both = union_all(*(select(*p.subquery().c) for p in parts)).subquery()
     then = both.c.reported_at.desc() if latest_first else both.c.reported_at.asc()
     return (select(both.c.id, both.c.case_no, both.c.lon, both.c.lat, both.c.grid,

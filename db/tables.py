@@ -196,13 +196,15 @@ class CaseNoSeqRow(Base):
 
 _OPEN_WHERE = text("state IN ('待受理', '核实中', '待立案', '待派遣', '待处置', '处置中', "
                    "'待核查', '核查中', '待结案', '挂账')")
-#: Revisions 0012/0013 (the duplicate check's indexes): on PostgreSQL the open-state list
+#: Revisions 0012/0013 (the duplicate check's indexes; a cell's placed and unplaced cases in
+#: two that exclude each other): on PostgreSQL the open-state list
 #: wrapped in ``IS TRUE``, as ``citydesk_open_nearby`` says it: proving a bare ``IN`` list
 #: against every partial index of the table costs PostgreSQL ~0.6 ms of planning per read
 #: of cases, the wrapped term one comparison.  On SQLite the plain term, which it matches.
 _PG_OPEN_TRUE = ("(state IN ('待受理', '核实中', '待立案', '待派遣', '待处置', '处置中', '待核查', "
                  "'核查中', '待结案', '挂账')) IS TRUE")
 _UNPLACED = "(lon IS NULL OR lat IS NULL)"
+_PLACED = "lat IS NOT NULL AND lon IS NOT NULL"
 
 #: Revision 0009: partial indexes of the open cases, one per column a queue can be ordered
 #: by that also has a full index (which a planner could otherwise walk through the history).
@@ -254,8 +256,9 @@ class CaseRow(Base):
         # revision 0012: the duplicate check's reads near a place (db.case_repo.open_in_box)
         Index("ix_cases_open_place", "category", "lat", "lon", "reported_at",
               sqlite_where=_OPEN_WHERE, postgresql_where=text(_PG_OPEN_TRUE)),
-        Index("ix_cases_open_cell", "grid", "category", "reported_at",
-              sqlite_where=_OPEN_WHERE, postgresql_where=text(_PG_OPEN_TRUE)),
+        Index("ix_cases_open_placed_cell", "grid", "category", "reported_at",
+              sqlite_where=text(f"{_OPEN_WHERE.text} AND {_PLACED}"),
+              postgresql_where=text(f"{_PG_OPEN_TRUE} AND {_PLACED}")),
         Index("ix_cases_open_unplaced", "category", "grid", "reported_at",
               sqlite_where=text(f"{_OPEN_WHERE.text} AND {_UNPLACED}"),
               postgresql_where=text(f"{_PG_OPEN_TRUE} AND {_UNPLACED}")),
