@@ -3,6 +3,11 @@
 Generates (or, with ``--reuse``, keeps) the scale's history in the database, then runs every
 benchmark: CityDesk and, in the same run, its floor (the same work in plain SQL through the
 driver), with median and p95 over repeated runs, the ratio of medians and peak memory.
+
+``python -m benchmarks --suite clustered [--rounds N] [--db URL] [--json OUT]`` runs the
+clustered-intake suite alone (:mod:`benchmarks.bench_clustered`: 5,000 reports on one point
+against 5,000 spread, through ``report_many`` and a 5 MB Open311 page); ``--suite all`` runs
+it after the scale's benchmarks.
 """
 
 from __future__ import annotations
@@ -107,7 +112,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int,
                         help="override the scale's history length, shorter or longer (county "
                              "with ten years: --days 3650); the report names it")
+    parser.add_argument("--suite", choices=("scale", "clustered", "all"), default="scale",
+                        help="the scale's benchmarks (default), the clustered-intake suite "
+                             "alone, or both")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="rounds of the clustered suite (each: four fresh databases)")
+    parser.add_argument("--reports", type=int, default=5000,
+                        help="reports per run of the clustered suite (5,000; fewer to try it)")
     args = parser.parse_args(argv)
+    if args.suite == "clustered":
+        return _clustered(args.db or "sqlite:////tmp/citydesk-bench-clustered.sqlite3",
+                          args.rounds, args.reports, args.json_out)
     scale = SCALES[args.scale]
     if args.days:
         scale = replace(scale, days=args.days)
@@ -145,6 +160,41 @@ def main(argv: list[str] | None = None) -> int:
     print(table(report))
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(report, ensure_ascii=False, indent=2))
+    if args.suite == "all":
+        name = f"{args.json_out}.clustered.json" if args.json_out else None
+        return _clustered(_beside(url, "clustered"), args.rounds, args.reports, name)
+    return 0
+
+
+def _beside(url: str, suffix: str) -> str:
+    """A database URL next to ``url`` (same server or directory), named with ``suffix``."""
+    sa = make_url(url)
+    base = str(sa.database or "")
+    if sa.get_backend_name() == "sqlite":
+        path = Path(base)
+        return sa.set(database=str(path.with_name(f"{path.stem}-{suffix}{path.suffix}"))
+                      ).render_as_string(hide_password=False)
+    return sa.set(database=f"{base}_{suffix}").render_as_string(hide_password=False)
+
+
+def _clustered(url: str, rounds: int, reports: int, json_out: str | None) -> int:
+    """Run the clustered-intake suite on ``url`` (recreated); print and save its table."""
+    from benchmarks.bench_clustered import bench_clustered
+
+    results, data = bench_clustered(url, rounds, _say, reports)
+    sqlite = make_url(url).get_backend_name() == "sqlite"
+    report = {
+        "suite": "clustered", "scale": "clustered", "db": make_url(url).render_as_string(hide_password=True),
+        "backend": "sqlite" if sqlite else "postgresql", "data": data,
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform(), "processor": platform.processor()},
+        "runner_peak_rss_mb": round(peak_rss_mb(), 1),
+        "results": [r.as_dict() for r in results],
+    }
+    print(table(report))
+    if json_out:
+        Path(json_out).write_text(json.dumps(report, ensure_ascii=False, indent=2))
     return 0
 
 
@@ -158,8 +208,15 @@ def table(report: dict[str, Any]) -> str:
     """A Markdown table of a report's results."""
     size = (f" ({report['per_day']:g} reports/day, {report['days']} days)"
             if "per_day" in report else "")
-    lines = [f"scale {report['scale']}{size} on {report['backend']} — "
-             f"{report['data']['cases']:,} cases, {report['data']['events']:,} events",
+    data = report["data"]
+    if report.get("suite") == "clustered":
+        head = (f"clustered intake on {report['backend']} — {data['reports']:,} reports per run, "
+                f"a {data['page_bytes'] / 1e6:.1f} MB page, {data['rounds']} rounds "
+                "(floor: the same work spread)")
+    else:
+        head = (f"scale {report['scale']}{size} on {report['backend']} — "
+                f"{data['cases']:,} cases, {data['events']:,} events")
+    lines = [head,
              "", "| benchmark | CityDesk median / p95 | floor median / p95 | ratio | target | met? |",
              "|---|---|---|---|---|---|"]
     for r in report["results"]:

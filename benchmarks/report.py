@@ -18,11 +18,15 @@ def render(paths: list[str]) -> str:
     for path in paths:
         run = json.loads(Path(path).read_text())
         data = run["data"]
+        notes = "\n".join(f"- *{r['name']}*: {r['note']}" for r in run["results"] if r["note"])
+        if run.get("suite") == "clustered":
+            parts.append(f"### clustered intake on {run['backend']} ({run['date']})\n\n"
+                         f"{table(run)}\n\nNotes:\n{notes}\n")
+            continue
         head = (f"### {run['scale']} on {run['backend']} ({run['date']})\n\n"
                 f"History: {data['cases']:,} cases, {data['events']:,} events, "
                 f"{data['open_cases']:,} open at the end; generated in "
                 f"{data.get('generate_s', '?')} s.  Runner peak RSS {run['runner_peak_rss_mb']} MB.\n")
-        notes = "\n".join(f"- *{r['name']}*: {r['note']}" for r in run["results"] if r["note"])
         parts.append(f"{head}\n{table(run)}\n\nNotes:\n{notes}\n")
     return "\n".join(parts)
 
