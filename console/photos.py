@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import stat
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
@@ -43,15 +45,36 @@ def photo_from_bytes(data: bytes, filename: str, kind: str = "before") -> NewPho
 
 
 def load_photo(path: str | Path, kind: str = "before") -> NewPhoto:
-    """A photo from a file on disk."""
+    """A photo from a regular file on disk, read no further than the size limit.
+
+    ``/dev/zero``, a FIFO or a terminal would never end (``stat`` says 0 bytes and the read
+    runs on), so only regular files are read, and at most one byte past the limit.
+    """
     p = Path(path)
+    name = printable(p.name)
     try:
-        size = p.stat().st_size
-        if size > MAX_BYTES:
-            raise ValidationError(f"照片 {p.name} 超过 10 MB 上限 / photo too large")
-        data = p.read_bytes()
+        if not stat.S_ISREG(os.stat(p).st_mode):  # before open(): opening a FIFO blocks
+            raise ValidationError(f"{printable(str(p))} 不是普通文件（目录、设备或管道）/ "
+                                  "not a regular file")
+        # O_NONBLOCK: were the file swapped for a FIFO since the stat, open() still returns.
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise ValidationError(f"{printable(str(p))} 不是普通文件 / not a regular file")
+            data = fh.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        raise ValidationError(f"找不到照片文件 {p} / photo file not found") from None
-    except IsADirectoryError:
-        raise ValidationError(f"{p} 是目录，不是照片 / not a file") from None
-    return photo_from_bytes(data, p.name, kind)
+        raise ValidationError(f"找不到照片文件 {printable(str(p))} / photo file not found") from None
+    except OSError as exc:  # a name too long, no permission, a path through a file …
+        raise ValidationError(f"无法读取照片 {name[:60]}：{exc.strerror} / cannot read the "
+                              "photo") from None
+    if len(data) > MAX_BYTES:
+        raise ValidationError(f"照片 {name} 超过 10 MB 上限 / photo too large")
+    return photo_from_bytes(data, name, kind)
+
+
+def printable(text: str) -> str:
+    """``text`` with bytes the locale could not decode (a GBK file name) shown as U+FFFD.
+
+    Such a name opens the file, but neither the database nor a strict terminal takes it.
+    """
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")

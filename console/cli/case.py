@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from console.cli.arguments import MAX_ROWS, bounded_count
 from console.cli.calendar import print_warnings
 from console.cli.common import KIND_CHOICES, KIND_HELP, emit, parse_instant
 from console.cli.setup import open_app
@@ -310,7 +311,7 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--unit")
     p.add_argument("--light", help="green | yellow | red")
     p.add_argument("--open", action="store_true", help="只列出未办结案件")
-    p.add_argument("--limit", type=int, default=100)
+    p.add_argument("--limit", type=bounded_count(MAX_ROWS), default=100)
     p.set_defaults(handler=cmd_list)
 
     p = csub.add_parser("show", parents=[common], help="案件详情与时间线")

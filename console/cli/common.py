@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 from console.domain.errors import ValidationError
@@ -42,6 +42,10 @@ def parse_instant(text: str) -> datetime:
         raise ValidationError(f"时间 {text!r} 不是 ISO-8601 格式 / not an ISO-8601 instant") from None
     if value.tzinfo is None:
         raise ValidationError(f"时间 {text!r} 须带时区偏移，如 +08:00 / give an offset")
+    try:
+        value.astimezone(UTC)  # the offset can push 0001-01-01 or 9999-12-31 off the calendar
+    except OverflowError:
+        raise ValidationError(f"时间 {text!r} 超出可表示的范围 / instant out of range") from None
     return value
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from console.app import App
+from console.cli.arguments import MAX_ROWS, bounded_count, record_id, seconds
 from console.cli.common import KIND_CHOICES, emit
 from console.cli.setup import open_app
 from console.domain.cases import Source
@@ -302,14 +303,14 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
                    help="服务器不支持 updated_after：按上报时间窗口取件")
     o.add_argument("--lookback-days", type=int, default=7, choices=range(1, 91), metavar="1-90")
     o.add_argument("--page-size", type=int, default=100)
-    o.add_argument("--timeout", type=float, default=10.0)
-    o.add_argument("--interval", type=float, default=300.0)
+    o.add_argument("--timeout", type=seconds(0.1, 600), default=10.0)
+    o.add_argument("--interval", type=seconds(1, 86_400), default=300.0)
     o.set_defaults(handler=cmd_open311)
     s = isub.add_parser("services", parents=[common], help="列出 Open311 服务器的服务（建映射表用）")
     s.add_argument("--endpoint", required=True, metavar="URL")
     s.add_argument("--jurisdiction", metavar="ID")
     s.add_argument("--format", choices=["xml", "json"], default="xml")
-    s.add_argument("--timeout", type=float, default=10.0)
+    s.add_argument("--timeout", type=seconds(0.1, 600), default=10.0)
     s.set_defaults(handler=cmd_services)
     f = isub.add_parser("feed", parents=[common], help="读取监督员/热线馈送（HTTP 或投递目录）")
     f.add_argument("--channel", required=True, metavar="NAME")
@@ -317,19 +318,19 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     f.add_argument("--folder", metavar="DIR")
     f.add_argument("--source", choices=["collector", "hotline", "public", "web", "video"])
     f.add_argument("--once", action="store_true")
-    f.add_argument("--interval", type=float, default=60.0)
+    f.add_argument("--interval", type=seconds(1, 86_400), default=60.0)
     f.set_defaults(handler=cmd_feed)
     p = isub.add_parser("problems", parents=[common], help="列出入库问题（隔离的记录）")
     p.add_argument("--all", action="store_true", help="含已处理的 / include resolved and dismissed")
     p.add_argument("--channel", metavar="NAME")
-    p.add_argument("--limit", type=int, default=500)
+    p.add_argument("--limit", type=bounded_count(MAX_ROWS), default=500)
     p.set_defaults(handler=cmd_problems)
     r = isub.add_parser("retry", parents=[common], help="修正映射后重试入库问题")
-    r.add_argument("ids", type=int, nargs="+", metavar="ID")
+    r.add_argument("ids", type=record_id, nargs="+", metavar="ID")
     r.add_argument("--grid", metavar="CODE", help="为无法定位的记录指定单元网格")
     r.set_defaults(handler=cmd_retry)
     d = isub.add_parser("dismiss", parents=[common], help="忽略一个入库问题（不是案件）")
-    d.add_argument("id", type=int, metavar="ID")
+    d.add_argument("id", type=record_id, metavar="ID")
     d.set_defaults(handler=cmd_dismiss)
     m = isub.add_parser("map", parents=[common], help="查看或编辑渠道的类别映射表")
     m.add_argument("--channel", required=True, metavar="NAME")

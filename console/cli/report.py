@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from console.cli.arguments import shorten
 from console.cli.common import emit
 from console.cli.setup import open_app
 from console.domain.errors import ValidationError
@@ -16,6 +17,14 @@ FORMATS = {"xlsx": ".xlsx", "pdf": ".pdf", "csv": ".csv"}
 
 
 def _target(args: argparse.Namespace) -> tuple[str, Path]:
+    try:
+        return _checked_target(args)
+    except OSError as exc:  # ENAMETOOLONG, EACCES … from the checks' stat calls
+        raise ValidationError(f"无法写出报表 {shorten(args.out)}：{exc.strerror or exc} / "
+                              "cannot write the report") from None
+
+
+def _checked_target(args: argparse.Namespace) -> tuple[str, Path]:
     out = Path(args.out)
     fmt = args.format or out.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
@@ -49,7 +58,11 @@ def cmd_report(args: argparse.Namespace) -> int:
             print(f"\r写出报表 {done * 100 // max(total, 1):3d}%", end="", file=sys.stderr)
         return True
 
-    path = write_report(report, out, progress)
+    try:
+        path = write_report(report, out, progress)
+    except OSError as exc:  # /proc, a full disk, a name too long: say so about --out itself
+        raise ValidationError(f"无法写出报表 {shorten(str(out))}：{exc.strerror or exc} / "
+                              "cannot write the report") from None
     if interactive:
         print(file=sys.stderr)
     data: dict[str, Any] = {

@@ -16,8 +16,9 @@ PAGE = 5000
 class AuditReport:
     """The result of a chain walk.
 
-    ``checked`` rows matched before the walk ended; ``head`` is the last good hash (the
-    value to note down and compare with next time: a log cut short at its end still chains).
+    ``checked`` rows matched before the walk ended; ``last_id`` is the id of the last of them
+    (0 when none did); ``head`` is the last good hash (the value to note down and compare with
+    next time: a log cut short at its end still chains).
     """
 
     checked: int
@@ -50,8 +51,9 @@ def verify_chain(uow_factory: UowFactory, page: int = PAGE) -> AuditReport:
                 return AuditReport(checked, after, previous, None)
             head, broken = first_break(previous, rows)
             if broken is not None:
-                good = sum(1 for e, _ in rows if e.id is not None and e.id < broken.event_id)
-                return AuditReport(checked + good, after, head, broken)
+                good = [e.id for e, _ in rows if e.id is not None and e.id < broken.event_id]
+                # The last row that matched: on this page if any did, else the last page's end.
+                return AuditReport(checked + len(good), max(good, default=after), head, broken)
             checked += len(rows)
             previous = head
             last = rows[-1][0].id

@@ -278,6 +278,11 @@ def _checked(
     reported_at = report.reported_at or now
     if reported_at > now + timedelta(minutes=5):
         raise ValidationError("上报时间不能晚于当前时间 / reported-at lies in the future")
+    first = centre.calendar.first_year
+    # Compared as instants: converting year 1 into the centre's zone could overflow.
+    if reported_at < datetime(first, 1, 1, tzinfo=centre.tz):  # no stage is timed before it
+        raise ValidationError(f"上报时间早于工作日历的起始年份 {first} 年 / reported-at before "
+                              f"the work calendar ({first})")
     return _Checked(report, category, component, location, suggestion, reported_at)
 
 
@@ -355,14 +360,21 @@ def action_committed(uow_factory: UowFactory, request_id: str) -> bool:
         return bool(uow.events.by_request(request_id))
 
 
+#: Ids are signed 64-bit in both databases.
+_MAX_ID = 2**63
+
+
 def find_case(uow: UnitOfWork, ref: str | int) -> Case:
     """A case by numeric id or by case number."""
     if isinstance(ref, int):
+        if not 0 < ref < _MAX_ID:  # the database would refuse the number itself (overflow)
+            raise NotFoundError(f"案件 {ref} 不存在 / no such case")
         return uow.cases.get(ref)
     text = str(ref).strip()
-    if text.isdigit() and len(text) < 13:
+    # ASCII only: str.isdigit() is true of '²' and '١', which int() reads or refuses.
+    if text.isascii() and text.isdigit() and len(text) < 13:
         return uow.cases.get(int(text))
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return uow.cases.get_by_no(text)
     raise NotFoundError(f"案件编号 {ref!r} 无效 / not a case id or number")
 
@@ -459,9 +471,9 @@ def _prepare(uow: UnitOfWork, centre: Centre, case: Case, cmd: Command, data: di
         data["collector"] = user.username
     elif cmd is Command.MERGE:
         target = find_case(uow, data.get("into", ""))
-        if not target.is_open:
-            raise ValidationError(f"目标案件 {target.case_no} 状态为「{target.state.value}」，"
-                                  "不能合并 / the target case is no longer open")
+        if not target.is_open:  # the target's state refuses it, as a case's own state does
+            raise IllegalTransitionError(f"目标案件 {target.case_no} 状态为「{target.state.value}」，"
+                                         "不能合并 / the target case is no longer open")
         if target.id == case.id:
             raise ValidationError("不能把案件合并到它自己 / cannot merge a case into itself")
         data["into"] = target.id

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from console.services.centre import Centre
 from console.ui.controller import Backend
+from console.ui.interrupt import quit_on_signals
 from console.ui.ops import OpRunner
 from console.ui.settings import Settings
 from console.ui.start import _wait, prepare_application
@@ -59,7 +60,8 @@ def run_wall(backend: Backend, *, lang: str | None, theme: str | None, rotate_se
         window = WallWindow(backend, ops, clock, rotate_seconds=rotate_seconds)
         window.show_on_wall(fullscreen)
         window.start()
-        return int(app.exec())
+        with quit_on_signals(app.quit):  # Ctrl+C in the terminal closes the wall
+            return int(app.exec())
     finally:
         if window is not None:
             window.stop()
