@@ -6,6 +6,7 @@ unit-of-work factory and the loaded :class:`~console.services.centre.Centre`.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from console.services.uow import UnitOfWork
 from db.engine import ENV_VAR, make_engine, resolve_url
 from db.grants import GrantReport, grant_roles
 from db.notify import EventListener
-from db.schema import HEAD, current_revision, upgrade
+from db.schema import HEAD, current_revision, downgrade_all, upgrade
 from db.uow import make_uow_factory
 
 
@@ -40,13 +41,19 @@ def database_url(url: str | None, config: DeskConfig | None = None, *, wall: boo
     return resolve_url(url)
 
 
-def sqlite_file_missing(url: str) -> bool:
-    """True for an SQLite file that does not exist yet (connecting would create it)."""
+def sqlite_path(url: str) -> Path | None:
+    """The file of an SQLite URL; None for another database or an in-memory one."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return False
+        return None
     name = parsed.database or ""
-    return name not in ("", ":memory:") and not Path(name).exists()
+    return None if name in ("", ":memory:") else Path(name)
+
+
+def sqlite_file_missing(url: str) -> bool:
+    """True for an SQLite file that does not exist yet (connecting would create it)."""
+    path = sqlite_path(url)
+    return path is not None and not path.exists()
 
 
 #: SQLSTATE of "permission denied" (and of the append-only trigger's refusal).
@@ -134,6 +141,24 @@ class App:
         """Create or upgrade the schema to the newest migration."""
         upgrade(self.engine)
         self._centre = None
+
+    def discard_new_database(self, *, created_file: bool) -> None:
+        """Undo a first ``citydesk init`` that failed: no half-made schema is left behind.
+
+        ``created_file`` says the SQLite file did not exist before: it is deleted (with its
+        journal files).  Otherwise every migration is downgraded, back to an empty database.
+        Best effort: the failure that got us here (a lost server, say) may stop this too, and
+        that first failure is the one to report.
+        """
+        self._centre = None
+        path = sqlite_path(self.url)
+        if created_file and path is not None:
+            self.engine.dispose()
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            return
+        with contextlib.suppress(Exception):  # see the docstring
+            downgrade_all(self.engine)
 
     @property
     def centre(self) -> Centre:

@@ -102,6 +102,17 @@ def upgrade(engine_or_url: Engine | str, revision: str = "head") -> None:
             engine.dispose()
 
 
+def downgrade_all(engine: Engine) -> None:
+    """Downgrade every migration in one transaction: the database is empty again."""
+    from alembic import command
+
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_UPGRADE_LOCK})
+        command.downgrade(alembic_config(conn), "base")
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))  # left empty by alembic
+
+
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at, or None for an empty (never upgraded) database.
 

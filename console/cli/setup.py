@@ -49,11 +49,20 @@ def initialise(app: App, ref: ReferenceSet) -> InitReport:
 def cmd_init(args: argparse.Namespace) -> int:
 
     folder = Path(args.resources) if args.resources else DEFAULT_CENTRE
-    ref = load_centre_files(folder)  # parse everything before touching the database
+    # Read and check every file before the database is even opened: a refusal creates no
+    # SQLite file and no schema.
+    ref = load_centre_files(folder)
     build_centre(ref)
     app = App.open(args.db, args.clock)
     try:
-        report = initialise(app, ref)
+        created_file = sqlite_file_missing(app.url)
+        fresh = created_file or not app.is_set_up
+        try:
+            report = initialise(app, ref)
+        except BaseException:
+            if fresh:  # a first init that failed (a lost server, say) leaves no empty schema
+                app.discard_new_database(created_file=created_file)
+            raise
     finally:
         app.close()
     data = {"database": safe_url(app.url), "changed": asdict(report), "total": report.total}

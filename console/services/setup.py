@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from console.domain.cases import Role
-from console.domain.category_search import alias_problems
 from console.domain.errors import ValidationError
 from console.domain.reference import CalendarDay, CentreConfig, ReferenceSet
+from console.domain.reference_checks import reference_problems
 from console.services.uow import UnitOfWork
 
 
@@ -35,48 +34,15 @@ class InitReport:
 
 
 def check_reference(ref: ReferenceSet) -> None:
-    """Raise ValidationError naming the first dangling reference between the files."""
-    problems: list[str] = []
-    units, cats, grids = ref.units, ref.categories, ref.grids
-    county = ref.config.county_code
-    if ref.config.coordination_office not in units:
-        problems.append(f"协调单位 {ref.config.coordination_office} 不在 units 中")
-    for unit in units.values():
-        if unit.parent is not None and unit.parent not in units:
-            problems.append(f"单位 {unit.code} 的上级 {unit.parent} 不存在")
-    for rule in ref.rules:
-        if rule.unit not in units:
-            problems.append(f"路由规则 {rule.category} → 未知单位 {rule.unit}")
-        if rule.category not in cats:
-            problems.append(f"路由规则引用未知类别 {rule.category}")
-    problems.extend(alias_problems(cats.values()))
-    for cat in cats.values():
-        for cond in cat.filing_conditions:
-            if cond.unit is not None and cond.unit not in units:
-                problems.append(f"类别 {cat.code} 立案条件 {cond.id} 指向未知单位 {cond.unit}")
-    for cell in grids.values():
-        if len(cell.code) != 15 or not cell.code.isdigit() or not cell.code.startswith(county):
-            problems.append(f"网格编码 {cell.code} 应为以 {county} 开头的 15 位数字")
-    for comp in ref.components.values():
-        if comp.grid not in grids:
-            problems.append(f"部件 {comp.id} 所在网格 {comp.grid} 不存在")
-        if comp.category not in cats:
-            problems.append(f"部件 {comp.id} 类别 {comp.category} 不存在")
-        for owner in (comp.owner, comp.maintainer):
-            if owner is not None and owner not in units:
-                problems.append(f"部件 {comp.id} 的单位 {owner} 不存在")
-    roles = {r.value for r in Role}
-    for user in ref.users.values():
-        if user.role not in roles:
-            problems.append(f"用户 {user.username} 的角色 {user.role} 无效")
-        if user.role == Role.UNIT.value and user.unit not in units:
-            problems.append(f"责任单位用户 {user.username} 的单位 {user.unit} 不存在")
-        problems.extend(
-            f"监督员 {user.username} 的网格 {g} 不存在" for g in user.grids if g not in grids
-        )
+    """Raise ValidationError (one line) naming the first problem between the files.
+
+    The loader (console/reference_files.py) runs the same checks with each entry's line; this
+    guards a reference set that came from anywhere else.
+    """
+    problems = reference_problems(ref)
     if problems:
-        more = f"（另有 {len(problems) - 5} 处）" if len(problems) > 5 else ""
-        raise ValidationError("参考数据有误：" + "；".join(problems[:5]) + more)
+        more = f"（另有 {len(problems) - 1} 处问题）" if len(problems) > 1 else ""
+        raise ValidationError(f"参考数据有误：{problems[0].place}：{problems[0].text}{more}")
 
 
 def _keep_admin_limits(new: CentreConfig, stored: CentreConfig,
