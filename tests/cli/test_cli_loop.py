@@ -141,7 +141,8 @@ def test_duplicates_are_suggested_and_merged(cli_db: str) -> None:
                            "--grid", first["grid"], "--json", user="shouli1",
                            now="2026-03-02T10:07:00+08:00").out)
     refused = run(cli_db, "case", "merge", str(third["id"]), "--into", str(data["id"]))
-    assert refused.code == 2 and "状态为「已合并」" in refused.err and "已已" not in refused.err
+    # The target's state refuses the merge: exit 3, as a case's own state would (issue #13).
+    assert refused.code == 3 and "状态为「已合并」" in refused.err and "已已" not in refused.err
 
 
 def _inside(url: str) -> tuple[str, str]:
