@@ -42,7 +42,8 @@ def check_reference(ref: ReferenceSet) -> None:
     problems = reference_problems(ref)
     if problems:
         more = f"（另有 {len(problems) - 1} 处问题）" if len(problems) > 1 else ""
-        raise ValidationError(f"参考数据有误：{problems[0].place}：{problems[0].text}{more}")
+        raise ValidationError(f"参考数据有误：{problems[0].place}：{problems[0].text}{more}"
+                              " / invalid reference data")
 
 
 def _keep_admin_limits(new: CentreConfig, stored: CentreConfig,
