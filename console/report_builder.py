@@ -151,13 +151,17 @@ def build_report(centre: Centre, period: Period, evaluations: Sequence[Evaluatio
 
     When the period reaches a year whose statutory holidays the calendar does not know, the
     subtitle says so and a 说明 table before the case list explains it (every format shows a
-    table; the case list stays last).
+    table; the case list stays last); the same table says what each league table's counts left
+    out (imported history, ``EvaluationReport.notes``).
     """
     tables = [evaluation_table(e) for e in evaluations]
     gaps = calendar_gaps(evaluations)
-    if gaps:
+    notes = [calendar_note(gaps)] if gaps else []
+    # What the counts left out (imported history), in the report's Chinese, once each.
+    notes += dict.fromkeys(n.split(" / ")[0] for e in evaluations for n in e.notes)
+    if notes:
         tables.append(Table(NOTES_TITLE, [Column("note", HEADERS["note"])],
-                            [{"note": calendar_note(gaps)}]))
+                            [{"note": note} for note in notes]))
     tables.append(case_table(cases, centre))
     charts: list[Chart] = []
     units = next((e for e in evaluations if e.object == "unit"), None)

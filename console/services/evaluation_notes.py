@@ -23,7 +23,7 @@ def unit_notes(sums: Mapping[str, Mapping[str, int]]) -> tuple[str, ...]:
         return ()
     return (f"{n} 件导入的历史案件没有派遣时间和处置时限，其处置不计入应处置数和按期处置率"
             f" / {n} imported cases had no dispatch or due time: their handling is left out of "
-            "应处置数 and 按期处置率",)
+            "the cases due and the on-time handling rate",)
 
 
 def collector_notes(t: Tally) -> tuple[str, ...]:
@@ -32,7 +32,7 @@ def collector_notes(t: Tally) -> tuple[str, ...]:
     if not n:
         return ()
     return (f"{n} 件导入的历史案件不计入所在网格监督员的立案数和漏报数（监督员只按自己处理过的案件评价）"
-            f" / {n} imported cases are not charged to their cells' collectors (立案数, 漏报数)",)
+            f" / {n} imported cases are not charged to their cells' collectors (cases filed, missed reports)",)
 
 
 def dispatcher_notes(t: Tally) -> tuple[str, ...]:
@@ -41,7 +41,7 @@ def dispatcher_notes(t: Tally) -> tuple[str, ...]:
     if not n:
         return ()
     return (f"{n} 次导入的派遣没有时间，不计入派遣数和按时派遣率"
-            f" / {n} imported dispatches without a time are left out of 派遣数 and 按时派遣率",)
+            f" / {n} imported dispatches without a time are left out of the dispatch count and the on-time dispatch rate",)
 
 
 def area_notes(t: Tally) -> tuple[str, ...]:
@@ -55,5 +55,5 @@ def area_notes(t: Tally) -> tuple[str, ...]:
     untimed = len(t.ids(LEFT_OUT, "untimed"))
     if untimed:
         out.append(f"{untimed} 件导入的历史案件没有派遣时间和处置时限，不计入按期结案率"
-                   f" / {untimed} imported cases had no dispatch or due time: left out of 按期结案率")
+                   f" / {untimed} imported cases had no dispatch or due time: left out of the on-time closing rate")
     return tuple(out)

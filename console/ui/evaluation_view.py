@@ -359,6 +359,10 @@ class EvaluationView(QDialog):
             if first.calendar_gaps:  # the period's deadlines counted Monday to Friday there
                 text += "\n⚠ " + _("{years} 年法定节假日未导入，期限按周一至周五计算").format(
                     years="、".join(str(y) for y in first.calendar_gaps))
+            # What the counts left out (imported history), once each, in the desk's language.
+            notes = dict.fromkeys(error_text(n) for r in reports.values() for n in r.notes)
+            for note in notes:
+                text += "\nⓘ " + note
             self.status.setText(text)
 
     def _on_view_double_clicked(self, index: QModelIndex) -> None:

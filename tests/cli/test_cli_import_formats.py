@@ -110,3 +110,18 @@ def test_eval_notes_what_imported_history_it_left_out(cli_db: str) -> None:
     collector = json.loads(run(cli_db, "eval", "--period", "2016-11", "--object", "collector",
                                "--json").out)
     assert any("不计入所在网格监督员" in n for n in collector["notes"])
+
+
+def test_the_period_report_says_what_imported_history_it_left_out(cli_db: str,
+                                                                  tmp_path: Path) -> None:
+    import csv
+
+    assert run(cli_db, "import", US_CSV, "--mapping", US_MAP, "--json").code == 0
+    out = tmp_path / "r.csv"
+    result = run(cli_db, "report", "--period", "2016-11", "--format", "csv", "--out", str(out))
+    assert result.code == 0, result.err
+    notes = next(tmp_path.glob("r_*_说明.csv"))  # the 说明 table, beside the league tables
+    rows = [r[0] for r in csv.reader(notes.read_text(encoding="utf-8-sig").splitlines()) if r]
+    assert any("放在默认网格" in r for r in rows)
+    assert any("没有派遣时间和处置时限" in r for r in rows)
+    assert not [r for r in rows if " / " in r]  # the report's Chinese half only

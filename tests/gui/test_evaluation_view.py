@@ -180,3 +180,23 @@ def test_the_window_fits_the_screen_and_the_period_choice_is_not_cut(
                  for f in i18n.scan_sources(Path(module.__file__)).marked}
         assert not i18n.missing() & shown, sorted(i18n.missing() & shown)
     view.close()
+
+
+def test_the_notes_on_what_was_left_out_show_in_the_desks_language(desk_factory, qtbot) -> None:
+    from dataclasses import replace
+
+    from console.ui import i18n
+
+    desk = desk_factory(user="zhibanzhang1")
+    view = _open(desk, qtbot)
+    reports = {obj: view.tables[obj].model().report for obj in view.tables}
+    note = "3 件导入的历史案件坐标在本县外 / 3 imported cases placed in the default cell"
+    reports["area"] = replace(reports["area"], notes=(note,))
+    reports["unit"] = replace(reports["unit"], notes=(note,))  # the same note shows once
+    view.show_reports(reports)
+    assert view.status.text().count("3 件导入的历史案件坐标在本县外") == 1
+    assert "imported" not in view.status.text()
+    i18n.set_language("en")
+    view.show_reports(reports)
+    assert "3 imported cases placed in the default cell" in view.status.text()
+    view.close()
