@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QEventLoop
+from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
 from console.domain.errors import CityDeskError
@@ -18,6 +18,7 @@ from console.services.uow import CaseFilter
 from console.ui.controller import Backend, DeskController, Listener
 from console.ui.dialogs.signin import SignInDialog
 from console.ui.i18n import _, error_text, install_qt_translator, set_language
+from console.ui.interrupt import quit_on_signals
 from console.ui.ops import OpRunner
 from console.ui.session import DeskSession
 from console.ui.settings import Settings
@@ -133,6 +134,14 @@ def make_listener(backend: Backend, controller: DeskController) -> Listener | No
     return listener
 
 
+def _close(session: DeskSession, app: QApplication) -> None:
+    """End the desk as its window's close does (layout saved, presence withdrawn)."""
+    if session.window is not None:
+        session.window.close()  # the session's ended signal quits the loop
+    else:
+        app.quit()
+
+
 def run_desk(backend: Backend, *, user: str | None, lang: str | None, theme: str | None,
              demo: bool, clock: Callable[[], datetime], settings: Settings | None = None) -> int:
     """Show the console and run the event loop until it closes; returns the exit code.
@@ -159,7 +168,10 @@ def run_desk(backend: Backend, *, user: str | None, lang: str | None, theme: str
         # The window closing on a sign-out must not end the program; the session says when.
         app.setQuitOnLastWindowClosed(False)
         session.ended.connect(app.quit)
-        return int(app.exec())
+        # Ctrl+C in the terminal, SIGTERM.  The handler may run inside any slot, so the close
+        # waits for the loop's next turn rather than tearing the window down under that slot.
+        with quit_on_signals(lambda: QTimer.singleShot(0, lambda: _close(session, app))):
+            return int(app.exec())
     finally:
         if session is not None:
             session.stop()  # joins the LISTEN thread before the window and worker go
