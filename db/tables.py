@@ -165,6 +165,27 @@ class UserRow(Base):
     password_changed_at: Mapped[datetime | None]
 
 
+class SessionRow(Base):
+    """A server session (revision 0015): a bearer token known only by its SHA-256 digest.
+
+    ``role`` is the user's role when it was issued: a later change of role, a password
+    change or a disabled account ends it (the server re-reads the user on every call).
+    """
+
+    __tablename__ = "sessions"
+    __table_args__ = (Index(None, "username"), Index(None, "expires_at"))
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(CODE), ForeignKey("users.username"))
+    role: Mapped[str] = mapped_column(String(STATE))
+    kind: Mapped[str] = mapped_column(String(STATE))  # desk | wall | cli | field
+    client: Mapped[str] = mapped_column(String(NAME), default="", server_default=text("''"))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
 class CalendarDayRow(Base):
     """An explicit workday flag; ``source`` ``admin`` marks an override a re-seed must keep."""
 

@@ -34,6 +34,7 @@ TABLES = {
     "intake_mappings",
     "intake_outbox",
     "intake_cursors",
+    "sessions",
 }
 
 
