@@ -405,6 +405,7 @@ def act(
         case = find_case(uow, case_ref)
         if expected_version is not None and case.version != expected_version:
             raise _stale(uow, case, expected_version)
+        now = _not_before_last(uow, case, now)
         cmd = _resolve(case, command)
         transition_for(case, cmd, actor)  # state and role first: then look anything up
         _prepare(uow, centre, case, cmd, data)
@@ -417,6 +418,18 @@ def act(
             uow.photos.add(saved.id, photo, actor.user, now, events[-1].id)
         uow.commit()
     return saved
+
+
+def _not_before_last(uow: UnitOfWork, case: Case, now: datetime) -> datetime:
+    """``now``, or the case's last event instant when that is later.
+
+    Within a case events are never earlier than their predecessors, whatever clock the caller
+    holds (a second server process a little behind, a desk clock set back on an embedded
+    database): otherwise feedback could be logged before its dispatch and judged on time.
+    """
+    assert case.id is not None
+    last = uow.events.for_case(case.id)[-1:]
+    return max(now, last[0].occurred_at) if last else now
 
 
 def _stale(uow: UnitOfWork, case: Case, seen: int) -> ConflictError:
