@@ -5,7 +5,8 @@ to it.
 Enforced by handing such a seat a unit of work whose case repository only ever returns what it
 sees (:func:`scoped_factory`): every service the desk calls — the queue, the feed, case detail,
 duplicate hints, statistics — reads through it, so no screen can leak a case by forgetting a
-filter, and asking for another case by id is refused.  What each role may *do* is the workflow
+filter, and asking for another case by id or number is answered exactly as for a case that
+does not exist (the same error, the same words: nothing about it leaks).  What each role may *do* is the workflow
 table's business (``console.domain.workflow``).
 """
 
@@ -16,11 +17,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from console.domain.cases import Actor, Case, CaseState, Role
 from console.domain.duplicates import Nearby
-from console.domain.errors import PermissionDeniedError
+from console.domain.errors import NotFoundError
 from console.services.queue_view import QueueQuery, Reader
 from console.services.uow import (
     CaseFilter,
@@ -48,13 +49,23 @@ def can_read(actor: Actor, case: Case) -> bool:
     return reader is None or reader.sees(case)
 
 
-def _refuse(actor: Actor, case: Case) -> PermissionDeniedError:
-    if actor.role is Role.COLLECTOR:
-        return PermissionDeniedError(
-            f"案件 {case.case_no} 不在您巡查的网格内，也未派给您 / not in your cells nor sent to you")
-    return PermissionDeniedError(
-        f"案件 {case.case_no} 不属于{actor.unit or '本'}单位，无权查看 / not your unit's case"
-    )
+def unknown_id(case_id: int | None) -> NotFoundError:
+    """What asking for a case id that does not exist answers (the repositories' words)."""
+    return NotFoundError(f"案件 id={case_id} 不存在 / no such case")
+
+
+def unknown_no(case_no: str) -> NotFoundError:
+    """What asking for a case number that does not exist answers."""
+    return NotFoundError(f"案件 {case_no} 不存在 / no such case")
+
+
+def viewer_of(uow: UnitOfWork) -> Actor | None:
+    """The seat a unit of work is scoped to (:func:`scoped_factory`), None when unscoped.
+
+    Read sides that do not go through ``uow.cases`` (the evaluation, the period report) ask
+    this, so a seat handed a scoped unit of work is limited there too.
+    """
+    return uow.actor if isinstance(uow, ScopedUnitOfWork) else None
 
 
 class ScopedCases:
@@ -74,9 +85,11 @@ class ScopedCases:
         self._reader = reader_of(actor)
         self._read: dict[int, int] = {}  # case id -> version this seat read in this unit of work
 
-    def _check(self, case: Case) -> Case:
+    def _check(self, case: Case, by_no: bool = False) -> Case:
+        # Outside the seat's view a case answers exactly as one that does not exist: the
+        # same error and words, so neither its number nor its existence leaks.
         if not can_read(self._actor, case):
-            raise _refuse(self._actor, case)
+            raise unknown_no(case.case_no) if by_no else unknown_id(case.id)
         if case.id is not None:
             self._read[case.id] = case.version
         return case
@@ -85,12 +98,12 @@ class ScopedCases:
         return [c for c in cases if can_read(self._actor, c)]
 
     def get(self, case_id: int) -> Case:
-        """The case, if this seat may read it (PermissionDeniedError otherwise)."""
+        """The case, if this seat may read it (else NotFoundError, as for no such case)."""
         return self._check(self._inner.get(case_id))
 
     def get_by_no(self, case_no: str) -> Case:
-        """The case by number, if this seat may read it."""
-        return self._check(self._inner.get_by_no(case_no))
+        """The case by number, if this seat may read it (else as for no such number)."""
+        return self._check(self._inner.get_by_no(case_no), by_no=True)
 
     def get_many(self, case_ids: Sequence[int]) -> builtins.list[Case]:
         """Those of the cases this seat may read."""
@@ -196,12 +209,12 @@ class ScopedUnitOfWork:
 
     def __init__(self, inner: UnitOfWork, actor: Actor) -> None:
         self._inner = inner
-        self._actor = actor
+        self.actor = actor
 
     def __enter__(self) -> Self:
         inner = self._inner.__enter__()
-        self.cases = ScopedCases(inner.cases, self._actor)
-        self.queues = ScopedQueues(inner.queues, self._actor)
+        self.cases = ScopedCases(inner.cases, self.actor)
+        self.queues = ScopedQueues(inner.queues, self.actor)
         self.stats = inner.stats
         self.events = inner.events
         self.photos = inner.photos
@@ -214,6 +227,13 @@ class ScopedUnitOfWork:
                  tb: TracebackType | None) -> None:
         """Roll back whatever was not committed."""
         self._inner.__exit__(exc_type, exc, tb)
+
+    def __getattr__(self, name: str) -> Any:
+        # Stores this class does not scope (an intake store, a log added later) are the inner
+        # unit of work's: a seat-scoped transaction must not lose them.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._inner, name)
 
     def commit(self) -> None:
         """Commit the inner transaction."""

@@ -35,6 +35,7 @@ from console.domain.reference import Category, ComponentInstance, GridCell, Rout
 from console.domain.routing import RouteResult, route
 from console.domain.transitions import apply, transition_for
 from console.domain.workflow import APPROVALS
+from console.services.access import scoped_factory
 from console.services.centre import Centre
 from console.services.uow import NearbyQuery, NewPhoto, UnitOfWork
 
@@ -190,7 +191,7 @@ def report_case(
     channel records its link to the new case there, so the case and the link commit together.
     """
     checked = _checked(centre, report, now)
-    uow = uow_factory()
+    uow = scoped_factory(uow_factory, actor)()  # a collector's hints name only cases it sees
     with uow:
         dups = duplicate_hints(uow, centre, checked.category.code, checked.location,
                                checked.reported_at)
@@ -400,7 +401,10 @@ def act(
     :func:`action_committed` can tell whether the action went through.
     """
     data = dict(fields or {})
-    uow = uow_factory()
+    # Read through the actor's scope whatever factory the caller holds: a case a unit seat or
+    # a collector does not see answers as one that does not exist, before any other check can
+    # name its number, state or last actor.
+    uow = scoped_factory(uow_factory, actor)()
     with uow:
         case = find_case(uow, case_ref)
         if expected_version is not None and case.version != expected_version:

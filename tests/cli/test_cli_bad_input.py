@@ -83,7 +83,9 @@ BAD: list[tuple[str, list[str], int, str]] = [
     ("act on sql id", ["case", "accept", SQL], 2, "无效"),
     ("wrong state", ["case", "close", "{reported}"], 3, "不能执行"),
     ("stale version", ["case", "accept", "{reported}", "--version", "99"], 3, "已被他人修改"),
-    ("role not allowed", ["case", "accept", "{reported}", "--as", "unit_zhzf"], 3, "角色"),
+    ("role not allowed", ["case", "accept", "{reported}", "--as", "paiqian1"], 3, "角色"),
+    # a case outside a unit seat's scope answers as a missing one (test_scope_leaks.py)
+    ("outside the unit's scope", ["case", "accept", "{reported}", "--as", "unit_zhzf"], 2, "不存在"),
     ("empty reason", ["case", "refuse", "{reported}", "--reason", " "], 2, "不能为空"),
     ("merge into itself", ["case", "merge", "{reported}", "--into", "{reported}"], 2, "自己"),
     ("merge into missing", ["case", "merge", "{reported}", "--into", "999999"], 2, "999999"),

@@ -10,7 +10,7 @@ import pytest
 
 from console.domain.calendar import statutory_days
 from console.domain.cases import CaseState
-from console.domain.errors import PermissionDeniedError
+from console.domain.errors import NotFoundError
 from console.reference_files import load_centre_files
 from console.services.access import can_read, scoped_factory
 from console.services.cases import Report, act, report_case
@@ -56,7 +56,8 @@ def test_reads_are_limited_to_cells_reports_and_visits(scene) -> None:
     assert {own.id, sent.id, mine.id} <= seen and other.id not in seen
     with scoped() as uow:
         assert uow.cases.get(sent.id).assignee == "caiji01"
-        with pytest.raises(PermissionDeniedError, match="不在您巡查的网格内"):
+        # Outside its view a case answers as one that does not exist (nothing leaks).
+        with pytest.raises(NotFoundError, match=f"^案件 id={other.id} 不存在 / no such case$"):
             uow.cases.get(other.id)
         assert uow.cases.count(CaseFilter(open_only=True)) == len(
             uow.cases.list(CaseFilter(open_only=True)))

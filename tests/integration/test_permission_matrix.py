@@ -16,10 +16,10 @@ import pytest
 
 from console.domain.cases import Actor, Case, CaseState, RequestKind, Role
 from console.domain.commands import Command
-from console.domain.errors import PermissionDeniedError
+from console.domain.errors import NotFoundError, PermissionDeniedError
 from console.domain.reference import CentreConfig, GridCell, ReferenceSet
 from console.domain.workflow import TABLE
-from console.services.access import scoped_factory
+from console.services.access import can_read, scoped_factory
 from console.services.cases import Report, act, report_case
 from console.services.centre import Centre, build_centre
 from console.services.feed import poll
@@ -42,7 +42,9 @@ def centre() -> Centre:
 
 
 def _actor(role: Role, unit: str | None = "U1") -> Actor:
-    return Actor(f"user-{role.name.lower()}", role, unit if role is Role.UNIT else None, "desk-t")
+    grids = (CELL.code,) if role is Role.COLLECTOR else ()  # a collector patrolling the cell
+    return Actor(f"user-{role.name.lower()}", role, unit if role is Role.UNIT else None, "desk-t",
+                 grids=grids)
 
 
 def _store(uow_factory: Callable[[], UnitOfWork], case: Case) -> Case:
@@ -84,7 +86,10 @@ def test_every_role_and_command_through_the_services(
                 act(uow_factory, centre, _actor(role), NOW, case.id, command, fields)
                 allowed += 1
             else:
-                with pytest.raises(PermissionDeniedError):
+                # A case the seat cannot see answers as one that does not exist.
+                refusal = (PermissionDeniedError if can_read(_actor(role), case)
+                           else NotFoundError)
+                with pytest.raises(refusal):
                     act(uow_factory, centre, _actor(role), NOW, case.id, command, fields)
                 with uow_factory() as uow:
                     assert (uow.events.count(), uow.cases.get(case.id).version) == before
@@ -98,7 +103,7 @@ def test_a_unit_user_acts_only_on_its_own_units_cases(
     uow_factory: Callable[[], UnitOfWork], centre: Centre
 ) -> None:
     case = _store(uow_factory, case_in(CaseState.DISPATCHED))  # unit U1
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(NotFoundError):  # U2 does not see it: as if there were no such case
         act(uow_factory, centre, _actor(Role.UNIT, "U2"), NOW, case.id, Command.START, {})
     act(uow_factory, centre, _actor(Role.UNIT, "U1"), NOW, case.id, Command.START, {})
 
@@ -121,7 +126,7 @@ def test_a_unit_user_cannot_read_another_units_case(
     seat = _actor(Role.UNIT, "U1")
     scoped = scoped_factory(uow_factory, seat)
     for ref in (theirs.id, theirs.case_no, str(theirs.id), unseen.id):
-        with pytest.raises(PermissionDeniedError):
+        with pytest.raises(NotFoundError):  # as if it did not exist (test_scope_leaks.py)
             case_detail(scoped(), centre, ref, NOW)
     assert case_detail(scoped(), centre, mine.id, NOW).row.case.id == mine.id
     listed = {r.case.id for r in list_cases(scoped(), centre, NOW, limit=None)}
@@ -141,9 +146,11 @@ def test_a_unit_user_cannot_read_another_units_case(
     batch = poll(scoped(), batch.last_id)
     assert [c.id for c in batch.cases] == [mine.id]
     assert {e.case_id for e in batch.events} == {mine.id}
-    # Acting through the scoped factory on another unit's case is refused before anything.
-    with pytest.raises(PermissionDeniedError):
-        act(scoped, centre, seat, NOW, theirs.id, Command.START, {})
+    # Acting on another unit's case, through the scoped factory or not, is refused before
+    # anything, as for a case that does not exist.
+    for uows in (scoped, uow_factory):
+        with pytest.raises(NotFoundError):
+            act(uows, centre, seat, NOW, theirs.id, Command.START, {})
 
 
 def test_other_roles_read_everything(uow_factory: Callable[[], UnitOfWork], centre: Centre) -> None:
