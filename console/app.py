@@ -25,6 +25,7 @@ from db.engine import ENV_VAR, make_engine, resolve_url
 from db.grants import GrantReport, grant_roles
 from db.notify import EventListener
 from db.schema import HEAD, current_revision, downgrade_all, upgrade
+from db.session_repo import SqlSessionStore
 from db.uow import make_uow_factory
 
 
@@ -188,6 +189,10 @@ class App:
     def grant(self, app_role: str, wall_role: str | None = None) -> GrantReport:
         """Grant the desks' role and the wall's read-only role their privileges (PostgreSQL)."""
         return grant_roles(self.engine, app_role, wall_role)
+
+    def session_store(self) -> SqlSessionStore:
+        """The server's sessions (``console.services.sessions.SessionStore``) on this database."""
+        return SqlSessionStore(self.engine)
 
     def event_listener(self, on_event: Callable[[int], None],
                        on_status: Callable[[bool], None]) -> EventListener | None:

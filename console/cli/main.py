@@ -18,7 +18,18 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from console.app import database_url, describe_database_error
-from console.cli import case, category, db, evaluation, intake, report, setup, users, wall
+from console.cli import (
+    case,
+    category,
+    db,
+    evaluation,
+    intake,
+    report,
+    server,
+    setup,
+    users,
+    wall,
+)
 from console.cli.arguments import option_names, shorten, undecodable_option
 from console.cli.common import (
     DEFAULT_DESK,
@@ -61,6 +72,7 @@ def build_parser() -> Parser:
     users.add_commands(sub, common)
     db.add_commands(sub, common)
     intake.add_commands(sub, common)
+    server.add_commands(sub, common)
     return parser
 
 

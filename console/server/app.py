@@ -1,0 +1,79 @@
+"""The FastAPI application of ``citydesk server``: the services behind ``/api/v1``.
+
+:func:`create_app` wires an open :class:`~console.app.App` (the database, held by this process
+alone) to the routers: sessions (:mod:`console.server.auth`), cases
+(:mod:`console.server.cases`), the push channel (:mod:`console.server.push`), and the desk's
+seam when :mod:`console.server.desk_routes` exists.  OpenAPI is served at ``/openapi.json``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from fastapi import FastAPI
+
+from console.app import App
+from console.server import auth, cases, errors, push
+from console.server.auth import ServerState
+from console.services.sessions import SessionPolicy, SessionStore
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(app: App, policy: SessionPolicy | None = None,
+               store: SessionStore | None = None,
+               clock: Callable[[], datetime] = _now) -> FastAPI:
+    """The ASGI application serving ``app``'s centre.
+
+    Parameters
+    ----------
+    app : App
+        The open database (its reference data is loaded at start).
+    policy : SessionPolicy, optional
+        Session lifetime and idle timeout (defaults: 12 h, 30 min).
+    store : SessionStore, optional
+        Where sessions live (default: the database's ``sessions`` table).
+    clock : callable
+        The server's clock; only tests pass another.
+    """
+    hub = push.PushHub(app)
+
+    @asynccontextmanager
+    async def lifespan(_api: FastAPI) -> AsyncIterator[None]:
+        app.centre  # noqa: B018  (load the reference data before the first request)
+        hub.start(asyncio.get_running_loop())
+        try:
+            yield
+        finally:
+            hub.stop()
+
+    api = FastAPI(title="CityDesk", version="1", lifespan=lifespan,
+                  description="智慧城管指挥台 API (issue #14): see docs/api.md")
+    api.state.citydesk = ServerState(app, store or app.session_store(),
+                                     policy or SessionPolicy(), clock)
+    api.state.push = hub
+    errors.install(api)
+    api.include_router(auth.router)
+    api.include_router(cases.router)
+    api.include_router(push.router)
+    _include_desk_routes(api)
+    return api
+
+
+def _include_desk_routes(api: FastAPI) -> None:
+    """Mount the desk seam's router (``console.server.desk_routes``, H4's) when it exists."""
+    try:
+        module = importlib.import_module("console.server.desk_routes")
+    except ModuleNotFoundError as exc:
+        if exc.name != "console.server.desk_routes":
+            raise
+        return
+    router = getattr(module, "router", None)
+    if router is not None:
+        api.include_router(router)

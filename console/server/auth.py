@@ -1,0 +1,129 @@
+"""Sign-in, sign-out and the caller of every request (``/api/v1/token``, ``logout``, ``whoami``).
+
+The caller is resolved from the bearer token on every request (:func:`caller`): the user is
+read again each time, so a disabled user, a changed role or a changed password answers 401 at
+the next call.  Nothing a client sends names the actor or the time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+
+from console.app import App
+from console.domain.cases import Actor
+from console.domain.errors import AuthenticationError
+from console.server.wire import whoami_dict
+from console.services.sessions import (
+    SESSION_INVALID,
+    SessionPolicy,
+    SessionRecord,
+    SessionStore,
+    authenticate,
+    logout,
+    resolve,
+    session_kind,
+)
+
+
+@dataclass
+class ServerState:
+    """What every route reaches through ``request.app.state.citydesk``.
+
+    Parameters
+    ----------
+    app : App
+        The open database and reference data (the server process holds the credentials).
+    store : SessionStore
+        Sessions in the database.
+    policy : SessionPolicy
+        Session lifetime and idle timeout.
+    clock : callable
+        The server's clock: the only time any event or session gets.
+    """
+
+    app: App
+    store: SessionStore
+    policy: SessionPolicy
+    clock: Callable[[], datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The signed-in actor of a request and its session."""
+
+    actor: Actor
+    session: SessionRecord
+    token: str
+
+
+def server_state(request: Request) -> ServerState:
+    """The server's state (set by :func:`console.server.app.create_app`)."""
+    state = request.app.state.citydesk
+    assert isinstance(state, ServerState)
+    return state
+
+
+def bearer_token(request: Request) -> str:
+    """The token of ``Authorization: Bearer …`` (401 without one)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationError(SESSION_INVALID)
+    return token.strip()
+
+
+def caller(request: Request) -> Caller:
+    """The request's caller, resolved and checked against the user as stored now."""
+    state = server_state(request)
+    token = bearer_token(request)
+    actor, record = resolve(state.app.uow_factory, state.store, token, state.clock(),
+                            state.policy)
+    return Caller(actor, record, token)
+
+
+CallerDep = Annotated[Caller, Depends(caller)]
+StateDep = Annotated[ServerState, Depends(server_state)]
+
+router = APIRouter(prefix="/api/v1", tags=["sessions"])
+
+
+@router.post("/token")
+def token(
+    state: StateDep,
+    username: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=1024)],
+    kind: Annotated[str | None, Form(max_length=16)] = None,
+    client: Annotated[str, Form(max_length=200)] = "",
+) -> dict[str, Any]:
+    """Sign in: a bearer token for ``username`` (401, one message, for every refusal)."""
+    chosen = session_kind(kind)
+    issued, record = authenticate(state.app.uow_factory, state.store, username, password,
+                                  state.clock(), state.policy, chosen, client)
+    return {"access_token": issued, "token_type": "bearer",
+            "expires_in": int((record.expires_at - record.created_at).total_seconds())}
+
+
+@router.post("/logout")
+def sign_out(state: StateDep, who: CallerDep) -> dict[str, Any]:
+    """End the caller's session; the token answers 401 from now on."""
+    logout(state.store, who.token, state.clock())
+    return {"ok": True}
+
+
+@router.get("/whoami")
+def whoami(state: StateDep, who: CallerDep) -> dict[str, Any]:
+    """The signed-in user, their role, unit and cells, and their session's times."""
+    user = state.app.centre.ref.users.get(who.actor.user)
+    name = user.name if user is not None else who.actor.user
+    return whoami_dict(who.actor, name, who.session, state.policy)
+
+
+@router.get("/health")
+def health() -> dict[str, Any]:
+    """Liveness without a session (a proxy's or systemd's check; reads nothing)."""
+    return {"status": "ok"}
