@@ -234,6 +234,27 @@ class SqlCaseRepository:
             )
         return replace(case, version=expected_version + 1)
 
+    def lock(self, case_ids: Sequence[int]) -> builtins.list[Case]:
+        """Lock these cases' rows until the transaction ends and read them as committed now.
+
+        PostgreSQL: ``SELECT … ORDER BY id FOR UPDATE`` (under READ COMMITTED a waiting
+        statement returns the rows as the other transaction committed them).  SQLite has no
+        row locks: a no-op ``UPDATE`` of the rows takes the database's write lock (pysqlite
+        begins the transaction right before it, so no older snapshot is held), waiting out
+        the busy timeout for another writer, and the rows are read after it.  Either way a
+        decision taken on the returned cases cannot be overtaken before the commit.
+        """
+        ids = sorted(set(case_ids))
+        if not ids:
+            return []
+        stmt = select(CaseRow).where(CaseRow.id.in_(ids)).order_by(CaseRow.id)
+        if self._session.get_bind().dialect.name == "postgresql":
+            return self._load(stmt.with_for_update())
+        self._session.execute(
+            update(CaseRow).where(CaseRow.id.in_(ids)).values(version=CaseRow.version)
+            .execution_options(synchronize_session=False))
+        return self._load(stmt)
+
     def list(self, flt: CaseFilter) -> builtins.list[Case]:
         """Cases matching ``flt``, in ``flt.order``, paged by ``limit``/``offset``."""
         order = _order(flt.order)

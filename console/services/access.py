@@ -124,6 +124,10 @@ class ScopedCases:
             self._check(case)
         return self._inner.update(case, expected_version)
 
+    def lock(self, case_ids: Sequence[int]) -> builtins.list[Case]:
+        """Lock cases for a write (the caller read them through this seat's view)."""
+        return self._inner.lock(case_ids)
+
     def _filter(self, flt: CaseFilter) -> CaseFilter | None:
         if self._actor.role is not Role.UNIT:
             return replace(flt, reader=self._reader)

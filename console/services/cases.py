@@ -412,10 +412,17 @@ def act(
         now = _not_before_last(uow, case, now)
         cmd = _resolve(case, command)
         transition_for(case, cmd, actor)  # state and role first: then look anything up
+        target = None
+        if cmd is Command.MERGE:
+            case, target = _lock_merge(uow, case, data)
         _prepare(uow, centre, case, cmd, data)
         outcome = apply(case, Action(cmd, data), actor, now, centre.ctx)
         version = case.version if expected_version is None else expected_version
         saved = uow.cases.update(outcome.case, version)
+        if target is not None:
+            # The target now carries another report: a desk that decided on it before (to
+            # refuse, void or merge it) must look again, so its version moves on.
+            uow.cases.update(target, target.version)
         events = uow.events.append(_tagged(outcome.events, request_id))
         for photo in photos:
             assert saved.id is not None
@@ -466,7 +473,7 @@ def _resolve(case: Case, command: Command | str) -> Command:
 
 
 def _prepare(uow: UnitOfWork, centre: Centre, case: Case, cmd: Command, data: dict[str, Any]) -> None:
-    """Fill what the desk leaves to the system: the suggested unit, the merge target's id."""
+    """Fill what the desk leaves to the system: the suggested unit, the collector's name."""
     if cmd is Command.FILE:
         category = centre.category(str(data.get("category") or case.category))
         data["category"] = category.code
@@ -486,14 +493,34 @@ def _prepare(uow: UnitOfWork, centre: Centre, case: Case, cmd: Command, data: di
             raise ValidationError(f"{user.username} 不是监督员，不能派发核实/核查任务 / "
                                   f"{user.username} is not a collector")
         data["collector"] = user.username
-    elif cmd is Command.MERGE:
-        target = find_case(uow, data.get("into", ""))
-        if not target.is_open:  # the target's state refuses it, as a case's own state does
-            raise IllegalTransitionError(f"目标案件 {target.case_no} 状态为「{target.state.value}」，"
-                                         "不能合并 / the target case is no longer open")
-        if target.id == case.id:
-            raise ValidationError("不能把案件合并到它自己 / cannot merge a case into itself")
-        data["into"] = target.id
+
+
+def _lock_merge(uow: UnitOfWork, case: Case, data: dict[str, Any]) -> tuple[Case, Case]:
+    """The merge's case and target, both locked until the commit and read as they are now.
+
+    Without the lock two desks merging A into B and B into A both committed (a cycle), and a
+    merge into a case being refused committed beside the refusal.  Locked in id order, the
+    second of two such transactions waits for the first and then finds its case changed
+    (ConflictError) or its target no longer open (IllegalTransitionError); the target's
+    version moves on with the merge, so a refusal decided on the older target loses too.
+    """
+    target = find_case(uow, data.get("into", ""))
+    if target.id == case.id:
+        raise ValidationError("不能把案件合并到它自己 / cannot merge a case into itself")
+    assert case.id is not None
+    assert target.id is not None
+    locked = {c.id: c for c in uow.cases.lock([case.id, target.id])}
+    now_case, now_target = locked.get(case.id), locked.get(target.id)
+    if now_case is None or now_target is None:
+        raise NotFoundError(f"案件 id={case.id if now_case is None else target.id} 不存在 / "
+                            "no such case")
+    if now_case.version != case.version:
+        raise _stale(uow, now_case, case.version)
+    if not now_target.is_open:  # the target's state refuses it, as a case's own state does
+        raise IllegalTransitionError(f"目标案件 {now_target.case_no} 状态为「{now_target.state.value}」，"
+                                     "不能合并 / the target case is no longer open")
+    data["into"] = now_target.id
+    return now_case, now_target
 
 
 def preview_duplicates(

@@ -27,6 +27,7 @@ from console.domain.reference import (
     Unit,
     User,
 )
+from console.services.audit_ports import AuditStore
 from console.services.central_ports import AccountStore, PresenceBoard
 from console.services.queue_view import QueueQuery, Reader
 
@@ -152,6 +153,15 @@ class CaseRepository(Protocol):
         """Write ``case`` if the stored version is ``expected_version``; ConflictError if not.
 
         Returns the case with the version incremented.
+        """
+        ...
+
+    def lock(self, case_ids: Sequence[int]) -> builtins.list[Case]:
+        """Hold these cases against other writers until the transaction ends; return them
+        as committed now (those that exist, in id order).
+
+        Rows are locked in id order, so two transactions locking the same pair wait for each
+        other instead of deadlocking.
         """
         ...
 
@@ -423,6 +433,7 @@ class UnitOfWork(Protocol):
     reference: ReferenceRepository
     accounts: AccountStore
     presence: PresenceBoard
+    audit: AuditStore
 
     def __enter__(self) -> Self: ...
 
