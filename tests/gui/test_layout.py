@@ -84,3 +84,20 @@ def test_the_window_fits_a_1366_screen_in_either_language(desk_factory, qtbot, t
         assert combo.width() >= combo.fontMetrics().horizontalAdvance(combo.currentText()) + 20, (
             combo.objectName(), combo.minimumSizeHint(), w.map.width(), w.map.minimumSizeHint(),
             w.docks["intake"].width(), w.docks["detail"].width())
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_queue_titles_stay_on_one_line(desk_factory, qtbot, size, theme) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    w = _open(desk_factory, qtbot, size)
+    w.docks["approvals"].raise_()  # the longest Chinese title, tabbed behind 派遣 by default
+    qtbot.wait(100)
+    # Docks tabbed behind another stay "visible", parked outside the window: skip those.
+    titles = [t for t in w.findChildren(QLabel, "pane_title")
+              if t.isVisible() and t.mapTo(w, t.rect().topLeft()).x() >= 0
+              and t.mapTo(w, t.rect().topLeft()).y() >= 0]
+    assert any("代整改" in t.text() for t in titles)
+    for title in titles:
+        # A wrapped Chinese title breaks inside a word (代整 / 改): one line is the rule.
+        assert title.width() >= title.fontMetrics().horizontalAdvance(title.text()), title.text()

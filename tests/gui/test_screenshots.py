@@ -64,7 +64,7 @@ def test_main_window_screenshot(desk_factory, themed_app, qtbot, tmp_path, lang,
     w.presence.beat()
     w.select_case(shared)
     qtbot.waitUntil(lambda: w.detail.presence_label.text() != "", timeout=3000)
-    qtbot.wait(300)  # layout, the map's first fit, a timer tick
+    qtbot.wait(1000)  # layout, the map's first fit, a timer tick (a loaded CI machine is slow)
     image = w.grab().toImage()
     assert (image.width(), image.height()) == size
     assert _distinct_colours(image) > 40  # not a blank or single-colour window

@@ -66,8 +66,9 @@ class QueuePane(QWidget):
         self.count = QLabel()
         self.tools = QHBoxLayout()
         head = QHBoxLayout()
-        head.addWidget(self.title)
-        head.addStretch(1)
+        # The title takes the room the tools leave, so it wraps only when there truly is none
+        # (with a stretch beside it, it was squeezed to its minimum and broke mid-word).
+        head.addWidget(self.title, 1)
         head.addLayout(self.tools)
         head.addWidget(self.count)
 
