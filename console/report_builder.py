@@ -190,7 +190,11 @@ def build_report(centre: Centre, period: Period, evaluations: Sequence[Evaluatio
 
 def make_period_report(uow_factory: Callable[[], UnitOfWork], centre: Centre, period: Period,
                        now: datetime) -> Report:
-    """Evaluate every object type for the period and collect its cases: the whole report."""
+    """Evaluate every object type for the period and collect its cases: the whole report.
+
+    A factory scoped to a seat (:func:`~console.services.access.scoped_factory`) gives that
+    seat's report: a 责任单位 its own unit's row and cases, nothing of another unit's.
+    """
     evaluations = [
         evaluate(uow_factory(), centre, period, obj,
                  area_level="street" if obj == "area" else None, as_of=now)

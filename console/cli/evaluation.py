@@ -25,6 +25,7 @@ from console.domain.evaluation import (
     config_from_mapping,
     parse_period,
 )
+from console.services.access import scoped_factory
 from console.services.evaluation import (
     AREA_LEVEL_LABELS,
     AREA_LEVELS,
@@ -176,8 +177,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         raise ValidationError("--area-level 只用于区域评价（--object area）/ area level is for areas")
     app = open_app(args)
     try:
+        # --as a unit or collector seat: its own row only (services.evaluation.seat_row).
+        seat = scoped_factory(app.uow_factory, app.centre.actor(args.user or "admin", args.desk))
         report: EvaluationReport = evaluate(
-            app.uow_factory(), app.centre, period, args.object, area_level=args.area_level,
+            seat(), app.centre, period, args.object, area_level=args.area_level,
             config=config, compare=args.compare, as_of=app.clock(),
         )
         # The lists of cases behind the counts are read on demand: while the database is open.

@@ -12,6 +12,7 @@ from console.cli.common import emit
 from console.cli.setup import open_app
 from console.domain.errors import ValidationError
 from console.domain.evaluation import parse_period
+from console.services.access import scoped_factory
 
 FORMATS = {"xlsx": ".xlsx", "pdf": ".pdf", "csv": ".csv"}
 
@@ -47,7 +48,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     app = open_app(args)
     try:
         centre = app.centre
-        report = make_period_report(app.uow_factory, centre, period, app.clock())
+        # --as a unit or collector seat: its own row and its own cases only.
+        seat = scoped_factory(app.uow_factory, centre.actor(args.user or "admin", args.desk))
+        report = make_period_report(seat, centre, period, app.clock())
     finally:
         app.close()
     cases = report.tables[-1].rows

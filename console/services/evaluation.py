@@ -90,7 +90,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from console.domain.cases import Role
+from console.domain.cases import Actor, Role
 from console.domain.errors import ValidationError
 from console.domain.evaluation import (
     DEFAULT_CONFIG,
@@ -112,6 +112,7 @@ from console.domain.evaluation import (
     evaluate_unit,
 )
 from console.domain.reference import UnitKind
+from console.services.access import viewer_of
 from console.services.centre import Centre
 from console.services.evaluation_cases import CaseIdSource, LazyCaseIds, UnitCaseIds
 from console.services.evaluation_counts import (
@@ -168,6 +169,7 @@ def evaluate(
     config: EvaluationConfig = DEFAULT_CONFIG,
     compare: bool = False,
     as_of: datetime | None = None,
+    viewer: Actor | None = None,
 ) -> EvaluationReport:
     """Evaluate every object of a type over a period, read from the event log.
 
@@ -191,6 +193,10 @@ def evaluate(
         Now.  A period running at this instant (the current month) is counted up to it, as
         if it ended there: a stage whose deadline is still ahead is not due yet.  Without it,
         or for a period over or not begun, the period is counted to its end.
+    viewer : Actor, optional
+        Who asks; default: the seat ``uow`` is scoped to (:func:`~console.services.access.
+        scoped_factory`), else nobody in particular.  A 责任单位 seat gets its own unit's row
+        only (and no rows of other objects), a 监督员 seat its own row: see :func:`seat_row`.
 
     Returns
     -------
@@ -214,16 +220,52 @@ def evaluate(
         raise ValidationError(
             f"未知的区域层级 {level!r}（可选：{'、'.join(AREA_LEVELS)}）/ unknown area level"
         )
+    own = seat_row(viewer if viewer is not None else viewer_of(uow))
     with uow:
         report = _evaluate(uow, centre, period, obj, level, config, as_of)
         if compare:
             before = _evaluate(uow, centre, period.previous(), obj, level, config, as_of)
             report = replace(report, previous=before)
+    if own is not None:
+        report = _only(report, *own)
     # The period's stages were timed on its days: a year without statutory holidays counted
     # them Monday to Friday, and the table must say so.
     start, end = period.bounds(centre.tz)
     last = max(start, end - timedelta(microseconds=1))
     return replace(report, calendar_gaps=centre.calendar.uncovered_years(start, last))
+
+
+#: The note a seat's limited league table carries (under the table, in the report's 说明).
+SEAT_NOTE = "本席位只显示本单位（本人）的评价行 / this seat sees its own row only"
+
+
+def seat_row(viewer: Actor | None) -> tuple[str, str] | None:
+    """The one row of the league tables a seat limited to its own cases may see.
+
+    ``("unit", its unit)`` for a 责任单位 seat, ``("collector", its user)`` for a 监督员;
+    None for the roles that see every case.  A unit's row and its drill-down hold the cases
+    counted for that unit; another unit's row, or an area's, would name cases of other units.
+    """
+    if viewer is None:
+        return None
+    if viewer.role is Role.UNIT:
+        return ("unit", viewer.unit or "")
+    if viewer.role is Role.COLLECTOR:
+        return ("collector", viewer.user)
+    return None
+
+
+def _only(report: EvaluationReport, obj: str, key: str) -> EvaluationReport:
+    """``report`` with the seat's own row only (none for another object type).
+
+    The row keeps its rank among all: where it stands is the point of the table; what the
+    others did, and which cases, is not the seat's to read.
+    """
+    rows = tuple(r for r in report.rows if report.object == obj and r.key == key)
+    previous = None if report.previous is None else _only(report.previous, obj, key)
+    return replace(report, rows=rows, previous=previous,
+                   notes=(*report.notes, SEAT_NOTE) if SEAT_NOTE not in report.notes
+                   else report.notes)
 
 
 def _evaluate(
