@@ -56,9 +56,14 @@ class CaseNotFoundError(NotFoundError):
     """The case of the URL does not exist, or the caller may not see it (404)."""
 
 
-def no_such_case(ref: str) -> CaseNotFoundError:
+#: The body's message for an unknown case and for one outside the caller's scope alike: it
+#: does not even repeat the reference asked for, so two answers compare equal byte for byte.
+NO_SUCH_CASE = "案件不存在或不在您的查看范围内 / no such case"
+
+
+def no_such_case(_ref: str) -> CaseNotFoundError:
     """The one answer for an unknown case and for a case outside the caller's scope."""
-    return CaseNotFoundError(f"案件 {ref} 不存在 / no such case")
+    return CaseNotFoundError(NO_SUCH_CASE)
 
 
 def status_of(exc: CityDeskError) -> int:

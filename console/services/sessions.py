@@ -21,6 +21,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,6 +45,9 @@ SESSION_INVALID = "会话已失效，请重新登录 / the session has ended: si
 
 _HASHER = PasswordHasher()
 _dummy_hash: str | None = None
+#: argon2 checks running at once.  Each takes 64 MiB and a core for a while: a storm of
+#: sign-ins (24 desks guessing at once) queues here instead of exhausting the server's memory.
+_ARGON2_SLOTS = threading.BoundedSemaphore(4)
 
 
 class SessionKind(enum.StrEnum):
@@ -145,10 +149,11 @@ def _verify(stored: str | None, password: str) -> bool:
         stored, real = _dummy_hash, False
     else:
         real = True
-    try:
-        return bool(_HASHER.verify(stored, password)) and real
-    except (VerificationError, InvalidHashError):
-        return False
+    with _ARGON2_SLOTS:
+        try:
+            return bool(_HASHER.verify(stored, password)) and real
+        except (VerificationError, InvalidHashError):
+            return False
 
 
 def actor_of(account: Account, desk: str = "") -> Actor:

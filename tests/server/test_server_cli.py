@@ -1,0 +1,71 @@
+"""``citydesk server`` refuses bad input in one line, exit code 2, before serving anything."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from console.cli.main import main
+from console.cli.server import parse_bind
+
+
+@pytest.mark.parametrize("bind", ["8470", "127.0.0.1", "127.0.0.1:", "127.0.0.1:0",
+                                  "127.0.0.1:65536", "127.0.0.1:http", ":8470",
+                                  "127.0.0.1:８４７０", "bad host:8470"])
+def test_a_bad_bind_is_one_line(bind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                ) -> None:
+    db = f"sqlite:///{tmp_path / 'never.sqlite3'}"
+    assert main(["server", "--bind", bind, "--db", db]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("citydesk: ") and "\n" not in err and "--bind" in err
+    assert not (tmp_path / "never.sqlite3").exists()
+
+
+def test_bind_forms() -> None:
+    assert parse_bind("127.0.0.1:8470") == ("127.0.0.1", 8470)
+    assert parse_bind("[::1]:9000") == ("::1", 9000)
+    assert parse_bind("0.0.0.0:443") == ("0.0.0.0", 443)
+
+
+def test_an_uninitialised_database_is_refused(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    db = f"sqlite:///{tmp_path / 'none.sqlite3'}"
+    assert main(["server", "--bind", "127.0.0.1:8479", "--db", db]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "citydesk init" in err and "\n" not in err
+
+
+@pytest.fixture(scope="module")
+def initialised(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One initialised SQLite centre for the module (init takes seconds)."""
+    db = f"sqlite:///{tmp_path_factory.mktemp('server-cli') / 'c.sqlite3'}"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CITYDESK_CONFIG", "")
+        assert main(["init", "--db", db]) == 0
+    return db
+
+
+def test_a_port_in_use_is_one_line(initialised: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        capsys.readouterr()
+        assert main(["server", "--bind", f"127.0.0.1:{port}", "--db", initialised]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "已被占用" in err and "in use" in err and "\n" not in err
+
+
+@pytest.mark.parametrize("extra", [["--now", "2026-01-01T00:00:00Z"], ["--as", "admin"],
+                                   ["--ssl-certfile", "/nonexistent.pem"],
+                                   ["--ssl-certfile", "/etc/hostname", "--ssl-keyfile",
+                                    "/etc/hostname"],
+                                   ["--idle-minutes", "0"]])
+def test_refused_options(initialised: str, extra: list[str],
+                         capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["server", "--bind", "127.0.0.1:8478", "--db", initialised, *extra]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("citydesk: ") and "\n" not in err
