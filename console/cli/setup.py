@@ -92,7 +92,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 f"数据库已有 {existing} 件案件；演示数据只写入空库（追加请加 --append）"
             )
         summary = run_demo(app.uow_factory, app.centre, app.clock(),
-                           DemoSettings(days=args.days, seed=args.seed))
+                           DemoSettings(days=args.days, seed=args.seed),
+                           embedded=app.engine.dialect.name == "sqlite")
     finally:
         app.close()
     emit(args, asdict(summary), lambda: summary.describe())

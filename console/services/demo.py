@@ -15,6 +15,7 @@ from datetime import datetime, time, timedelta
 from console.domain.cases import Actor, Case, CaseState, Event, Role
 from console.domain.commands import Action, Command
 from console.domain.deadlines import countdown
+from console.domain.errors import ValidationError
 from console.domain.geo import point_in_polygon
 from console.domain.reference import GridCell, LimitClass
 from console.domain.transitions import apply
@@ -171,9 +172,38 @@ def _live_case(centre: Centre, planner: Planner, cell: GridCell, now: datetime,
     return steps
 
 
+def refuse_live_database(uow_factory: UowFactory, embedded: bool) -> None:
+    """Refuse a demo anywhere but an embedded database or an empty central one.
+
+    A demo gives every user without a password the demo password and writes a month of
+    invented cases: on a centre's live PostgreSQL that is 41 accounts anyone can sign in to.
+    A central database qualifies only while it holds no case and no user with a password
+    (a training database just set up); nothing is changed when it does not.
+
+    Raises
+    ------
+    ValidationError
+        A central database with cases or with users who have passwords.
+    """
+    if embedded:
+        return
+    with uow_factory() as uow:
+        cases = uow.cases.count(CaseFilter())
+        keyed = sum(1 for account in uow.accounts.list() if account.password_hash is not None)
+    if cases or keyed:
+        raise ValidationError(
+            f"演示数据只写入内嵌数据库或全新的中心库（本库已有 {cases} 件案件、{keyed} 个设了密码的用户），"
+            "未作任何更改 / demo data goes only into an embedded database or an empty central one")
+
+
 def run_demo(uow_factory: UowFactory, centre: Centre, now: datetime,
-             settings: DemoSettings) -> DemoSummary:
-    """Simulate ``settings.days`` days up to ``now`` and write the result."""
+             settings: DemoSettings, *, embedded: bool = False) -> DemoSummary:
+    """Simulate ``settings.days`` days up to ``now`` and write the result.
+
+    ``embedded``: the database is this machine's own SQLite file; otherwise it must be an
+    empty central one (:func:`refuse_live_database`).
+    """
+    refuse_live_database(uow_factory, embedded)
     lives = plan_lives(centre, now, settings)
     schedule = sorted(
         ((step.at, i, j, step) for i, life in enumerate(lives) for j, step in enumerate(life)
