@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from console.config import ConfigError, DeskConfig, load_config
+from console.config import ConfigError, DeskConfig, check_database_url, load_config
 from console.services.centre import Centre, load_centre
 from console.services.uow import UnitOfWork
 from db.engine import ENV_VAR, make_engine, resolve_url
@@ -39,6 +39,10 @@ def database_url(url: str | None, config: DeskConfig | None = None, *, wall: boo
     if not url and not os.environ.get(ENV_VAR):
         chosen = config if config is not None else load_config()
         url = (chosen.wall_database if wall else None) or chosen.database
+    elif "://" in (url or os.environ.get(ENV_VAR, "")):
+        # --db and $CITYDESK_DB as desk.toml: a password there is in the shell history, ps
+        # and the environment of every child; libpq finds it in ~/.pgpass instead.
+        check_database_url(url or os.environ.get(ENV_VAR, ""), "--db / CITYDESK_DB")
     return resolve_url(url)
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +27,42 @@ from console.services.intake import IntakeContext, dry_run
 from console.services.intake_ports import IntakeUowFactory, ProblemFilter, ProblemStatus
 
 SERVER_ERRORS = (Open311Error, Open311FormatError, FeedFormatError)
+
+#: Where ``intake open311`` finds the server's API key when no ``--api-key-file`` is given.
+API_KEY_ENV = "CITYDESK_OPEN311_KEY"
+#: An API key file larger than this is not a key (a wrong file named).
+MAX_KEY_FILE = 4096
+
+
+def api_key(args: argparse.Namespace) -> str | None:
+    """The Open311 API key: from ``--api-key-file`` or ``$CITYDESK_OPEN311_KEY``, never argv.
+
+    A value on the command line stays in the shell's history and is shown by ``ps`` to every
+    user of the machine, so ``--api-key VALUE`` is refused outright.
+    """
+    if getattr(args, "api_key", None) is not None:
+        raise ValidationError(
+            f"API 密钥不能写在命令行上（会留在 shell 历史与进程列表中）：请用环境变量 {API_KEY_ENV}"
+            " 或 --api-key-file FILE / never give the API key on the command line")
+    path = getattr(args, "api_key_file", None)
+    if path is None:
+        return os.environ.get(API_KEY_ENV) or None
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block the read
+            raise ValidationError(f"--api-key-file {path} 不是普通文件 / not a regular file")
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_KEY_FILE + 1)
+    except OSError as exc:
+        raise ValidationError(f"--api-key-file {path}：{exc.strerror or exc} / cannot read the "
+                              "key file") from None
+    try:
+        key = data.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        key = ""
+    if len(data) > MAX_KEY_FILE or not key or any(c.isspace() for c in key):
+        raise ValidationError(f"--api-key-file {path} 中应只有一行密钥 / the file should hold the "
+                              "key on one line")
+    return key
 
 
 @contextmanager
@@ -110,7 +148,7 @@ def cmd_open311(args: argparse.Namespace) -> int:
         name = channel_name(args.channel, args.jurisdiction)
     except ChannelNameError as exc:
         raise ValidationError(exc.message) from None
-    endpoint = Open311Endpoint(args.endpoint, args.jurisdiction, args.api_key, args.format,
+    endpoint = Open311Endpoint(args.endpoint, args.jurisdiction, api_key(args), args.format,
                                timeout=args.timeout, page_size=args.page_size)
     settings = Open311Settings(name, endpoint, args.source, args.lookback_days,
                                not args.no_updated_after, args.push)
@@ -292,7 +330,10 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     o = isub.add_parser("open311", parents=[common], help="从 Open311 GeoReport v2 服务器取件并回推状态")
     o.add_argument("--endpoint", required=True, metavar="URL", help="端点基址，如 https://host/open311/v2")
     o.add_argument("--jurisdiction", metavar="ID")
-    o.add_argument("--api-key", metavar="KEY")
+    o.add_argument("--api-key", metavar="KEY",
+                   help="不接受：密钥不写在命令行上 / refused: never a key in argv")
+    o.add_argument("--api-key-file", metavar="FILE",
+                   help=f"API 密钥文件（一行；默认读环境变量 {API_KEY_ENV}）/ the API key's file")
     o.add_argument("--format", choices=["xml", "json"], default="xml")
     o.add_argument("--once", action="store_true", help="只取一轮 / one round, then exit")
     o.add_argument("--channel", metavar="NAME",
