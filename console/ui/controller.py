@@ -13,40 +13,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from console.domain.cases import Actor, Case, Event, Role
+from console.desk_backend import DeskBackend, DetailData, FirstLoad
+from console.desk_local import open_desk
+from console.domain.cases import Actor, Case, Event
 from console.domain.commands import Command
 from console.domain.errors import CityDeskError, ConflictError
-from console.domain.options import ActionOption, options_for
-from console.services.access import scoped_factory
-from console.services.case_search import CaseSearch, search_cases
-from console.services.cases import (
-    Report,
-    act,
-    action_committed,
-    preview_duplicates,
-    report_case,
-)
+from console.services.case_search import CaseSearch
+from console.services.cases import Report
 from console.services.centre import Centre
-from console.services.feed import GRACE, poll, start_id
-from console.services.live_stats import load_live_stats
-from console.services.queries import CaseDetail, case_detail
-from console.services.queue_reads import (
-    QueuePage,
-    count_queues,
-    due_soon,
-    light_tally,
-    load_page,
-    load_queues,
-)
+from console.services.feed import GRACE
 from console.services.queue_view import QueueQuery
-from console.services.stats import desk_stats
-from console.services.uow import UnitOfWork
 from console.ui.i18n import _, error_text
 from console.ui.link import SAFETY_POLL_MS, LinkMonitor
 from console.ui.models.case_table import BOARD_STATES, PAGE
@@ -58,21 +40,19 @@ FEED_PAGE = 500
 
 
 class Backend(Protocol):
-    """What the window needs of the composition root (``console.app.App`` provides it)."""
+    """The composition root the desk opens seats on.
+
+    ``console.app.App`` (the embedded database: its ``uow_factory`` runs the services here) or
+    the server's client (``console.client``, which opens seats with ``desk_backend``); see
+    :func:`console.desk_local.open_desk`.  ``DetailData`` and the other results come from
+    :mod:`console.desk_backend`, the seam both implement.
+    """
 
     @property
     def centre(self) -> Centre: ...
 
-    def uow_factory(self) -> UnitOfWork: ...
 
-
-@dataclass(frozen=True, slots=True)
-class DetailData:
-    """A case as the detail pane shows it."""
-
-    detail: CaseDetail
-    options: tuple[ActionOption, ...]
-    thumbnails: tuple[tuple[int, str, bytes], ...]
+__all__ = ["Backend", "DeskController", "DetailData", "Listener", "PendingAction"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,8 +139,9 @@ class DeskController(QObject):
         self.ops = ops
         self.actor = actor
         self.clock = clock
-        # Everything this desk reads goes through the seat's scope (a unit sees its own cases).
-        self.uow_factory = scoped_factory(backend.uow_factory, actor)
+        # The seat: every read and command of this desk (in process or through the server),
+        # in the seat's scope (a unit sees its own cases).
+        self.desk: DeskBackend = open_desk(backend, actor, clock)
         self.last_event_id = 0
         #: The queues to load (set by the window: their order and filters are the operator's).
         self.queue_queries: Callable[[], dict[str, QueueQuery]] = dict
@@ -190,70 +171,64 @@ class DeskController(QObject):
     @property
     def centre(self) -> Centre:
         """Reference data and the clock."""
-        return self.backend.centre
-
-    def _uow(self) -> UnitOfWork:
-        return self.uow_factory()
+        return self.desk.centre
 
     # -- loading -----------------------------------------------------------------------------
     def load_all(self) -> None:
         """Read the first page of every queue and remember where the log stands."""
         queries = self.queue_queries()
 
-        def work() -> tuple[int, list[int], dict[str, QueuePage]]:
-            last = start_id(self._uow())
-            with self._uow() as uow:
-                # What the grace window would replay is already in this snapshot.
-                recent = [e.id for e in uow.events.since(max(last - GRACE, 0), GRACE + 1)
-                          if e.id is not None]
-            return last, recent, load_queues(self._uow(), queries, PAGE)
+        desk = self.desk
 
-        def done(result: tuple[int, list[int], dict[str, QueuePage]]) -> None:
+        def done(result: FirstLoad) -> None:
             self._loading, self._loaded = False, True
             self.link.poll_succeeded()
-            self.last_event_id = max(self.last_event_id, result[0])
-            self._seen.update(result[1])
-            self.cases_loaded.emit(result[2])
+            self.last_event_id = max(self.last_event_id, result.last_id)
+            self._seen.update(result.recent)
+            self.cases_loaded.emit(dict(result.pages))
 
         def failed(exc: Exception) -> None:
             self._loading = False
             self.link.poll_failed(_first_line(exc))
 
         self._loading = True
-        self.ops.run(work, done, failed)
+        self.ops.run(lambda: desk.first_load(queries, PAGE), done, failed)
 
     def fetch_page(self, query: QueueQuery, offset: int, limit: int,
                    done: Callable[[list[Case] | None, int | None], None]) -> None:
         """Read a page of a queue (with its count when ``offset`` is 0); ``done`` gets it,
         or ``(None, None)`` when the database did not answer."""
-        self.ops.run(lambda: load_page(self._uow(), query, offset, limit, offset == 0),
-                     lambda result: done(*result), lambda exc: done(None, None))
+        desk = self.desk
+        self.ops.run(lambda: desk.queue_page(query, offset, limit, offset == 0),
+                     lambda page: done(page.cases, page.total), lambda exc: done(None, None))
 
     def fetch_cases(self, ids: Sequence[int], done: Callable[[list[Case]], None]) -> None:
         """Read these cases (those this seat may see); ``done`` gets them."""
-        def work() -> list[Case]:
-            with self._uow() as uow:
-                return uow.cases.get_many(ids)
-
-        self.ops.run(work, done, lambda exc: None)
+        desk, wanted = self.desk, list(ids)
+        self.ops.run(lambda: desk.cases_by_ids(wanted), done, lambda exc: None)
 
     def recount(self) -> None:
         """Count every queue again (live changes beyond the loaded rows move the counts)."""
         queries = self.queue_queries()
-        self.ops.run(lambda: count_queues(self._uow(), queries), self.counts_loaded.emit,
+        desk = self.desk
+        self.ops.run(lambda: desk.recount(queries), self.counts_loaded.emit,
                      lambda exc: None)
 
     def load_tallies(self) -> None:
         """Count open cases by light per unit and grid cell (the unit list and the map)."""
-        now = self.clock()
-        self.ops.run(lambda: light_tally(self._uow(), self.centre, now, BOARD_STATES),
+        desk = self.desk
+        self.ops.run(lambda: desk.light_tally(tuple(BOARD_STATES)),
                      self.tallies_loaded.emit, lambda exc: None)
 
     def load_due(self, horizon: timedelta) -> None:
         """Find the running stages whose deadline falls within ``horizon`` from now."""
-        now = self.clock()
-        self.ops.run(lambda: due_soon(self._uow(), now, horizon), self.due_loaded.emit,
-                     lambda exc: None)
+        desk = self.desk
+
+        def work() -> list[tuple[int, int, datetime, bool]]:
+            return [(d.case_id, d.version, d.deadline, d.natural)
+                    for d in desk.due_soon(horizon)]
+
+        self.ops.run(work, self.due_loaded.emit, lambda exc: None)
 
     @property
     def online(self) -> bool:
@@ -337,52 +312,40 @@ class DeskController(QObject):
             self.failed_polls += 1
             self.link.poll_failed(_first_line(exc))
 
-        self.ops.run(lambda: poll(self._uow(), since, seen, FEED_PAGE), done, failed)
+        desk = self.desk
+        self.ops.run(lambda: desk.events_since(since, sorted(seen), FEED_PAGE), done, failed)
 
     def open_case(self, case_id: int) -> None:
         """Load a case's detail, the actions this seat may take and its thumbnails."""
-        now = self.clock()
-
-        def work() -> DetailData:
-            detail = case_detail(self._uow(), self.centre, case_id, now)
-            options = options_for(detail.row.case, self.actor,
-                                  frozenset(self.centre.ref.config.verify_sources))
-            with self._uow() as uow:
-                thumbs = tuple((p.id, p.kind, uow.photos.data(p.id, thumbnail=True))
-                               for p in detail.photos)
-            return DetailData(detail, tuple(options), thumbs)
-
-        self.ops.run(work, self.detail_loaded.emit, lambda exc: None)
+        desk = self.desk
+        self.ops.run(lambda: desk.case_detail(case_id), self.detail_loaded.emit,
+                     lambda exc: None)
 
     def search(self, text: str, done: Callable[[CaseSearch], None],
                failed: Callable[[str], None]) -> None:
         """Find cases by number, phone digits or words (this seat's cases only)."""
-        now = self.clock()
+        desk = self.desk
 
         def refused(exc: Exception) -> None:
             failed(error_text(exc))
 
-        self.ops.run(lambda: search_cases(self._uow(), self.centre, text, now), done, refused)
+        self.ops.run(lambda: desk.search(text), done, refused)
 
     def photo(self, photo_id: int, show: Callable[[bytes], None]) -> None:
         """Load a photo at full size and hand it to ``show``."""
-        def work() -> bytes:
-            with self._uow() as uow:
-                return uow.photos.data(photo_id)
-
-        self.ops.run(work, show)
+        desk = self.desk
+        self.ops.run(lambda: desk.photo(photo_id), show)
 
     def load_live_stats(self) -> None:
         """Read the charts' history once; new events are folded in by the window."""
-        now = self.clock()
-        self.ops.run(lambda: load_live_stats(self._uow(), self.centre, now),
+        desk = self.desk
+        self.ops.run(desk.live_stats,
                      self.live_stats_loaded.emit, lambda exc: None)
 
     def refresh_stats(self) -> None:
         """Recompute the chart strip's figures."""
-        now = self.clock()
-        unit = self.actor.unit if self.actor.role is Role.UNIT else None
-        self.ops.run(lambda: desk_stats(self._uow(), self.centre, now, unit),
+        desk = self.desk
+        self.ops.run(desk.desk_stats,
                      self.stats_loaded.emit, lambda exc: None)
 
     # -- commands ------------------------------------------------------------------------------
@@ -396,7 +359,7 @@ class DeskController(QObject):
         if not self.online:
             self.action_failed.emit(_("数据库无响应，操作未执行；恢复连接后请重做"), False)
             return
-        actor, now = self.actor, self.clock()
+        desk = self.desk
         pending = PendingAction(new_request_id(), case_id,
                                 command.value if isinstance(command, Command) else str(command))
 
@@ -408,9 +371,8 @@ class DeskController(QObject):
             own = self._own_versions.get(case_id)
             if seen is not None and own is not None and own > seen:
                 seen = own  # our own previous command moved it on: not someone else's change
-            case = act(self.uow_factory, self.centre, actor, now, case_id, command,
-                       fields, expected_version=seen, photos=photos,
-                       request_id=pending.request_id)
+            case = desk.act(case_id, pending.command, dict(fields), seen, pending.request_id,
+                            photos)
             self._own_versions[case_id] = case.version
             return case
 
@@ -423,24 +385,26 @@ class DeskController(QObject):
         if not self.online:
             failed(_("数据库无响应，未保存；恢复连接后再保存"))
             return
-        actor, now = self.actor, self.clock()
+        desk = self.desk
         # The step whose outcome is in doubt if the connection dies: the report, then the merge.
         pending = [PendingAction(new_request_id(), None, Command.REPORT.value)]
 
         def work() -> Case:
             from console.photos import load_photo
 
-            nonlocal report
-            if photo_paths:
-                report = replace(report, photos=[load_photo(p, "before") for p in photo_paths])
-            # report_and_merge's two transactions, each with its own request id.
-            made = report_case(self.uow_factory, self.centre, actor, now, report,
-                               request_id=pending[0].request_id).case
+            photos = ([load_photo(p, "before") for p in photo_paths] if photo_paths
+                      else list(report.photos))
+            # report_and_merge's two transactions, each with its own request id.  The report's
+            # time is the backend's: a form never says when it was filed.
+            made = desk.report(report.category, report.description, report.source, report.grid,
+                               report.lon, report.lat, report.component_id, report.address,
+                               report.contact, report.legacy_kind, photos,
+                               pending[0].request_id)
             if merge_into is None or made.id is None:
                 return made
             pending[0] = PendingAction(new_request_id(), made.id, Command.MERGE.value)
-            return act(self.uow_factory, self.centre, actor, now, made.id, Command.MERGE,
-                       {"into": merge_into}, request_id=pending[0].request_id)
+            return desk.act(made.id, Command.MERGE.value, {"into": merge_into}, None,
+                            pending[0].request_id, [])
 
         def ok(case: Case) -> None:
             done(case)
@@ -457,12 +421,9 @@ class DeskController(QObject):
     def find_duplicates(self, category: str, grid: str, lon: float | None,
                         lat: float | None) -> None:
         """Duplicate hints for a report being typed."""
-        now = self.clock()
-        self.ops.run(
-            lambda: list(preview_duplicates(self.uow_factory, self.centre, now, category,
-                                            grid or None, lon, lat)),
-            self.duplicates_found.emit, lambda exc: None,
-        )
+        desk = self.desk
+        self.ops.run(lambda: desk.duplicates(category, grid or None, lon, lat),
+                     self.duplicates_found.emit, lambda exc: None)
 
     def _after_action(self, case: Case) -> None:
         self.action_done.emit(case)
@@ -479,10 +440,9 @@ class DeskController(QObject):
     def _is_connection_error(self, exc: Exception) -> bool:
         if isinstance(exc, CityDeskError):
             return False
-        check = getattr(self.backend, "is_connection_error", None)
-        # A backend that cannot tell: treat the unknown as in doubt and ask the log (the answer
-        # comes at the next successful poll, which is at once when the database is fine).
-        return bool(check(exc)) if check is not None else True
+        # A backend that cannot tell treats the unknown as in doubt and the log is asked (the
+        # answer comes at the next successful poll, which is at once when all is fine).
+        return bool(self.desk.is_connection_error(exc))
 
     def _unsure(self, exc: Exception, pending: PendingAction) -> bool:
         """Remember ``pending`` as unconfirmed when ``exc`` is a lost connection; True if so.
@@ -501,9 +461,10 @@ class DeskController(QObject):
     def _resolve_unconfirmed(self) -> None:
         pending = list(self._unconfirmed.values())
         self._resolving = True
+        desk = self.desk
 
         def work() -> list[tuple[PendingAction, bool]]:
-            return [(p, action_committed(self._uow, p.request_id)) for p in pending]
+            return [(p, desk.action_committed(p.request_id)) for p in pending]
 
         def done(results: list[tuple[PendingAction, bool]]) -> None:
             self._resolving = False

@@ -45,8 +45,7 @@ class DeskWindows(QObject):
         """Ctrl+E: league tables of the standard's evaluation for a period."""
         w = self.window
         c = w.controller
-        view = EvaluationView(c.backend, c.ops, self.parent_widget)
-        view.clock = w.clock
+        view = EvaluationView(c.desk, c.ops, self.parent_widget)
         today = c.centre.local(w.clock()).date()
         last_month = today.replace(day=1) - timedelta(days=1)
         view.set_quick_periods([
@@ -65,8 +64,7 @@ class DeskWindows(QObject):
         """Ctrl+Shift+A (administrators): users and reference data, one window at a time."""
         if self._admin is None:
             c = self.window.controller
-            window = AdminWindow(c.backend, c.ops, c.actor, self.window.clock,  # type: ignore[arg-type]
-                                 self.parent_widget)
+            window = AdminWindow(c.desk, c.ops, self.window.clock, self.parent_widget)
             window.finished.connect(self._on_admin_finished)
             self._admin = window
             window.load()
@@ -86,7 +84,7 @@ class DeskWindows(QObject):
         dock = docks.get("intake_problems")
         if dock is None:
             c = self.window.controller
-            pane = IntakeProblemsPane(c.backend, c.ops, c.actor, self.window.clock)
+            pane = IntakeProblemsPane(c.desk, c.ops)
             pane.case_requested.connect(self.window.select_case)
             pane.import_requested.connect(self.import_dialog)
             dock = self.window.add_dock("intake_problems", _("入库问题"), pane,
@@ -102,7 +100,7 @@ class DeskWindows(QObject):
     def import_dialog(self) -> ImportDialog:
         """Import cases from a CSV or XLSX file through a column mapping."""
         c = self.window.controller
-        dialog = ImportDialog(c.backend, c.ops, c.actor, self.window.clock, self.parent_widget)
+        dialog = ImportDialog(c.desk, c.ops, self.parent_widget)
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
         return dialog

@@ -11,7 +11,6 @@ An object with nothing due in the period has no rank and no grade ("—", with t
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +37,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.desk_backend import DeskBackend
 from console.domain.errors import CityDeskError
 from console.domain.evaluation import NOTHING_DUE, OBJECT_LABELS, Period, parse_period
 from console.domain.reference import ReferenceSet
 from console.report_builder import HEADERS
 from console.services import timefmt
-from console.services.evaluation import COUNTS, OBJECTS, EvaluationReport, evaluate
-from console.services.evaluation_drill import CaseLine, case_lines
+from console.services.evaluation import COUNTS, OBJECTS, EvaluationReport
+from console.services.evaluation_drill import CaseLine
 from console.services.evaluation_rows import EvaluationRow
 from console.ui.evaluation_cases import CaseListDialog
 from console.ui.i18n import N_, _, error_text, language
@@ -226,7 +226,8 @@ class EvaluationView(QDialog):
     case_requested = Signal(int)
     """Open this case (its id) in the desk."""
 
-    def __init__(self, backend: Any, ops: OpRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, backend: DeskBackend, ops: OpRunner,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("evaluation_view")
         self.setWindowTitle(_("考核评价"))
@@ -270,7 +271,6 @@ class EvaluationView(QDialog):
         layout.addWidget(self.tabs, 1)
         self.go.clicked.connect(self.compute)
         self.export.clicked.connect(self._on_export_clicked)
-        self.clock: Callable[[], Any] | None = None
         self.job: Any = None
         self.period.returnPressed.connect(self.compute)
         self.quick.activated.connect(self._on_quick_activated)
@@ -302,8 +302,7 @@ class EvaluationView(QDialog):
         if path.suffix.lower() not in (".xlsx", ".pdf", ".csv"):
             self.status.setText(_("请选择 .xlsx、.pdf 或 .csv 文件"))
             return
-        now = self.clock() if self.clock is not None else None
-        self.job, _dialog = run_export(self, self.backend, self.ops, period, path, now)
+        self.job, _dialog = run_export(self, self.backend, self.ops, period, path)
         self.job.finished.connect(
             lambda ok, message: self.status.setText(
                 _("已导出：{path}").format(path=message) if ok else message))
@@ -315,7 +314,7 @@ class EvaluationView(QDialog):
     def compute(self) -> None:
         """Evaluate every object type for the period (on the worker), with the last period.
 
-        A period still running (this month) is counted up to now (the view's clock).
+        A period still running (this month) is counted up to now (the backend's clock).
         """
         try:
             period: Period = parse_period(self.period.text())
@@ -324,16 +323,10 @@ class EvaluationView(QDialog):
             return
         self.status.setText(_("正在计算 {label}…").format(
             label=period.label if language() == "en" else period.label_zh))
-        backend = self.backend
-        now = self.clock() if self.clock is not None else None
+        desk = self.backend
 
         def work() -> dict[str, EvaluationReport]:
-            return {
-                obj: evaluate(backend.uow_factory(), backend.centre, period, obj,
-                              area_level="street" if obj == "area" else None, compare=True,
-                              as_of=now)
-                for obj in OBJECTS
-            }
+            return {obj: desk.evaluate(period, obj, True) for obj in OBJECTS}
 
         self.ops.run(work, self.show_reports, lambda exc: self.status.setText(error_text(exc)))
 
@@ -380,12 +373,12 @@ class EvaluationView(QDialog):
         obj = model.report.object
         who = _name(model.rows[row], model.ref)
         title = _("{who} · {count}").format(who=who, count=_(HEADERS.get(key, key)))
-        backend = self.backend
+        desk = self.backend
 
         def work() -> list[CaseLine]:
             # A unit's lists come from the database: read them on the worker, never here.
             ids = model.case_ids_at(row, key)
-            return case_lines(backend.uow_factory(), backend.centre, obj, key, ids)
+            return desk.case_lines(obj, key, list(ids))
 
         def show(lines: list[CaseLine]) -> None:
             if not lines:

@@ -19,8 +19,8 @@ class ExportJob(QObject):
 
     Parameters
     ----------
-    backend
-        ``uow_factory`` and ``centre`` (the composition root).
+    backend : DeskBackend
+        The seat: the report holds what it may see, counted at its backend's time.
     ops : OpRunner
     """
 
@@ -35,9 +35,9 @@ class ExportJob(QObject):
         self.backend, self.ops = backend, ops
         self.cancelled = False  # set on the GUI thread, read by the worker's progress calls
 
-    def start(self, period: Period, path: Path, now: Any) -> None:
+    def start(self, period: Period, path: Path) -> None:
         """Build and write the report of ``period`` to ``path`` (format from the suffix)."""
-        from console.report_builder import make_period_report
+        from console.report_builder import build_report
         from console.reports import write_report
 
         backend = self.backend
@@ -47,7 +47,9 @@ class ExportJob(QObject):
             return not self.cancelled
 
         def work() -> Path:
-            report = make_period_report(backend.uow_factory, backend.centre, period, now)
+            data = backend.period_data(period)
+            report = build_report(backend.centre, period, data.evaluations, data.cases,
+                                  data.as_of)
             return write_report(report, path, progress)
 
         def failed(exc: Exception) -> None:
@@ -59,8 +61,8 @@ class ExportJob(QObject):
         self.ops.run(work, lambda written: self.finished.emit(True, str(written)), failed)
 
 
-def run_export(parent: QWidget, backend: Any, ops: OpRunner, period: Period, path: Path,
-               now: Any) -> tuple[ExportJob, QProgressDialog]:
+def run_export(parent: QWidget, backend: Any, ops: OpRunner, period: Period,
+               path: Path) -> tuple[ExportJob, QProgressDialog]:
     """Start an export with a modal progress dialog whose Cancel stops it cleanly."""
     job = ExportJob(backend, ops, parent)
     dialog = QProgressDialog(_("正在导出 {name}…").format(name=path.name), _("取消"), 0, 100, parent)
@@ -75,5 +77,5 @@ def run_export(parent: QWidget, backend: Any, ops: OpRunner, period: Period, pat
 
     job.progressed.connect(on_progress)
     job.finished.connect(lambda ok, message: dialog.reset())
-    job.start(period, path, now)
+    job.start(period, path)
     return job, dialog

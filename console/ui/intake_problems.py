@@ -12,9 +12,7 @@ message line.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
@@ -30,13 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.domain.cases import Actor
-from console.intake.retry import retry_problems
+from console.desk_backend import DeskBackend
 from console.services import timefmt
 from console.services.centre import Centre
-from console.services.intake import IntakeContext, Outcome
-from console.services.intake_ports import IntakeProblem, IntakeUowFactory, ProblemKind
-from console.services.intake_problems import dismiss_problem, list_problems, set_mapping
+from console.services.intake import Outcome
+from console.services.intake_ports import IntakeProblem, ProblemKind
 from console.services.timefmt import Zoned
 from console.ui.i18n import N_, _, error_text
 from console.ui.names import localized
@@ -91,12 +87,9 @@ class IntakeProblemsPane(QWidget):
 
     Parameters
     ----------
-    backend : object
-        Has ``centre`` and ``uow_factory`` (``console.app.App``).
+    desk : DeskBackend
+        The signed-in intake operator's seat.
     ops : OpRunner
-    actor : Actor
-        The signed-in intake operator.
-    clock : callable
     """
 
     case_requested = Signal(int)
@@ -105,12 +98,11 @@ class IntakeProblemsPane(QWidget):
     import_requested = Signal()
     """The operator asked for the file import dialog."""
 
-    def __init__(self, backend: Any, ops: OpRunner, actor: Actor,
-                 clock: Callable[[], datetime], parent: QWidget | None = None) -> None:
+    def __init__(self, desk: DeskBackend, ops: OpRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("intake_problems")
-        self.backend, self.ops, self.actor, self.clock = backend, ops, actor, clock
-        centre: Centre = backend.centre
+        self.desk, self.ops = desk, ops
+        centre: Centre = desk.centre
         self.model = ProblemModel(centre, self)
         self.title = QLabel()
         self.message = QLabel()
@@ -154,14 +146,6 @@ class IntakeProblemsPane(QWidget):
 
     # -- plumbing -----------------------------------------------------------------------
 
-    @property
-    def _factory(self) -> IntakeUowFactory:
-        # The app's SqlUnitOfWork carries the intake tables (db/uow.py proves it to mypy).
-        return cast(IntakeUowFactory, self.backend.uow_factory)
-
-    def _context(self) -> IntakeContext:
-        return IntakeContext(self._factory, self.backend.centre, self.actor, self.clock)
-
     def _fail(self, exc: Exception) -> None:
         self.message.setText(_("操作未完成：{reason}").format(reason=error_text(exc)))
 
@@ -201,7 +185,7 @@ class IntakeProblemsPane(QWidget):
 
     def refresh(self) -> None:
         """Reload the open problems."""
-        self.ops.run(lambda: list_problems(self._factory), self._on_loaded, self._fail)
+        self.ops.run(self.desk.intake_problems, self._on_loaded, self._fail)
 
     def _on_loaded(self, rows: list[IntakeProblem]) -> None:
         self.model.set_rows(rows)
@@ -212,7 +196,8 @@ class IntakeProblemsPane(QWidget):
         """Retry the selected records with today's mapping and reference data."""
         ids = [p.id for p in self.selected() if p.id is not None]
         if ids:
-            self.ops.run(lambda: retry_problems(self._context(), ids, grid=grid or None),
+            desk = self.desk
+            self.ops.run(lambda: desk.retry_problems(ids, grid or None),
                          self._on_retried, self._fail)
 
     def retry_in_grid(self) -> None:
@@ -236,7 +221,7 @@ class IntakeProblemsPane(QWidget):
         if len(picked) != 1 or not picked[0].external_code:
             return
         problem = picked[0]
-        centre: Centre = self.backend.centre
+        centre: Centre = self.desk.centre
         choices = [f"{c.code} {localized(c.name_zh, c.name_en)}"
                    for c in sorted(centre.ref.categories.values(), key=lambda c: c.code)]
         choice, ok = QInputDialog.getItem(
@@ -246,11 +231,12 @@ class IntakeProblemsPane(QWidget):
             return
         code = choice.split(" ", 1)[0]
 
+        desk = self.desk
+
         def work() -> Any:
-            set_mapping(self._factory, centre, self.actor, self.clock(), problem.channel,
-                        str(problem.external_code), code)
+            desk.map_code(problem.channel, str(problem.external_code), code)
             assert problem.id is not None
-            return retry_problems(self._context(), [problem.id])
+            return desk.retry_problems([problem.id], None)
 
         self.ops.run(work, self._on_retried, self._fail)
 
@@ -258,8 +244,5 @@ class IntakeProblemsPane(QWidget):
         """Mark the selected records as not cases."""
         ids = [p.id for p in self.selected() if p.id is not None]
 
-        def work() -> None:
-            for problem_id in ids:
-                dismiss_problem(self._factory, self.actor, self.clock(), problem_id)
-
-        self.ops.run(work, lambda _r: self.refresh(), self._fail)
+        desk = self.desk
+        self.ops.run(lambda: desk.dismiss_problems(ids), lambda _r: self.refresh(), self._fail)

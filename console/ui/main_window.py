@@ -80,7 +80,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.demo = demo
         self.clock: Callable[[], datetime] = controller.clock
-        self.presence = PresenceTracker(controller.uow_factory, controller.ops, controller.actor,
+        self.presence = PresenceTracker(controller.desk, controller.ops, controller.actor,
                                         user.name, self.clock, self)
         self.presence.changed.connect(self._on_presence_changed)
         self.setWindowTitle(_("CityDesk 智慧城管指挥台") + f" — {centre_name(controller.centre.ref.config)}")

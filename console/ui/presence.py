@@ -13,10 +13,10 @@ from datetime import datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from console.desk_backend import DeskBackend
 from console.domain.cases import Actor
 from console.services.central_ports import Presence
-from console.services.presence import BEAT, by_case, heartbeat, holders, label, leave
-from console.services.uow import UnitOfWork
+from console.services.presence import BEAT, by_case, holders, label
 from console.ui.ops import OpRunner
 
 
@@ -25,8 +25,8 @@ class PresenceTracker(QObject):
 
     Parameters
     ----------
-    uow_factory : callable
-        Units of work of the desk.
+    desk : DeskBackend
+        The seat (its heartbeat carries the time: the backend's clock).
     ops : OpRunner
         The desk's database worker.
     actor : Actor
@@ -40,10 +40,10 @@ class PresenceTracker(QObject):
     changed = Signal(object)
     """Case id -> ``"name@desk"`` of the other desks that have it open."""
 
-    def __init__(self, uow_factory: Callable[[], UnitOfWork], ops: OpRunner, actor: Actor,
+    def __init__(self, desk: DeskBackend, ops: OpRunner, actor: Actor,
                  name: str, clock: Callable[[], datetime], parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._factory = uow_factory
+        self._desk = desk
         self._ops = ops
         self._actor = actor
         self._name = name
@@ -64,8 +64,8 @@ class PresenceTracker(QObject):
     def stop(self) -> None:
         """Stop beating and remove this desk's row (best effort: it expires anyway)."""
         self.timer.stop()
-        factory, desk = self._factory, self._actor.desk
-        self._ops.run(lambda: leave(factory, desk), lambda _r: None, lambda _e: None)
+        desk = self._desk
+        self._ops.run(desk.leave, lambda _r: None, lambda _e: None)
 
     def set_case(self, case_id: int | None) -> None:
         """The case now open here; the others learn it at once."""
@@ -78,8 +78,7 @@ class PresenceTracker(QObject):
         if self._busy:
             return
         self._busy = True
-        factory, actor, name, case_id = self._factory, self._actor, self._name, self._case_id
-        now, since = self._clock(), self._since
+        desk, name, case_id, since = self._desk, self._name, self._case_id, self._since
 
         def done(others: list[Presence]) -> None:
             self._busy = False
@@ -89,7 +88,7 @@ class PresenceTracker(QObject):
         def failed(_exc: Exception) -> None:
             self._busy = False
 
-        self._ops.run(lambda: heartbeat(factory, actor, name, case_id, now, since), done, failed)
+        self._ops.run(lambda: desk.heartbeat(name, case_id, since), done, failed)
 
     def holders(self, case_id: int) -> str:
         """``name@desk`` of the other desks that have ``case_id`` open, or ""."""

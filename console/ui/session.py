@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from console.services.centre import Centre
 from console.ui.controller import Backend, DeskController, Listener
+from console.ui.i18n import _
 from console.ui.main_window import MainWindow
 from console.ui.ops import OpRunner
 from console.ui.settings import Settings
@@ -50,13 +51,16 @@ class DeskSession(QObject):
         Builds the PostgreSQL LISTEN thread feeding a controller (None on SQLite).
     """
 
+    session_lost = Signal(str)
+    """The server ended this desk's session (emitted from any thread; queued to this one)."""
+
     window_opened = Signal(object)
     """A new :class:`MainWindow` is shown (after each sign-in)."""
 
     ended = Signal()
     """Nobody signed in after a sign-out, or the last window closed: the program may quit."""
 
-    def __init__(self, backend: Backend, ops: OpRunner, centre: Centre,
+    def __init__(self, backend: Backend, ops: OpRunner, centre: Centre | None,
                  clock: Callable[[], datetime], settings: Settings, desk: str,
                  ask_user: AskUser, demo: bool = False,
                  make_listener: Callable[[Backend, DeskController], Listener | None] | None = None,
@@ -74,21 +78,31 @@ class DeskSession(QObject):
         self.window: MainWindow | None = None
         self.controller: DeskController | None = None
         self._switching = False
+        #: Why the last session ended, for the sign-in dialog ("" after a normal sign-out).
+        self.notice = ""
+        self.session_lost.connect(self._on_session_lost)
+        if hasattr(backend, "on_signed_out"):  # a server's session can end under the desk
+            backend.on_signed_out = self.session_lost.emit
 
     def sign_in(self, prefill: str | None = None) -> bool:
         """Ask who signs in and open their window; False when the dialog was cancelled."""
         username = self.ask_user(prefill if prefill is not None else self.settings.last_user)
         if username is None:
             return False
+        self.notice = ""
         self.settings.last_user = username
         self.open_window(username)
         return True
 
     def open_window(self, username: str) -> MainWindow:
         """Open the desk window of a user the services have already let in."""
-        actor = self.centre.actor(username, self.desk)
+        # Through a server the centre is the signed-in session's (read at sign-in).
+        centre = self.centre
+        if centre is None or hasattr(self.backend, "desk_backend"):
+            centre = self.centre = self.backend.centre
+        actor = centre.actor(username, self.desk)
         controller = DeskController(self.backend, self.ops, actor, self.clock)
-        window = MainWindow(controller, self.centre.user(username), self.settings, demo=self.demo)
+        window = MainWindow(controller, centre.user(username), self.settings, demo=self.demo)
         if self.settings.window_state(username) is None:
             fit_to_screen(window)
         window.sign_out_requested.connect(self.sign_out)
@@ -113,8 +127,20 @@ class DeskSession(QObject):
         finally:
             self._switching = False
         self._drop(window)
+        end = getattr(self.backend, "sign_out", None)
+        if end is not None:  # the server's session ends with the sign-out
+            self.ops.run(end, lambda _r: None, lambda _e: None)
         # After the close has finished: the dialog's own event loop must not run inside it.
         QTimer.singleShot(0, lambda: self._ask_next(last))
+
+    def _on_session_lost(self, message: str) -> None:
+        """The server ended the session (user disabled, role or password changed, expiry):
+        close the window as a sign-out does and ask who signs in, saying why."""
+        if self.window is None or self._switching:
+            return
+        del message  # the server's words are bilingual; the desk says it in its language
+        self.notice = _("您的会话已失效，请重新登录")
+        self.sign_out()
 
     def _ask_next(self, last: str) -> None:
         if not self.sign_in(last):

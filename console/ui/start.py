@@ -10,11 +10,11 @@ from datetime import datetime
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
+from console.desk_local import demo_state, sign_in
 from console.domain.errors import CityDeskError
-from console.services.accounts import DEMO_PASSWORD, sign_in
+from console.services.accounts import DEMO_PASSWORD
 from console.services.centre import Centre
-from console.services.demo import DemoSettings, has_demo_data, run_demo
-from console.services.uow import CaseFilter
+from console.services.demo import DemoSettings, run_demo
 from console.ui.controller import Backend, DeskController, Listener
 from console.ui.dialogs.signin import SignInDialog
 from console.ui.i18n import _, error_text, install_qt_translator, set_language
@@ -79,12 +79,13 @@ def prepare_application(lang: str | None, theme: str | None, settings: Settings,
 
 def offer_demo(backend: Backend, ops: OpRunner, clock: Callable[[], datetime],
                always: bool) -> None:
-    """On an empty database, create demo data (asked first unless ``always``)."""
-    def count() -> int:
-        with backend.uow_factory() as uow:
-            return uow.cases.count(CaseFilter())
+    """On an empty embedded database, create demo data (asked first unless ``always``).
 
-    if int(_wait(ops, count)) > 0:  # type: ignore[call-overload]
+    Never through a server: a centre's server holds real cases and refuses demo data.
+    """
+    state = _wait(ops, lambda: demo_state(backend))
+    assert isinstance(state, tuple)
+    if state[0] > 0:
         return
     if not always:
         answer = QMessageBox.question(
@@ -98,22 +99,25 @@ def offer_demo(backend: Backend, ops: OpRunner, clock: Callable[[], datetime],
     progress.setMinimumDuration(0)
     progress.show()
     try:
-        _wait(ops, lambda: run_demo(backend.uow_factory, backend.centre, clock(), DemoSettings()))
+        _wait(ops, lambda: run_demo(backend.uow_factory,  # type: ignore[attr-defined]
+                                    backend.centre, clock(), DemoSettings()))
     finally:
         progress.close()
 
 
 def sign_in_dialog(backend: Backend, ops: OpRunner, clock: Callable[[], datetime],
-                   last: str, is_demo: bool) -> str | None:
+                   last: str, is_demo: bool, notice: str = "") -> str | None:
     """Ask for a user name and password until the services accept them; None if cancelled."""
     def check(name: str, password: str) -> str | None:
         try:
-            _wait(ops, lambda: sign_in(backend.uow_factory, name, password, clock()))
+            _wait(ops, lambda: sign_in(backend, name, password, clock))
         except CityDeskError as exc:
             return error_text(exc)
         return None
 
     hint = _("演示数据库：所有演示用户的密码均为 {pw}").format(pw=DEMO_PASSWORD) if is_demo else ""
+    if notice:  # why the last session ended (the server signed this desk out)
+        hint = notice
     dialog = SignInDialog(check, last, hint)
     if dialog.exec() != SignInDialog.DialogCode.Accepted:
         return None
@@ -156,12 +160,16 @@ def run_desk(backend: Backend, *, user: str | None, lang: str | None, theme: str
     quit_on_close = app.quitOnLastWindowClosed()
     try:
         offer_demo(backend, ops, clock, demo)
-        centre = _wait(ops, lambda: backend.centre)  # loading it reads the database
-        assert isinstance(centre, Centre)
-        is_demo = bool(_wait(ops, lambda: has_demo_data(backend.uow_factory())))
+        # Loading it reads the database; through a server it comes with the sign-in instead.
+        centre = None if hasattr(backend, "desk_backend") else _wait(ops, lambda: backend.centre)
+        assert centre is None or isinstance(centre, Centre)
+        state = _wait(ops, lambda: demo_state(backend))
+        assert isinstance(state, tuple)
+        is_demo = bool(state[1])
         session = DeskSession(
             backend, ops, centre, clock, settings, desk_name(),
-            lambda last: sign_in_dialog(backend, ops, clock, last, is_demo),
+            lambda last: sign_in_dialog(backend, ops, clock, last, is_demo,
+                                        session.notice if session is not None else ""),
             demo=is_demo, make_listener=make_listener)
         if not session.sign_in(user or settings.last_user):
             return 0

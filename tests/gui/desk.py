@@ -117,12 +117,19 @@ def fast_timers(window) -> None:
         timer.setInterval(20)
 
 
+def seat_uow(window):
+    """Units of work on the desk's database through its seat's scope (what the seat may see)."""
+    from console.services.access import scoped_factory
+
+    c = window.controller
+    return scoped_factory(c.backend.uow_factory, c.actor)
+
+
 def sql_counts(window) -> dict[str, int]:
     """Each shown queue's size, counted in SQL through the seat's own scope."""
     from console.services.queue_reads import count_queues
 
-    c = window.controller
-    return count_queues(c.uow_factory(), {p.name: p.model.query for p in window.queues})
+    return count_queues(seat_uow(window)(), {p.name: p.model.query for p in window.queues})
 
 
 def sql_lights(window) -> dict[str, int]:
@@ -132,7 +139,7 @@ def sql_lights(window) -> dict[str, int]:
     from console.services.queue_reads import OPEN_STATES, open_lights
 
     c = window.controller
-    with c.uow_factory() as uow:
+    with seat_uow(window)() as uow:
         counted = open_lights(c.centre, uow, OPEN_STATES, window.clock())
     total: Counter = Counter()
     for tally in counted.values():

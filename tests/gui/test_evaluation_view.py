@@ -118,7 +118,7 @@ def test_export_writes_the_report_and_a_cancel_writes_nothing(desk_factory, qtbo
     qtbot.waitUntil(lambda: bool(done), timeout=20000)
     assert done[0][0] and out.exists()
 
-    job = ExportJob(desk.app, desk.window.controller.ops)
+    job = ExportJob(desk.window.controller.desk, desk.window.controller.ops)
     steps: list[int] = []
     finished: list[tuple[bool, str]] = []
 
@@ -129,7 +129,7 @@ def test_export_writes_the_report_and_a_cancel_writes_nothing(desk_factory, qtbo
     job.progressed.connect(cancel_midway)
     job.finished.connect(lambda ok, message: finished.append((ok, message)))
     target = tmp_path / "cancelled.pdf"
-    job.start(parse_period("2026-11"), target, desk.clock())
+    job.start(parse_period("2026-11"), target)
     qtbot.waitUntil(lambda: bool(finished), timeout=20000)
     assert finished[0][0] is False and "取消" in finished[0][1]
     assert not target.exists() and steps

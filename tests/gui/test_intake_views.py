@@ -9,6 +9,7 @@ from typing import Any, cast
 import pytest
 from PySide6.QtWidgets import QInputDialog
 
+from console.desk_local import open_desk
 from console.intake.feed import feed_record
 from console.intake.open311_parse import request_record
 from console.services.intake import IntakeContext, take_in
@@ -136,7 +137,7 @@ def test_screenshots(desk_factory, themed_app, qtbot, tmp_path, lang) -> None:
     ctx = _context(desk)
     _problems(ctx)
     c = desk.window.controller
-    pane = IntakeProblemsPane(c.backend, c.ops, c.actor, desk.clock)
+    pane = IntakeProblemsPane(c.desk, c.ops)
     qtbot.addWidget(pane)
     pane.resize(1600, 1000)
     pane.show()
@@ -152,7 +153,7 @@ def test_screenshots(desk_factory, themed_app, qtbot, tmp_path, lang) -> None:
     (tmp_path / "cases.csv").write_text(CSV, encoding="utf-8")
     (tmp_path / "map.yaml").write_text(MAPPING, encoding="utf-8")
     admin = desk.app.centre.actor("admin", "test-desk")
-    dialog = ImportDialog(c.backend, c.ops, admin, desk.clock)
+    dialog = ImportDialog(open_desk(desk.app, admin, desk.clock), c.ops)
     qtbot.addWidget(dialog)
     dialog.resize(1600, 1000)
     dialog.show()

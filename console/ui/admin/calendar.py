@@ -132,7 +132,7 @@ class CalendarTab(EditTab):
         self.day.setObjectName("admin_calendar_day")
         self.day.setDisplayFormat("yyyy-MM-dd")
         self.day.setCalendarPopup(True)
-        self.day.setDate(_qdate(ctx.backend.centre.local(ctx.clock()).date()))  # today, locally
+        self.day.setDate(_qdate(ctx.desk.centre.local(ctx.clock()).date()))  # today, locally
         self.work = QRadioButton(_("上班（计工作时）"))
         self.work.setObjectName("admin_calendar_work")
         self.rest = QRadioButton(_("休息（不计工作时）"))
@@ -273,17 +273,17 @@ class CalendarTab(EditTab):
     def submit(self) -> None:
         """Override the date in the form: a workday or a day off, with the note."""
         ctx = self.ctx
-        factory, actor, centre = ctx.backend.uow_factory, ctx.actor, ctx.backend.centre
+        desk = ctx.desk
         day, workday, note = _pydate(self.day.date()), self.work.isChecked(), self.note.text()
-        ctx.save(lambda: admin.set_calendar_day(factory, centre, actor, day, workday, note),
+        ctx.save(lambda: desk.set_calendar_day(day, workday, note),
                  self.banner, lambda change: change_text(change, day.isoformat()))
 
     def remove_override(self) -> None:
         """Drop the override of the date in the form: the statutory flag applies again."""
         ctx = self.ctx
-        factory, actor = ctx.backend.uow_factory, ctx.actor
+        desk = ctx.desk
         day = _pydate(self.day.date())
-        ctx.save(lambda: admin.remove_calendar_override(factory, actor, day), self.banner,
+        ctx.save(lambda: desk.remove_calendar_override(day), self.banner,
                  lambda _c: _("{key}：已取消调整，恢复法定安排").format(key=day.isoformat()))
 
     def go_to(self, day: date) -> None:

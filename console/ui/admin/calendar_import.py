@@ -61,7 +61,7 @@ class CalendarImportDialog(QDialog):
         self._loading = False
         self.year = QSpinBox()
         self.year.setObjectName("calendar_import_year")
-        cal = ctx.backend.centre.calendar
+        cal = ctx.desk.centre.calendar
         self.year.setRange(cal.first_year, cal.last_year)
         self.year.setValue(year)
         self.text = QPlainTextEdit()
@@ -193,13 +193,13 @@ class CalendarImportDialog(QDialog):
             return
         year, days, notice = self.parsed
         ctx = self.ctx
-        factory, centre, actor = ctx.backend.uow_factory, ctx.backend.centre, ctx.actor
+        desk = ctx.desk
         self.save.setEnabled(False)  # one save per preview
 
         def work() -> calendar_year.YearImport:
             if notice is not None:
-                return calendar_year.import_notice(factory, centre, actor, notice)
-            return calendar_year.import_year(factory, centre, actor, year, days)
+                return desk.import_notice(notice)
+            return desk.import_year(year, list(days))
 
         def describe(done: calendar_year.YearImport) -> str:
             text = _("已导入 {year} 年法定节假日：{n} 个日期").format(year=done.year, n=len(done.days))

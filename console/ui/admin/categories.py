@@ -117,11 +117,9 @@ class CategoriesTab(EditTab):
         if code is None or code not in self.categories:
             return
         ctx = self.ctx
-        factory, actor = ctx.backend.uow_factory, ctx.actor
+        desk = ctx.desk
         limits = {cls: spin.value() for cls, spin in self.limits.items() if spin.value()}
         name_zh, name_en = self.name_zh.text(), self.name_en.text()
         natural = self.natural.isChecked()
-        ctx.save(lambda: admin.update_category(factory, actor, code, name_zh=name_zh,
-                                               name_en=name_en, limits=limits,
-                                               natural_time=natural),
+        ctx.save(lambda: desk.update_category(code, name_zh, name_en, limits, natural),
                  self.banner, lambda change: change_text(change, code))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -30,11 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.domain.cases import Actor
+from console.desk_backend import AccountView, DeskBackend
 from console.services.admin import AdminView
-from console.services.central_ports import Account
 from console.services.centre import Centre
-from console.services.uow import UnitOfWork
 from console.ui.i18n import _, error_text
 from console.ui.ops import OpRunner
 from widgets.banner import Banner
@@ -50,23 +48,12 @@ _MUTED = QFont()
 _MUTED.setItalic(True)
 
 
-class AdminBackend(Protocol):
-    """What the window needs of the composition root (``console.app.App`` provides it)."""
-
-    @property
-    def centre(self) -> Centre: ...
-
-    def uow_factory(self) -> UnitOfWork: ...
-
-    def reload(self) -> Centre: ...
-
-
 @dataclass(frozen=True, slots=True)
 class AdminData:
     """One load of everything the tabs show."""
 
     view: AdminView
-    accounts: list[Account]
+    accounts: list[AccountView]
     centre: Centre
 
 
@@ -221,23 +208,21 @@ class AdminContext(QObject):
 
     Parameters
     ----------
-    backend : AdminBackend
-        The composition root.
+    desk : DeskBackend
+        The administrator's seat (the services refuse anyone else, whatever the window shows).
     ops : OpRunner
         The desk's worker.
-    actor : Actor
-        The administrator at this desk.
     clock : callable
-        The desk's clock (password timestamps).
+        The desk's clock (what "today" is in the calendar form, whether a lock still runs).
     """
 
     saved = Signal()
     """A save went through: the window reloads its data and the desk's centre."""
 
-    def __init__(self, backend: AdminBackend, ops: OpRunner, actor: Actor,
+    def __init__(self, desk: DeskBackend, ops: OpRunner,
                  clock: Callable[[], datetime], parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.backend, self.ops, self.actor, self.clock = backend, ops, actor, clock
+        self.desk, self.ops, self.clock = desk, ops, clock
 
     def save(self, work: Callable[[], Any], banner: Banner,
              describe: Callable[[Any], str]) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 
 from console.domain.reference import GridCell
-from console.services import admin
 from console.ui.admin.common import AdminContext, AdminData, Row
 from console.ui.admin.tab import EditTab
 from console.ui.admin.units import source_text
@@ -77,12 +76,10 @@ class GridsTab(EditTab):
         if code is None or code not in self.grids:
             return
         ctx = self.ctx
-        factory, actor = ctx.backend.uow_factory, ctx.actor
+        desk = ctx.desk
         street, community = self.street.text(), self.community.text()
         street_en, community_en = self.street_en.text(), self.community_en.text()
-        ctx.save(lambda: admin.update_grid(factory, actor, code, street=street,
-                                           community=community, street_en=street_en,
-                                           community_en=community_en),
+        ctx.save(lambda: desk.update_grid(code, street, community, street_en, community_en),
                  self.banner,
                  lambda change: _("{key}：已保存，{n} 个网格已更新").format(key=code,
                                                                        n=change.rows))

@@ -54,7 +54,7 @@ class StagesTab(EditTab):
     def submit(self) -> None:
         """Save every stage's limit as the form shows it."""
         ctx = self.ctx
-        factory, actor = ctx.backend.uow_factory, ctx.actor
+        desk = ctx.desk
         limits = {stage: spin.value() for stage, spin in self.spins.items()}
-        ctx.save(lambda: admin.update_stage_limits(factory, actor, limits), self.banner,
+        ctx.save(lambda: desk.update_stage_limits(limits), self.banner,
                  lambda change: change_text(change, _("各环节时限")))

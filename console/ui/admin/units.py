@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QWidget
 
 from console.domain.reference import Unit
-from console.services import admin
 from console.ui.admin.common import AdminContext, AdminData, Row, change_text
 from console.ui.admin.tab import EditTab
 from console.ui.i18n import N_, _, label
@@ -98,10 +97,9 @@ class UnitsTab(EditTab):
         if code is None or code not in self.units:
             return
         ctx = self.ctx
-        factory, actor = ctx.backend.uow_factory, ctx.actor
+        desk = ctx.desk
         name, name_en = self.name.text(), self.name_en.text()
         parent = str(self.parent_unit.currentData() or "") or None
         active = self.active.isChecked()
-        ctx.save(lambda: admin.update_unit(factory, actor, code, name=name, parent=parent,
-                                           active=active, name_en=name_en),
+        ctx.save(lambda: desk.update_unit(code, name, parent, active, name_en),
                  self.banner, lambda change: change_text(change, code))

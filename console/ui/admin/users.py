@@ -12,10 +12,10 @@ from typing import Any
 from PySide6.QtCore import QModelIndex
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
 
+from console.desk_backend import AccountView
 from console.domain.cases import Role
 from console.domain.reference import User
-from console.services import accounts, timefmt
-from console.services.central_ports import Account
+from console.services import timefmt
 from console.ui.admin.common import AdminContext, AdminData, Row
 from console.ui.admin.tab import EditTab
 from console.ui.i18n import N_, _, label
@@ -28,7 +28,7 @@ class UsersTab(EditTab):
 
     def __init__(self, ctx: AdminContext, parent: QWidget | None = None) -> None:
         super().__init__("users", HEADINGS, _("用户"), ctx, parent=parent)
-        self.accounts: dict[str, Account] = {}
+        self.accounts: dict[str, AccountView] = {}
         self._after_save: str | None = None
         self._adding = True  # the form holds a new user, not the current row
         self.username = QLineEdit()
@@ -97,9 +97,9 @@ class UsersTab(EditTab):
                 user.username,
                 (user.username, user.name, _role_text(user.role),
                  home.name if home else (user.unit or ""), state,
-                 _("已设置") if account.password_hash else _("未设置")),
+                 _("已设置") if account.has_password else _("未设置")),
                 (user.username, user.name, user.role, user.unit or "", state,
-                 bool(account.password_hash)),
+                 account.has_password),
                 muted=not user.active,
             ))
         self.panel.set_rows(rows)
@@ -145,7 +145,7 @@ class UsersTab(EditTab):
         self.toggle.setEnabled(True)
         self.reset.setEnabled(True)
 
-    def _signin_text(self, account: Account) -> str:
+    def _signin_text(self, account: AccountView) -> str:
         centre = self.data.centre if self.data is not None else None
         parts = []
         if account.password_changed_at is not None and centre is not None:
@@ -158,7 +158,7 @@ class UsersTab(EditTab):
         return " · ".join(parts)
 
     # -- saving -------------------------------------------------------------------------------
-    def _selected(self) -> Account | None:
+    def _selected(self) -> AccountView | None:
         key = self.panel.current_key()
         return self.accounts.get(key) if key is not None and not self._adding else None
 
@@ -171,8 +171,7 @@ class UsersTab(EditTab):
 
     def submit(self) -> None:
         """Add the user in the form, or save the selected one's name, role and unit."""
-        ctx, centre = self.ctx, self.ctx.backend.centre
-        factory, actor = ctx.backend.uow_factory, ctx.actor
+        ctx, desk = self.ctx, self.ctx.desk
         current = self._selected()
         unit = str(self.unit.currentData() or "") or None
         if current is None:
@@ -181,10 +180,9 @@ class UsersTab(EditTab):
                 return
             user = User(self.username.text().strip(), self.name.text(),
                         str(self.role.currentData()), unit)
-            now = ctx.clock()
 
             def work() -> Any:
-                return accounts.add_user(factory, centre, actor, user, password, now)
+                return desk.add_user(user, password)
 
             def added(made: User) -> str:
                 self._after_save = made.username  # selected when the reload arrives
@@ -194,7 +192,7 @@ class UsersTab(EditTab):
             return
         changed = replace(current.user, name=self.name.text(),
                           role=str(self.role.currentData()), unit=unit)
-        ctx.save(lambda: accounts.update_user(factory, centre, actor, changed), self.banner,
+        ctx.save(lambda: desk.update_user(changed), self.banner,
                  lambda u: _("已保存用户 {name}").format(name=u.username))
 
     def toggle_active(self) -> None:
@@ -202,10 +200,9 @@ class UsersTab(EditTab):
         current = self._selected()
         if current is None:
             return
-        ctx, centre = self.ctx, self.ctx.backend.centre
-        factory, actor = ctx.backend.uow_factory, ctx.actor
+        ctx, desk = self.ctx, self.ctx.desk
         username, active = current.user.username, not current.user.active
-        ctx.save(lambda: accounts.set_active(factory, centre, actor, username, active),
+        ctx.save(lambda: desk.set_active(username, active),
                  self.banner,
                  lambda u: (_("已启用 {name}") if u.active else _("已停用 {name}")).format(
                      name=u.username))
@@ -217,9 +214,9 @@ class UsersTab(EditTab):
         if current is None or password is None:
             return
         ctx = self.ctx
-        factory, actor, now = ctx.backend.uow_factory, ctx.actor, ctx.clock()
+        desk = ctx.desk
         username = current.user.username
-        ctx.save(lambda: accounts.set_password(factory, actor, username, password, now),
+        ctx.save(lambda: desk.set_password(username, password),
                  self.banner, lambda _r: _("已重置 {name} 的密码").format(name=username))
 
 

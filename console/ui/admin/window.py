@@ -23,12 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.domain.cases import Actor
-from console.services.accounts import list_accounts
-from console.services.admin import load_admin_view
+from console.desk_backend import DeskBackend
 from console.ui.admin.calendar import CalendarTab
 from console.ui.admin.categories import CategoriesTab
-from console.ui.admin.common import AdminBackend, AdminContext, AdminData
+from console.ui.admin.common import AdminContext, AdminData
 from console.ui.admin.grids import GridsTab
 from console.ui.admin.stages import StagesTab
 from console.ui.admin.tab import EditTab
@@ -43,12 +41,10 @@ class AdminWindow(QDialog):
 
     Parameters
     ----------
-    backend : AdminBackend
-        The composition root (``console.app.App``): ``centre``, ``uow_factory``, ``reload``.
+    desk : DeskBackend
+        The administrator's seat; the services refuse anyone else whatever this window shows.
     ops : OpRunner
         The desk's worker: all database work runs there.
-    actor : Actor
-        The administrator; the services refuse anyone else whatever this window shows.
     clock : callable
         The desk's clock.
     parent : QWidget, optional
@@ -57,14 +53,14 @@ class AdminWindow(QDialog):
     loaded = Signal(object)
     """An :class:`~console.ui.admin.common.AdminData` each time the tabs were filled."""
 
-    def __init__(self, backend: AdminBackend, ops: OpRunner, actor: Actor,
+    def __init__(self, desk: DeskBackend, ops: OpRunner,
                  clock: Callable[[], datetime], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("admin_window")
-        self.setWindowTitle(_("系统管理") + f" — {backend.centre.ref.config.name}")
+        self.setWindowTitle(_("系统管理") + f" — {desk.centre.ref.config.name}")
         self.resize(1400, 860)
-        self.backend, self.ops, self.actor = backend, ops, actor
-        self.ctx = AdminContext(backend, ops, actor, clock, self)
+        self.desk, self.ops = desk, ops
+        self.ctx = AdminContext(desk, ops, clock, self)
         self.users = UsersTab(self.ctx)
         self.units = UnitsTab(self.ctx)
         self.categories = CategoriesTab(self.ctx)
@@ -109,14 +105,13 @@ class AdminWindow(QDialog):
 
     def load(self, reload_centre: bool = False) -> None:
         """Read everything on the worker (re-reading the desk's centre first if asked)."""
-        backend, actor = self.backend, self.actor
+        desk = self.desk
         self.status.setText(_("正在载入…"))
 
         def work() -> AdminData:
-            if reload_centre:
-                backend.reload()
-            view = load_admin_view(backend.uow_factory, actor)
-            return AdminData(view, list_accounts(backend.uow_factory, actor), backend.centre)
+            centre = desk.reload_centre() if reload_centre else desk.centre
+            snapshot = desk.admin_snapshot()
+            return AdminData(snapshot.view, list(snapshot.accounts), centre)
 
         self.ops.run(work, self._on_loaded, self._on_load_failed)
 

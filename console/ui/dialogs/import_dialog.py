@@ -10,10 +10,8 @@ already taken in stay, and importing the file again adds only the rest).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
@@ -32,11 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.domain.cases import Actor
-from console.intake.file_import import ImportReport, Table, canonical, read_table, run_import
+from console.desk_backend import DeskBackend
+from console.intake.file_import import ImportReport, Table, canonical, read_table
 from console.intake.file_mapping import FIELDS, ColumnMapping, load_mapping
-from console.services.intake import IntakeContext, dry_run
-from console.services.intake_ports import IntakeUowFactory
 from console.ui.i18n import N_, _, error_text
 from console.ui.ops import OpRunner
 
@@ -83,12 +79,9 @@ class ImportDialog(QDialog):
 
     Parameters
     ----------
-    backend : object
-        Has ``centre`` and ``uow_factory`` (``console.app.App``).
+    desk : DeskBackend
+        The importing seat (an administrator for histories past 待受理).
     ops : OpRunner
-    actor : Actor
-        The importing user (an administrator for histories past 待受理).
-    clock : callable
     """
 
     progressed = Signal(int, int)
@@ -97,12 +90,11 @@ class ImportDialog(QDialog):
     imported = Signal(object)
     """The :class:`ImportReport` of a finished (or cancelled) real import."""
 
-    def __init__(self, backend: Any, ops: OpRunner, actor: Actor,
-                 clock: Callable[[], datetime], parent: QWidget | None = None) -> None:
+    def __init__(self, desk: DeskBackend, ops: OpRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("import_dialog")
         self.setWindowTitle(_("导入案件文件"))
-        self.backend, self.ops, self.actor, self.clock = backend, ops, actor, clock
+        self.desk, self.ops = desk, ops
         self.mapping: ColumnMapping | None = None
         self.table: Table | None = None
         self._cancel = threading.Event()
@@ -156,12 +148,6 @@ class ImportDialog(QDialog):
         self.resize(1100, 700)
 
     # -- helpers ------------------------------------------------------------------------
-
-    def _context(self, keep: bool) -> IntakeContext:
-        # The app's SqlUnitOfWork carries the intake tables (db/uow.py proves it to mypy).
-        factory = cast(IntakeUowFactory, self.backend.uow_factory)
-        return IntakeContext(factory if keep else dry_run(factory), self.backend.centre,
-                             self.actor, self.clock)
 
     def _set_busy(self, busy: bool) -> None:
         ready = self.table is not None and not busy
@@ -226,7 +212,7 @@ class ImportDialog(QDialog):
     def _run(self, keep: bool) -> None:
         if self.table is None or self.mapping is None:
             return
-        table, mapping, ctx = self.table, self.mapping, self._context(keep)
+        table, mapping, desk = self.table, self.mapping, self.desk
         self._cancel.clear()
         self.progress.setRange(0, max(len(table.rows), 1))
         self.progress.setValue(0)
@@ -237,7 +223,7 @@ class ImportDialog(QDialog):
             self.progressed.emit(done, total)  # queued to the GUI thread
             return not self._cancel.is_set()
 
-        self.ops.run(lambda: run_import(ctx, table, mapping, progress),
+        self.ops.run(lambda: desk.import_table(table, mapping, keep, progress),
                      lambda report: self._on_done(report, keep), self._fail)
 
     def _on_progressed(self, done: int, total: int) -> None:

@@ -17,9 +17,11 @@ from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
+from console.desk_backend import WallBackend
+from console.desk_local import open_wall
 from console.services import timefmt
 from console.services.centre import Centre
-from console.services.wall import WallData, wall_data
+from console.services.wall import WallData
 from console.ui.controller import Backend
 from console.ui.i18n import N_, _
 from console.ui.names import centre_name
@@ -50,9 +52,10 @@ class WallWindow(QMainWindow):
     Parameters
     ----------
     backend : Backend
-        Gives the unit-of-work factory and the centre.  ``backend.centre`` must already be
-        loaded (:func:`console.ui.wall.start.run_wall` loads it on the worker), because reading
-        it the first time reads the database.
+        The composition root; the wall reads through its
+        :class:`~console.desk_backend.WallBackend` (:func:`console.desk_local.open_wall`).
+        ``backend.centre`` must already be loaded (:func:`console.ui.wall.start.run_wall`
+        loads it on the worker), because reading it the first time reads the database.
     ops : OpRunner
         Runs every database read off the GUI thread.
     clock : callable
@@ -82,7 +85,8 @@ class WallWindow(QMainWindow):
         self.backend = backend
         self.ops = ops
         self.clock = clock
-        self.centre: Centre = backend.centre
+        self.source: WallBackend = open_wall(backend, clock)
+        self.centre: Centre = self.source.centre
         self.data: WallData | None = None
         self.online = True
         self._loading = False
@@ -222,9 +226,7 @@ class WallWindow(QMainWindow):
         if self._loading:
             return  # the last read is still on the worker: never pile them up
         self._loading = True
-        backend, centre, now = self.backend, self.centre, self.clock()
-        self.ops.run(lambda: wall_data(backend.uow_factory(), centre, now),
-                     self._on_data_loaded, self._on_data_failed)
+        self.ops.run(self.source.wall_data, self._on_data_loaded, self._on_data_failed)
 
     def _on_data_loaded(self, data: WallData) -> None:
         self._loading = False
