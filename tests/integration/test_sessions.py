@@ -1,0 +1,103 @@
+"""Server sessions in the database (revision 0015) and the atomic sign-in failure count."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, text
+
+from console.domain.calendar import statutory_days
+from console.domain.cases import Actor, Role
+from console.domain.errors import AuthenticationError
+from console.reference_files import load_centre_files
+from console.services.accounts import set_password
+from console.services.sessions import (
+    SESSION_INVALID,
+    SIGN_IN_REFUSED,
+    SessionPolicy,
+    authenticate,
+    logout,
+    resolve,
+    token_digest,
+)
+from console.services.setup import init_reference
+from db.session_repo import SqlSessionStore
+
+T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+PW = "correct-horse-9"
+POLICY = SessionPolicy(lifetime=timedelta(hours=12), idle=timedelta(minutes=30),
+                       touch_every=timedelta(seconds=30))
+
+
+@pytest.fixture
+def centre_db(engine: Engine, uow_factory):
+    init_reference(uow_factory(), load_centre_files(), statutory_days([2026]))
+    set_password(uow_factory, Actor("admin", Role.ADMIN), "shouli1", PW, T0 - timedelta(days=1))
+    return uow_factory, SqlSessionStore(engine)
+
+
+def test_a_session_lives_until_expiry_idle_or_logout(centre_db) -> None:
+    uow_factory, store = centre_db
+    token, record = authenticate(uow_factory, store, "shouli1", PW, T0, POLICY)
+    assert store.get(token_digest(token)) == record
+    actor, _ = resolve(uow_factory, store, token, T0 + timedelta(minutes=29), POLICY)
+    assert (actor.user, actor.role) == ("shouli1", Role.ACCEPTOR)
+    # used at 29 min: the idle clock restarted there
+    resolve(uow_factory, store, token, T0 + timedelta(minutes=58), POLICY)
+    with pytest.raises(AuthenticationError, match="会话已失效"):
+        resolve(uow_factory, store, token, T0 + timedelta(minutes=89), POLICY)  # idle 31 min
+    busy, _ = authenticate(uow_factory, store, "shouli1", PW, T0, POLICY)
+    for minute in range(0, 12 * 60, 20):
+        resolve(uow_factory, store, busy, T0 + timedelta(minutes=minute), POLICY)
+    with pytest.raises(AuthenticationError):
+        resolve(uow_factory, store, busy, T0 + timedelta(hours=12), POLICY)  # absolute end
+    late, _ = authenticate(uow_factory, store, "shouli1", PW, T0, POLICY)
+    assert logout(store, late, T0 + timedelta(minutes=1))
+    with pytest.raises(AuthenticationError):
+        resolve(uow_factory, store, late, T0 + timedelta(minutes=2), POLICY)
+    assert not logout(store, late, T0 + timedelta(minutes=3))
+
+
+def test_touch_is_throttled(centre_db, engine: Engine) -> None:
+    uow_factory, store = centre_db
+    token, _ = authenticate(uow_factory, store, "shouli1", PW, T0, POLICY)
+    resolve(uow_factory, store, token, T0 + timedelta(seconds=10), POLICY)
+    assert store.get(token_digest(token)).last_seen_at == T0  # not written within 30 s
+    resolve(uow_factory, store, token, T0 + timedelta(seconds=40), POLICY)
+    assert store.get(token_digest(token)).last_seen_at == T0 + timedelta(seconds=40)
+
+
+def test_five_failures_lock_and_guesses_while_locked_do_not_count(centre_db,
+                                                                  engine: Engine) -> None:
+    uow_factory, store = centre_db
+    for i in range(5):
+        with pytest.raises(AuthenticationError) as refused:
+            authenticate(uow_factory, store, "shouli1", "wrong", T0 + timedelta(seconds=i))
+        assert refused.value.message == SIGN_IN_REFUSED
+    with uow_factory() as uow:
+        account = uow.accounts.get("shouli1")
+    assert account.failed_logins == 0
+    assert account.locked_until == T0 + timedelta(seconds=4, minutes=15)
+    for when in (T0 + timedelta(minutes=1), T0 + timedelta(minutes=10)):
+        with pytest.raises(AuthenticationError) as refused:
+            authenticate(uow_factory, store, "shouli1", PW, when)  # the right one: still locked
+        assert refused.value.message == SIGN_IN_REFUSED
+        with pytest.raises(AuthenticationError):
+            authenticate(uow_factory, store, "shouli1", "wrong", when)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT failed_logins FROM users WHERE username = 'shouli1'")
+                            ).scalar_one() == 0
+    token, _ = authenticate(uow_factory, store, "shouli1", PW, T0 + timedelta(minutes=16))
+    assert token
+
+
+def test_disabled_user_or_new_role_ends_the_session(centre_db, engine: Engine) -> None:
+    uow_factory, store = centre_db
+    token, _ = authenticate(uow_factory, store, "shouli1", PW, T0, POLICY)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE users SET role = '值班长' WHERE username = 'shouli1'"))
+    with pytest.raises(AuthenticationError) as ended:
+        resolve(uow_factory, store, token, T0 + timedelta(seconds=1), POLICY)
+    assert ended.value.message == SESSION_INVALID
+    assert store.get(token_digest(token)).revoked_at is not None
