@@ -10,6 +10,7 @@ machine's settings).  Keys, all optional::
     desk = "派遣席-2"
     timezone = "Asia/Shanghai"
     wall_database = "postgresql+psycopg://citydesk_wall@db.centre.local/citydesk"
+    server = "https://citydesk.centre.local:8443"   # the desk works through the server
 
     [intake]                    # the intake worker's channels (docs/intake.md)
     user = "admin"
@@ -41,7 +42,10 @@ from console.domain.errors import ValidationError
 ENV_CONFIG = "CITYDESK_CONFIG"
 """Environment variable naming the configuration file (empty: use none)."""
 
-KEYS = ("database", "desk", "timezone", "wall_database", "intake")
+ENV_SERVER = "CITYDESK_SERVER"
+"""Environment variable naming the centre's server (wins over ``desk.toml``'s ``server``)."""
+
+KEYS = ("database", "desk", "timezone", "wall_database", "intake", "server")
 """Every key ``desk.toml`` may hold (``intake`` a table, the others strings)."""
 
 #: The longest desk name the event log accepts.
@@ -75,6 +79,8 @@ class DeskConfig:
     intake : dict or None
         The ``[intake]`` table: the channels ``citydesk worker`` runs (checked by
         :func:`console.intake.settings.worker_settings`, see ``docs/intake.md``).
+    server : str or None
+        The centre's server (``https://…``): the desk signs in there and holds no database.
     """
 
     database: str | None = None
@@ -83,6 +89,7 @@ class DeskConfig:
     wall_database: str | None = None
     path: Path | None = None
     intake: dict[str, Any] | None = None
+    server: str | None = None
 
 
 def config_path() -> Path | None:
@@ -143,6 +150,8 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> DeskConfig:
     for key in ("database", "wall_database"):
         if key in values:
             check_database_url(values[key], f"{where}：{key}")
+    if "server" in values:
+        check_server_url(values["server"], f"{where}：server")
     desk = values.get("desk")
     if desk is not None and len(desk) > MAX_DESK:
         raise ConfigError(f"{where}：desk 过长（上限 {MAX_DESK} 字）/ desk name too long")
@@ -154,7 +163,40 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> DeskConfig:
             raise ConfigError(f"{where}：未知的时区 {zone!r}（如 Asia/Shanghai）/ unknown time zone"
                               ) from None
     return DeskConfig(database=values.get("database"), desk=desk, timezone=zone,
-                      wall_database=values.get("wall_database"), path=path, intake=intake)
+                      wall_database=values.get("wall_database"), path=path, intake=intake,
+                      server=values.get("server"))
+
+
+def check_server_url(url: str, where: str = "服务器地址") -> str:
+    """The server's base URL (``http(s)://host[:port][/prefix]``), checked; ConfigError if not.
+
+    A URL carrying a user or password is refused: the desk signs in with the person's own
+    password, never one stored in a file.
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise ConfigError(f"{where} 无法解析：{exc} / unreadable server URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{where} 应为 https://主机[:端口] / the server must be an "
+                          "http(s)://host[:port] URL")
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError(f"{where} 不能含用户名或密码 / no user or password in the server URL")
+    if parts.query or parts.fragment:
+        raise ConfigError(f"{where} 不能含查询或片段 / no query or fragment in the server URL")
+    del port  # read only to check it
+    return url.rstrip("/")
+
+
+def server_url(config: DeskConfig | None = None) -> str | None:
+    """The server a desk works through: ``$CITYDESK_SERVER``, else ``desk.toml``'s; None for
+    the embedded database (the default)."""
+    named = os.environ.get(ENV_SERVER, "").strip()
+    if named:
+        return check_server_url(named, ENV_SERVER)
+    chosen = config if config is not None else load_config()
+    return chosen.server
 
 
 def check_database_url(url: str, where: str = "数据库 URL") -> None:
