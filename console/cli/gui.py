@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from console.app import App
 from console.cli import xcb_check
 from console.cli.common import EXIT_SYSTEM
+from console.config import server_url
 from console.reference_files import load_centre_files
 
 if TYPE_CHECKING:
@@ -67,6 +68,13 @@ def run_console(args: argparse.Namespace) -> int:
         return refuse_window(line)
     from console.ui.start import run_desk  # PySide6 only when the window is wanted
 
+    server = None if args.db else server_url()
+    if server is not None:  # desk.toml's server / $CITYDESK_SERVER: no database here at all
+        from console.client.remote import ServerRoot
+        from console.ui.start import desk_name
+
+        return run_desk(ServerRoot(server, desk_name()), user=args.user, lang=args.lang,
+                        theme=args.theme, demo=False, clock=args.clock)
     app = App.open(args.db, args.clock)
     thread = None
     try:

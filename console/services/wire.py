@@ -48,7 +48,8 @@ class WireError(ValidationError):
 
     def __init__(self, path: str, expected: str) -> None:
         where = path or "(body)"
-        super().__init__(f"字段 {where} 无效：应为 {expected} / field {where}: expected {expected}")
+        zh, _, en = expected.partition(" / ")
+        super().__init__(f"字段 {where} 无效：应为 {zh} / field {where}: expected {en or zh}")
         self.path = path
 
 
