@@ -304,3 +304,22 @@ def test_two_server_processes_share_sessions(server: Server, pg_db: str) -> None
         assert seen.status_code == 200 and seen.json()["version"] == case["version"]
         assert second.post("/api/v1/logout", token).status_code == 200
         assert server.get("/api/v1/whoami", token).status_code == 401
+
+
+def test_a_unit_seats_stream_names_only_its_cases(server: Server) -> None:
+    lines: list[str] = []
+    done = threading.Event()
+    threading.Thread(target=_stream_lines, args=(server, server.token("unit_hbz"), lines, done),
+                     daemon=True).start()
+    hidden = _report(server)  # nobody's unit yet: not the 环保站's
+    case = _report(server)
+    case = _act(server, "shouli1", case, "accept")
+    case = _act(server, "shouli1", case, "file")
+    case = _act(server, "paiqian1", case, "dispatch", unit="KH-HBZ", reason="测试改派")
+    deadline = datetime.now(UTC) + timedelta(seconds=15)
+    while not any(f'"cases": [{case["id"]}]' in line for line in lines):
+        assert datetime.now(UTC) < deadline, lines
+        done.wait(0.1)
+    data = [line for line in lines if line.startswith("data:") and '"events"' in line]
+    assert all(f"{hidden['id']}," not in line and f"[{hidden['id']}]" not in line
+               for line in data), data
