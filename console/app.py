@@ -190,9 +190,11 @@ class App:
         self._centre = None
         return self.centre
 
-    def grant(self, app_role: str, wall_role: str | None = None) -> GrantReport:
-        """Grant the desks' role and the wall's read-only role their privileges (PostgreSQL)."""
-        return grant_roles(self.engine, app_role, wall_role)
+    def grant(self, app_role: str, wall_role: str | None = None,
+              revoke: tuple[str, ...] = ()) -> GrantReport:
+        """Grant the server's (or the desks') role and the wall's read-only role their
+        privileges, revoking those of the roles in ``revoke`` (PostgreSQL)."""
+        return grant_roles(self.engine, app_role, wall_role, revoke)
 
     def session_store(self) -> SqlSessionStore:
         """The server's sessions (``console.services.sessions.SessionStore``) on this database."""

@@ -70,9 +70,25 @@ def _normalise(url: URL) -> URL:
     return url
 
 
-def pg_connect_args(url: URL) -> dict[str, int]:
-    """The :data:`PG_TIMEOUTS` a PostgreSQL URL does not set itself, as driver keywords."""
-    return {key: value for key, value in PG_TIMEOUTS.items() if key not in url.query}
+#: Server-side limits on every session CityDesk opens (libpq ``options``): a transaction left
+#: idle — a COMMIT whose reply was lost, a process stopped in a debugger — is ended by the
+#: server after a minute, so its row locks never block every other desk; no statement runs
+#: longer than 5 minutes (a year's report at megacity size takes seconds).  A URL that sets
+#: ``options`` itself keeps its own; the server role has the same values by ALTER ROLE.
+PG_SESSION_SETTINGS: dict[str, str] = {
+    "idle_in_transaction_session_timeout": "60s",
+    "statement_timeout": "5min",
+}
+
+
+def pg_connect_args(url: URL) -> dict[str, int | str]:
+    """The :data:`PG_TIMEOUTS` and :data:`PG_SESSION_SETTINGS` a PostgreSQL URL does not set
+    itself, as driver keywords."""
+    args: dict[str, int | str] = {
+        key: value for key, value in PG_TIMEOUTS.items() if key not in url.query}
+    if "options" not in url.query:
+        args["options"] = " ".join(f"-c {k}={v}" for k, v in PG_SESSION_SETTINGS.items())
+    return args
 
 
 def make_engine(url: str) -> Engine:
@@ -88,7 +104,8 @@ def make_engine(url: str) -> Engine:
     -------
     Engine
         SQLite connections run in WAL mode with foreign keys on and a 5 s busy timeout;
-        PostgreSQL connections get the connect and TCP timeouts of :data:`PG_TIMEOUTS`.
+        PostgreSQL connections get the connect and TCP timeouts of :data:`PG_TIMEOUTS` and
+        the server-side session limits of :data:`PG_SESSION_SETTINGS`.
     """
     sa_url = _normalise(make_url(url))
     backend = sa_url.get_backend_name()

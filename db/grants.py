@@ -8,6 +8,13 @@ are the DBA's to create, with their passwords, beforehand.  After it:
   INSERT; it may use the id sequences and read (never change) ``alembic_version``;
 * the **wall role** (the hall's wall screen) may SELECT, nothing else.
 
+In a **central deployment with the server** (``citydesk server``) the app role is the
+server's role alone (``db grant --server-role``): desks, unit seats and the wall hold no
+database login at all, and ``--revoke-desk-roles`` takes from the roles they used before every
+privilege on the tables, sequences and schema and the right to connect to the database.  The
+server role's timeouts (:data:`SERVER_SETTINGS`) are set by the DBA (``ALTER ROLE … SET``
+needs CREATEROLE, which the owner does not have); the report says which are in force.
+
 Privileges are the first wall around the log; the append-only trigger of revision 0002 is the
 second, and holds for the owner too.  Each run first revokes what the roles held on these
 tables and sequences, so running it again (after an upgrade added a table, say) leaves exactly
@@ -16,12 +23,14 @@ the set above.  Everything happens in one transaction: a refused run grants noth
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, inspect, text
 
 from console.domain.errors import ValidationError
+from db.engine import PG_SESSION_SETTINGS
 from db.schema import HEAD, current_revision
 from db.tables import Base
 
@@ -31,6 +40,11 @@ EVENT_LOG = "case_events"
 VERSION_TABLE = "alembic_version"
 #: PostgreSQL truncates identifiers longer than this (NAMEDATALEN - 1).
 MAX_ROLE = 63
+
+#: What the server role's sessions must have (``ALTER ROLE … SET``, docs/deploy.md): the
+#: limits the engine also asks for on each connection (:data:`db.engine.PG_SESSION_SETTINGS`),
+#: so a client that connects without them (psql, another tool) is held to them too.
+SERVER_SETTINGS = PG_SESSION_SETTINGS
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,13 +61,24 @@ class GrantReport:
         Every table the grants covered, in name order.
     sequences : tuple of str
         The sequences the app role may draw ids from.
+    revoked : tuple of str
+        Former desk and wall roles that lost every privilege and the right to connect.
+    settings : tuple of (str, str)
+        The app role's own settings in force (``ALTER ROLE … SET``), e.g. its timeouts.
     """
+
+    def missing_settings(self) -> dict[str, str]:
+        """The :data:`SERVER_SETTINGS` the role does not have (name -> documented value)."""
+        have = dict(self.settings)
+        return {k: v for k, v in SERVER_SETTINGS.items() if k not in have}
 
     schema: str
     app_role: str
     wall_role: str | None
     tables: tuple[str, ...]
     sequences: tuple[str, ...]
+    revoked: tuple[str, ...] = ()
+    settings: tuple[tuple[str, str], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data, privileges spelled out per role and table."""
@@ -63,6 +88,9 @@ class GrantReport:
             "app_role": {"name": self.app_role, "tables": app,
                          "sequences": {s: ["USAGE"] for s in self.sequences}},
             "wall_role": None,
+            "revoked": list(self.revoked),
+            "settings": dict(self.settings),
+            "missing_settings": self.missing_settings(),
         }
         if self.wall_role is not None:
             data["wall_role"] = {"name": self.wall_role,
@@ -78,7 +106,8 @@ def _app_privileges(table: str) -> list[str]:
     return ["SELECT", "INSERT", "UPDATE", "DELETE"]
 
 
-def grant_roles(engine: Engine, app_role: str, wall_role: str | None = None) -> GrantReport:
+def grant_roles(engine: Engine, app_role: str, wall_role: str | None = None,
+                revoke: Sequence[str] = ()) -> GrantReport:
     """Give the app role and the optional wall role their privileges on CityDesk's tables.
 
     Parameters
@@ -89,6 +118,9 @@ def grant_roles(engine: Engine, app_role: str, wall_role: str | None = None) -> 
         The existing role desks connect as.
     wall_role : str, optional
         The existing role the wall screen connects as.
+    revoke : sequence of str
+        Roles desks or the wall used before the server: every privilege on the tables,
+        sequences and schema and CONNECT on the database are revoked from them.
 
     Raises
     ------
@@ -105,6 +137,11 @@ def grant_roles(engine: Engine, app_role: str, wall_role: str | None = None) -> 
             raise ValidationError(f"角色名 {name!r} 应为 1–{MAX_ROLE} 个字符 / bad role name")
     if wall_role == app_role:
         raise ValidationError("应用角色与大屏角色不能是同一个 / the app and wall roles must differ")
+    for name in revoke:
+        if not name or len(name) > MAX_ROLE:
+            raise ValidationError(f"角色名 {name!r} 应为 1–{MAX_ROLE} 个字符 / bad role name")
+        if name in roles:
+            raise ValidationError(f"角色 {name} 不能既被授权又被收回 / a role both granted and revoked")
     revision = current_revision(engine)
     if revision != HEAD:
         raise ValidationError(
@@ -114,6 +151,7 @@ def grant_roles(engine: Engine, app_role: str, wall_role: str | None = None) -> 
         schema = str(conn.execute(text("SELECT current_schema()")).scalar_one())
         tables = _tables(conn, schema)
         _check_roles(conn, schema, tables, roles)
+        _check_revoked(conn, revoke)
         sequences = _sequences(conn, schema)
         q = conn.dialect.identifier_preparer.quote_identifier
         every = ", ".join(f"{q(schema)}.{q(t)}" for t in tables)
@@ -139,9 +177,48 @@ def grant_roles(engine: Engine, app_role: str, wall_role: str | None = None) -> 
                                  {"r": name, "s": schema}).scalar_one()
             if not usage:
                 statements.append(f"GRANT USAGE ON SCHEMA {q(schema)} TO {q(name)}")
+        database = q(str(conn.execute(text("SELECT current_database()")).scalar_one()))
+        if revoke:  # only the roles granted here may connect: PUBLIC's default right goes
+            statements += [f"REVOKE CONNECT, TEMPORARY ON DATABASE {database} FROM PUBLIC",
+                           *(f"GRANT CONNECT ON DATABASE {database} TO {q(n)}" for n in roles)]
+        for name in revoke:
+            old = q(name)
+            statements += [f"REVOKE ALL ON TABLE {every} FROM {old}",
+                           f"REVOKE ALL ON SCHEMA {q(schema)} FROM {old}",
+                           f"REVOKE CONNECT, TEMPORARY ON DATABASE {database} FROM {old}"]
+            if seqs:
+                statements.append(f"REVOKE ALL ON SEQUENCE {seqs} FROM {old}")
         for statement in statements:
             conn.execute(text(statement))
-    return GrantReport(schema, app_role, wall_role, tuple(tables), tuple(sequences))
+        settings = _role_settings(conn, app_role)
+    return GrantReport(schema, app_role, wall_role, tuple(tables), tuple(sequences),
+                       tuple(revoke), settings)
+
+
+def _role_settings(conn: Connection, role: str) -> tuple[tuple[str, str], ...]:
+    """The role's own ``ALTER ROLE … SET`` values (for every database or this one)."""
+    rows = conn.execute(text(
+        "SELECT unnest(s.setconfig) FROM pg_db_role_setting s "
+        "JOIN pg_roles r ON r.oid = s.setrole "
+        "WHERE r.rolname = :role AND s.setdatabase IN "
+        "(0, (SELECT oid FROM pg_database WHERE datname = current_database()))"),
+        {"role": role}).scalars()
+    pairs = (str(item).split("=", 1) for item in rows)
+    return tuple(sorted((k, v) for k, v in pairs))
+
+
+def _check_revoked(conn: Connection, names: Sequence[str]) -> None:
+    """Refuse to revoke from a role that does not exist or from the caller itself."""
+    if not names:
+        return
+    found = set(conn.execute(text("SELECT rolname FROM pg_roles WHERE rolname = ANY(:n)"),
+                             {"n": list(names)}).scalars())
+    missing = [n for n in names if n not in found]
+    if missing:
+        raise ValidationError(f"要收回的角色 {', '.join(missing)} 不存在 / role does not exist")
+    me = str(conn.execute(text("SELECT current_user")).scalar_one())
+    if me in names:
+        raise ValidationError("不能收回属主自己的权限 / cannot revoke the owner's own rights")
 
 
 def _tables(conn: Connection, schema: str) -> list[str]:
