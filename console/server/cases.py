@@ -14,6 +14,7 @@ from fastapi import APIRouter, Body, Query
 
 from console.domain.cases import TERMINAL_STATES, CaseState
 from console.domain.commands import Command
+from console.domain.deadlines import Light
 from console.domain.errors import NotFoundError, PermissionDeniedError
 from console.domain.permissions import may
 from console.server.auth import Caller, CallerDep, ServerState, StateDep
@@ -27,8 +28,9 @@ from console.server.fields import (
 )
 from console.server.wire import case_dict, detail_dict, report_dict, short_case
 from console.services.access import can_read, scoped_factory
-from console.services.cases import Report, act, find_case, report_case
+from console.services.cases import Report, UowFactory, act, find_case, report_case
 from console.services.queries import case_detail, make_row
+from console.services.queries import list_cases as query_cases
 from console.services.queue_reads import load_page
 from console.services.queue_view import SORTS, QueueQuery
 from console.services.uow import CaseFilter
@@ -62,6 +64,7 @@ def list_cases(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     count: bool = True,
+    light: Annotated[str | None, Query(max_length=8)] = None,
 ) -> dict[str, Any]:
     """A page of the caller's cases in ``states`` (default: every open state).
 
@@ -77,6 +80,8 @@ def list_cases(
     reader = scoped_factory(state.app.uow_factory, who.actor)
     now = state.clock()
     total: int | None
+    if light is not None:
+        return _by_light(state, reader, chosen, unit, light, offset, limit)
     if all(s in _OPEN for s in chosen):
         query = QueueQuery(chosen, sort, desc, unit)
         cases, total = load_page(reader(), query, offset, limit, count)
@@ -90,6 +95,22 @@ def list_cases(
             total = uow.cases.count(CaseFilter(states=chosen, unit=unit)) if count else None
     return {"cases": [case_dict(make_row(centre, c, now)) for c in cases], "total": total,
             "offset": offset, "limit": limit}
+
+
+def _by_light(state: ServerState, reader: UowFactory, chosen: tuple[CaseState, ...],
+              unit: str | None, light: str, offset: int, limit: int) -> dict[str, Any]:
+    """Open cases whose running stage shows ``light`` now, the most urgent first."""
+    try:
+        colour = Light(light)
+    except ValueError:
+        raise FieldError("light", f"未知的灯色 {light!r}（green、yellow、red）/ unknown light") \
+            from None
+    if offset:
+        raise FieldError("offset", "按灯色查询只返回第一页 / a light filter reads the first page "
+                                   "only")
+    rows = query_cases(reader(), state.app.centre, state.clock(), states=chosen, unit=unit,
+                       light=colour, limit=limit)
+    return {"cases": [case_dict(r) for r in rows], "total": None, "offset": 0, "limit": limit}
 
 
 def _visible_id(state: ServerState, who: Caller, ref: str) -> int:

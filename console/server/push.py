@@ -214,6 +214,8 @@ async def events(
             pairs = hub.after(seen)
             if pairs is None:
                 pairs = await run_in_threadpool(_from_log, state, seen)
+                if not pairs:  # nothing readable after ``seen``: go on from the hub's end
+                    seen = max(seen, hub.newest)
             if pairs:
                 newest = max(e for e, _c in pairs)
                 mine = await run_in_threadpool(_visible, state, actor, pairs)

@@ -287,6 +287,10 @@ def test_queue_pages_and_openapi(server: Server) -> None:
     assert not {c["id"] for c in first["cases"]} & {c["id"] for c in second["cases"]}
     bad = server.get("/api/v1/cases", token, params={"state": "no-such"})
     assert (bad.status_code, bad.json()["field"]) == (422, "state")
+    green = server.get("/api/v1/cases", token, params={"light": "green"}).json()["cases"]
+    assert green and {c["light"] for c in green} == {"green"}
+    purple = server.get("/api/v1/cases", token, params={"light": "purple"})
+    assert (purple.status_code, purple.json()["field"]) == (422, "light")
     spec = server.get("/openapi.json").json()
     assert "/api/v1/cases/{ref}/{command}" in spec["paths"]
 
