@@ -101,3 +101,43 @@ def test_disabled_user_or_new_role_ends_the_session(centre_db, engine: Engine) -
         resolve(uow_factory, store, token, T0 + timedelta(seconds=1), POLICY)
     assert ended.value.message == SESSION_INVALID
     assert store.get(token_digest(token)).revoked_at is not None
+
+
+def test_every_refusal_does_the_same_argon2_work(centre_db, engine: Engine,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unknown, wrong, locked, disabled and password-less sign-ins each run exactly one argon2
+    verification (a dummy hash when there is no real one) and answer the same words."""
+    from console.services import sessions
+
+    uow_factory, store = centre_db
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE users SET locked_until = :t WHERE username = 'shouli2'"),
+                     {"t": T0 + timedelta(hours=1)})
+        conn.execute(text("UPDATE users SET active = :f WHERE username = 'paiqian1'"),
+                     {"f": False})
+    for name in ("shouli2", "paiqian1"):
+        set_password(uow_factory, Actor("admin", Role.ADMIN), name, PW, T0 - timedelta(days=1))
+    with engine.begin() as conn:  # set_password clears a lockout: lock again
+        conn.execute(text("UPDATE users SET locked_until = :t WHERE username = 'shouli2'"),
+                     {"t": T0 + timedelta(hours=1)})
+    calls: list[str] = []
+    real = sessions._HASHER
+
+    class Counting:
+        def hash(self, password: str) -> str:
+            return real.hash(password)
+
+        def verify(self, stored: str, password: str) -> bool:
+            calls.append(stored)
+            return bool(real.verify(stored, password))
+
+    monkeypatch.setattr(sessions, "_HASHER", Counting())
+    attempts = {"unknown": ("nobody", PW), "wrong": ("shouli1", "wrong-one"),
+                "locked": ("shouli2", PW), "disabled": ("paiqian1", PW),
+                "no password": ("caiji01", PW)}
+    for label, (name, password) in attempts.items():
+        calls.clear()
+        with pytest.raises(AuthenticationError) as refused:
+            authenticate(uow_factory, store, name, password, T0)
+        assert refused.value.message == SIGN_IN_REFUSED, label
+        assert len(calls) == 1, label
