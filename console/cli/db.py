@@ -25,12 +25,12 @@ from console.domain.errors import ValidationError
 def cmd_grant(args: argparse.Namespace) -> int:
     """Grant the app role (and the wall role) their privileges; print what was granted."""
 
-    if database_url(args.db).startswith("sqlite"):
-        raise ValidationError("SQLite 没有数据库角色：citydesk db grant 只用于 PostgreSQL / "
-                              "roles exist on PostgreSQL only")
     if (args.app_role is None) == (args.server_role is None):
         raise ValidationError("请给出 --server-role（中心服务器）或 --app-role（旧式直连）之一 / "
                               "give --server-role or --app-role")
+    if database_url(args.db).startswith("sqlite"):
+        raise ValidationError("SQLite 没有数据库角色：citydesk db grant 只用于 PostgreSQL / "
+                              "roles exist on PostgreSQL only")
     if args.server_role is not None and args.wall_role is not None:
         raise ValidationError("大屏经服务器读取，没有数据库角色：--wall-role 只用于 --app-role / "
                               "with the server the wall has no database role")
