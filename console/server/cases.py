@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from console.domain.cases import TERMINAL_STATES, CaseState
 from console.domain.commands import Command
@@ -18,6 +19,7 @@ from console.domain.deadlines import Light
 from console.domain.errors import NotFoundError, PermissionDeniedError
 from console.domain.permissions import may
 from console.server.auth import Caller, CallerDep, ServerState, StateDep
+from console.server.body import read_body
 from console.server.errors import FieldError, no_such_case
 from console.server.fields import (
     COMMAND_FIELDS,
@@ -33,7 +35,7 @@ from console.services.queries import case_detail, make_row
 from console.services.queries import list_cases as query_cases
 from console.services.queue_reads import load_page
 from console.services.queue_view import SORTS, QueueQuery
-from console.services.uow import CaseFilter
+from console.services.uow import CaseFilter, NewPhoto
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 
@@ -137,47 +139,73 @@ def get_case(state: StateDep, who: CallerDep, ref: str) -> dict[str, Any]:
     return detail_dict(detail)
 
 
-@router.post("/cases/{ref}/{command}")
-def run_command(state: StateDep, who: CallerDep, ref: str, command: str,
-                body: Annotated[Any, Body()] = None) -> dict[str, Any]:
-    """Run a workflow command on a case as the caller, with the ``version`` they saw."""
+#: The request body as OpenAPI shows it (the routes read JSON or multipart themselves).
+_BODY_DOC: dict[str, Any] = {"requestBody": {"content": {
+    "application/json": {"schema": {"type": "object"}},
+    "multipart/form-data": {"schema": {"type": "object", "properties": {
+        "body": {"type": "string", "description": "the JSON object"},
+        "photo": {"type": "array", "items": {"type": "string", "format": "binary"}}}}},
+}}}
+
+#: Commands that may bring photos (taken after the work: 处置后照片).
+PHOTO_COMMANDS = frozenset({Command.FEEDBACK, Command.CHECK_PASS, Command.CHECK_FAIL})
+
+
+def _command(command: str) -> tuple[dict[str, str], bool]:
+    """The fields ``command`` takes, and whether it takes photos (422 for no such command)."""
     if command == "approve":
-        allowed: dict[str, str] = {}
-    else:
-        try:
-            cmd = Command(command)
-        except ValueError:
-            raise FieldError("command", f"未知的操作 {command[:32]!r} / unknown command") \
-                from None
-        if cmd is Command.REPORT:
-            raise FieldError("command", "上报请用 POST /api/v1/reports / report with "
-                                        "POST /api/v1/reports")
-        allowed = COMMAND_FIELDS.get(cmd, {})
-    body = {} if body is None else body
+        return {}, False
+    try:
+        cmd = Command(command)
+    except ValueError:
+        raise FieldError("command", f"未知的操作 {command[:32]!r} / unknown command") from None
+    if cmd is Command.REPORT:
+        raise FieldError("command", "上报请用 POST /api/v1/reports / report with "
+                                    "POST /api/v1/reports")
+    return COMMAND_FIELDS.get(cmd, {}), cmd in PHOTO_COMMANDS
+
+
+@router.post("/cases/{ref}/{command}", openapi_extra=_BODY_DOC)
+async def run_command(request: Request, state: StateDep, who: CallerDep, ref: str,
+                      command: str) -> dict[str, Any]:
+    """Run a workflow command on a case as the caller, with the ``version`` they saw."""
+    allowed, with_photos = _command(command)
+    body, photos = await read_body(request, "after" if with_photos else None)
+    return await run_in_threadpool(_run_command, state, who, ref, command, allowed, body,
+                                   photos)
+
+
+def _run_command(state: ServerState, who: Caller, ref: str, command: str,
+                 allowed: dict[str, str], body: dict[str, Any],
+                 photos: list[NewPhoto]) -> dict[str, Any]:
     fields = checked_fields(body, allowed)
     version = seen_version(body, required=True)
     rid = request_id(body)
     case_id = _visible_id(state, who, ref)
     uow_factory = scoped_factory(state.app.uow_factory, who.actor)
     saved = act(uow_factory, state.app.centre, who.actor, state.clock(), case_id, command,
-                fields, expected_version=version, request_id=rid)
+                fields, expected_version=version, photos=photos, request_id=rid)
     return {"case": short_case(saved)}
 
 
-@router.post("/reports", status_code=201)
-def new_report(state: StateDep, who: CallerDep,
-               body: Annotated[Any, Body()] = None) -> dict[str, Any]:
-    """A new report from the desk (reported now, by the caller)."""
+@router.post("/reports", status_code=201, openapi_extra=_BODY_DOC)
+async def new_report(request: Request, state: StateDep, who: CallerDep) -> dict[str, Any]:
+    """A new report from the desk (reported now, by the caller), with photos if multipart."""
     if not may(who.actor.role, Command.REPORT):
         raise PermissionDeniedError(
             f"角色「{who.actor.role.value}」不能上报案件 / role may not report")
-    body = {} if body is None else body
+    body, photos = await read_body(request, "before")
+    return await run_in_threadpool(_new_report, state, who, body, photos)
+
+
+def _new_report(state: ServerState, who: Caller, body: dict[str, Any],
+                photos: list[NewPhoto]) -> dict[str, Any]:
     fields = checked_fields(body, REPORT_FIELDS)
     for name in ("category", "description"):
         if not fields.get(name):
             raise FieldError(name, f"缺少字段 {name} / missing field '{name}'")
     rid = request_id(body)
-    report = Report(**fields)
+    report = Report(**fields, photos=tuple(photos))
     uow_factory = scoped_factory(state.app.uow_factory, who.actor)
     result = report_case(uow_factory, state.app.centre, who.actor, state.clock(), report,
                          request_id=rid)

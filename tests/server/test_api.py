@@ -327,3 +327,37 @@ def test_a_unit_seats_stream_names_only_its_cases(server: Server) -> None:
     data = [line for line in lines if line.startswith("data:") and '"events"' in line]
     assert all(f"{hidden['id']}," not in line and f"[{hidden['id']}]" not in line
                for line in data), data
+
+
+def _png(colour: tuple[int, int, int]) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), colour).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_photos_come_as_multipart_and_bad_ones_change_nothing(server: Server,
+                                                              db: Engine) -> None:
+    import json
+
+    desk = server.as_user("shouli1")
+    reply = server.post("/api/v1/reports", desk,
+                        data={"body": json.dumps(REPORT)},
+                        files=[("photo", ("before.png", _png((200, 0, 0)), "image/png"))])
+    assert reply.status_code == 201, reply.text
+    case = reply.json()["case"]
+    detail = server.get(f"/api/v1/cases/{case['id']}", desk).json()
+    assert [(p["kind"], p["filename"], p["mime"]) for p in detail["photos"]] == [
+        ("before", "before.png", "image/png")]
+    before = counts(db)
+    bad = server.post("/api/v1/reports", desk, data={"body": json.dumps(REPORT)},
+                      files=[("photo", ("fake.png", b"not an image", "image/png"))])
+    assert (bad.status_code, bad.json()["field"]) == (422, "photo")
+    accept = server.post(f"/api/v1/cases/{case['id']}/accept", desk,
+                         data={"body": json.dumps({"version": case["version"]})},
+                         files=[("photo", ("x.png", _png((0, 0, 200)), "image/png"))])
+    assert (accept.status_code, accept.json()["field"]) == (422, "photo")  # accept takes none
+    assert counts(db) == before

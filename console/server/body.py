@@ -1,0 +1,70 @@
+"""Reading a write's body: JSON, or ``multipart/form-data`` with photos.
+
+A command or a report is a JSON object.  When it brings photos (a report's 现场照片, a
+feedback's or a check's 处置后照片) the client sends ``multipart/form-data`` instead: the same
+object as the text part ``body``, and each image as a file part ``photo`` (JPEG or PNG, at
+most 10 MB each, at most :data:`MAX_PHOTOS`).  Images are checked and thumbnailed before any
+database work (:func:`console.photos.photo_from_bytes`); a bad one is 422 naming ``photo``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import Request
+from starlette.datastructures import UploadFile
+
+from console.domain.errors import ValidationError
+from console.photos import MAX_BYTES, photo_from_bytes, printable
+from console.server.errors import FieldError
+from console.services.uow import NewPhoto
+
+#: Photos one command or report may bring.
+MAX_PHOTOS = 5
+#: The largest JSON body (a command's fields are a few short texts).
+MAX_JSON = 256 * 1024
+
+
+def _json_object(raw: bytes | str) -> dict[str, Any]:
+    if not raw:
+        return {}
+    if len(raw) > MAX_JSON:
+        raise FieldError("body", "请求体过大 / the body is too large")
+    try:
+        value = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise FieldError("body", "请求体不是有效的 JSON / the body is not valid JSON") from None
+    if not isinstance(value, dict):
+        raise FieldError("body", "请求体应为 JSON 对象 / the body must be a JSON object")
+    return value
+
+
+async def read_body(request: Request, photo_kind: str | None) -> tuple[dict[str, Any],
+                                                                       list[NewPhoto]]:
+    """The body's object and its photos; ``photo_kind`` None means photos are refused."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type in ("", "application/json"):
+        return _json_object(await request.body()), []
+    if content_type != "multipart/form-data":
+        raise FieldError("body", f"不支持的内容类型 {content_type[:64]!r}：请用 application/json 或 "
+                                 "multipart/form-data / unsupported content type")
+    async with request.form(max_files=MAX_PHOTOS, max_fields=4) as form:
+        text = form.get("body")
+        if isinstance(text, UploadFile):
+            raise FieldError("body", "body 应为文本部分 / 'body' must be a text part")
+        body = _json_object(text or "")
+        files = form.getlist("photo")
+        if files and photo_kind is None:
+            raise FieldError("photo", "此操作不带照片 / this command takes no photos")
+        photos = []
+        for item in files:
+            if not isinstance(item, UploadFile):
+                raise FieldError("photo", "photo 应为文件部分 / 'photo' must be a file part")
+            data = await item.read(MAX_BYTES + 1)
+            name = printable(item.filename or "photo")[:200]
+            try:
+                photos.append(photo_from_bytes(data, name, photo_kind or "after"))
+            except ValidationError as exc:
+                raise FieldError("photo", exc.message) from None
+    return body, photos
