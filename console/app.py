@@ -18,7 +18,9 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from console.audit_files import anchor_dir, ensure_key_file, key_path, load_keys
 from console.config import ConfigError, DeskConfig, check_database_url, load_config
+from console.domain.audit import MIN_SECRET, ChainKey, KeyRing
 from console.services.centre import Centre, load_centre
 from console.services.uow import UnitOfWork
 from db.engine import ENV_VAR, make_engine, resolve_url
@@ -117,10 +119,52 @@ class App:
     engine: Engine = field(init=False)
     uow_factory: Callable[[], UnitOfWork] = field(init=False)
     _centre: Centre | None = field(default=None, init=False)
+    _keys: KeyRing | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.engine = make_engine(self.url)
-        self.uow_factory = make_uow_factory(self.engine)
+        self.uow_factory = make_uow_factory(self.engine, self.chain_keys)
+
+    @property
+    def chain_key_path(self) -> Path:
+        """The audit chain's key file (``console/audit_files.py`` says how it is found)."""
+        return key_path(self.config.chain_key_file, sqlite_path(self.url))
+
+    @property
+    def anchor_dir(self) -> Path:
+        """Where audit anchors are written and read."""
+        return anchor_dir(self.config.anchor_dir, sqlite_path(self.url))
+
+    def chain_keys(self) -> KeyRing:
+        """The chain keys new rows are chained with, read once.
+
+        An SQLite file's key is created next to it when absent (the embedded default needs no
+        set-up); an in-memory database gets a key that lives as long as it does.  Otherwise
+        the file must exist: :class:`~console.audit_files.ChainKeyError` (one line) when it
+        is missing, unsafe (group or world readable) or broken.
+        """
+        if self._keys is None:
+            if make_url(self.url).get_backend_name() == "sqlite" and sqlite_path(self.url) is None:
+                self._keys = KeyRing((ChainKey(os.urandom(MIN_SECRET)),))
+            elif sqlite_path(self.url) is not None:
+                self._keys = ensure_key_file(self.chain_key_path)[0]
+            else:
+                self._keys = load_keys(self.chain_key_path)
+        return self._keys
+
+    def ensure_chain_key(self) -> bool:
+        """Create the key file when absent (``citydesk init``); True when it was created."""
+        if make_url(self.url).get_backend_name() == "sqlite" and sqlite_path(self.url) is None:
+            self.chain_keys()  # in memory: the key lives with the database
+            return False
+        ring, created = ensure_key_file(self.chain_key_path)
+        self._keys = ring
+        return created
+
+    def reload_chain_keys(self) -> KeyRing:
+        """Read the key file again (after ``audit rotate-key``)."""
+        self._keys = None
+        return self.chain_keys()
 
     @classmethod
     def open(cls, url: str | None, clock: Callable[[], datetime] | None = None, *,

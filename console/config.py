@@ -45,7 +45,8 @@ ENV_CONFIG = "CITYDESK_CONFIG"
 ENV_SERVER = "CITYDESK_SERVER"
 """Environment variable naming the centre's server (wins over ``desk.toml``'s ``server``)."""
 
-KEYS = ("database", "desk", "timezone", "wall_database", "intake", "server")
+KEYS = ("database", "desk", "timezone", "wall_database", "intake", "chain_key_file",
+        "anchor_dir", "server")
 """Every key ``desk.toml`` may hold (``intake`` a table, the others strings)."""
 
 #: The longest desk name the event log accepts.
@@ -81,6 +82,9 @@ class DeskConfig:
         :func:`console.intake.settings.worker_settings`, see ``docs/intake.md``).
     server : str or None
         The centre's server (``https://…``): the desk signs in there and holds no database.
+    chain_key_file, anchor_dir : str or None
+        The audit chain's key file and the anchor directory (``console/audit_files.py``;
+        ``$CITYDESK_CHAIN_KEY_FILE`` / ``$CITYDESK_ANCHOR_DIR`` win over them).
     """
 
     database: str | None = None
@@ -89,6 +93,8 @@ class DeskConfig:
     wall_database: str | None = None
     path: Path | None = None
     intake: dict[str, Any] | None = None
+    chain_key_file: str | None = None
+    anchor_dir: str | None = None
     server: str | None = None
 
 
@@ -164,7 +170,8 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> DeskConfig:
                               ) from None
     return DeskConfig(database=values.get("database"), desk=desk, timezone=zone,
                       wall_database=values.get("wall_database"), path=path, intake=intake,
-                      server=values.get("server"))
+                      chain_key_file=values.get("chain_key_file"),
+                      anchor_dir=values.get("anchor_dir"), server=values.get("server"))
 
 
 def check_server_url(url: str, where: str = "服务器地址") -> str:

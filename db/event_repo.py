@@ -6,7 +6,7 @@ all read the log, so a row, once written, stays as it was.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,11 +14,20 @@ from sqlalchemy import Select, case, func, or_, select, text, union
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.selectable import Subquery
 
-from console.domain.audit import GENESIS, link
+from console.domain.audit import KeyRing, link
 from console.domain.cases import TERMINAL_STATES, CaseState, Event, Role
 from console.domain.copies import Replacer
 from console.services.uow import EventFact, OpenStage
 from db.bulk import bulk_insert
+from db.chain_head import (
+    EVENTS,
+    free_ids,
+    head_id_subquery,
+    lock_head,
+    move_head,
+    read_head,
+    sequence_ids,
+)
 from db.evaluation_sql import (
     EVENT_COUNTS,
     HANDLING,
@@ -34,27 +43,28 @@ from db.tables import CaseRow, EventRow
 
 #: PostgreSQL LISTEN/NOTIFY channel announcing new events (payload: the newest id).
 NOTIFY_CHANNEL = "citydesk_events"
-#: Advisory lock key serialising appends, so the hash chain and commit order agree.
-CHAIN_LOCK = 0x43484149  # "CHAI"
+#: What the unit of work hands the log: the chain keys, read when first needed (None: the
+#: unkeyed scheme, for tests and tools that build a factory on a bare engine).
+KeySource = Callable[[], KeyRing | None]
 #: Case ids per ``IN (…)`` list: well under SQLite's bound-parameter limit on old builds (999).
 ID_CHUNK = 500
 #: How far a case's ``reported_at`` may lie after its report event (report_case allows 5 min).
 REPORTED_AT_SLACK = timedelta(days=1)
 
 
-def event_values(event: Event, digest: str) -> dict[str, Any]:
+def event_values(event: Event, digest: str, key_id: str | None = None) -> dict[str, Any]:
     """Column values of a numbered event and its chain hash (for a Core ``INSERT``)."""
-    return dict(zip(EVENT_COLUMNS, event_row(event, digest), strict=True))
+    return dict(zip(EVENT_COLUMNS, event_row(event, digest, key_id), strict=True))
 
 
 #: The columns of an event's row, in the order of :func:`event_row`.
 EVENT_COLUMNS = (
     "id", "case_id", "type", "from_state", "to_state", "actor", "role", "desk", "unit", "stage",
-    "stage_deadline", "on_time", "payload", "occurred_at", "request_id", "hash",
+    "stage_deadline", "on_time", "payload", "occurred_at", "request_id", "hash", "key_id",
 )
 
 
-def event_row(event: Event, digest: str) -> tuple[Any, ...]:
+def event_row(event: Event, digest: str, key_id: str | None = None) -> tuple[Any, ...]:
     """The values of :func:`event_values` as a tuple in :data:`EVENT_COLUMNS` order."""
     if event.case_id is None or event.id is None:
         raise ValueError(f"event {event.type!r} has no case_id or id")
@@ -75,6 +85,7 @@ def event_row(event: Event, digest: str) -> tuple[Any, ...]:
         event.occurred_at,
         event.request_id,
         digest,
+        key_id,
     )
 
 
@@ -112,40 +123,36 @@ class SqlEventLog:
         The unit of work's session; events become visible to others when it commits.
     """
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, keys: KeySource | None = None) -> None:
         self._session = session
+        self._keys = keys
 
     def append(self, events: Sequence[Event]) -> list[Event]:
         """Insert events in the given order, chained to the log; returns them with their ids.
 
-        Ids are taken before the insert so each row's hash can cover its id: rows are only
-        ever INSERTed (the append-only trigger refuses UPDATE).  On PostgreSQL a transaction
-        advisory lock makes appends one at a time until commit, so ids, commit order and the
-        chain agree, and a ``NOTIFY`` tells every listening desk when the rows are visible.
-        On SQLite the caller already holds the database's write lock.
+        Ids are taken before the insert so each row's value can cover its id: rows are only
+        ever INSERTed (the append-only trigger refuses UPDATE).  The log's ``chain_heads``
+        row is locked until commit (:mod:`db.chain_head`), so ids, commit order and the chain
+        agree; each row is chained with the current chain key (HMAC-SHA256) and stores its
+        id.  On PostgreSQL a ``NOTIFY`` tells every listening desk when the rows are visible.
         """
         if not events:
             return []
         session = self._session
+        ring = self._keys() if self._keys is not None else None
+        key = None if ring is None else ring.current
         postgres = session.get_bind().dialect.name == "postgresql"
-        if postgres:
-            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
-        last = session.execute(
-            select(EventRow.id, EventRow.hash).order_by(EventRow.id.desc()).limit(1)
-        ).first()
-        previous = GENESIS if last is None or last.hash is None else str(last.hash)
-        if postgres:
-            ids = [int(i) for i in session.scalars(
-                text("SELECT nextval(pg_get_serial_sequence('case_events', 'id')) "
-                     "FROM generate_series(1, :n)"), {"n": len(events)})]
-        else:
-            start = 0 if last is None else int(last.id)
-            ids = list(range(start + 1, start + 1 + len(events)))
+        head = lock_head(session, EVENTS)
+        ids = (sequence_ids(session, "case_events", len(events)) if postgres
+               else free_ids(session, "case_events", head.last_id, len(events)))
         stored = [_numbered(e, i) for e, i in zip(events, ids, strict=True)]
+        key_id = None if key is None else key.key_id
+        rows = [event_row(e, digest, key_id) for e, digest in link(head.value, stored, key)]
         # One executemany of tuples (no ORM objects, no per-row compiled parameters): a batch
         # of reports appends hundreds of rows here.
         writer = bulk_insert(EventRow.__table__, EVENT_COLUMNS, session.get_bind().dialect)
-        writer.execute(session, [event_row(e, digest) for e, digest in link(previous, stored)])
+        writer.execute(session, rows)
+        move_head(session, EVENTS, ids[-1], rows[-1][EVENT_COLUMNS.index("hash")])
         if postgres:
             session.execute(text("SELECT pg_notify(:channel, :last)"),
                             {"channel": NOTIFY_CHANNEL, "last": str(ids[-1])})
@@ -173,7 +180,9 @@ class SqlEventLog:
         ``skip`` (ids a desk already holds, at most :data:`ID_CHUNK`) stays in SQL, so a poll
         re-reading its grace window does not build hundreds of events only to drop them.
         """
-        stmt = select(EventRow).where(EventRow.id > last_id)
+        # Up to the chain head only: a row inserted behind the chain's back (one with a huge
+        # id, say) would otherwise become every desk's "last seen" and hide what follows.
+        stmt = select(EventRow).where(EventRow.id > last_id, EventRow.id <= head_id_subquery())
         if skip:
             if len(skip) > ID_CHUNK:
                 raise ValueError(f"skip holds {len(skip)} ids; at most {ID_CHUNK}")
@@ -182,8 +191,8 @@ class SqlEventLog:
         return [event_from_row(row) for row in self._session.scalars(stmt)]
 
     def last_id(self) -> int:
-        """The newest event's id (0 for an empty log): where a new desk starts following."""
-        return int(self._session.scalar(select(func.max(EventRow.id))) or 0)
+        """The chain head's id (0 for an empty log): where a new desk starts following."""
+        return read_head(self._session, EVENTS).last_id
 
     def in_window(
         self, start: datetime, end: datetime, types: Sequence[str] | None = None
@@ -392,3 +401,4 @@ def _open_stages(instant: datetime, states: Sequence[str], due_from: datetime | 
         .where(EventRow.to_state.in_(list(states)))
     )
     return stmt.subquery("open_stages")
+

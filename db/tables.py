@@ -46,6 +46,7 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 CODE = 64  # unit / category / grid / component codes
 NAME = 200  # names of people, units, streets
 STATE = 32  # enum values (Chinese, a few characters)
+KEY_ID = 16  # chain key ids (console.domain.audit.key_id_for)
 
 
 class Base(DeclarativeBase):
@@ -362,6 +363,8 @@ class EventRow(Base):
     # Revision 0002: the desk's action id, and the SHA-256 chain (console.domain.audit).
     request_id: Mapped[str | None] = mapped_column(String(CODE))
     hash: Mapped[str | None] = mapped_column(String(64))
+    # Revision 0016: the chain key the row was chained with (NULL: the unkeyed sha256 scheme).
+    key_id: Mapped[str | None] = mapped_column(String(KEY_ID))
 
 
 class PresenceRow(Base):
@@ -496,3 +499,38 @@ class IntakeCursorRow(Base):
     key: Mapped[str] = mapped_column(String(CODE), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime]
+
+
+class ChainHeadRow(Base):
+    """Where a chained log ends (revision 0016): one row per log, ``events`` and ``admin``.
+
+    Appends lock their log's row (``SELECT … FOR UPDATE`` on PostgreSQL, which needs the
+    UPDATE privilege: the read-only wall role cannot take it) and move it in the same
+    transaction, so the chain's order is the commit order.  Rows of the log beyond
+    ``last_id`` were not appended through the chain: desks following the log ignore them.
+    """
+
+    __tablename__ = "chain_heads"
+
+    name: Mapped[str] = mapped_column(String(KEY_ID), primary_key=True)
+    last_id: Mapped[int] = mapped_column(BigInteger)
+    value: Mapped[str] = mapped_column(String(64))
+
+
+class AdminLogRow(Base):
+    """One row of the append-only admin log (revision 0016, ``console.domain.admin_log``)."""
+
+    __tablename__ = "admin_log"
+    __table_args__ = (Index(None, "subject", "target", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    occurred_at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(NAME))
+    role: Mapped[str] = mapped_column(String(STATE))
+    desk: Mapped[str] = mapped_column(String(NAME))
+    action: Mapped[str] = mapped_column(String(CODE))
+    subject: Mapped[str] = mapped_column(String(CODE))  # the table changed ("users" …)
+    target: Mapped[str] = mapped_column(String(NAME))  # the key of its row
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    key_id: Mapped[str | None] = mapped_column(String(KEY_ID))
+    hash: Mapped[str] = mapped_column(String(64))

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from console.services.audit_ports import AuditStore
 from console.services.central_ports import AccountStore, PresenceBoard
 from console.services.intake_ports import IntakeStore, IntakeUnitOfWork
 from console.services.uow import (
@@ -21,6 +22,8 @@ from console.services.uow import (
     StatsReader,
     UnitOfWork,
 )
+from db.audit_repo import SqlAuditStore
+from db.event_repo import KeySource
 from db.intake_repo import SqlIntakeStore
 from db.queue_repo import SqlQueueReader
 from db.repositories import (
@@ -57,9 +60,12 @@ class SqlUnitOfWork:
     accounts: AccountStore
     presence: PresenceBoard
     intake: IntakeStore
+    audit: AuditStore
 
-    def __init__(self, session_factory: Callable[[], Session]) -> None:
+    def __init__(self, session_factory: Callable[[], Session],
+                 keys: KeySource | None = None) -> None:
         self._factory = session_factory
+        self._keys = keys
         self._session: Session | None = None
 
     @property
@@ -77,12 +83,13 @@ class SqlUnitOfWork:
         self.cases = SqlCaseRepository(session)
         self.queues = SqlQueueReader(session, self.cases)
         self.stats = SqlStatsReader(session)
-        self.events = SqlEventLog(session)
+        self.events = SqlEventLog(session, self._keys)
         self.photos = SqlPhotoStore(session)
         self.reference = SqlReferenceRepository(session)
         self.accounts = SqlAccountStore(session)
         self.presence = SqlPresenceBoard(session)
         self.intake = SqlIntakeStore(session)
+        self.audit = SqlAuditStore(session, self._keys)
         return self
 
     def __exit__(
@@ -108,14 +115,18 @@ class SqlUnitOfWork:
         self.session.rollback()
 
 
-def make_uow_factory(engine: Engine) -> Callable[[], SqlUnitOfWork]:
+def make_uow_factory(engine: Engine,
+                     keys: KeySource | None = None) -> Callable[[], SqlUnitOfWork]:
     """A factory of units of work on ``engine``: ``with factory() as uow: …; uow.commit()``.
 
     Sessions keep loaded values after commit (``expire_on_commit=False``) because repositories
-    have already turned them into frozen domain objects; nothing reloads lazily.
+    have already turned them into frozen domain objects; nothing reloads lazily.  ``keys``
+    returns the chain keys the logs are chained with, asked for at the first append (the
+    application passes its key file's ring, :meth:`console.app.App.chain_keys`); without it
+    rows are chained unkeyed (``sha256``), as tests and tools on a bare engine do.
     """
     sessions = sessionmaker(bind=engine, expire_on_commit=False)
-    return partial(SqlUnitOfWork, sessions)
+    return partial(SqlUnitOfWork, sessions, keys)
 
 
 if TYPE_CHECKING:

@@ -41,7 +41,12 @@ def open_app(args: argparse.Namespace) -> App:
 
 
 def initialise(app: App, ref: ReferenceSet) -> InitReport:
-    """Create or upgrade the schema and write a centre's reference data (idempotent)."""
+    """Create or upgrade the schema and write a centre's reference data (idempotent).
+
+    The audit chain's key file is created first when absent (0600; a group- or
+    world-readable one is refused in one line before anything is written).
+    """
+    app.ensure_chain_key()
     app.upgrade()  # also forgets any loaded centre: the next use reads the new data
     return init_reference(app.uow_factory(), ref, statutory_days(CALENDAR_YEARS))
 

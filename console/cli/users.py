@@ -12,16 +12,25 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from console.app import App
+from console.audit_files import (
+    load_keys,
+    read_anchors,
+    rotate_key,
+    write_anchor,
+)
 from console.cli.common import emit
 from console.cli.setup import open_app
+from console.domain.audit import KeyRing
 from console.domain.cases import Actor, Role
 from console.domain.errors import ValidationError
 from console.domain.reference import User
 from console.services.accounts import add_user, list_accounts, set_active, set_password
-from console.services.audit import verify_chain
+from console.services.audit import AuditReport, make_anchor, verify_chain
 
 EXIT_BROKEN = 4
 """``audit verify`` found a row that does not match the chain."""
@@ -122,23 +131,103 @@ def cmd_user_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _verify_keys(app: App) -> tuple[KeyRing | None, str | None]:
+    """The key ring to check HMACs with, or None and the line saying why there is none."""
+    path = app.chain_key_path
+    if not path.exists() and not path.is_symlink():
+        return None, (f"未找到审计链密钥文件 {path}：无法校验 HMAC，带密钥的行未校验 / "
+                      "no chain key file: HMACs not checked")
+    return load_keys(path), None  # an unsafe or broken file is refused (ChainKeyError)
+
+
+_REASONS_ZH = {
+    "hash missing": "哈希缺失", "contents or order changed": "内容或顺序被改动",
+    "unkeyed row after keyed rows": "带密钥的行之后出现无密钥行（伪造）",
+    "beyond the chain head (not appended through the chain)": "超出链尾（未经链追加）",
+}
+
+
+def _verify_text(report: AuditReport, no_key: str | None) -> str:
+    lines = []
+    events = report.events
+    if report.broken is None:
+        lines.append(f"审计链完整：{report.checked} 条事件全部校验通过（链尾 {report.head[:16]}…）")
+    else:
+        b = report.broken
+        count = 1 if events is None else events.break_count
+        lines.append(f"审计链断裂：第一条不符的事件 id={b.event_id}（{_REASONS_ZH.get(b.reason, b.reason)}）；"
+                     f"此前 {report.checked} 条校验通过；共 {count} 处不符")
+        if events is not None:
+            lines += [f"  事件 id={x.event_id}：{_REASONS_ZH.get(x.reason, x.reason)}"
+                      for x in events.breaks[1:20]]
+    if events is not None and events.unkeyed:
+        lines.append(f"其中 {events.unkeyed} 条为旧式无密钥（sha256）链 / unkeyed legacy rows")
+    if no_key is not None:
+        lines.append(no_key)
+    elif report.unchecked:
+        lines.append(f"{report.unchecked} 行所用密钥不在本机密钥文件中，未校验 / rows of keys not held")
+    if report.admin is not None:
+        a = report.admin
+        state = "完整" if not a.break_count else f"{a.break_count} 处不符（第一处 id={a.breaks[0].event_id}）"
+        lines.append(f"管理日志：{a.rows} 条，{state}")
+    if report.cases_checked:
+        lines.append(f"案件与事件：{report.cases_checked} 件核对，{report.case_problem_count} 件不符")
+        lines += [f"  案件 {no}：{field} 为 {stored!r}，事件所示为 {want!r}"
+                  for no, _id, field, stored, want in report.case_problems[:20]]
+    if report.user_problems:
+        lines.append(f"用户与管理日志不符：{len(report.user_problems)} 处")
+        lines += [f"  用户 {u}：{field} 为 {stored!r}，管理日志所示为 {want!r}"
+                  for u, field, stored, want in report.user_problems[:20]]
+    if report.anchors_checked or report.anchor_problems:
+        lines.append(f"锚点：{report.anchors_checked} 个核对，{len(report.anchor_problems)} 处问题")
+        lines += [f"  {p}" for p in report.anchor_problems[:20]]
+    return "\n".join(lines)
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> int:
 
     app = open_app(args)
     try:
-        report = verify_chain(app.uow_factory)
+        keys, no_key = _verify_keys(app)
+        found, unreadable = read_anchors(Path(args.anchors)) if args.anchors else ([], [])
+        report = verify_chain(app.uow_factory, keys=keys, anchors=found)
     finally:
         app.close()
-
-    def text() -> str:
-        if report.broken is None:
-            return f"审计链完整：{report.checked} 条事件全部校验通过（链尾 {report.head[:16]}…）"
-        b = report.broken
-        return (f"审计链断裂：第一条不符的事件 id={b.event_id}（{b.reason}）；"
-                f"此前 {report.checked} 条校验通过")
-
-    emit(args, report.as_json(), text)
+    if unreadable:
+        report = replace(report, anchor_problems=(*report.anchor_problems,
+                                                  *(f"unreadable anchor {u}" for u in unreadable)))
+    data = report.as_json()
+    data["key_file"] = None if no_key else str(app.chain_key_path)
+    emit(args, data, lambda: _verify_text(report, no_key))
     return 0 if report.ok else EXIT_BROKEN
+
+
+def cmd_audit_anchor(args: argparse.Namespace) -> int:
+
+    app = open_app(args)
+    try:
+        key = load_keys(app.chain_key_path).current
+        anchor = make_anchor(app.uow_factory, key, app.clock())
+        folder = Path(args.dir) if args.dir else app.anchor_dir
+    finally:
+        app.close()
+    path = write_anchor(folder, anchor)
+    emit(args, {"file": str(path), "line": anchor.line()}, f"已写入锚点 {path}：\n{anchor.line()}")
+    return 0
+
+
+def cmd_audit_rotate_key(args: argparse.Namespace) -> int:
+
+    app = open_app(args)
+    try:
+        path = app.chain_key_path
+        key = rotate_key(path)
+    finally:
+        app.close()
+    emit(args, {"key_file": str(path), "key_id": key.key_id},
+         f"已在 {path} 追加新密钥 {key.key_id}：此后的行用它链接，旧密钥仍用于校验旧行 / "
+         "new key appended; old keys still verify their rows")
+    return 0
 
 
 def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -175,5 +264,14 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     audits = audit.add_subparsers(dest="audit_cmd", metavar="ACTION", required=True,
                                   parser_class=type(audit))
     p = audits.add_parser("verify", parents=[common],
-                          help="校验事件日志的哈希链，指出第一条被改动的事件 / verify the chain")
+                          help="校验事件日志与管理日志的链、案件与用户、锚点 / verify the audit")
+    p.add_argument("--anchors", metavar="DIR",
+                   help="核对此目录中的锚点（发现被截断的日志）/ check the anchors in DIR")
     p.set_defaults(handler=cmd_audit_verify)
+    p = audits.add_parser("anchor", parents=[common],
+                          help="把两条链的链尾签名写入数据库之外的锚点文件 / write an anchor")
+    p.add_argument("--dir", help="锚点目录（默认见 docs/security.md）/ anchor directory")
+    p.set_defaults(handler=cmd_audit_anchor)
+    p = audits.add_parser("rotate-key", parents=[common],
+                          help="在密钥文件中追加新密钥 / append a new chain key")
+    p.set_defaults(handler=cmd_audit_rotate_key)

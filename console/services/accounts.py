@@ -24,6 +24,7 @@ from console.domain.errors import (
     ValidationError,
 )
 from console.domain.reference import User
+from console.services.admin_trail import DEMO_ACTOR, record_password, record_user
 from console.services.central_ports import Account
 from console.services.centre import Centre
 from console.services.uow import UnitOfWork
@@ -158,6 +159,7 @@ def add_user(uow_factory: UowFactory, centre: Centre, actor: Actor, user: User,
         if uow.accounts.get(user.username) is not None:
             raise ValidationError(f"用户 {user.username} 已存在 / user exists")
         uow.accounts.add(user, digest, now)
+        record_user(uow, actor, "user-add", user, password_hash=digest, sets_password=True)
         uow.commit()
     return user
 
@@ -173,6 +175,7 @@ def update_user(uow_factory: UowFactory, centre: Centre, actor: Actor, user: Use
         if user.username == actor.user and (not user.active or user.role != Role.ADMIN.value):
             raise ValidationError("不能停用自己或取消自己的管理员角色 / cannot demote yourself")
         uow.accounts.update(user)
+        record_user(uow, actor, "user-update", user)
         uow.commit()
     return user
 
@@ -203,6 +206,7 @@ def set_password(uow_factory: UowFactory, actor: Actor, username: str, password:
         ):
             raise AuthenticationError("原密码错误 / the old password is wrong")
         uow.accounts.set_password(username, digest, now)
+        record_password(uow, actor, username, digest)
         uow.commit()
 
 
@@ -213,5 +217,6 @@ def set_demo_passwords(uow_factory: UowFactory, now: datetime) -> int:
         blank = [a.user.username for a in uow.accounts.list() if a.password_hash is None]
         for username in blank:
             uow.accounts.set_password(username, digest, now)
+            record_password(uow, None, username, digest, fallback=DEMO_ACTOR)
         uow.commit()
     return len(blank)

@@ -23,6 +23,7 @@ from console.domain.cases import Actor, Role, Stage
 from console.domain.category_search import CategoryIndex
 from console.domain.errors import NotFoundError, PermissionDeniedError, ValidationError
 from console.domain.reference import CalendarDay, LimitClass, ReferenceSet, Unit
+from console.services.admin_trail import record
 from console.services.centre import Centre
 from console.services.uow import CaseFilter, UnitOfWork
 
@@ -164,6 +165,7 @@ def update_unit(uow_factory: UowFactory, actor: Actor, code: str, *, name: str,
             {"name": name, "parent": parent, "active": active, "name_en": english},
         )
         rows = uow.reference.upsert_units([new], by_admin=True) if fields else 0
+        _trail(uow, actor, "units", code, fields)
         uow.commit()
     return Change("units", code, fields, rows, tuple(notes))
 
@@ -253,6 +255,7 @@ def update_category(uow_factory: UowFactory, actor: Actor, code: str, *, name_zh
         new = replace(cat, name_zh=name_zh, name_en=name_en, limits=ordered,
                       natural_time=bool(natural_time))
         rows = uow.reference.upsert_categories([new], by_admin=True) if fields else 0
+        _trail(uow, actor, "categories", code, fields)
         uow.commit()
     return Change("categories", code, fields, rows)
 
@@ -280,6 +283,7 @@ def update_stage_limits(uow_factory: UowFactory, actor: Actor,
             uow.reference.save_config(replace(config, stage_limits={**current, **checked}))
             # Theirs from now on: a later `citydesk init` keeps these stages' limits.
             uow.reference.mark_edited(STAGE_LIMITS_EDITS, list(fields))
+        _trail(uow, actor, "stage_limits", "", fields)
         uow.commit()
     return Change("stage_limits", "", fields, int(bool(fields)))
 
@@ -325,6 +329,7 @@ def update_grid(uow_factory: UowFactory, actor: Actor, code: str, *, street: str
         ]
         changed = [g for g in touched if g != grids[g.code]]
         rows = uow.reference.upsert_grids(changed, by_admin=True) if changed else 0
+        _trail(uow, actor, "grids", code, fields)
         uow.commit()
     return Change("grids", code, fields, rows)
 
@@ -355,6 +360,7 @@ def set_calendar_day(uow_factory: UowFactory, centre: Centre, actor: Actor, day:
         if fields:
             rows = uow.reference.upsert_calendar_days(
                 [CalendarDay(day, bool(workday), ADMIN_SOURCE, note)])
+        _trail(uow, actor, "calendar", day.isoformat(), fields, "calendar-edit")
         uow.commit()
     return Change("calendar", day.isoformat(), fields, rows)
 
@@ -376,8 +382,17 @@ def remove_calendar_override(uow_factory: UowFactory, actor: Actor, day: date) -
         after = {"workday": seeded[0].workday if seeded else day.weekday() < 5,
                  "source": seeded[0].source if seeded else "",
                  "note": seeded[0].note if seeded else ""}
+        _trail(uow, actor, "calendar", day.isoformat(), _diff(before, after), "calendar-edit")
         uow.commit()
     return Change("calendar", day.isoformat(), _diff(before, after), 1 + len(seeded))
+
+
+def _trail(uow: UnitOfWork, actor: Actor, table: str, key: str,
+           fields: Mapping[str, tuple[Any, Any]], action: str = "reference-edit") -> None:
+    # The admin log's row of the edit, in its transaction; an edit that changed nothing
+    # wrote nothing and logs nothing.
+    if fields:
+        record(uow, actor, action, table, key, {"fields": {k: list(v) for k, v in fields.items()}})
 
 
 def _day_state(ref: ReferenceSet, day: date) -> dict[str, Any]:

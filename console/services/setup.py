@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 
 from console.domain.errors import ValidationError
 from console.domain.reference import CalendarDay, CentreConfig, ReferenceSet
 from console.domain.reference_checks import reference_problems
+from console.services.admin_trail import record, record_user
 from console.services.uow import UnitOfWork
 
 
@@ -74,10 +75,23 @@ def init_reference(
             rules=uow.reference.replace_rules(list(ref.rules)),
             components=uow.reference.upsert_components(list(ref.components.values())),
             grids=uow.reference.upsert_grids(list(ref.grids.values())),
-            users=uow.reference.upsert_users(list(ref.users.values())),
+            users=_seed_users(uow, ref),
             calendar_days=uow.reference.upsert_calendar_days(
                 [*statutory, *ref.calendar_days]
             ),
         )
+        if report.total:
+            record(uow, None, "reference-load", "reference", "init",
+                   {k: v for k, v in asdict(report).items() if v})
         uow.commit()
     return report
+
+
+def _seed_users(uow: UnitOfWork, ref: ReferenceSet) -> int:
+    """Add the reference files' new users; each gets an admin log row (no password yet)."""
+    stored = {a.user.username for a in uow.accounts.list()}
+    added = uow.reference.upsert_users(list(ref.users.values()))
+    for user in ref.users.values():
+        if user.username not in stored:
+            record_user(uow, None, "user-seed", user, sets_password=True)
+    return added

@@ -22,6 +22,8 @@ TABLES = {
     "components",
     "grid_cells",
     "users",
+    "admin_log",
+    "chain_heads",
     "calendar_days",
     "settings",
     "case_no_seq",
