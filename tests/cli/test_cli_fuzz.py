@@ -9,7 +9,8 @@ of its options, each given a value from a pool of awkward ones — huge and supe
 FIFO, SQL.  The exit code must be 0, 2, 3, 4 or 5 (1 is an internal error, i.e. a defect), no
 traceback may be printed, a refusal is one line, and a non-zero exit leaves every table as it
 was.  The window commands (``wall``, no command), the endless ones (``worker``) and ``demo``
-(seconds of simulation per call) are left out; the channel commands poll once.
+(seconds of simulation per call) are left out, and so is ``server`` (it serves until stopped;
+tests/server checks its refusals); the channel commands poll once.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ FUZZ = settings(max_examples=int(os.environ.get("CITYDESK_FUZZ_EXAMPLES", "150")
                 suppress_health_check=[
     HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large])
 DOCUMENTED = {0, 2, 3, 4, 5}
-LEFT_OUT = {("wall",), ("worker",), ("demo",)}
+LEFT_OUT = {("wall",), ("worker",), ("demo",), ("server",)}  # server: serves until stopped
 GRID = "330824001001001"
 GBK = os.fsdecode("发现问题".encode("gbk"))
 LONG_NAME = "n" * 300
