@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, update
 
 from benchmarks.scales import Scale
 from benchmarks.templates import TEMPLATE_WEEK, Life, mean_open_days, simulate
@@ -28,7 +28,7 @@ from console.domain.audit import GENESIS, canonical
 from console.domain.cases import TERMINAL_STATES, Case, CaseState, Event, Role
 from console.services.centre import Centre
 from db.case_repo import case_values
-from db.tables import CaseNoSeqRow, CaseRow, EventRow
+from db.tables import CaseNoSeqRow, CaseRow, ChainHeadRow, EventRow
 
 _CASE_TIMES = ("reported_at", "stage_started_at", "stage_deadline", "suspended_at",
                "closed_at", "updated_at")
@@ -171,11 +171,15 @@ class _Writer:
         self.events += len(rows)
 
     def finish(self) -> None:
-        """Leave the case-number counters where the history ends, so new reports follow on."""
+        """Leave the case-number counters and the chain head where the history ends, so new
+        reports follow on (the history is chained unkeyed, as rows before revision 0016)."""
         rows = [{"day": f"{d:%Y%m%d}", "last": n} for d, n in self.per_day.items()]
         with self.engine.begin() as conn:
             if rows:
                 conn.execute(insert(CaseNoSeqRow), rows)
+            if self.event_id:
+                conn.execute(update(ChainHeadRow).where(ChainHeadRow.name == "events")
+                             .values(last_id=self.event_id, value=self.previous))
 
 
 def _poisson(rng: random.Random, mean: float) -> int:

@@ -6,9 +6,10 @@ listing a case's photos never drags megabytes through the worker thread.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from console.domain.errors import NotFoundError
@@ -68,6 +69,17 @@ class SqlPhotoStore:
         # The session would otherwise hold the bytes until it closes.
         self._session.expunge(row)
         return self._info(row.id)
+
+    def attach(self, photo_ids: Sequence[int], event_id: int) -> None:
+        """Set the event of photos stored before it was appended (one small UPDATE).
+
+        Services store a step's photos first and append its events after: the megabytes
+        travel before the chain head is locked, which is then held only for the append and
+        the commit (``db/chain_head.py``).
+        """
+        if photo_ids:
+            self._session.execute(update(PhotoRow).where(PhotoRow.id.in_(list(photo_ids)))
+                                  .values(event_id=event_id))
 
     def for_case(self, case_id: int) -> list[PhotoInfo]:
         """A case's photos, oldest first, without their bytes."""

@@ -200,10 +200,12 @@ def report_case(
         outcome = apply(None, Action(Command.REPORT, fields), actor, now, centre.ctx)
         case = uow.cases.add(outcome.case)
         assert case.id is not None
+        # Photos before the events: their bytes travel before the append locks the chain
+        # head (held until COMMIT), then one small UPDATE hangs them on the report event.
+        kept = [uow.photos.add(case.id, photo, actor.user, now).id for photo in report.photos]
         events = uow.events.append(
             _tagged([_with_case(e, case.id) for e in outcome.events], request_id))
-        for photo in report.photos:
-            uow.photos.add(case.id, photo, actor.user, now, events[0].id)
+        uow.photos.attach(kept, _event_id(events[0]))
         if on_saved is not None:
             on_saved(uow, case)
         uow.commit()
@@ -330,13 +332,21 @@ def report_many(
             assert case.id is not None
             firsts.append(len(events))
             events += [_with_case(e, case.id) for e in outcome.events]
-        logged = uow.events.append(events)
-        for case, first, item in zip(saved, firsts, checked, strict=True):
+        kept: list[list[int]] = []  # each case's photos, stored before the append locks
+        for case, item in zip(saved, checked, strict=True):
             assert case.id is not None
-            for photo in item.report.photos:
-                uow.photos.add(case.id, photo, actor.user, now, logged[first].id)
+            kept.append([uow.photos.add(case.id, photo, actor.user, now).id
+                         for photo in item.report.photos])
+        logged = uow.events.append(events)
+        for first, ids in zip(firsts, kept, strict=True):
+            uow.photos.attach(ids, _event_id(logged[first]))
         uow.commit()
     return saved
+
+
+def _event_id(event: Event) -> int:
+    assert event.id is not None  # the log numbers what it appends
+    return event.id
 
 
 #: ``replace(event, case_id=…)`` built positionally: a batch makes hundreds.
@@ -423,10 +433,10 @@ def act(
             # The target now carries another report: a desk that decided on it before (to
             # refuse, void or merge it) must look again, so its version moves on.
             uow.cases.update(target, target.version)
+        assert saved.id is not None
+        kept = [uow.photos.add(saved.id, photo, actor.user, now).id for photo in photos]
         events = uow.events.append(_tagged(outcome.events, request_id))
-        for photo in photos:
-            assert saved.id is not None
-            uow.photos.add(saved.id, photo, actor.user, now, events[-1].id)
+        uow.photos.attach(kept, _event_id(events[-1]))
         uow.commit()
     return saved
 

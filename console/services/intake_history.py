@@ -234,9 +234,11 @@ def write_history(
         marks: dict[str, Any] = {"imported": True, **({UNPLACED: True} if unplaced else {})}
         stamped = [replace(e, case_id=saved.id, request_id=request_id,
                            payload={**e.payload, **marks}) for e in events]
+        # Photos first, so the chain head is locked only for the append and the commit.
+        kept = [uow.photos.add(saved.id, photo, actor.user, now).id for photo in report.photos]
         written = uow.events.append(stamped)
-        for photo in report.photos:
-            uow.photos.add(saved.id, photo, actor.user, now, written[0].id)
+        assert written[0].id is not None
+        uow.photos.attach(kept, written[0].id)
         if on_saved is not None:
             on_saved(uow, saved)
         uow.commit()

@@ -311,6 +311,10 @@ class PhotoStore(Protocol):
         """Store one photo of a case."""
         ...
 
+    def attach(self, photo_ids: Sequence[int], event_id: int) -> None:
+        """Hang photos stored before their event was appended on that event."""
+        ...
+
     def for_case(self, case_id: int) -> list[PhotoInfo]:
         """A case's photos, oldest first."""
         ...
