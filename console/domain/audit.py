@@ -268,14 +268,15 @@ class ChainWalk:
     """Stored values of the rows named in :attr:`watch` (anchors), by id."""
     watch: frozenset[int] = frozenset()
     _candidates: list[str] = field(default_factory=list)
+    _good_head: str = ""
 
     def __post_init__(self) -> None:
         self._candidates = [self.previous]
 
     @property
     def head(self) -> str:
-        """The value the next row would chain to."""
-        return self._candidates[-1]
+        """The stored value of the last row that fitted its chain (the start value if none)."""
+        return self._good_head or self.previous
 
     def feed(self, links: Iterable[Link]) -> None:
         """Check the next rows (in id order)."""
@@ -323,6 +324,7 @@ class ChainWalk:
     def _good(self, row: Link) -> None:
         assert row.stored is not None
         self._candidates = [row.stored]
+        self._good_head = row.stored
         if not self.break_count:
             self.matched_before_break += 1
             self.last_good_id = row.row_id
