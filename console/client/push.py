@@ -79,6 +79,8 @@ class PushListener:
                 with self.http.get(self.url, headers=headers, stream=True,
                                    timeout=STREAM_TIMEOUT) as reply:
                     self._reply = reply
+                    if self._stop.is_set():  # stop() came while the stream was opening
+                        return
                     if reply.status_code == 401:
                         self._signed_out(_message_of(reply))
                         return
