@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,13 +29,20 @@ def session_chain_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(autouse=True)
-def _test_chain_key(monkeypatch: pytest.MonkeyPatch, session_chain_key: Path,
-                    tmp_path_factory: pytest.TempPathFactory) -> None:
+@pytest.fixture(scope="session", autouse=True)
+def _test_chain_key(session_chain_key: Path) -> Iterator[None]:
     """Tests chain with the run's key and write anchors to a folder of the run, never to the
-    developer's data directory (tests of the files' default places unset these)."""
-    monkeypatch.setenv("CITYDESK_CHAIN_KEY_FILE", str(session_chain_key))
-    monkeypatch.setenv("CITYDESK_ANCHOR_DIR", str(session_chain_key.parent / "anchors"))
+    developer's data directory; set for the whole session, so session-scoped databases made
+    by ``citydesk init`` use it too (tests of the files' default places monkeypatch these)."""
+    saved = {k: os.environ.get(k) for k in ("CITYDESK_CHAIN_KEY_FILE", "CITYDESK_ANCHOR_DIR")}
+    os.environ["CITYDESK_CHAIN_KEY_FILE"] = str(session_chain_key)
+    os.environ["CITYDESK_ANCHOR_DIR"] = str(session_chain_key.parent / "anchors")
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 @pytest.fixture(autouse=True)
