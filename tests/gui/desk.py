@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,6 +20,7 @@ from console.ui.controller import DeskController
 from console.ui.main_window import MainWindow
 from console.ui.ops import OpRunner
 from console.ui.settings import Settings
+from tests.gui.remote import CHECKS, check_app, server_now
 
 NOW = datetime(2026, 11, 25, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Wednesday afternoon
 
@@ -45,37 +47,62 @@ class Desk:
     url: str
     clock: Callable[[], datetime]
     now: list[datetime]
+    #: The composition root the window runs on: ``app`` itself, or a signed-in ServerRoot.
+    root: Any = None
+
+    @property
+    def remote(self) -> bool:
+        """The desk talks to a server."""
+        return self.root is not None and self.root is not self.app
 
 
 @pytest.fixture
-def desk_factory(demo_template: Path, tmp_path: Path, qtbot) -> Iterator[Callable[..., Desk]]:
-    """Open a desk as a given user on a fresh copy of the demo database."""
+def desk_factory(demo_template: Path, tmp_path: Path, qtbot, backend: str,
+                 request: pytest.FixtureRequest) -> Iterator[Callable[..., Desk]]:
+    """Open a desk as a given user on a fresh copy of the demo database — or, when the test
+    runs with ``backend`` = ``remote`` (tests/gui/remote.py), through the session's
+    ``citydesk server`` on its copy, signed in with the demo password and fed by its push
+    stream.  ``desk.app`` is the database the checks read either way."""
     opened: list[Desk] = []
+    centre = request.getfixturevalue("remote_centre") if backend == "remote" else None
 
     def make(user: str = "admin", demo: bool = True, threaded: bool = False) -> Desk:
-        path = tmp_path / f"desk{len(opened)}.sqlite3"
-        shutil.copy(demo_template, path)
-        now = [NOW]
-        clock: Callable[[], datetime] = lambda: now[0]  # noqa: E731
-        app = App.open(f"sqlite:///{path}", clock)
         settings = Settings(QSettings(str(tmp_path / "desk.ini"), QSettings.Format.IniFormat))
         ops = OpRunner(synchronous=not threaded)  # threaded: the real worker thread
-        actor = app.centre.actor(user, "test-desk")
-        controller = DeskController(app, ops, actor, clock)
-        window = MainWindow(controller, app.centre.user(user), settings, demo=demo)
+        if centre is None:
+            path = tmp_path / f"desk{len(opened)}.sqlite3"
+            shutil.copy(demo_template, path)
+            now = [NOW]
+            url = f"sqlite:///{path}"
+            clock: Callable[[], datetime] = lambda: now[0]  # noqa: E731
+        else:  # the server's clock is the machine's: the desk's runs with it (``now`` unused)
+            now, url, clock = [server_now()], centre.db_url, server_now
+        app = App.open(url, clock)
+        root: Any = app
+        if centre is not None:
+            root = centre.root(user)
+            CHECKS[root] = app
+        actor = root.centre.actor(user, "test-desk")  # the server's reference data, remotely
+        controller = DeskController(root, ops, actor, clock)
+        window = MainWindow(controller, root.centre.user(user), settings, demo=demo)
         qtbot.addWidget(window)
         window.resize(1600, 960)
         window.show()
         window.start()
-        desk = Desk(window, app, f"sqlite:///{path}", clock, now)
+        if centre is not None:  # live updates from the server's push stream
+            controller.follow(root.event_listener(controller.event_notified.emit,
+                                                  controller.listener_status.emit))
+        desk = Desk(window, app, url, clock, now, root)
         opened.append(desk)
         return desk
 
     yield make
     for desk in opened:
-        desk.window.controller.poll_timer.stop()
+        desk.window.controller.stop()
         desk.window.close()
         desk.window.controller.ops.shutdown()
+        if desk.root is not desk.app:
+            desk.root.sign_out()
         desk.app.close()
 
 
@@ -122,7 +149,7 @@ def seat_uow(window):
     from console.services.access import scoped_factory
 
     c = window.controller
-    return scoped_factory(c.backend.uow_factory, c.actor)
+    return scoped_factory(check_app(c.backend).uow_factory, c.actor)
 
 
 def sql_counts(window) -> dict[str, int]:

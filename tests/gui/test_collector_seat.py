@@ -3,9 +3,13 @@ to it: every queue, the map and a case opened by id."""
 
 from __future__ import annotations
 
+import pytest
+
 from console.services.uow import CaseFilter
+from tests.gui.remote import BOTH
 
 
+@pytest.mark.parametrize("backend", BOTH, indirect=True)
 def test_a_collectors_desk_shows_only_what_it_may_see(desk_factory, qtbot) -> None:
     desk = desk_factory("caiji01")
     w = desk.window

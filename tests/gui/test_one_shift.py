@@ -12,13 +12,18 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QPlainTextEdit
 
 from console.app import App
+from console.client.remote import ServerRoot
+from console.desk_local import sign_in
 from console.domain.cases import CaseState
+from console.services.accounts import DEMO_PASSWORD
 from console.ui.dialogs.action_fields import ActionFieldsDialog
 from console.ui.dialogs.filing import FilingDialog
 from console.ui.dialogs.new_report import NewReportDialog
@@ -26,7 +31,9 @@ from console.ui.main_window import MainWindow
 from console.ui.ops import OpRunner
 from console.ui.session import DeskSession
 from console.ui.settings import Settings
+from console.ui.start import make_listener
 from tests.gui.desk import NOW, activate, fast_timers, settle_counts, visible_dialog
+from tests.gui.remote import BOTH, CHECKS, RemoteCentre, server_now
 
 GRID = "330824001001001"  # caiji01's beat
 NOTES = {
@@ -41,16 +48,33 @@ NOTES = {
 class Shift:
     """The desk program of one shift: a session whose sign-in dialog answers from a script."""
 
-    def __init__(self, qtbot, tmp_path: Path, demo_template: Path) -> None:
-        path = tmp_path / "shift.sqlite3"
-        shutil.copy(demo_template, path)
+    def __init__(self, qtbot, tmp_path: Path, demo_template: Path,
+                 centre: RemoteCentre | None = None) -> None:
         self.qtbot = qtbot
-        self.app = App.open(f"sqlite:///{path}", lambda: NOW)
         self.next_user: list[str] = []
         settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-        self.session = DeskSession(self.app, OpRunner(synchronous=True), self.app.centre,
-                                   lambda: NOW, settings, "desk-1",
-                                   lambda _last: self.next_user.pop(0), demo=True)
+        ops = OpRunner(synchronous=True)
+        self.root: Any = None
+        if centre is None:
+            path = tmp_path / "shift.sqlite3"
+            shutil.copy(demo_template, path)
+            self.app = App.open(f"sqlite:///{path}", lambda: NOW)
+            self.session = DeskSession(self.app, ops, self.app.centre, lambda: NOW, settings,
+                                       "desk-1", lambda _last: self.next_user.pop(0), demo=True)
+        else:
+            # Through the server: the sign-in dialog's answer is checked there (the demo
+            # password), and the live updates come from its push stream.
+            self.app = centre.check_app(server_now)
+            self.root = root = ServerRoot(centre.url, "desk-1")
+            CHECKS[root] = self.app
+
+            def ask(_last: str) -> str:
+                user = self.next_user.pop(0)
+                sign_in(root, user, DEMO_PASSWORD, server_now)
+                return user
+
+            self.session = DeskSession(root, ops, None, server_now, settings, "desk-1", ask,
+                                       make_listener=make_listener)
         self.case_no = ""
 
     @property
@@ -124,12 +148,17 @@ class Shift:
     def close(self) -> None:
         if self.session.window is not None:
             self.window.close()
+        self.session.stop()
         self.session.ops.shutdown()
+        if self.root is not None:
+            self.root.sign_out()
         self.app.close()
 
 
-def test_one_shift_at_one_desk(qtbot, tmp_path, demo_template) -> None:
-    shift = Shift(qtbot, tmp_path, demo_template)
+@pytest.mark.parametrize("backend", BOTH, indirect=True)
+def test_one_shift_at_one_desk(qtbot, tmp_path, demo_template, backend, request) -> None:
+    centre = request.getfixturevalue("remote_centre") if backend == "remote" else None
+    shift = Shift(qtbot, tmp_path, demo_template, centre)
     try:
         _run(shift)
     finally:
