@@ -24,6 +24,7 @@ from console.cli import (
     db,
     evaluation,
     intake,
+    login,
     report,
     server,
     setup,
@@ -41,7 +42,8 @@ from console.cli.common import (
     common_options,
     parse_instant,
 )
-from console.config import load_config
+from console.client.errors import ServerUnavailableError
+from console.config import DeskConfig, load_config, server_url
 from console.domain.errors import CityDeskError, ValidationError
 
 #: A defect of ours: an exception nobody meant to raise (see :func:`_internal_error`).
@@ -73,6 +75,7 @@ def build_parser() -> Parser:
     db.add_commands(sub, common)
     intake.add_commands(sub, common)
     server.add_commands(sub, common)
+    login.add_commands(sub, common)
     return parser
 
 
@@ -109,7 +112,12 @@ def _run(parser: Parser, argv: Sequence[str] | None) -> int:
         print(f"citydesk: {exc.message}", file=sys.stderr)
         return EXIT_INPUT
     args.desk = args.desk or config.desk or DEFAULT_DESK
-    if getattr(args, "cmd", None) == "wall":
+    try:  # a server configured and no --db: the command goes through the server
+        remote = remote_server(args, config)
+    except ValidationError as exc:
+        print(f"citydesk: {exc.message}", file=sys.stderr)
+        return EXIT_INPUT
+    if getattr(args, "cmd", None) == "wall" and not remote:
         args.db = database_url(args.db, config, wall=True)
     if len(args.desk) > 64:
         print("citydesk: 工作台名称过长（上限 64 字）/ desk name too long", file=sys.stderr)
@@ -128,6 +136,9 @@ def _run(parser: Parser, argv: Sequence[str] | None) -> int:
     except CityDeskError as exc:
         print(f"citydesk: {exc.message}", file=sys.stderr)
         return EXIT_STATE
+    except ServerUnavailableError as exc:  # no answer from the server (before OSError)
+        print(f"citydesk: {exc}", file=sys.stderr)
+        return EXIT_INPUT
     except BrokenPipeError:  # output piped into `head`: not an error of ours
         sys.stderr.close()
         return EXIT_OK
@@ -144,6 +155,27 @@ def _run(parser: Parser, argv: Sequence[str] | None) -> int:
             return _internal_error(exc)
         print(f"citydesk: {message}", file=sys.stderr)
         return EXIT_INPUT
+
+
+def remote_server(args: argparse.Namespace, config: DeskConfig) -> str | None:
+    """Route ``args`` through the configured server (None: embedded, as before).
+
+    A command with a handler goes to the server when ``server`` is configured and ``--db`` is
+    not given; its handler is replaced by the server's (:mod:`console.cli.remote`), or it is
+    refused in one line (``--as``, ``--now``, a command that needs the database).
+    """
+    cmd = getattr(args, "cmd", None)
+    if cmd is None or args.db or not getattr(args, "handler", None):
+        return None
+    from console.cli.remote import LOCAL_COMMANDS, server_handler
+
+    if cmd in LOCAL_COMMANDS:
+        return None
+    url = server_url(config)
+    if url is None:
+        return None
+    args.handler = server_handler(args, url)
+    return url
 
 
 def _tolerant_output() -> None:

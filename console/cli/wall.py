@@ -22,6 +22,8 @@ MAX_ROTATE = 3600
 
 def cmd_wall(args: argparse.Namespace) -> int:
     """Open the wall on ``--db`` and run it until it is closed."""
+    if getattr(args, "wall_user", None):
+        raise ValidationError("--user 仅用于经服务器的大屏 / --user is for a wall through a server")
 
     if not 0 <= args.rotate <= MAX_ROTATE:
         raise ValidationError(
@@ -56,4 +58,7 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
                    help="界面语言 / language")
     p.add_argument("--theme", choices=["dark", "light"], default=argparse.SUPPRESS,
                    help="底层主题（大屏始终为深色高对比）/ underlying theme")
+    p.add_argument("--user", dest="wall_user", metavar="NAME",
+                   help="经服务器时：以此大屏只读用户登录（启动时询问密码）/ through a server: sign "
+                        "in as this wall user (password prompt)")
     p.set_defaults(handler=cmd_wall)

@@ -228,9 +228,11 @@ class ServerRoot:
         This desk's name (sent as the session's client; the server records it on events).
     """
 
-    def __init__(self, base_url: str, desk: str = "", http: requests.Session | None = None) -> None:
+    def __init__(self, base_url: str, desk: str = "", http: requests.Session | None = None,
+                 kind: str = "desk") -> None:
         self.base_url = base_url.rstrip("/")
         self.desk = desk
+        self.kind = kind  # the session's kind at sign-in: "desk", or "wall" for the wall screen
         self.http = http or requests.Session()
         self.token: str | None = None
         self._seat: RemoteDeskBackend | None = None
@@ -241,7 +243,7 @@ class ServerRoot:
         """Ask the server for a session; AuthenticationError with its one message if refused."""
         try:
             reply = self.http.post(f"{self.base_url}/api/v1/token", timeout=TIMEOUT, data={
-                "username": username, "password": password, "kind": "desk",
+                "username": username, "password": password, "kind": self.kind,
                 "client": self.desk[:200]})
         except requests.RequestException as exc:
             raise ServerUnavailableError(
@@ -254,6 +256,11 @@ class ServerRoot:
         if reply.status_code != 200 or not isinstance(body, dict) or "access_token" not in body:
             raise refusal(reply.status_code, body)
         self.token = str(body["access_token"])
+        self._seat = None
+
+    def use_token(self, token: str) -> None:
+        """Work with a session signed in elsewhere (``citydesk login``'s saved token)."""
+        self.token = token
         self._seat = None
 
     def _signed_out(self, message: str) -> None:
@@ -278,6 +285,12 @@ class ServerRoot:
         """The seat of ``actor`` — the server's session decides who that is; ``clock`` is the
         desk's and never sent (the server's clock stamps everything)."""
         del actor, clock
+        return self.seat()
+
+    def wall_backend(self, clock: Callable[[], datetime]) -> RemoteDeskBackend:
+        """The wall's reads (``centre``, ``wall_data``) through the signed-in session; the
+        server decides what that session may read, ``clock`` is never sent."""
+        del clock
         return self.seat()
 
     def event_listener(self, on_event: Callable[[int], None],

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QMainWindow, QStackedWidget, 
 
 from console.desk_backend import WallBackend
 from console.desk_local import open_wall
+from console.domain.errors import AuthenticationError
 from console.services import timefmt
 from console.services.centre import Centre
 from console.services.wall import WallData
@@ -76,6 +78,12 @@ class WallWindow(QMainWindow):
     online_changed = Signal(bool)
     """False when the database stopped answering, True when it answers again."""
 
+    signed_out = Signal(str)
+    """The server ended the wall's session (through a server only): the one-line message."""
+
+    _pushed = Signal()
+    _session_ended = Signal(str)
+
     def __init__(self, backend: Backend, ops: OpRunner, clock: Callable[[], datetime], *,
                  rotate_seconds: int = 20, refresh_seconds: int = 5,
                  parent: QWidget | None = None) -> None:
@@ -86,6 +94,11 @@ class WallWindow(QMainWindow):
         self.ops = ops
         self.clock = clock
         self.source: WallBackend = open_wall(backend, clock)
+        #: Through a server: the push stream (a remote root opens it); None on a database.
+        self.listener: Any = None
+        #: True after the server ended the session, until a retry asked for (F5) succeeds.
+        self.is_signed_out = False
+        self._remote = getattr(backend, "wall_backend", None) is not None
         self.centre: Centre = self.source.centre
         self.data: WallData | None = None
         self.online = True
@@ -158,24 +171,83 @@ class WallWindow(QMainWindow):
         """Milliseconds without an answer after which the picture counts as stale."""
         # F11 only toggles full screen: the wall has nothing to act on.
         QShortcut(QKeySequence(Qt.Key.Key_F11), self, self.toggle_fullscreen)
+        # F5 after a signed-out session: try once more (a new `citydesk login` may be saved).
+        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.retry_sign_in)
+        self._pushed.connect(self.refresh)
+        self._session_ended.connect(self._on_session_ended)
         self._apply_scale(scale_for(self.height()))
         self.show_page(0)
         self._on_clock_timer_timeout()
 
     # -- running -----------------------------------------------------------------------------
     def start(self) -> None:
-        """Read the figures now and start the refresh, clock and rotation timers."""
+        """Read the figures now and start the refresh, clock and rotation timers (and, through
+        a server, follow its push stream)."""
         self.refresh()
         self.refresh_timer.start()
         self.clock_timer.start()
         if self._rotates:
             self.rotate_timer.start()
+        self._listen()
 
     def stop(self) -> None:
-        """Stop every timer (before closing, and in tests)."""
+        """Stop every timer and the push stream (before closing, and in tests)."""
         for timer in (self.refresh_timer, self.clock_timer, self.rotate_timer):
             timer.stop()
         self.board.stop_paging()
+        self._stop_listening()
+
+    def _listen(self) -> None:
+        """Through a server: refresh on each push, and hear when the session ends."""
+        if not self._remote or self.listener is not None:
+            return
+        self.backend.on_signed_out = self._session_ended.emit  # type: ignore[attr-defined]
+        make = getattr(self.backend, "event_listener", None)
+        if make is None:
+            return
+        # Both callbacks run on the stream's thread: signals carry them to the GUI thread.
+        self.listener = make(lambda _last: self._pushed.emit(), lambda _up: None)
+        self.listener.start()
+
+    def _stop_listening(self) -> None:
+        listener, self.listener = self.listener, None
+        if listener is not None:
+            listener.stop()
+
+    def _on_session_ended(self, message: str) -> None:
+        """The server ended the session: say so in one line, stop asking until told to."""
+        self._loading = False
+        if self.is_signed_out:
+            return
+        self.is_signed_out = True
+        self.refresh_timer.stop()
+        self._stop_listening()
+        self.banner.show_message(
+            _("会话已失效（{message}）：大屏已停止刷新，重新登录后按 F5 重试").format(
+                message=message.split(" / ")[0]), "danger")
+        set_tone(self.fresh, "red")
+        if self.online:
+            self.online = False
+            self.online_changed.emit(False)
+        self.signed_out.emit(message)
+
+    def retry_sign_in(self) -> None:
+        """After a signed-out session: read the session again (``retry`` of the root, if it
+        has one: ``citydesk wall`` re-reads the saved login) and refresh once."""
+        if not self.is_signed_out:
+            return
+        retry = getattr(self.backend, "retry", None)
+        try:
+            if callable(retry):
+                retry()
+        except Exception as exc:  # no session saved, or an unsafe file: stay signed out
+            self.banner.show_message(str(exc).split(" / ")[0], "danger")
+            return
+        self.is_signed_out = False
+        self.source = open_wall(self.backend, self.clock)
+        self.refresh()
+        self.refresh_timer.start()
+        self._listen()
 
     def show_on_wall(self, fullscreen: bool = True) -> None:
         """Show the window: frameless full screen with no cursor, or a 1920×1080 window."""
@@ -223,7 +295,7 @@ class WallWindow(QMainWindow):
     # -- data --------------------------------------------------------------------------------
     def refresh(self) -> None:
         """Ask for fresh figures; the answer (or the error) comes back on the GUI thread."""
-        if self._loading:
+        if self._loading or self.is_signed_out:
             return  # the last read is still on the worker: never pile them up
         self._loading = True
         self.ops.run(self.source.wall_data, self._on_data_loaded, self._on_data_failed)
@@ -247,6 +319,9 @@ class WallWindow(QMainWindow):
 
     def _on_data_failed(self, exc: Exception) -> None:
         self._loading = False
+        if isinstance(exc, AuthenticationError):  # the server ended the session (401)
+            self._on_session_ended(exc.message)
+            return
         log.warning("wall refresh failed: %s", exc)
         self._go_offline()
 
@@ -270,7 +345,8 @@ class WallWindow(QMainWindow):
         now = timefmt.in_centre(self.centre, instant)
         self.time.setText(timefmt.clock(self.centre, instant, seconds=True))
         self.date.setText(f"{timefmt.day(self.centre, instant)} {_(WEEKDAYS[now.weekday()])}")
-        if self.online and self._since_answer.elapsed() > self.stale_after_ms:
+        if self.online and not self.is_signed_out \
+                and self._since_answer.elapsed() > self.stale_after_ms:
             self._go_offline()  # a query that hangs never fails: silence is an outage too
 
     # -- size --------------------------------------------------------------------------------
