@@ -127,6 +127,9 @@ def _as_of(centre: Centre, evaluations: Sequence[EvaluationReport]) -> str:
     return "" if cut is None else f"（截至 {centre.local(cut):%Y-%m-%d %H:%M}）"
 
 
+ANCHOR_NOTE = "审计链锚点（最近一次）："
+
+
 def report_notes(report: Report) -> list[str]:
     """What the report's 说明 table says (empty when it has none)."""
     return [str(row.get("note", "")) for t in report.tables if t.title == NOTES_TITLE
@@ -146,7 +149,7 @@ def calendar_note(years: Sequence[int]) -> str:
 
 
 def build_report(centre: Centre, period: Period, evaluations: Sequence[EvaluationReport],
-                 cases: Sequence[Case], now: datetime) -> Report:
+                 cases: Sequence[Case], now: datetime, anchor_line: str | None = None) -> Report:
     """The whole report of a period.
 
     When the period reaches a year whose statutory holidays the calendar does not know, the
@@ -159,6 +162,10 @@ def build_report(centre: Centre, period: Period, evaluations: Sequence[Evaluatio
     notes = [calendar_note(gaps)] if gaps else []
     # What the counts left out (imported history), in the report's Chinese, once each.
     notes += dict.fromkeys(n.split(" / ")[0] for e in evaluations for n in e.notes)
+    if anchor_line:
+        # The audit chain's latest anchor, printed where it outlives the database: a log
+        # later cut short no longer reaches the id and value it names (docs/security.md).
+        notes.append(f"{ANCHOR_NOTE}{anchor_line}")
     if notes:
         tables.append(Table(NOTES_TITLE, [Column("note", HEADERS["note"])],
                             [{"note": note} for note in notes]))
@@ -189,7 +196,7 @@ def build_report(centre: Centre, period: Period, evaluations: Sequence[Evaluatio
 
 
 def make_period_report(uow_factory: Callable[[], UnitOfWork], centre: Centre, period: Period,
-                       now: datetime) -> Report:
+                       now: datetime, anchor_line: str | None = None) -> Report:
     """Evaluate every object type for the period and collect its cases: the whole report.
 
     A factory scoped to a seat (:func:`~console.services.access.scoped_factory`) gives that
@@ -203,7 +210,7 @@ def make_period_report(uow_factory: Callable[[], UnitOfWork], centre: Centre, pe
     start, end = period.bounds(centre.tz)
     with uow_factory() as uow:
         cases = uow.cases.list(CaseFilter(reported_from=start, reported_to=end, order="id"))
-    return build_report(centre, period, evaluations, cases, now)
+    return build_report(centre, period, evaluations, cases, now, anchor_line)
 
 
 def table_totals(report: Report) -> Mapping[str, Mapping[str, Any]]:

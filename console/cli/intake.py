@@ -294,6 +294,7 @@ def _dates_text(dates: list[Any]) -> str:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from console.cli.users import ANCHOR_EVERY, write_anchor_now
     from console.config import load_config
     from console.intake.settings import worker_settings
     from console.intake.worker import Worker
@@ -308,6 +309,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
         ctx = IntakeContext(base.uow_factory, base.centre, base.centre.actor(user, args.desk),
                             base.clock)
         worker = Worker(ctx, settings)
+        # The audit chain's daily anchor, written outside the database (docs/security.md).
+        worker.add_job("audit-anchor", ANCHOR_EVERY, lambda: write_anchor_now(args))
         if args.once:
             result = worker.run_once()
             emit(args, result, lambda: "\n".join(f"{k}: {v}" for k, v in result.items()))

@@ -40,7 +40,13 @@ def _checked_target(args: argparse.Namespace) -> tuple[str, Path]:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from console.report_builder import make_period_report, report_notes, table_totals
+    from console.audit_files import latest_anchor_line
+    from console.report_builder import (
+        ANCHOR_NOTE,
+        make_period_report,
+        report_notes,
+        table_totals,
+    )
     from console.reports import write_report
 
     period = parse_period(args.period)  # bad input fails before anything is opened
@@ -50,7 +56,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         centre = app.centre
         # --as a unit or collector seat: its own row and its own cases only.
         seat = scoped_factory(app.uow_factory, centre.actor(args.user or "admin", args.desk))
-        report = make_period_report(seat, centre, period, app.clock())
+        anchor = latest_anchor_line(app.anchor_dir)
+        report = make_period_report(seat, centre, period, app.clock(), anchor)
     finally:
         app.close()
     cases = report.tables[-1].rows
@@ -72,12 +79,14 @@ def cmd_report(args: argparse.Namespace) -> int:
         "path": str(path), "format": fmt, "period": period.as_dict(centre.tz),
         "tables": {t.title: len(t.rows) for t in report.tables},
         "totals": {k: dict(v) for k, v in table_totals(report).items()},
-        "warnings": report_notes(report),
+        "warnings": [n for n in report_notes(report) if not n.startswith(ANCHOR_NOTE)],
+        "anchor": anchor,
     }
     if not args.json:
-        for note in report_notes(report):
+        for note in data["warnings"]:
             print(f"citydesk: 警告 / warning: {note}", file=sys.stderr)
-    emit(args, data, f"已写出 {path}（{len(report.tables)} 张表，{len(cases)} 件案件）")
+    emit(args, data, f"已写出 {path}（{len(report.tables)} 张表，{len(cases)} 件案件）"
+         + (f"\n{ANCHOR_NOTE}{anchor}" if anchor else ""))
     return 0
 
 

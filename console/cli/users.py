@@ -202,17 +202,28 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 0 if report.ok else EXIT_BROKEN
 
 
-def cmd_audit_anchor(args: argparse.Namespace) -> int:
+ANCHOR_EVERY = 24 * 3600.0
+"""Seconds between the anchors ``citydesk worker`` writes."""
 
+
+def write_anchor_now(args: argparse.Namespace, folder: Path | None = None) -> dict[str, Any]:
+    """Sign both logs' heads with the current chain key and append the line to the anchor
+    directory (``folder``, else the configured one); returns the file and the line."""
     app = open_app(args)
     try:
         key = load_keys(app.chain_key_path).current
         anchor = make_anchor(app.uow_factory, key, app.clock())
-        folder = Path(args.dir) if args.dir else app.anchor_dir
+        folder = folder or app.anchor_dir
     finally:
         app.close()
     path = write_anchor(folder, anchor)
-    emit(args, {"file": str(path), "line": anchor.line()}, f"已写入锚点 {path}：\n{anchor.line()}")
+    return {"file": str(path), "line": anchor.line()}
+
+
+def cmd_audit_anchor(args: argparse.Namespace) -> int:
+
+    made = write_anchor_now(args, Path(args.dir) if args.dir else None)
+    emit(args, made, f"已写入锚点 {made['file']}：\n{made['line']}")
     return 0
 
 

@@ -81,6 +81,11 @@ class Worker:
             return total
         return run
 
+    def add_job(self, name: str, interval: float, run: Callable[[], dict[str, Any]]) -> None:
+        """Run ``run`` every ``interval`` seconds beside the channels, first at the start (the
+        daily audit anchor); its failures are logged like a channel's."""
+        self.jobs.append(_Job(name, interval, run))
+
     def run_job(self, job: _Job) -> dict[str, Any] | None:
         """One round of one job; None when it failed (logged)."""
         try:

@@ -112,3 +112,20 @@ def test_anchor_then_verify_with_anchors(cli_db: str, tmp_path: Path) -> None:
     assert bad.code == 4 and "unreadable anchor" in bad.out
     missing = run(cli_db, "audit", "verify", "--anchors", str(tmp_path / "none"))
     assert missing.code == 2 and missing.err.count("\n") == 1
+
+
+def test_the_report_prints_the_latest_anchor(cli_db: str, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "anchors"
+    monkeypatch.setenv("CITYDESK_ANCHOR_DIR", str(folder))
+    assert run(cli_db, *NEW, user="caiji01").code == 0
+    run(cli_db, "audit", "anchor")
+    line = json.loads(run(cli_db, "audit", "anchor", "--json").out)["line"]
+    out = tmp_path / "day.csv"
+    result = run(cli_db, "report", "--period", "2026-03-02..2026-03-02", "--format", "csv",
+                 "--out", str(out), "--json")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["anchor"] == line
+    printed = run(cli_db, "report", "--period", "2026-03-02..2026-03-02", "--format", "csv",
+                  "--out", str(out))
+    assert line in printed.out  # the 说明 note, as the command line prints it

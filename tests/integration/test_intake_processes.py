@@ -94,7 +94,8 @@ def test_worker_logs_to_stdout_and_stops_on_sigterm(tmp_path: Path) -> None:
     config = tmp_path / "desk.toml"
     config.write_text(f'[intake]\nuser = "shouli1"\n\n[[intake.feed]]\nname = "feed:12345"\n'
                       f'folder = "{drop}"\ninterval = 1\n', encoding="utf-8")
-    env = {**_env(), "CITYDESK_CONFIG": str(config)}
+    anchors = tmp_path / "anchors"
+    env = {**_env(), "CITYDESK_CONFIG": str(config), "CITYDESK_ANCHOR_DIR": str(anchors)}
     proc = subprocess.Popen([sys.executable, "-m", "console", "worker", "--db", url], cwd=ROOT,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -111,3 +112,6 @@ def test_worker_logs_to_stdout_and_stops_on_sigterm(tmp_path: Path) -> None:
     assert "intake worker started" in out and "intake worker stopped" in out
     assert "'created': 1" in out
     assert _counts(url) == (1, 1)
+    # The worker's daily audit anchor, written at its start (issue #14).
+    [written] = anchors.glob("anchors-*.txt")
+    assert written.read_text().startswith("CITYDESK-ANCHOR 1 ") and "audit-anchor" in out
