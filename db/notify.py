@@ -37,6 +37,8 @@ WAIT_SLICE = 0.5
 #: After this many seconds without a notification, ask the server something: a silent dead peer
 #: sends no error, and only traffic (bounded by ``tcp_user_timeout``) reveals it.
 PING_AFTER = 5.0
+#: The largest id a BIGINT log can hold: a payload beyond it is not an event id.
+MAX_EVENT_ID = 2**63 - 1
 #: ``application_name`` of the listener's connection (unless the URL names one).
 LISTENER_APP_NAME = "citydesk-listen"
 
@@ -163,10 +165,16 @@ class EventListener:
                 quiet = 0.0
 
     def _deliver(self, payload: str) -> None:
+        # Anyone who can connect may NOTIFY on the channel: the payload only wakes the desk,
+        # which then reads the log up to the chain head (db.chain_head), so a forged id (a
+        # huge one, say) costs one poll and never moves where the desk follows from.
         try:
             newest = int(payload)
         except ValueError:
-            log.warning("ignoring a notification on %s with payload %r", self._channel, payload)
+            newest = -1
+        if not 0 < newest <= MAX_EVENT_ID:
+            log.warning("ignoring a notification on %s with payload %r", self._channel,
+                        payload[:80])
             return
         try:
             self._on_event(newest)

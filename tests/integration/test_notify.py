@@ -144,3 +144,14 @@ class socket_closed_port:  # noqa: N801 - used as a context manager, like contex
 
     def __exit__(self, *exc: object) -> None:
         return None
+
+
+def test_a_forged_notification_payload_wakes_nobody() -> None:
+    # Anyone who can connect may NOTIFY on the channel (issue #14): only a plausible event
+    # id reaches the desk, and even that only makes it poll up to the chain head.
+    heard: list[int] = []
+    listener = EventListener("postgresql+psycopg://nobody@127.0.0.1:1/none", heard.append,
+                             lambda _up: None)
+    for payload in ("42", "9000000000000000", str(2**63), "-3", "0", "x" * 500):
+        listener._deliver(payload)
+    assert heard == [42, 9_000_000_000_000_000]
