@@ -225,6 +225,7 @@ def test_the_wall_reads_through_a_wall_session_and_says_when_it_ends(
         window.retry_sign_in()
     assert not window.is_signed_out and window.online
     window.stop()
+    qtbot.wait(100)  # the maps' deferred fit (a 0 ms single shot) runs before the teardown
 
 
 def test_the_wall_refuses_a_session_that_can_act(cli: Any, monkeypatch: pytest.MonkeyPatch
@@ -233,3 +234,20 @@ def test_the_wall_refuses_a_session_that_can_act(cli: Any, monkeypatch: pytest.M
     assert login(cli, "paiqian1")[0] == 0
     code, _, err = cli("wall", "--windowed")
     assert code == 3 and "大屏只读" in one_line(err)
+
+
+def test_case_new_reports_as_the_session_and_refuses_a_client_time(cli: Any, db) -> None:
+    assert login(cli, "shouli1")[0] == 0
+    before = counts(db)
+    code, _, err = cli("case", "new", "--category", "06010", "--desc", "经服务器上报",
+                       "--grid", "330824001001001", "--reported-at", "2026-01-01T08:00:00+08:00")
+    assert code == 2 and "--reported-at" in one_line(err)
+    assert counts(db) == before
+    code, out, err = cli("case", "new", "--category", "06010", "--desc", "经服务器上报",
+                         "--grid", "330824001001001", "--json")
+    assert code == 0, err
+    made = json.loads(out)
+    assert set(made) == {"id", "case_no", "state", "grid", "suggested_unit", "rule", "version",
+                         "duplicates", "warnings"}
+    assert made["suggested_unit"]["code"] and made["version"] == 1
+    assert counts(db)[0] == before[0] + 1
