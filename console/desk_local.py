@@ -389,7 +389,9 @@ def open_wall(root: Any, clock: Callable[[], datetime]) -> Any:
     make = getattr(root, "wall_backend", None)
     if make is not None:
         return make(clock)
-    return LocalWallBackend(root.uow_factory, root.centre, clock)
+    # Looked up on every read, not bound once: a root whose database is replaced (a reconnect,
+    # a test cutting the line) is what the wall reads next.
+    return LocalWallBackend(lambda: root.uow_factory(), root.centre, clock)
 
 
 def materialize(result: Any) -> Any:
