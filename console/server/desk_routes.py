@@ -27,7 +27,7 @@ from console.server.auth import CallerDep, StateDep
 from console.server.errors import FieldError, no_such_case
 from console.server.fields import COMMAND_FIELDS, checked_fields
 from console.services import wire
-from console.services.access import scoped_factory
+from console.services.access import reader_of, scoped_factory
 
 router = APIRouter(prefix="/api/v1/desk", tags=["desk"])
 
@@ -68,6 +68,23 @@ def _visible(uow_factory: Any, actor: Any, case_id: int) -> None:
         raise no_such_case("") from None
 
 
+def _photo_visible(app: Any, actor: Any, photo_id: int) -> None:
+    """The one 404 unless the photo is of a case the seat may see.
+
+    A photo is read by its id alone, and the photo store is not scoped by seat: without this a
+    unit seat could read any unit's photos by counting ids.  An unknown photo answers the same.
+    """
+    from sqlalchemy import select
+
+    from db.tables import PhotoRow
+
+    with app.engine.connect() as conn:
+        case_id = conn.scalar(select(PhotoRow.case_id).where(PhotoRow.id == photo_id))
+    if case_id is None:
+        raise no_such_case("")
+    _visible(app.uow_factory, actor, int(case_id))
+
+
 @router.post("/{method}")
 def call(method: str, state: StateDep, who: CallerDep,
          body: Annotated[Any, Body()] = None) -> JSONResponse:
@@ -81,6 +98,8 @@ def call(method: str, state: StateDep, who: CallerDep,
     if method == "act":
         _checked_act(arguments)
         _visible(app.uow_factory, who.actor, arguments["case_id"])
+    elif method == "photo" and reader_of(who.actor) is not None:
+        _photo_visible(app, who.actor, arguments["photo_id"])
     seat = LocalDeskBackend(app.uow_factory, lambda: app.centre, state.clock, who.actor,
                             reload=app.reload)
     try:
