@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QEventLoop, QObject, QTimer, Signal
+from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from console.services.centre import Centre
@@ -80,7 +80,10 @@ class DeskSession(QObject):
         self._switching = False
         #: Why the last session ended, for the sign-in dialog ("" after a normal sign-out).
         self.notice = ""
-        self.session_lost.connect(self._on_session_lost)
+        # Queued even from this thread: the 401 is heard inside a call's answer on the worker's
+        # queue, and signing out there (closing the window, draining that queue) would wait on
+        # itself — a synchronous runner drained for its full 10 s before the window closed.
+        self.session_lost.connect(self._on_session_lost, Qt.ConnectionType.QueuedConnection)
         if hasattr(backend, "on_signed_out"):  # a server's session can end under the desk
             backend.on_signed_out = self.session_lost.emit
 
