@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -66,7 +66,9 @@ def desk_factory(demo_template: Path, tmp_path: Path, qtbot, backend: str,
     opened: list[Desk] = []
     centre = request.getfixturevalue("remote_centre") if backend == "remote" else None
 
-    def make(user: str = "admin", demo: bool = True, threaded: bool = False) -> Desk:
+    def make(user: str = "admin", demo: bool = True, threaded: bool = False,
+             skew: timedelta = timedelta(0)) -> Desk:
+        """``skew``: a remote desk's clock runs this far off the server's (a wrong PC clock)."""
         settings = Settings(QSettings(str(tmp_path / "desk.ini"), QSettings.Format.IniFormat))
         ops = OpRunner(synchronous=not threaded)  # threaded: the real worker thread
         if centre is None:
@@ -76,7 +78,8 @@ def desk_factory(demo_template: Path, tmp_path: Path, qtbot, backend: str,
             url = f"sqlite:///{path}"
             clock: Callable[[], datetime] = lambda: now[0]  # noqa: E731
         else:  # the server's clock is the machine's: the desk's runs with it (``now`` unused)
-            now, url, clock = [server_now()], centre.db_url, server_now
+            now, url = [server_now()], centre.db_url
+            clock = (lambda: server_now() + skew) if skew else server_now
         app = App.open(url, clock)
         root: Any = app
         if centre is not None:
