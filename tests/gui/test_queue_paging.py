@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 
 from console.ui.i18n import light_label
 from console.ui.models.case_table import BOARD_STATES
+from tests.gui.remote import BOTH
 
 
 @pytest.fixture
@@ -27,6 +28,7 @@ def _board_ids(desk) -> list[int]:
     return [c.id for c in cases]
 
 
+@pytest.mark.parametrize("backend", BOTH, indirect=True)
 def test_the_board_loads_a_page_counts_all_and_scrolls_for_more(small_pages, desk_factory,
                                                                   qtbot) -> None:
     desk = desk_factory()
@@ -40,6 +42,7 @@ def test_the_board_loads_a_page_counts_all_and_scrolls_for_more(small_pages, des
     assert board.model.complete and board.model.case_ids() == _board_ids(desk)
 
 
+@pytest.mark.parametrize("backend", BOTH, indirect=True)
 def test_a_header_click_reads_the_board_again_in_the_new_order(small_pages, desk_factory) -> None:
     desk = desk_factory()
     board = desk.window.board
@@ -50,6 +53,7 @@ def test_a_header_click_reads_the_board_again_in_the_new_order(small_pages, desk
     assert board.model.rowCount() == 10  # the first page of the new order
 
 
+@pytest.mark.parametrize("backend", BOTH, indirect=True)
 def test_the_unit_filter_reads_only_that_units_cases(small_pages, desk_factory) -> None:
     w = desk_factory().window
     code = next(w.board.model.row_data(r).case.unit for r in range(w.board.model.rowCount())
