@@ -161,11 +161,6 @@ class App:
         self._keys = ring
         return created
 
-    def reload_chain_keys(self) -> KeyRing:
-        """Read the key file again (after ``audit rotate-key``)."""
-        self._keys = None
-        return self.chain_keys()
-
     @classmethod
     def open(cls, url: str | None, clock: Callable[[], datetime] | None = None, *,
              wall: bool = False) -> App:
