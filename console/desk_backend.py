@@ -89,6 +89,9 @@ class PeriodData:
     evaluations: tuple[EvaluationReport, ...]
     cases: tuple[Case, ...]
     as_of: datetime
+    #: The audit chain's latest anchor line where the centre keeps its anchors (the server's
+    #: folder, through a server; None in process: the embedded CLI reads its own folder).
+    anchor: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,8 +222,13 @@ class DeskBackend(Protocol):
         """The chart strip's figures (a unit seat's own unit)."""
         ...
 
-    def evaluate(self, period: Period, obj: str, compare: bool) -> EvaluationReport:
-        """One league table of ``period``, counted up to now."""
+    def evaluate(self, period: Period, obj: str, compare: bool,
+                 area_level: str | None = None) -> EvaluationReport:
+        """One league table of ``period``, counted up to now.
+
+        ``area_level`` (``grid``, ``community`` or ``street``) is for ``obj`` ``area`` only;
+        without it an area table is by street, as the desk's evaluation view shows it.
+        """
         ...
 
     def case_lines(self, obj: str, count: str, case_ids: list[int]) -> list[CaseLine]:

@@ -226,11 +226,13 @@ class LocalDeskBackend:
         unit = self._actor.unit if self._actor.role is Role.UNIT else None
         return desk_stats(self._uow(), self.centre, self._clock(), unit)
 
-    def evaluate(self, period: Period, obj: str, compare: bool) -> EvaluationReport:
-        """One league table, counted up to now."""
-        return evaluate(self._uow(), self.centre, period, obj,
-                        area_level="street" if obj == "area" else None, compare=compare,
-                        as_of=self._clock())
+    def evaluate(self, period: Period, obj: str, compare: bool,
+                 area_level: str | None = None) -> EvaluationReport:
+        """One league table, counted up to now (areas by street unless told)."""
+        if area_level is None and obj == "area":
+            area_level = "street"
+        return evaluate(self._uow(), self.centre, period, obj, area_level=area_level,
+                        compare=compare, as_of=self._clock())
 
     def case_lines(self, obj: str, count: str, case_ids: list[int]) -> list[CaseLine]:
         """The cases behind a count."""

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from console.desk_backend import PeriodData
 from console.domain.cases import Case
 from console.domain.evaluation import OBJECT_LABELS, Period
 from console.reports.model import Chart, Column, Report, Table
@@ -193,6 +194,18 @@ def build_report(centre: Centre, period: Period, evaluations: Sequence[Evaluatio
         tables=tables,
         charts=charts,
     )
+
+
+def period_report(centre: Centre, period: Period, data: PeriodData,
+                  anchor_line: str | None = None) -> Report:
+    """The whole report of a period from what a seat's :meth:`DeskBackend.period_data` read.
+
+    The seam's entry: in process or through the server (which counts, scoped to the seat,
+    and names its latest anchor in ``data.anchor``), the caller only builds and writes the
+    file.  ``anchor_line`` overrides ``data.anchor`` (the embedded CLI reads its own folder).
+    """
+    return build_report(centre, period, data.evaluations, data.cases, data.as_of,
+                        anchor_line if anchor_line is not None else data.anchor)
 
 
 def make_period_report(uow_factory: Callable[[], UnitOfWork], centre: Centre, period: Period,

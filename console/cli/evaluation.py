@@ -22,6 +22,7 @@ from console.domain.evaluation import (
     DEFAULT_CONFIG,
     OBJECT_LABELS,
     EvaluationConfig,
+    Period,
     config_from_mapping,
     parse_period,
 )
@@ -171,10 +172,8 @@ def league_table(data: dict[str, Any]) -> str:
 
 def cmd_eval(args: argparse.Namespace) -> int:
 
-    period = parse_period(args.period)  # bad input fails before the database is opened
+    period = checked_eval_args(args)  # bad input fails before the database is opened
     config = load_evaluation_config(Path(args.config) if args.config else None)
-    if args.area_level is not None and args.object != "area":
-        raise ValidationError("--area-level 只用于区域评价（--object area）/ area level is for areas")
     app = open_app(args)
     try:
         # --as a unit or collector seat: its own row only (services.evaluation.seat_row).
@@ -187,6 +186,19 @@ def cmd_eval(args: argparse.Namespace) -> int:
         data = report.as_dict(case_ids=bool(getattr(args, "json", False)))
     finally:
         app.close()
+    return show_evaluation(args, data)
+
+
+def checked_eval_args(args: argparse.Namespace) -> Period:
+    """The period of ``citydesk eval`` (ValidationError for bad input, before anything opens)."""
+    period = parse_period(args.period)
+    if args.area_level is not None and args.object != "area":
+        raise ValidationError("--area-level 只用于区域评价（--object area）/ area level is for areas")
+    return period
+
+
+def show_evaluation(args: argparse.Namespace, data: dict[str, Any]) -> int:
+    """Print a league table (``EvaluationReport.as_dict``): text or ``--json``, warnings."""
     if not getattr(args, "json", False):  # in --json they are the "warnings" list
         for line in data["warnings"]:
             print(f"citydesk: 警告 / warning: {line}", file=sys.stderr)

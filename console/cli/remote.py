@@ -2,8 +2,9 @@
 
 With a server configured and no ``--db``, the commands that have a server counterpart run
 through the session saved by ``citydesk login`` (:mod:`console.cli.login`) — ``case list``,
-``case show``, ``case new`` and every ``case ACTION`` — and print exactly what the embedded
-path prints (the same text, the same ``--json``), because they build the same service objects
+``case show``, ``case new``, every ``case ACTION``, ``eval`` and ``report``
+(:mod:`console.cli.remote_report`) — and print exactly what the embedded path prints (the same
+text, the same ``--json``, the same report files), because they build the same service objects
 from the seam's typed answers (:class:`~console.client.remote.RemoteDeskBackend`).  The server's
 session says who acts and its clock says when: ``--as`` and ``--now`` are refused in one line
 before anything is sent.  Commands without a counterpart (init, demo, db, user, intake, …) need
@@ -68,6 +69,11 @@ def server_handler(args: argparse.Namespace, server: str) -> Callable[[argparse.
         from console.cli import remote_wall
 
         return _bind(remote_wall.cmd_wall, server)
+    if args.cmd in ("eval", "report"):
+        from console.cli import remote_report
+
+        return _bind(remote_report.cmd_eval if args.cmd == "eval" else remote_report.cmd_report,
+                     server)
     raise ValidationError(NEEDS_DATABASE.format(what=_what(args)))
 
 

@@ -11,13 +11,13 @@ from console.cli.arguments import shorten
 from console.cli.common import emit
 from console.cli.setup import open_app
 from console.domain.errors import ValidationError
-from console.domain.evaluation import parse_period
-from console.services.access import scoped_factory
+from console.domain.evaluation import Period, parse_period
 
 FORMATS = {"xlsx": ".xlsx", "pdf": ".pdf", "csv": ".csv"}
 
 
-def _target(args: argparse.Namespace) -> tuple[str, Path]:
+def checked_target(args: argparse.Namespace) -> tuple[str, Path]:
+    """The format and the file of ``--out`` (ValidationError for a bad one, nothing opened)."""
     try:
         return _checked_target(args)
     except OSError as exc:  # ENAMETOOLONG, EACCES … from the checks' stat calls
@@ -41,25 +41,38 @@ def _checked_target(args: argparse.Namespace) -> tuple[str, Path]:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from console.audit_files import latest_anchor_line
-    from console.report_builder import (
-        ANCHOR_NOTE,
-        make_period_report,
-        report_notes,
-        table_totals,
-    )
-    from console.reports import write_report
+    from console.desk_local import LocalDeskBackend
 
     period = parse_period(args.period)  # bad input fails before anything is opened
-    fmt, out = _target(args)
+    fmt, out = checked_target(args)
     app = open_app(args)
     try:
         centre = app.centre
-        # --as a unit or collector seat: its own row and its own cases only.
-        seat = scoped_factory(app.uow_factory, centre.actor(args.user or "admin", args.desk))
+        # --as a unit or collector seat: its own row and its own cases only (the seam scopes).
+        seat = LocalDeskBackend(app.uow_factory, centre, app.clock,
+                                centre.actor(args.user or "admin", args.desk))
         anchor = latest_anchor_line(app.anchor_dir)
-        report = make_period_report(seat, centre, period, app.clock(), anchor)
+        return write_period_report(args, seat, period, fmt, out, anchor)
     finally:
         app.close()
+
+
+def write_period_report(args: argparse.Namespace, seat: Any, period: Period, fmt: str,
+                        out: Path, anchor: str | None = None) -> int:
+    """Read the period through ``seat`` (a ``DeskBackend``), write ``out``, say what was written.
+
+    The one path of ``citydesk report``, embedded or through the server
+    (:mod:`console.cli.remote_report`): the seat counts what it may see (a unit seat its own
+    unit), this process builds and writes the file.  ``anchor`` None takes the seat's
+    (the server's latest anchor line).
+    """
+    from console.report_builder import ANCHOR_NOTE, period_report, report_notes, table_totals
+    from console.reports import write_report
+
+    centre = seat.centre
+    data = seat.period_data(period)
+    report = period_report(centre, period, data, anchor)
+    anchor = anchor if anchor is not None else data.anchor
     cases = report.tables[-1].rows
     interactive = sys.stderr.isatty() and not args.json
 
@@ -75,7 +88,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                               "cannot write the report") from None
     if interactive:
         print(file=sys.stderr)
-    data: dict[str, Any] = {
+    result: dict[str, Any] = {
         "path": str(path), "format": fmt, "period": period.as_dict(centre.tz),
         "tables": {t.title: len(t.rows) for t in report.tables},
         "totals": {k: dict(v) for k, v in table_totals(report).items()},
@@ -83,9 +96,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         "anchor": anchor,
     }
     if not args.json:
-        for note in data["warnings"]:
+        for note in result["warnings"]:
             print(f"citydesk: 警告 / warning: {note}", file=sys.stderr)
-    emit(args, data, f"已写出 {path}（{len(report.tables)} 张表，{len(cases)} 件案件）"
+    emit(args, result, f"已写出 {path}（{len(report.tables)} 张表，{len(cases)} 件案件）"
          + (f"\n{ANCHOR_NOTE}{anchor}" if anchor else ""))
     return 0
 

@@ -14,6 +14,7 @@ one that does not exist), 409, 422 naming the field.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
@@ -110,4 +111,10 @@ def call(method: str, state: StateDep, who: CallerDep,
         raise
     if method in REFERENCE_WRITES:
         app.reload()
+    if method == "period_data":
+        # The report prints the chain's latest anchor: the server's folder holds them (the
+        # seat's machine has none), as ``citydesk report`` on the database reads its own.
+        from console.audit_files import latest_anchor_line
+
+        result = replace(result, anchor=latest_anchor_line(app.anchor_dir))
     return JSONResponse({"result": wire.encode_result(spec, result)})
