@@ -43,6 +43,7 @@ from console.domain.holiday_notice import (
 )
 from console.domain.reference import CalendarDay
 from console.services.admin import ADMIN_SOURCE, require_admin
+from console.services.admin_trail import record
 from console.services.centre import Centre
 from console.services.uow import IMPORTED_YEARS, UnitOfWork
 
@@ -285,6 +286,8 @@ def import_year(uow_factory: UowFactory, centre: Centre, actor: Actor, year: int
             uow.reference.upsert_calendar_days(back)
         changed = uow.reference.upsert_calendar_days(rows)
         uow.reference.mark_edited(IMPORTED_YEARS, [str(year)])
+        record(uow, actor, "calendar-import", "calendar", str(year),
+               {"days": [[r.day, r.workday, r.note] for r in rows], "removed": stale})
         start = datetime.combine(min(wanted | {date(year, 1, 1)}), time(0), cal.tz)
         end = datetime.combine(date(year + 1, 1, 1), time(0), cal.tz)
         running = sum(1 for *_key, natural in uow.queues.due_between(OPEN_STATES, start, end)

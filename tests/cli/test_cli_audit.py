@@ -129,3 +129,20 @@ def test_the_report_prints_the_latest_anchor(cli_db: str, tmp_path: Path,
     printed = run(cli_db, "report", "--period", "2026-03-02..2026-03-02", "--format", "csv",
                   "--out", str(out))
     assert line in printed.out  # the 说明 note, as the command line prints it
+
+
+def test_a_calendar_year_import_is_in_the_admin_log(cli_db: str, tmp_path: Path) -> None:
+    days = tmp_path / "2027.yaml"
+    days.write_text("year: 2027\ndays:\n  - {date: 2027-01-01, workday: false, note: 元旦}\n",
+                    encoding="utf-8")
+    assert run(cli_db, "calendar", "import", str(days), "--yes").code == 0
+    engine = make_engine(cli_db)
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(text("SELECT actor, target, key_id FROM admin_log "
+                                    "WHERE action = 'calendar-import'")).one()
+    finally:
+        engine.dispose()
+    assert row[0] == "admin" and row[1] == "2027" and row[2] is not None
+    report = json.loads(run(cli_db, "audit", "verify", "--json").out)
+    assert report["ok"] is True and report["admin"]["break_count"] == 0
