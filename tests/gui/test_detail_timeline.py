@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QLabel, QScrollArea, QToolButton
 from console.ui import i18n
 from console.ui.theme import apply_theme
 from tests.gui.loop_case import SHANGHAI, TEXTS, run_loop
+from tests.gui.remote import BOTH
 
 START = datetime(2026, 11, 24, 9, 5, tzinfo=SHANGHAI)  # the day before the desk's "now"
 
@@ -45,6 +46,7 @@ def field(w, name: str) -> str:
     raise AssertionError(f"no field {name!r}")
 
 
+@pytest.mark.parametrize("backend", BOTH, indirect=True)
 def test_the_timeline_shows_every_note_reason_result_and_photo(desk_factory, qtbot) -> None:
     desk, story = open_story(desk_factory, qtbot)
     timeline = desk.window.detail.timeline
