@@ -8,6 +8,12 @@ driver), with median and p95 over repeated runs, the ratio of medians and peak m
 clustered-intake suite alone (:mod:`benchmarks.bench_clustered`: 5,000 reports on one point
 against 5,000 spread, through ``report_many`` and a 5 MB Open311 page); ``--suite all`` runs
 it after the scale's benchmarks.
+
+``python -m benchmarks --suite server [--scale S] [--days N] [--db URL] [--reuse] [--desks 50]
+[--load-seconds 60] [--dispatches 200] [--loads 30]`` runs the through-the-server suite
+(:mod:`benchmarks.bench_server`, issue #14) on the scale's history: a real ``citydesk server``
+in front of a copy of it, dispatch, propagation and first load against the in-process seam,
+then a load of simulated desks.
 """
 
 from __future__ import annotations
@@ -112,9 +118,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int,
                         help="override the scale's history length, shorter or longer (county "
                              "with ten years: --days 3650); the report names it")
-    parser.add_argument("--suite", choices=("scale", "clustered", "all"), default="scale",
+    parser.add_argument("--suite", choices=("scale", "clustered", "all", "server"),
+                        default="scale",
                         help="the scale's benchmarks (default), the clustered-intake suite "
-                             "alone, or both")
+                             "alone, both, or the through-the-server suite (issue #14)")
+    parser.add_argument("--desks", type=int, default=50,
+                        help="simulated desks of the server suite's load (0: no load)")
+    parser.add_argument("--load-seconds", type=float, default=60.0,
+                        help="how long the server suite's load runs")
+    parser.add_argument("--dispatches", type=int, default=200,
+                        help="dispatches through the server (and as many in process)")
+    parser.add_argument("--loads", type=int, default=30,
+                        help="first loads through the server (and as many in process)")
     parser.add_argument("--rounds", type=int, default=2,
                         help="rounds of the clustered suite (each: four fresh databases)")
     parser.add_argument("--reports", type=int, default=5000,
@@ -130,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     sqlite = make_url(url).get_backend_name() == "sqlite"
     data = prepare(url, scale, args.reuse, _say)
     url = working_copy(url, _say)
+    if args.suite == "server":
+        return _server(url, scale, data, args)
     from console.app import App
 
     app = App(url, clock=lambda: NOW)
@@ -163,6 +180,39 @@ def main(argv: list[str] | None = None) -> int:
     if args.suite == "all":
         name = f"{args.json_out}.clustered.json" if args.json_out else None
         return _clustered(_beside(url, "clustered"), args.rounds, args.reports, name)
+    return 0
+
+
+def _server(url: str, scale: Any, data: dict[str, Any], args: argparse.Namespace) -> int:
+    """The through-the-server suite on ``url`` (a working copy); print and save its table."""
+    from benchmarks.bench_server import run
+    from console.app import App
+
+    app = App(url)
+    try:
+        key_file = app.chain_key_path
+        app.chain_keys()  # refuses a missing or unsafe key file here, before a server starts
+    finally:
+        app.close()
+    load_before = os.getloadavg()
+    results, extras = run(url, key_file, _say, args.dispatches, args.loads, args.desks,
+                          args.load_seconds)
+    report = {
+        "suite": "server", "scale": scale.name, "days": scale.days, "per_day": scale.per_day,
+        "db": make_url(url).render_as_string(hide_password=True),
+        "backend": "sqlite" if make_url(url).get_backend_name() == "sqlite" else "postgresql",
+        "data": data, "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "floor_label": "in process",
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform(), "processor": platform.processor(),
+                    "loadavg_before": [round(v, 2) for v in load_before],
+                    "loadavg_after": [round(v, 2) for v in os.getloadavg()]},
+        "runner_peak_rss_mb": round(peak_rss_mb(), 1),
+        "results": [r.as_dict() for r in results], "server": extras,
+    }
+    print(table(report))
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(report, ensure_ascii=False, indent=2))
     return 0
 
 
@@ -216,8 +266,12 @@ def table(report: dict[str, Any]) -> str:
     else:
         head = (f"scale {report['scale']}{size} on {report['backend']} — "
                 f"{data['cases']:,} cases, {data['events']:,} events")
+    if report.get("suite") == "server":
+        head = f"through the server: {head}"
+    label = report.get("floor_label", "floor")
     lines = [head,
-             "", "| benchmark | CityDesk median / p95 | floor median / p95 | ratio | target | met? |",
+             "", f"| benchmark | CityDesk median / p95 | {label} median / p95 | ratio | target "
+                 "| met? |",
              "|---|---|---|---|---|---|"]
     for r in report["results"]:
         cd, fl = r["citydesk"], r["floor"]
