@@ -25,6 +25,8 @@ from db.tables import ChainHeadRow
 
 EVENTS = "events"
 ADMIN = "admin"
+#: The table of each chained log.
+LOG_TABLES = {EVENTS: "case_events", ADMIN: "admin_log"}
 
 
 class HeadRow(NamedTuple):
@@ -45,10 +47,17 @@ def lock_head(session: Session, name: str) -> HeadRow:
                         .values(last_id=ChainHeadRow.last_id))
         row = session.execute(select(ChainHeadRow.last_id, ChainHeadRow.value)
                               .where(ChainHeadRow.name == name)).first()
-    if row is None:  # a head row deleted behind the triggers' back: start it again
-        session.add(ChainHeadRow(name=name, last_id=0, value=GENESIS))
+    if row is None:
+        # The row was deleted behind the triggers' back: start it again at the log's last row
+        # (audit verify still reports whatever was done to the log itself).
+        table = LOG_TABLES[name]
+        last = session.execute(text(
+            f"SELECT id, hash FROM {table} ORDER BY id DESC LIMIT 1")).first()
+        head = HeadRow(0, GENESIS) if last is None or last[1] is None else \
+            HeadRow(int(last[0]), str(last[1]))
+        session.add(ChainHeadRow(name=name, last_id=head.last_id, value=head.value))
         session.flush()
-        return HeadRow(0, GENESIS)
+        return head
     return HeadRow(int(row[0]), str(row[1]))
 
 

@@ -353,3 +353,21 @@ def test_keyed_appends_of_two_processes_keep_one_chain(audited: Engine, keys: Ke
     report = verify_chain(uows, keys=keys)
     assert report.ok, report.as_json()
     assert CaseState.REPORTED.value == "待受理"
+
+
+def test_a_deleted_chain_head_is_started_again_at_the_logs_end(audited: Engine,
+                                                               keys: KeyRing) -> None:
+    with audited.begin() as conn:
+        if audited.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE chain_heads DISABLE TRIGGER USER"))
+        else:
+            conn.execute(text("DROP TRIGGER chain_heads_no_delete"))
+        conn.execute(text("DELETE FROM chain_heads WHERE name = 'events'"))
+        if audited.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE chain_heads ENABLE TRIGGER USER"))
+    uows = make_uow_factory(audited, lambda: keys)
+    centre = load_centre(uows())
+    report_case(uows, centre, centre.actor("caiji01"), NOW + timedelta(hours=3),
+                Report("06010", "头行被删之后", grid=GRID))
+    report = verify_chain(uows, keys=keys)
+    assert report.ok, report.as_json()
