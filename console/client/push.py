@@ -10,7 +10,9 @@ server's ``signed-out`` message, calls ``on_signed_out(message)`` once and ends 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -62,7 +64,7 @@ class PushListener:
         self._stop.set()
         reply = self._reply
         if reply is not None:
-            reply.close()  # unblocks the read
+            _unblock(reply)
         thread = self._thread
         if thread is None:
             return True
@@ -118,6 +120,23 @@ class PushListener:
     def _signed_out(self, message: str) -> None:
         self._stop.set()
         self.on_signed_out(message or SESSION_ENDED)
+
+
+def _unblock(reply: requests.Response) -> None:
+    """Wake the thread blocked reading ``reply``, from another thread.
+
+    Closing the response here would wait for that read: the buffered reader's lock is held by
+    the blocked read until the server's next ping (15 s) or the read timeout (40 s) — every
+    remote desk's sign-out or teardown waited that long.  Shutting the socket down ends the
+    read at once; the reading thread then closes the response itself.
+    """
+    connection = getattr(reply.raw, "connection", None)  # urllib3 2: the streaming connection
+    sock = getattr(connection, "sock", None)
+    if sock is None:  # not streaming any more (or another transport): closing does not wait
+        reply.close()
+        return
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 def _message_of(reply: requests.Response) -> str:
