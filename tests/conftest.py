@@ -46,6 +46,14 @@ def _test_chain_key(session_chain_key: Path) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _own_anchor_dir(monkeypatch: pytest.MonkeyPatch,
+                    tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each test writes anchors to a folder of its own: one test's anchor never shows up in
+    another's report (``citydesk report`` prints the latest anchor)."""
+    monkeypatch.setenv("CITYDESK_ANCHOR_DIR", str(tmp_path_factory.mktemp("anchors")))
+
+
+@pytest.fixture(autouse=True)
 def _no_desk_config(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never read the developer's own ``desk.toml`` (an empty CITYDESK_CONFIG: no file).
 

@@ -132,6 +132,7 @@ def values(dest: str, world: dict[str, str]) -> tuple[list[str], st.SearchStrate
         "file": [f"{here}/data.csv", f"{here}/notice.txt"],
         "mapping": [str(root / "resources" / "intake" / "import_mapping.example.yaml")],
         "resources": [str(root / "resources" / "kaihua")], "folder": [here], "config": [],
+        "dir": [f"{here}/anchors"], "anchors": [f"{here}/anchors", here],
     }
     if dest in good_paths:
         return good_paths[dest], paths
