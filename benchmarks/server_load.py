@@ -3,7 +3,8 @@
 Each simulated desk signs in (its own session), holds the push stream open with the real
 :class:`~console.client.push.PushListener` and makes about one read a second through the desk
 seam, as a desk's timers and wake-ups do: after a push it asks the log what changed
-(``events_since``, the poll a woken desk makes); otherwise a queue's first page with its count
+(``events_since`` after its last poll, leaving out the
+ids of the grace window it already has — the poll a woken desk makes); otherwise a queue's first page with its count
 (``queue_page``), the queues' sizes (``recount``) or the stages due within three minutes
 (``due_soon``).  Meanwhile a writer (another session) dispatches filed cases at a steady rate.
 
@@ -14,6 +15,7 @@ take CPU from the server it measures on the same two cores).
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
@@ -34,6 +36,7 @@ from benchmarks.bench_server import (
 )
 from benchmarks.measure import Result, summary
 from benchmarks.server_proc import ProcWatch, ServerProcess, stop_all
+from console.services.feed import GRACE
 
 #: Dispatches per second of the writer: a megacity centre's day (8,000 reports, ≈ 10 events
 #: each) is about one event a second on average; the writer doubles it for a busy hour.
@@ -65,6 +68,7 @@ class _Desk:
         self.up = threading.Event()
         self.last_id = 0
         self.polled = 0  # where this desk's last poll of the log ended
+        self.seen: set[int] = set()  # ids within the grace window this desk already has
         self.samples: dict[str, list[float]] = defaultdict(list)
         self.errors: list[str] = []
         self.listener = self.root.event_listener(self._on_event, self._on_status)
@@ -79,20 +83,34 @@ class _Desk:
         if up:
             self.up.set()
 
-    def _read(self, kind: str, body: dict[str, Any]) -> None:
+    def _read(self, kind: str, body: dict[str, Any], timed: bool = True) -> bytes | None:
         start = time.perf_counter()
         try:
             reply = self.http.post(f"{self.base}/api/v1/desk/{kind}", json=body,
                                    headers=self.headers, timeout=30)
-            _ = reply.content
-            ok = reply.status_code == 200
-            if not ok:
+            content = reply.content
+            if reply.status_code != 200:
                 self.errors.append(f"{kind}: HTTP {reply.status_code}")
+                return None
         except requests.RequestException as exc:
-            ok = False
             self.errors.append(f"{kind}: {type(exc).__name__}")
-        if ok:
+            return None
+        if timed:
             self.samples[kind].append((time.perf_counter() - start) * 1000)
+        return content
+
+    def poll(self, timed: bool = True) -> None:
+        """Ask the log what changed, as a woken desk does: after where its last poll ended,
+        leaving out the ids of the grace window it already has (``seen``)."""
+        since = self.polled or self.last_id
+        content = self._read("events_since", {"since": since, "seen": sorted(self.seen),
+                                              "limit": 500}, timed)
+        if content is None:
+            return
+        batch = json.loads(content)["result"]
+        self.polled = max(since, int(batch["last_id"]))
+        self.seen |= {int(e["id"]) for e in batch["events"] if e.get("id") is not None}
+        self.seen = {i for i in self.seen if i > self.polled - GRACE}
 
     def _run(self) -> None:
         kinds, weights = zip(*MIX, strict=True)
@@ -103,10 +121,7 @@ class _Desk:
                 return
             if self.pushed.is_set():
                 self.pushed.clear()
-                newest = self.last_id
-                since = self.polled or max(newest - 1, 0)
-                self._read("events_since", {"since": since, "seen": [], "limit": 500})
-                self.polled = newest
+                self.poll()
             else:
                 kind = self.rng.choices(kinds, weights)[0]
                 self._read(kind, self.rng.choice(self.bodies[kind]))
@@ -164,6 +179,10 @@ def bench_load(app: Any, server: ServerProcess, desks: int, seconds: float,
     for desk in crowd:
         desk.listener.start()
     streams_up = sum(desk.up.wait(30) for desk in crowd)
+    for desk in crowd:  # a desk starts following from its first load's grace window
+        desk.last_id = desk.listener.last_id or 0
+        desk.poll(timed=False)
+        desk.pushed.clear()
     writer_seat = sign_in(server.url, "admin", "bench-writer").seat()
     dispatched: list[float] = []
     write_errors: list[str] = []
