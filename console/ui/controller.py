@@ -262,11 +262,18 @@ class DeskController(QObject):
             listener.stop()
 
     def _on_listener_event_notified(self, newest: int) -> None:
+        if self.listener is None:  # stopped: a wake-up queued before the stop (see below)
+            return
         self.notifications += 1
         if newest not in self._seen:  # our own action's event is usually here already
             self.poll()
 
     def _on_listener_status(self, up: bool) -> None:
+        if self.listener is None:
+            # Stopped (signed out): the closed stream's "down" arrives queued after the stop.
+            # Polling then would call with the ended session, and its 401 would sign out
+            # whoever signed in at this desk next.
+            return
         # Down: find out now whether the database is gone, not at the next safety poll.
         # Up again: catch up on what was committed while nobody listened.
         self.poll()
