@@ -130,6 +130,17 @@ def _log_report(walk: ChainWalk, head: Head) -> LogReport:
                      dict(walk.unchecked), head)
 
 
+def _against_head(walk: ChainWalk, head: Head) -> ChainWalk:
+    """Name the breaks past the chain head as such, and a log that ends before its head."""
+    # A row past the head was not appended through the chain: say so, whatever it chains to.
+    walk.breaks = [Break(b.event_id, b.expected, b.stored, BEYOND_HEAD)
+                   if b.event_id > head.last_id else b for b in walk.breaks]
+    if walk.last_id < head.last_id:
+        walk.note_break(head.last_id, f"log ends at id {walk.last_id}, before its chain head "
+                        f"{head.last_id} (rows cut at the end)")
+    return walk
+
+
 def _walk_events(uow: UnitOfWork, keys: KeyRing | None, page: int, head: Head,
                  watch: frozenset[int]) -> ChainWalk:
     walk = ChainWalk(keys, watch=watch)
@@ -140,13 +151,7 @@ def _walk_events(uow: UnitOfWork, keys: KeyRing | None, page: int, head: Head,
             break
         walk.feed(links)
         after = links[-1].row_id
-    # A row past the head was not appended through the chain: say so, whatever it chains to.
-    walk.breaks = [Break(b.event_id, b.expected, b.stored, BEYOND_HEAD)
-                   if b.event_id > head.last_id else b for b in walk.breaks]
-    if walk.last_id < head.last_id:
-        walk.note_break(head.last_id, f"log ends at id {walk.last_id}, before its chain head "
-                        f"{head.last_id} (rows cut at the end)")
-    return walk
+    return _against_head(walk, head)
 
 
 def _walk_admin(uow: UnitOfWork, keys: KeyRing | None, page: int, head: Head,
@@ -161,12 +166,7 @@ def _walk_admin(uow: UnitOfWork, keys: KeyRing | None, page: int, head: Head,
         walk.feed(link for _e, link in rows)
         entries += [e for e, _l in rows]
         after = rows[-1][1].row_id
-    walk.breaks = [Break(b.event_id, b.expected, b.stored, BEYOND_HEAD)
-                   if b.event_id > head.last_id else b for b in walk.breaks]
-    if walk.last_id < head.last_id:
-        walk.note_break(head.last_id, f"log ends at id {walk.last_id}, before its chain head "
-                        f"{head.last_id} (rows cut at the end)")
-    return walk, entries
+    return _against_head(walk, head), entries
 
 
 def _fold_cases(uow: UnitOfWork) -> tuple[list[tuple[str, int, str, Any, Any]], int, int]:
