@@ -37,7 +37,7 @@ class ExportJob(QObject):
 
     def start(self, period: Period, path: Path) -> None:
         """Build and write the report of ``period`` to ``path`` (format from the suffix)."""
-        from console.report_builder import build_report
+        from console.report_builder import period_report
         from console.reports import write_report
 
         backend = self.backend
@@ -47,9 +47,8 @@ class ExportJob(QObject):
             return not self.cancelled
 
         def work() -> Path:
-            data = backend.period_data(period)
-            report = build_report(backend.centre, period, data.evaluations, data.cases,
-                                  data.as_of)
+            # Through a server the data names the centre's latest audit anchor: printed too.
+            report = period_report(backend.centre, period, backend.period_data(period))
             return write_report(report, path, progress)
 
         def failed(exc: Exception) -> None:
