@@ -38,8 +38,8 @@ from benchmarks.measure import Result, summary
 from benchmarks.server_proc import ProcWatch, ServerProcess, stop_all
 from console.services.feed import GRACE
 
-#: Dispatches per second of the writer: a megacity centre's day (8,000 reports, ≈ 10 events
-#: each) is about one event a second on average; the writer doubles it for a busy hour.
+#: Dispatches per second of the writer: a megacity centre's day (8,000 reports, ≈ 8 events
+#: each) is ≈ 0.7 events a second on average; 2 is a busy hour with margin.
 WRITE_RATE = 2.0
 #: The mix of a desk's timed reads when no push is waiting (weights).
 MIX = (("queue_page", 0.4), ("recount", 0.4), ("due_soon", 0.2))
