@@ -172,7 +172,10 @@ def test_unit_users_cannot_act_on_other_units_cases(cli_db: str) -> None:
     step(cli_db, "file", cid)
     step(cli_db, "dispatch", cid, "--unit", "KH-ZHZF", "--reason", "执法局先行处置")
     other = run(cli_db, "case", "start", str(cid), user="unit_gaj")
-    assert other.code == 3 and "不属于本单位" in other.err
+    # Another unit's case answers as no such case: nothing of it is named (issue #14).
+    unknown = run(cli_db, "case", "start", "99999999", user="unit_gaj")
+    assert other.code == unknown.code == 2
+    assert other.err == unknown.err.replace("99999999", str(cid))
 
 
 def test_route_follows_the_seed_and_owner_first(cli_db: str) -> None:

@@ -116,7 +116,11 @@ def test_a_unit_user_cannot_show_another_units_case(cli_db: str) -> None:
     other = next(u for u, unit in users if unit != case["unit"])
     own = next((u for u, unit in users if unit == case["unit"]), None)
     refused = run(cli_db, "case", "show", str(case["id"]), user=other)
-    assert refused.code == 3 and "不属于" in refused.err
+    # Outside the seat's scope answers exactly as a case that does not exist (issue #14).
+    unknown = run(cli_db, "case", "show", "99999999", user=other)
+    assert refused.code == unknown.code == 2
+    assert refused.err == unknown.err.replace("99999999", str(case["id"]))
+    assert case["case_no"] not in refused.err and "不属于" not in refused.err
     listed = json.loads(run(cli_db, "case", "list", "--json", "--limit", "500", user=other).out)
     assert all(r["id"] != case["id"] for r in listed)
     if own is not None:
