@@ -6,9 +6,13 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from console.domain.cases import CaseState
+from tests.gui.remote import BOTH
 
 
+@pytest.mark.parametrize("backend", BOTH, indirect=True)
 def test_a_dispatch_by_another_process_appears_within_two_seconds(desk_factory, qtbot) -> None:
     from console.services.cases import Report, act, report_case
 
