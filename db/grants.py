@@ -36,6 +36,9 @@ from db.tables import Base
 
 #: The append-only table: the app role may read it and add to it, nothing more.
 EVENT_LOG = "case_events"
+#: The append-only logs (the event log and the administrators' log, revision 0016): read and
+#: appended to, never changed — by privilege as well as by their triggers.
+APPEND_ONLY = (EVENT_LOG, "admin_log")
 #: Alembic's bookkeeping table: readable (desks check the revision), changed by the owner only.
 VERSION_TABLE = "alembic_version"
 #: PostgreSQL truncates identifiers longer than this (NAMEDATALEN - 1).
@@ -99,7 +102,7 @@ class GrantReport:
 
 
 def _app_privileges(table: str) -> list[str]:
-    if table == EVENT_LOG:
+    if table in APPEND_ONLY:
         return ["SELECT", "INSERT"]
     if table == VERSION_TABLE:
         return ["SELECT"]
@@ -158,10 +161,11 @@ def grant_roles(engine: Engine, app_role: str, wall_role: str | None = None,
         seqs = ", ".join(f"{q(schema)}.{q(s)}" for s in sequences)
         app = q(app_role)
         statements = [f"REVOKE ALL ON TABLE {every} FROM {app}"]
-        writable = [t for t in tables if t not in (EVENT_LOG, VERSION_TABLE)]
+        writable = [t for t in tables if t not in (*APPEND_ONLY, VERSION_TABLE)]
         statements.append("GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "
                           + ", ".join(f"{q(schema)}.{q(t)}" for t in writable) + f" TO {app}")
-        statements.append(f"GRANT SELECT, INSERT ON TABLE {q(schema)}.{q(EVENT_LOG)} TO {app}")
+        logs = ", ".join(f"{q(schema)}.{q(t)}" for t in APPEND_ONLY if t in tables)
+        statements.append(f"GRANT SELECT, INSERT ON TABLE {logs} TO {app}")
         statements.append(f"GRANT SELECT ON TABLE {q(schema)}.{q(VERSION_TABLE)} TO {app}")
         if seqs:
             statements += [f"REVOKE ALL ON SEQUENCE {seqs} FROM {app}",

@@ -179,6 +179,7 @@ def test_grants_are_exactly_the_documented_set_and_idempotent(central: Central) 
     report = grant_roles(central.owner, central.app_role, central.wall_role)
     app = _privileges(central.owner, central.app_role)
     assert {p for t, p in app if t == "case_events"} == {"SELECT", "INSERT"}
+    assert {p for t, p in app if t == "admin_log"} == {"SELECT", "INSERT"}  # append-only too
     assert {p for t, p in app if t == "alembic_version"} == {"SELECT"}
     assert {p for t, p in app if t == "cases"} == {"SELECT", "INSERT", "UPDATE", "DELETE"}
     assert {p for _t, p in _privileges(central.owner, central.wall_role)} == {"SELECT"}
