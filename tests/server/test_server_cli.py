@@ -69,3 +69,34 @@ def test_refused_options(initialised: str, extra: list[str],
     assert main(["server", "--bind", "127.0.0.1:8478", "--db", initialised, *extra]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("citydesk: ") and "\n" not in err
+
+
+def test_connections_the_server_accepts_have_nagle_off() -> None:
+    """asyncio sets TCP_NODELAY on an accepted connection only when the listening socket's
+    protocol is IPPROTO_TCP; with 0, each kept-alive answer waited ~40 ms (delayed ACK)."""
+    import asyncio
+
+    from console.cli.server import _listen
+
+    listening = _listen("127.0.0.1", 0)
+    seen: list[int] = []
+
+    async def serve() -> None:
+        def accepted(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            sock = writer.get_extra_info("socket")
+            seen.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(accepted, sock=listening)
+        port = listening.getsockname()[1]
+        _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        for _ in range(100):
+            if seen:
+                break
+            await asyncio.sleep(0.01)
+        writer.close()
+        server.close()
+        await server.wait_closed()
+
+    asyncio.run(serve())
+    assert seen and seen[0] != 0
