@@ -54,6 +54,8 @@ class RemoteCentre:
 
     server: Server
     path: Path
+    #: Where the server reads its audit anchors (the session's own folder: never a test's).
+    anchor_dir: Path
 
     @property
     def url(self) -> str:
@@ -85,9 +87,14 @@ def remote_centre(demo_template: Path,
     """One ``citydesk server`` for the session, on a copy of the demo database (SQLite)."""
     path = tmp_path_factory.mktemp("remote") / "centre.sqlite3"
     shutil.copy(demo_template, path)
-    server = start_server(f"sqlite:///{path}")
+    anchors = tmp_path_factory.mktemp("remote-anchors")
+    # The server inherits the environment: without this it would read the anchor folder of
+    # whichever test happened to start it (tests/conftest.py gives each test its own).
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("CITYDESK_ANCHOR_DIR", str(anchors))
+        server = start_server(f"sqlite:///{path}")
     try:
-        yield RemoteCentre(server, path)
+        yield RemoteCentre(server, path, anchors)
     finally:
         stop_server(server.process)
 

@@ -27,11 +27,12 @@ def sheets(path) -> dict[str, list[tuple]]:
 
 @pytest.mark.parametrize("backend", BOTH, indirect=True)
 def test_a_unit_seats_export_holds_its_own_units_cases(desk_factory, qtbot, tmp_path, backend,
-                                                       monkeypatch) -> None:
+                                                       monkeypatch, request) -> None:
     desk = desk_factory(UNIT_USER)
     if backend == "remote":  # the centre's anchor, in the server's folder
+        folder = request.getfixturevalue("remote_centre").anchor_dir
         monkeypatch.delenv("CITYDESK_SERVER", raising=False)
-        assert main(["audit", "anchor", "--db", desk.url]) == 0
+        assert main(["audit", "anchor", "--db", desk.url, "--dir", str(folder)]) == 0
     finished: list[tuple[bool, str]] = []
     job = ExportJob(desk.window.controller.desk, desk.window.controller.ops)
     job.finished.connect(lambda ok, message: finished.append((ok, message)))

@@ -32,7 +32,7 @@ from db.schema import upgrade
 from db.uow import make_uow_factory
 from tests.pg import fresh_pg_database
 from tests.server import test_cli_remote
-from tests.server.conftest import Server, counts
+from tests.server.conftest import Server, counts, start_server, stop_server
 from tests.server.test_cli_remote import login, one_line
 
 pytestmark = pytest.mark.postgres
@@ -66,6 +66,24 @@ def pg_db(pg_admin: Engine) -> Iterator[str]:
         finally:
             app.close()
         yield url
+
+
+@pytest.fixture(scope="module")
+def server_anchors(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The server's own anchor folder (the CLI's, a test's own, stays empty)."""
+    return tmp_path_factory.mktemp("server-anchors")
+
+
+@pytest.fixture(scope="module")
+def server(pg_db: str, server_anchors: Path) -> Iterator[Server]:
+    """The module's server, reading its anchors from :func:`server_anchors`."""
+    with pytest.MonkeyPatch.context() as env:  # the subprocess inherits the environment
+        env.setenv("CITYDESK_ANCHOR_DIR", str(server_anchors))
+        srv = start_server(pg_db)
+    try:
+        yield srv
+    finally:
+        stop_server(srv.process)
 
 
 def embedded(cli: Any, server: Server, user: str, *argv: str) -> tuple[int, str, str]:
@@ -131,11 +149,13 @@ def test_a_unit_seat_gets_its_own_row_only(cli: Any, server: Server, db: Engine)
 
 
 def test_a_unit_seats_report_holds_its_own_units_cases(cli: Any, server: Server, db: Engine,
-                                                       tmp_path: Path) -> None:
+                                                       tmp_path: Path,
+                                                       server_anchors: Path) -> None:
     unit = unit_of(db, UNIT_USER)
     saved = os.environ.pop("CITYDESK_SERVER")
-    try:  # the centre's daily anchor, which the report prints
-        code, _, err = cli("audit", "anchor", "--db", server.db_url)
+    try:  # the centre's daily anchor, in the server's folder, which the report prints
+        code, _, err = cli("audit", "anchor", "--db", server.db_url, "--dir",
+                           str(server_anchors))
         assert code == 0, err
     finally:
         os.environ["CITYDESK_SERVER"] = saved
@@ -144,7 +164,8 @@ def test_a_unit_seats_report_holds_its_own_units_cases(cli: Any, server: Server,
                          "--json")
     assert code == 0, err
     remote = json.loads(out)
-    assert remote["anchor"]  # the server's latest anchor line came with the period's data
+    # The server's latest anchor line came with the period's data (this machine has none).
+    assert remote["anchor"] and str(server_anchors) not in remote["anchor"]
     numbers = xlsx_case_numbers(tmp_path / "r.xlsx")
     assert numbers and remote["tables"]["案件清单"] == len(numbers)
     with db.connect() as conn:
@@ -158,7 +179,12 @@ def test_a_unit_seats_report_holds_its_own_units_cases(cli: Any, server: Server,
     assert code == 0, err
     local = json.loads(out)
     assert xlsx_case_numbers(tmp_path / "e.xlsx") == numbers
-    assert {**remote, "path": None} == {**local, "path": None}
+    assert local["anchor"] is None  # the embedded command reads this machine's folder
+    # The same report but for the line the server's anchor adds to the 说明 table.
+    assert remote["tables"].pop("说明") == local["tables"].pop("说明") + 1
+    remote["totals"].pop("说明")
+    local["totals"].pop("说明")
+    assert {**remote, "path": None, "anchor": None} == {**local, "path": None}
     # A seat that sees every case gets more of them.
     assert login(cli, "zhibanzhang1", DEMO_PASSWORD)[0] == 0
     code, out, err = cli("report", "--period", PERIOD, "--out", str(tmp_path / "all.csv"),
