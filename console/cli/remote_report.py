@@ -35,7 +35,7 @@ def cmd_eval(args: argparse.Namespace, server: str) -> int:
     level = (args.area_level or "grid") if args.object == "area" else None
     report = seat.evaluate(period, args.object, args.compare, area_level=level)
     # The case lists came with the answer (the server reads them before it sends).
-    return show_evaluation(args, report.as_dict(case_ids=bool(args.json)))
+    return show_evaluation(args, report.as_dict(case_ids=bool(getattr(args, "json", False))))
 
 
 def cmd_report(args: argparse.Namespace, server: str) -> int:
