@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QPushButton
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
 
-import console.ui.controller as controller_module
+# The seat's in-process backend calls these services (console.ui only sees the seam).
+import console.desk_local as controller_module
 from console.app import App
 from console.domain.cases import CaseState
 from console.services.cases import Report, act, report_case

@@ -16,7 +16,8 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QDialogButtonBox, QPushButton
 from sqlalchemy.engine import make_url
 
-import console.ui.controller as controller_module
+# The seat's in-process backend calls these services (console.ui only sees the seam).
+import console.desk_local as controller_module
 from console.app import App
 from console.cli.gui import ensure_ready
 from console.domain.cases import CaseState

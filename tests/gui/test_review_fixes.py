@@ -93,18 +93,18 @@ def test_a_lost_database_shows_a_banner_and_recovers(desk_factory, monkeypatch) 
     desk = desk_factory()
     w = desk.window
     controller = w.controller
-    real = controller._uow
+    real = controller.desk.events_since
 
-    def broken():
+    def broken(*_args, **_kwargs):
         raise OSError("connection refused")
 
-    monkeypatch.setattr(controller, "_uow", broken)
+    monkeypatch.setattr(controller.desk, "events_since", broken)
     # Offline is decided by time without an answer, not by a count of failed polls.
     monkeypatch.setattr(controller.link, "monotonic", lambda: time.monotonic() + 10)
     for _ in range(3):
         controller.poll()
     assert w.banner.isVisible() and w.banner.kind == "danger"
-    monkeypatch.setattr(controller, "_uow", real)
+    monkeypatch.setattr(controller.desk, "events_since", real)
     controller.poll()
     assert not w.banner.isVisible() or w.banner.kind != "danger"
 
