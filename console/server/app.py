@@ -9,16 +9,20 @@ seam when :mod:`console.server.desk_routes` exists.  OpenAPI is served at ``/ope
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from console.app import App
 from console.server import auth, cases, errors, push
 from console.server.auth import ServerState
+from console.server.reference_watch import ReferenceWatch
 from console.services.sessions import SessionPolicy, SessionStore
 
 
@@ -43,10 +47,12 @@ def create_app(app: App, policy: SessionPolicy | None = None,
         The server's clock; only tests pass another.
     """
     hub = push.PushHub(app)
+    watch = ReferenceWatch(app)
 
     @asynccontextmanager
     async def lifespan(_api: FastAPI) -> AsyncIterator[None]:
         app.centre  # noqa: B018  (load the reference data before the first request)
+        await run_in_threadpool(watch.start)
         hub.start(asyncio.get_running_loop())
         try:
             yield
@@ -59,6 +65,17 @@ def create_app(app: App, policy: SessionPolicy | None = None,
                                      policy or SessionPolicy(), clock)
     api.state.push = hub
     errors.install(api)
+
+    @api.middleware("http")
+    async def fresh_reference(request: Request,
+                              call_next: Callable[[Request], Any]) -> Response:
+        # Another process's reference edit reaches this one within ReferenceWatch's interval.
+        # A database that does not answer is the request's own error to report (503), not this.
+        with contextlib.suppress(Exception):
+            await run_in_threadpool(watch.check)
+        response: Response = await call_next(request)
+        return response
+
     api.include_router(auth.router)
     api.include_router(cases.router)
     api.include_router(push.router)

@@ -361,3 +361,35 @@ def test_photos_come_as_multipart_and_bad_ones_change_nothing(server: Server,
                          files=[("photo", ("x.png", _png((0, 0, 200)), "image/png"))])
     assert (accept.status_code, accept.json()["field"]) == (422, "photo")  # accept takes none
     assert counts(db) == before
+
+
+def test_a_reference_edit_at_one_process_reaches_the_other(server: Server, pg_db: str) -> None:
+    """Reference data is loaded per process: an administrator's unit rename served by one
+    process shows at the other within seconds (it watches the admin log's head)."""
+    import time
+
+    from tests.server.conftest import running_server
+
+    case = _dispatched(server)
+    admin = server.as_user("admin")
+    reference = server.post("/api/v1/desk/reference", admin, json={}).json()["result"]
+    unit = reference["units"]["KH-ZHZF"]
+    with running_server(pg_db) as second:
+        token = second.token("paiqian1")
+        before = second.get(f"/api/v1/cases/{case['id']}", token).json()
+        assert before["unit"]["name"] == unit["name"]
+        renamed = server.post("/api/v1/desk/update_unit", admin, json={
+            "code": "KH-ZHZF", "name": "县综合行政执法局", "parent": unit["parent"],
+            "active": unit["active"], "name_en": unit["name_en"]})
+        assert renamed.status_code == 200, renamed.text
+        try:
+            deadline = time.monotonic() + 10
+            name = before["unit"]["name"]
+            while time.monotonic() < deadline and name != "县综合行政执法局":
+                time.sleep(0.5)
+                name = second.get(f"/api/v1/cases/{case['id']}", token).json()["unit"]["name"]
+            assert name == "县综合行政执法局"
+        finally:
+            server.post("/api/v1/desk/update_unit", admin, json={
+                "code": "KH-ZHZF", "name": unit["name"], "parent": unit["parent"],
+                "active": unit["active"], "name_en": unit["name_en"]})
