@@ -38,7 +38,7 @@ pytestmark = pytest.mark.slow
 
 # ~0.1-0.3 s an example (a command and two fingerprints): 150 examples in about a minute.
 # CITYDESK_FUZZ_EXAMPLES=2000 runs a longer search locally.
-FUZZ = settings(max_examples=int(os.environ.get("CITYDESK_FUZZ_EXAMPLES", "150")), deadline=None,
+FUZZ = settings(max_examples=int(os.environ.get("CITYDESK_FUZZ_EXAMPLES", "80")), deadline=None,
                 suppress_health_check=[
     HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large])
 DOCUMENTED = {0, 2, 3, 4, 5}

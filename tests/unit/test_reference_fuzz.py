@@ -31,7 +31,7 @@ from console.reference_files import load_centre_files
 from tests.unit.mini_centre import YAML_FILES, CentreFolder, write_mini_centre
 
 # Each example copies and loads a centre (~0.1 s): 100 + 5 x 60 examples, about a minute.
-FIELDS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FIELDS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 pytestmark = pytest.mark.slow
 FILES = (*YAML_FILES, "components.csv", "grid.geojson")
