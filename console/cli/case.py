@@ -246,8 +246,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_action(args: argparse.Namespace) -> int:
-
+def action_fields(args: argparse.Namespace) -> tuple[dict[str, Any], list[Any], str | None]:
+    """A ``case ACTION`` line's command fields, photos and legacy kind, checked (both paths)."""
     command = args.action
     fields: dict[str, Any] = {}
     for _flag, _kw, name in _OPTS.get(command, []) if command != "approve" else []:
@@ -265,6 +265,13 @@ def cmd_action(args: argparse.Namespace) -> int:
     legacy_kind = fields.pop("legacy_kind", None)
     if legacy_kind is not None and "category" not in fields:
         raise ValidationError("--kind 须与 --category 同用 / --kind goes with --category")
+    return fields, photos, legacy_kind
+
+
+def cmd_action(args: argparse.Namespace) -> int:
+
+    command = args.action
+    fields, photos, legacy_kind = action_fields(args)
     app = open_app(args)
     try:
         centre = app.centre

@@ -14,12 +14,12 @@ from typing import Any
 from console.cli.calendar import print_warnings
 from console.cli.case import (
     _LIGHTS,
-    _OPTS,
     _detail_text,
     _entry_dict,
     _holder_dict,
     _row_line,
     _state,
+    action_fields,
 )
 from console.cli.common import emit
 from console.cli.login import call, saved_session
@@ -147,22 +147,7 @@ def cmd_new(args: argparse.Namespace, server: str) -> int:
 def cmd_action(args: argparse.Namespace, server: str) -> int:
     """``case ACTION ID`` through the server (the session acts, the server's clock stamps)."""
     command = args.action
-    fields: dict[str, Any] = {}
-    for _flag, _kw, name in _OPTS.get(command, []) if command != "approve" else []:
-        value = getattr(args, name)
-        if value is not None:
-            fields[name] = value
-    if command is Command.VERIFY:
-        fields["found"] = args.found
-    if "hours" in fields:
-        hours = fields.pop("hours")
-        if not 0 < hours <= 480:
-            raise ValidationError("--hours 应在 0 到 480 之间 / hours out of range")
-        fields["minutes"] = round(hours * 60)
-    photos = [load_photo(p, "after") for p in getattr(args, "photo", None) or ()]
-    legacy_kind = fields.pop("legacy_kind", None)
-    if legacy_kind is not None and "category" not in fields:
-        raise ValidationError("--kind 须与 --category 同用 / --kind goes with --category")
+    fields, photos, legacy_kind = action_fields(args)
     seat = open_seat(server)
     centre = seat.centre
     if legacy_kind is not None:
