@@ -60,7 +60,7 @@ def hints_of(target: Any) -> dict[str, Any]:
 
 
 @cache
-def _init_fields(cls: type) -> tuple[tuple[str, Any, bool], ...]:
+def init_fields(cls: type) -> tuple[tuple[str, Any, bool], ...]:
     """(name, hint, required) of a dataclass's init fields."""
     hints = hints_of(cls)
     out = []
@@ -81,7 +81,7 @@ def _is_union(hint: Any) -> bool:
     return _origin(hint) in (typing.Union, types.UnionType)
 
 
-def _text_keys(key_hint: Any) -> bool:
+def text_keys(key_hint: Any) -> bool:
     return key_hint is str or (isinstance(key_hint, type) and issubclass(key_hint, str))
 
 
@@ -133,7 +133,7 @@ def encode(value: Any, hint: Any = Any, path: str = "", depth: int = 0) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         cls = type(value)
         return {name: encode(getattr(value, name), h, _join(path, name), depth + 1)
-                for name, h, _required in _init_fields(cls)}
+                for name, h, _required in init_fields(cls)}
     if isinstance(value, Mapping):
         key_hint, value_hint = _mapping_args(hint)
         if all(isinstance(k, str) for k in value):
@@ -339,7 +339,7 @@ def _decode_scalar_text(data: str, cls: type, path: str) -> Any:
 def _decode_dataclass(data: Any, cls: type, path: str, depth: int) -> Any:
     if not isinstance(data, dict):
         raise WireError(path, f"{cls.__name__} 对象 / a {cls.__name__} object")
-    fields = _init_fields(cls)
+    fields = init_fields(cls)
     known = {name for name, _h, _r in fields}
     unknown = sorted(set(data) - known)
     if unknown:
@@ -438,8 +438,10 @@ def decode_arguments(func: Callable[..., Any], data: Any,
 
 
 def encode_result(func: Callable[..., Any], value: Any) -> Any:
-    """A method's return value as JSON data."""
-    return encode(value, hints_of(func).get("return", Any), "result")
+    """A method's return value as JSON data (by the compiled encoder when it fits)."""
+    from console.services.wire_compiled import encode_fast
+
+    return encode_fast(value, hints_of(func).get("return", Any), "result")
 
 
 def decode_result(func: Callable[..., Any], data: Any) -> Any:

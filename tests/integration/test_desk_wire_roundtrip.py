@@ -27,6 +27,7 @@ from console.services.demo import DemoSettings, run_demo
 from console.services.evaluation import EvaluationReport
 from console.services.queue_reads import OPEN_STATES
 from console.services.queue_view import QueueQuery, Reader
+from console.services.wire_compiled import encode_fast, encoder
 
 NOW = datetime(2026, 11, 25, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -130,3 +131,19 @@ def test_the_reads_cover_every_read_of_the_protocol(demo: App) -> None:
               "update_stage_limits", "update_unit", "update_category", "update_grid",
               "import_notice", "import_year", "photo"}
     assert set(calls(seat(demo, "admin"))) | writes == set(METHODS)
+
+
+#: The reads a desk makes every second or so: their answers must take the compiled path.
+HOT = ("first_load", "queue_page", "cases_by_ids", "recount", "light_tally", "due_soon",
+       "events_since", "case_detail")
+
+
+def test_the_compiled_encoder_gives_the_generic_encoders_json(demo: App) -> None:
+    desk = seat(demo, "admin")
+    for method, args in calls(desk).items():
+        spec = getattr(DeskBackend, method)
+        hint = wire.hints_of(spec).get("return", Any)
+        result = materialize(getattr(desk, method)(**args))
+        assert encode_fast(result, hint) == wire.encode(result, hint), method
+        if method in HOT:
+            assert encoder(hint)(result) == wire.encode(result, hint), method  # no fallback
