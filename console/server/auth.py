@@ -81,7 +81,7 @@ def caller(request: Request) -> Caller:
     """The request's caller, resolved and checked against the user as stored now."""
     state = server_state(request)
     token = bearer_token(request)
-    actor, record = resolve(state.app.uow_factory, state.store, token, state.clock(),
+    actor, record = resolve(state.store, token, state.clock(),
                             state.policy)
     return Caller(actor, record, token)
 

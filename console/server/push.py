@@ -187,7 +187,7 @@ async def events(
     state = server_state(request)
     hub: PushHub = request.app.state.push
     token = bearer_token(request)
-    actor, _record = await run_in_threadpool(resolve, state.app.uow_factory, state.store,
+    actor, _record = await run_in_threadpool(resolve, state.store,
                                              token, state.clock(), state.policy)
     seen = hub.newest if after is None else after
     if last_event_id and last_event_id.isdigit() and len(last_event_id) < 19:
@@ -205,7 +205,7 @@ async def events(
                 checked = now
                 try:
                     actor, _ = await run_in_threadpool(
-                        resolve, state.app.uow_factory, state.store, token, state.clock(),
+                        resolve, state.store, token, state.clock(),
                         state.policy)
                 except AuthenticationError as exc:
                     yield _message("signed-out", {"error": "authentication",

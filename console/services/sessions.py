@@ -110,6 +110,11 @@ class SessionStore(Protocol):
         """The session with this digest, or None."""
         ...
 
+    def get_with_account(self, token_hash: str) -> tuple[SessionRecord, Account | None] | None:
+        """The session with this digest and its user's account as stored now (None for the
+        account when the user is gone), or None when there is no such session."""
+        ...
+
     def touch(self, token_hash: str, at: datetime) -> None:
         """Record that the session was used at ``at``."""
         ...
@@ -201,23 +206,25 @@ def authenticate(uow_factory: UowFactory, store: SessionStore, username: str, pa
     return token, record
 
 
-def resolve(uow_factory: UowFactory, store: SessionStore, token: str, now: datetime,
+def resolve(store: SessionStore, token: str, now: datetime,
             policy: SessionPolicy = SessionPolicy(), desk: str = "",
             ) -> tuple[Actor, SessionRecord]:
     """Who a bearer token acts as now, or :class:`AuthenticationError`.
 
-    The user is read again on every call: a disabled user, a changed role or a password
-    changed after sign-in ends the session (it is revoked, so it stays ended).
+    The user is read again on every call, with the session in one statement: a disabled user,
+    a changed role or a password changed after sign-in ends the session (it is revoked, so it
+    stays ended).
     """
     if not token or len(token) > 256:
         raise AuthenticationError(SESSION_INVALID)
     digest = token_digest(token)
-    record = store.get(digest)
-    if record is None or record.revoked_at is not None or now >= record.expires_at \
+    found = store.get_with_account(digest)
+    if found is None:
+        raise AuthenticationError(SESSION_INVALID)
+    record, account = found
+    if record.revoked_at is not None or now >= record.expires_at \
             or now - record.last_seen_at >= policy.idle:
         raise AuthenticationError(SESSION_INVALID)
-    with uow_factory() as uow:
-        account = uow.accounts.get(record.username)
     changed = account is not None and account.password_changed_at is not None \
         and account.password_changed_at > record.created_at
     if account is None or not account.user.active or account.user.role != record.role \

@@ -41,30 +41,30 @@ def test_a_session_lives_until_expiry_idle_or_logout(centre_db) -> None:
     uow_factory, store = centre_db
     token, record = authenticate(uow_factory, store, "shouli1", PW, T0, POLICY)
     assert store.get(token_digest(token)) == record
-    actor, _ = resolve(uow_factory, store, token, T0 + timedelta(minutes=29), POLICY)
+    actor, _ = resolve(store, token, T0 + timedelta(minutes=29), POLICY)
     assert (actor.user, actor.role) == ("shouli1", Role.ACCEPTOR)
     # used at 29 min: the idle clock restarted there
-    resolve(uow_factory, store, token, T0 + timedelta(minutes=58), POLICY)
+    resolve(store, token, T0 + timedelta(minutes=58), POLICY)
     with pytest.raises(AuthenticationError, match="会话已失效"):
-        resolve(uow_factory, store, token, T0 + timedelta(minutes=89), POLICY)  # idle 31 min
+        resolve(store, token, T0 + timedelta(minutes=89), POLICY)  # idle 31 min
     busy, _ = authenticate(uow_factory, store, "shouli1", PW, T0, POLICY)
     for minute in range(0, 12 * 60, 20):
-        resolve(uow_factory, store, busy, T0 + timedelta(minutes=minute), POLICY)
+        resolve(store, busy, T0 + timedelta(minutes=minute), POLICY)
     with pytest.raises(AuthenticationError):
-        resolve(uow_factory, store, busy, T0 + timedelta(hours=12), POLICY)  # absolute end
+        resolve(store, busy, T0 + timedelta(hours=12), POLICY)  # absolute end
     late, _ = authenticate(uow_factory, store, "shouli1", PW, T0, POLICY)
     assert logout(store, late, T0 + timedelta(minutes=1))
     with pytest.raises(AuthenticationError):
-        resolve(uow_factory, store, late, T0 + timedelta(minutes=2), POLICY)
+        resolve(store, late, T0 + timedelta(minutes=2), POLICY)
     assert not logout(store, late, T0 + timedelta(minutes=3))
 
 
 def test_touch_is_throttled(centre_db, engine: Engine) -> None:
     uow_factory, store = centre_db
     token, _ = authenticate(uow_factory, store, "shouli1", PW, T0, POLICY)
-    resolve(uow_factory, store, token, T0 + timedelta(seconds=10), POLICY)
+    resolve(store, token, T0 + timedelta(seconds=10), POLICY)
     assert store.get(token_digest(token)).last_seen_at == T0  # not written within 30 s
-    resolve(uow_factory, store, token, T0 + timedelta(seconds=40), POLICY)
+    resolve(store, token, T0 + timedelta(seconds=40), POLICY)
     assert store.get(token_digest(token)).last_seen_at == T0 + timedelta(seconds=40)
 
 
@@ -98,7 +98,7 @@ def test_disabled_user_or_new_role_ends_the_session(centre_db, engine: Engine) -
     with engine.begin() as conn:
         conn.execute(text("UPDATE users SET role = '值班长' WHERE username = 'shouli1'"))
     with pytest.raises(AuthenticationError) as ended:
-        resolve(uow_factory, store, token, T0 + timedelta(seconds=1), POLICY)
+        resolve(store, token, T0 + timedelta(seconds=1), POLICY)
     assert ended.value.message == SESSION_INVALID
     assert store.get(token_digest(token)).revoked_at is not None
 
