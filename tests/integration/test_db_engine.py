@@ -115,3 +115,25 @@ def test_naive_datetimes_are_refused(engine: Engine) -> None:
     table = _instants(engine)
     with engine.begin() as conn, pytest.raises(StatementError, match="naive datetime"):
         conn.execute(insert(table), [{"id": 1, "at": datetime(2026, 1, 1, 8, 0)}])
+
+
+def test_a_pooled_connection_that_died_while_idle_is_replaced(
+    pg_admin: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The PostgreSQL pool pings a connection that sat idle (not every checkout) and swaps a
+    dead one: a server restarted while a desk or the API server was idle costs nothing."""
+    from tests.pg import fresh_pg_database
+
+    with fresh_pg_database(pg_admin) as url:
+        engine = make_engine(url)
+        try:
+            with engine.connect() as conn:
+                first = conn.scalar(text("SELECT pg_backend_pid()"))
+            with pg_admin.connect() as admin:
+                admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+            monkeypatch.setattr(db.engine, "PING_AFTER_IDLE_S", 0.0)
+            with engine.connect() as conn:
+                second = conn.scalar(text("SELECT pg_backend_pid()"))
+            assert second != first
+        finally:
+            engine.dispose()
