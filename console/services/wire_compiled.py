@@ -222,3 +222,173 @@ def encode_fast(value: Any, hint: Any, path: str = "") -> Any:
         return encoder(hint)(value)
     except _MismatchError:
         return wire.encode(value, hint, path)
+
+
+# -- decoding ------------------------------------------------------------------------------------
+# The same scheme for the other direction (the desk decodes every answer: 500 cases of a first
+# load took 132 ms generically): each compiled step accepts exactly what the generic decoder
+# would turn into the same value, and anything else falls back to it, which then gives the same
+# value or the error naming the field.
+
+Decoder = Callable[[Any], Any]
+
+
+def _decode_generic(hint: Any) -> Decoder:
+    def run(data: Any) -> Any:
+        try:
+            return wire.decode(data, hint)
+        except wire.WireError:
+            raise _MismatchError from None
+
+    return run
+
+
+def _d_bool(data: Any) -> Any:
+    if type(data) is bool:
+        return data
+    raise _MismatchError
+
+
+def _d_int(data: Any) -> Any:
+    if type(data) is int:
+        return data
+    raise _MismatchError
+
+
+def _d_str(data: Any) -> Any:
+    if type(data) is str:
+        return data
+    raise _MismatchError
+
+
+def _d_float(data: Any) -> Any:
+    if (type(data) is float and math.isfinite(data)) or type(data) is int:
+        return float(data)
+    raise _MismatchError
+
+
+def _d_datetime(data: Any) -> Any:
+    if type(data) is str:
+        try:
+            moment = datetime.fromisoformat(data)
+        except ValueError:
+            raise _MismatchError from None
+        if moment.utcoffset() is not None:
+            return moment
+    raise _MismatchError
+
+
+def _d_enum(cls: type[enum.Enum]) -> Decoder:
+    def run(data: Any) -> Any:
+        try:
+            return cls(data)
+        except (ValueError, TypeError):
+            raise _MismatchError from None
+
+    return run
+
+
+def _d_optional(inner: Decoder) -> Decoder:
+    def run(data: Any) -> Any:
+        return None if data is None else inner(data)
+
+    return run
+
+
+def _d_dataclass(cls: type) -> Decoder:
+    fields: list[tuple[str, Decoder]] = []
+    names: set[str] = set()
+
+    def run(data: Any) -> Any:
+        if type(data) is not dict or data.keys() != names:
+            raise _MismatchError
+        try:
+            return cls(**{name: dec(data[name]) for name, dec in fields})
+        except (TypeError, ValueError):
+            raise _MismatchError from None
+
+    _pending_decoders.append((cls, fields, names))
+    return run
+
+
+def _d_list(item: Decoder, make: Callable[[Any], Any]) -> Decoder:
+    def run(data: Any) -> Any:
+        if type(data) is list:
+            return make([item(v) for v in data])
+        raise _MismatchError
+
+    return run
+
+
+def _d_fixed_tuple(items: tuple[Decoder, ...]) -> Decoder:
+    def run(data: Any) -> Any:
+        if type(data) is list and len(data) == len(items):
+            return tuple(dec(v) for dec, v in zip(items, data, strict=True))
+        raise _MismatchError
+
+    return run
+
+
+def _d_text_mapping(key: Decoder, item: Decoder) -> Decoder:
+    def run(data: Any) -> Any:
+        if type(data) is dict:
+            return {key(k): item(v) for k, v in data.items()}
+        raise _MismatchError
+
+    return run
+
+
+_pending_decoders: list[tuple[type, list[tuple[str, Decoder]], set[str]]] = []
+_compiled_decoders: dict[Any, Decoder] = {}
+_D_SCALARS: dict[Any, Decoder] = {bool: _d_bool, int: _d_int, str: _d_str, float: _d_float,
+                                  datetime: _d_datetime}
+
+
+def decoder(hint: Any) -> Decoder:
+    """The compiled decoder of JSON data declared as ``hint`` (cached per hint)."""
+    found = _compiled_decoders.get(hint)
+    if found is not None:
+        return found
+    with _lock:
+        found = _compiled_decoders.get(hint)
+        if found is None:
+            found = _compiled_decoders[hint] = _build_decoder(hint)
+            while _pending_decoders:
+                cls, fields, names = _pending_decoders.pop()
+                for name, h, _required in wire.init_fields(cls):
+                    fields.append((name, decoder(h)))
+                    names.add(name)
+    return found
+
+
+def _build_decoder(hint: Any) -> Decoder:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [h for h in args if h is not type(None)]
+        if len(options) == 1 and len(args) == 2:
+            return _d_optional(decoder(options[0]))
+        return _decode_generic(hint)
+    if hint in _D_SCALARS:
+        return _D_SCALARS[hint]
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return _d_enum(hint)
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return _d_dataclass(hint)
+    if origin is tuple and args and args[-1] is not Ellipsis:
+        return _d_fixed_tuple(tuple(decoder(a) for a in args))
+    if origin is tuple:
+        return _d_list(decoder(args[0]) if args else _decode_generic(Any), tuple)
+    if origin in (list, Sequence):
+        return _d_list(decoder(args[0]) if args else _decode_generic(Any), list)
+    if origin is dict and len(args) == 2 and wire.text_keys(args[0]):
+        return _d_text_mapping(decoder(args[0]), decoder(args[1]))
+    return _decode_generic(hint)
+
+
+def decode_fast(data: Any, hint: Any, path: str = "") -> Any:
+    """``data`` as :func:`wire.decode` gives it, by the compiled decoder when it fits."""
+    try:
+        return decoder(hint)(data)
+    except _MismatchError:
+        return wire.decode(data, hint, path)

@@ -27,7 +27,7 @@ from console.services.demo import DemoSettings, run_demo
 from console.services.evaluation import EvaluationReport
 from console.services.queue_reads import OPEN_STATES
 from console.services.queue_view import QueueQuery, Reader
-from console.services.wire_compiled import encode_fast, encoder
+from console.services.wire_compiled import decode_fast, decoder, encode_fast, encoder
 
 NOW = datetime(2026, 11, 25, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -138,12 +138,16 @@ HOT = ("first_load", "queue_page", "cases_by_ids", "recount", "light_tally", "du
        "events_since", "case_detail")
 
 
-def test_the_compiled_encoder_gives_the_generic_encoders_json(demo: App) -> None:
+def test_the_compiled_codec_gives_the_generic_codecs_answers(demo: App) -> None:
     desk = seat(demo, "admin")
     for method, args in calls(desk).items():
         spec = getattr(DeskBackend, method)
         hint = wire.hints_of(spec).get("return", Any)
         result = materialize(getattr(desk, method)(**args))
-        assert encode_fast(result, hint) == wire.encode(result, hint), method
-        if method in HOT:
-            assert encoder(hint)(result) == wire.encode(result, hint), method  # no fallback
+        sent = wire.encode(result, hint)
+        assert encode_fast(result, hint) == sent, method
+        data = json.loads(json.dumps(sent))
+        assert decode_fast(data, hint) == wire.decode(data, hint), method
+        if method in HOT:  # and no fallback to the generic ones
+            assert encoder(hint)(result) == sent, method
+            assert decoder(hint)(data) == wire.decode(data, hint), method
