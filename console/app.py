@@ -26,6 +26,7 @@ from console.services.uow import UnitOfWork
 from db.engine import ENV_VAR, make_engine, resolve_url
 from db.grants import GrantReport, grant_roles
 from db.notify import EventListener
+from db.position_repo import SqlPositionStore
 from db.schema import HEAD, current_revision, downgrade_all, upgrade
 from db.session_repo import SqlSessionStore
 from db.uow import make_uow_factory
@@ -238,6 +239,10 @@ class App:
     def session_store(self) -> SqlSessionStore:
         """The server's sessions (``console.services.sessions.SessionStore``) on this database."""
         return SqlSessionStore(self.engine)
+
+    def position_store(self) -> SqlPositionStore:
+        """Collectors' positions and device keys (``console.services.positions.PositionStore``)."""
+        return SqlPositionStore(self.engine)
 
     def event_listener(self, on_event: Callable[[int], None],
                        on_status: Callable[[bool], None]) -> EventListener | None:

@@ -74,7 +74,8 @@ def _unique(entry: Entry, field: str, value: Any, seen: dict[Any, Entry]) -> Non
 
 _CENTRE_KEYS = frozenset({"name", "name_en", "county_code", "timezone", "windows",
                           "stage_limits", "yellow_at", "duplicate_radius_m", "duplicate_hours",
-                          "coordination_office", "verify_sources"})
+                          "coordination_office", "verify_sources",
+                          "position_retention_days"})
 
 
 def _centre_entry(path: Path) -> tuple[Entry, CentreConfig]:
@@ -132,6 +133,8 @@ def _centre_entry(path: Path) -> tuple[Entry, CentreConfig]:
         or base.coordination_office,
         verify_sources=sources,
         name_en=e.text("name_en", required=False),
+        position_retention_days=e.integer("position_retention_days", low=1, high=3660,
+                                          default=base.position_retention_days),
     )
     return e, config
 

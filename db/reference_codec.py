@@ -233,6 +233,7 @@ def config_to_json(config: CentreConfig) -> dict[str, Any]:
         "coordination_office": config.coordination_office,
         "verify_sources": list(config.verify_sources),
         "name_en": config.name_en,
+        "position_retention_days": config.position_retention_days,
     }
 
 

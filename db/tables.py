@@ -534,3 +534,44 @@ class AdminLogRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     key_id: Mapped[str | None] = mapped_column(String(KEY_ID))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class PositionRow(Base):
+    """One fix of a collector's phone (revision 0017): WGS-84, its instant in UTC.
+
+    ``t`` is the fix's own instant (the phone's), ``received_at`` the server's clock when it
+    arrived.  Read by collector and time (``(username, t)``); on PostgreSQL a BRIN index on
+    ``t`` serves the retention's range delete and the day's track over an append-mostly table
+    at a fraction of a B-tree's size (elsewhere it is a plain index).
+    """
+
+    __tablename__ = "collector_positions"
+    __table_args__ = (
+        Index(None, "username", "t"),
+        Index("ix_collector_positions_t", "t", postgresql_using="brin"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(CODE), ForeignKey("users.username"))
+    t: Mapped[datetime]
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    accuracy: Mapped[float | None] = mapped_column(Float)  # metres
+    speed: Mapped[float | None] = mapped_column(Float)  # metres per second
+    battery: Mapped[float | None] = mapped_column(Float)  # percent
+    received_at: Mapped[datetime]
+
+
+class DeviceKeyRow(Base):
+    """A collector's tracking-device key (revision 0017), known only by its SHA-256 digest.
+
+    An off-the-shelf tracking app (Traccar Client, OsmAnd) sends positions to ``/osmand``
+    with ``id=USER:KEY``; ``citydesk user device-key USER`` issues a new key, printed once.
+    """
+
+    __tablename__ = "device_keys"
+
+    username: Mapped[str] = mapped_column(String(CODE), ForeignKey("users.username"),
+                                          primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]

@@ -294,14 +294,19 @@ def _dates_text(dates: list[Any]) -> str:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from console.cli.users import ANCHOR_EVERY, write_anchor_now
+    from console.cli.users import (
+        ANCHOR_EVERY,
+        RETENTION_EVERY,
+        prune_positions_now,
+        write_anchor_now,
+    )
     from console.config import load_config
     from console.intake.settings import worker_settings
     from console.intake.worker import Worker
 
+    # Without channels the worker still has jobs of its own: the audit anchor and the
+    # positions' retention (issue #15), so a centre without intake channels runs it too.
     settings = worker_settings(load_config().intake)
-    if settings.empty:
-        raise ValidationError("desk.toml 中没有配置任何入库渠道（[intake]）/ no intake channels configured")
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, force=True,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     user = args.user or settings.user
@@ -311,6 +316,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
         worker = Worker(ctx, settings)
         # The audit chain's daily anchor, written outside the database (docs/security.md).
         worker.add_job("audit-anchor", ANCHOR_EVERY, lambda: write_anchor_now(args))
+        # Collectors' positions older than centre.yaml's retention (issue #15).
+        worker.add_job("position-retention", RETENTION_EVERY, lambda: prune_positions_now(args))
         if args.once:
             result = worker.run_once()
             emit(args, result, lambda: "\n".join(f"{k}: {v}" for k, v in result.items()))

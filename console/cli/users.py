@@ -31,6 +31,7 @@ from console.domain.errors import ValidationError
 from console.domain.reference import User
 from console.services.accounts import add_user, list_accounts, set_active, set_password
 from console.services.audit import AuditReport, make_anchor, verify_chain
+from console.services.positions import issue_device_key, prune_positions, retention_days
 
 EXIT_BROKEN = 4
 """``audit verify`` found a row that does not match the chain."""
@@ -220,6 +221,38 @@ def write_anchor_now(args: argparse.Namespace, folder: Path | None = None) -> di
     return {"file": str(path), "line": anchor.line()}
 
 
+RETENTION_EVERY = 6 * 3600.0
+"""Seconds between the position retention runs of ``citydesk worker``."""
+
+
+def prune_positions_now(args: argparse.Namespace) -> dict[str, Any]:
+    """Delete collectors' positions older than ``centre.yaml``'s ``position_retention_days``
+    (a job of ``citydesk worker``); returns how many went and the cut-off's age in days."""
+    app = open_app(args)
+    try:
+        days = retention_days(app.centre)
+        deleted = prune_positions(app.position_store(), app.clock(), days)
+    finally:
+        app.close()
+    return {"deleted": deleted, "days": days}
+
+
+def cmd_user_device_key(args: argparse.Namespace) -> int:
+
+    app = open_app(args)
+    try:
+        store = app.position_store()
+        key = issue_device_key(app.uow_factory, app.centre, _admin(args, app), args.username,
+                               app.clock(), store.set_device_key)
+    finally:
+        app.close()
+    identifier = f"{args.username}:{key}"
+    emit(args, {"username": args.username, "device_id": identifier},
+         f"{identifier}\n（只显示这一次：填入 Traccar Client 的「设备标识」；旧密钥已失效 / shown once: "
+         "Traccar Client's device identifier; any older key no longer works）")
+    return 0
+
+
 def cmd_audit_anchor(args: argparse.Namespace) -> int:
 
     made = write_anchor_now(args, Path(args.dir) if args.dir else None)
@@ -268,6 +301,10 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--password-stdin", action="store_true",
                    help="从标准输入第一行读取密码 / read the password from stdin")
     p.set_defaults(handler=cmd_user_passwd)
+    p = users.add_parser("device-key", parents=[common],
+                         help="为监督员发放新的定位设备密钥（只显示一次）/ issue a device key")
+    p.add_argument("username")
+    p.set_defaults(handler=cmd_user_device_key)
     p = users.add_parser("list", parents=[common], help="列出用户 / list users")
     p.set_defaults(handler=cmd_user_list)
 

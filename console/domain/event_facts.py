@@ -37,6 +37,7 @@ class Fact(enum.StrEnum):
     VERIFY_NOTES = "核实说明"
     FEEDBACK_NOTES = "处置说明"
     CHECK_NOTES = "核查意见"
+    POSITION = "现场位置"
     REWORK = "返工次数"
     UNIT = "派往单位"
     PARENT_UNIT = "上级单位"
@@ -185,6 +186,10 @@ def _fact(kind: str, key: str, raw: Any, payload: Mapping[str, Any],
         return EventFact(Fact.URGE_NOTE, text)
     if key == "alert":
         return EventFact(Fact.ALERT, text)
+    if key == "lon" and isinstance(payload.get("lat"), int | float):
+        return EventFact(Fact.POSITION, _position(raw, payload))
+    if key in ("lat", "crs") and isinstance(payload.get("lon"), int | float):
+        return None  # shown with ``lon``
     if key == "imported":
         return EventFact(Fact.IMPORTED, "") if raw is True else None
     if key == "source_time":  # stored in the centre's zone: shown as it is
@@ -206,6 +211,13 @@ _SOURCE_TEXT: Mapping[str, Fact] = {
 }
 _SOURCE_FLAGS: Mapping[str, Fact] = {"source_closed": Fact.SOURCE_CLOSED,
                                      "desk_decides": Fact.DESK_DECIDES}
+
+
+def _position(lon: Any, payload: Mapping[str, Any]) -> str:
+    """Where a collector stood (the field API's 核实 / 核查): WGS-84, and the datum it came in."""
+    text = f"{float(lon):.6f}, {float(payload['lat']):.6f}"
+    crs = payload.get("crs")
+    return text if crs in (None, "wgs84") else f"{text} ({crs})"
 
 
 def _member(kind: type[enum.StrEnum], text: str) -> FactValue:

@@ -193,6 +193,7 @@ class CentreConfig:
     coordination_office: str = "KH-LDXZ"
     verify_sources: tuple[str, ...] = ("公众举报", "12345热线", "网络/微信", "媒体曝光")
     name_en: str = ""  # the English name an English desk shows; "" shows ``name``
+    position_retention_days: int = 90  # collectors' positions are kept this many days
 
 
 @dataclass(frozen=True, slots=True)

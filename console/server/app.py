@@ -2,7 +2,8 @@
 
 :func:`create_app` wires an open :class:`~console.app.App` (the database, held by this process
 alone) to the routers: sessions (:mod:`console.server.auth`), cases
-(:mod:`console.server.cases`), the push channel (:mod:`console.server.push`), and the desk's
+(:mod:`console.server.cases`), the push channel (:mod:`console.server.push`), the collectors'
+field API (:mod:`console.server.field`, :mod:`console.server.positions`), and the desk's
 seam when :mod:`console.server.desk_routes` exists.  OpenAPI is served at ``/openapi.json``.
 """
 
@@ -20,7 +21,7 @@ from fastapi import FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from console.app import App
-from console.server import auth, cases, errors, push
+from console.server import auth, cases, errors, field, positions, push
 from console.server.auth import ServerState
 from console.server.reference_watch import ReferenceWatch
 from console.services.sessions import SessionPolicy, SessionStore
@@ -79,6 +80,8 @@ def create_app(app: App, policy: SessionPolicy | None = None,
     api.include_router(auth.router)
     api.include_router(cases.router)
     api.include_router(push.router)
+    api.include_router(field.router)
+    api.include_router(positions.router)
     _include_desk_routes(api)
     return api
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from console.domain.cases import TERMINAL_STATES, CaseState
@@ -21,13 +22,16 @@ from console.domain.permissions import may
 from console.server.auth import Caller, CallerDep, ServerState, StateDep
 from console.server.body import read_body
 from console.server.errors import FieldError, no_such_case
+from console.server.field_input import position
 from console.server.fields import (
     COMMAND_FIELDS,
     REPORT_FIELDS,
     checked_fields,
+    client_id,
     request_id,
     seen_version,
 )
+from console.server.report_once import once, reported_before
 from console.server.wire import case_dict, detail_dict, report_dict, short_case
 from console.services.access import can_read, scoped_factory
 from console.services.cases import Report, UowFactory, act, find_case, report_case
@@ -189,27 +193,42 @@ def _run_command(state: ServerState, who: Caller, ref: str, command: str,
 
 
 @router.post("/reports", status_code=201, openapi_extra=_BODY_DOC)
-async def new_report(request: Request, state: StateDep, who: CallerDep) -> dict[str, Any]:
-    """A new report from the desk (reported now, by the caller), with photos if multipart."""
+async def new_report(request: Request, state: StateDep, who: CallerDep) -> Any:
+    """A new report (reported now, by the caller), with photos if multipart.
+
+    ``client_id`` (the field API's idempotency key) answers a report already taken with the
+    same case: 201 the first time, 200 after.
+    """
     if not may(who.actor.role, Command.REPORT):
         raise PermissionDeniedError(
             f"角色「{who.actor.role.value}」不能上报案件 / role may not report")
     body, photos = await read_body(request, "before")
-    return await run_in_threadpool(_new_report, state, who, body, photos)
+    answer, created = await run_in_threadpool(_new_report, state, who, body, photos)
+    return answer if created else JSONResponse(answer, status_code=200)
 
 
 def _new_report(state: ServerState, who: Caller, body: dict[str, Any],
-                photos: list[NewPhoto]) -> dict[str, Any]:
-    fields = checked_fields(body, REPORT_FIELDS)
+                photos: list[NewPhoto]) -> tuple[dict[str, Any], bool]:
+    # client_id is the field API's report key (issue #15): the request id of the report.
+    fields = checked_fields({k: v for k, v in body.items() if k != "client_id"},
+                            REPORT_FIELDS)
     for name in ("category", "description"):
         if not fields.get(name):
             raise FieldError(name, f"缺少字段 {name} / missing field '{name}'")
-    rid = request_id(body)
+    rid = client_id(body) or request_id(body)
+    place = position(fields)
+    fields.pop("crs", None)
+    if place is not None:
+        fields.update(lon=place[0], lat=place[1])
     report = Report(**fields, photos=tuple(photos))
     uow_factory = scoped_factory(state.app.uow_factory, who.actor)
-    result = report_case(uow_factory, state.app.centre, who.actor, state.clock(), report,
-                         request_id=rid)
-    return report_dict(result)
+    with once(who.actor.user, rid):
+        earlier = reported_before(state, who, rid)
+        if earlier is not None:
+            return earlier, False
+        result = report_case(uow_factory, state.app.centre, who.actor, state.clock(), report,
+                             request_id=rid)
+    return report_dict(result), True
 
 
 @router.get("/requests/{rid}")

@@ -45,7 +45,7 @@ COMMAND_FIELDS: dict[Command, dict[str, str]] = {
 REPORT_FIELDS: dict[str, str] = {
     "category": TEXT, "description": TEXT, "source": TEXT, "grid": TEXT, "lon": "number",
     "lat": "number", "component_id": TEXT, "address": TEXT, "contact": TEXT,
-    "legacy_kind": TEXT,
+    "legacy_kind": TEXT, "crs": TEXT,
 }
 
 #: Fields every write takes beside its own.
@@ -115,12 +115,26 @@ def seen_version(body: Any, required: bool) -> int | None:
     return value
 
 
-def request_id(body: Any) -> str | None:
-    """The client's id for this action (1–64 characters), so a lost reply can be asked about."""
-    value = body.get("request_id") if isinstance(body, dict) else None
+def _key(body: Any, name: str) -> str | None:
+    """The client's key ``name`` of the body (1–64 printable characters), or None."""
+    value = body.get(name) if isinstance(body, dict) else None
     if value is None:
         return None
     if not isinstance(value, str) or not 0 < len(value) <= 64 or not value.isprintable():
-        raise FieldError("request_id", "request_id 应为 1–64 个可打印字符 / request_id must be "
-                                       "1-64 printable characters")
+        raise FieldError(name, f"{name} 应为 1–64 个可打印字符 / {name} must be 1-64 printable "
+                               "characters")
+    return value
+
+
+def request_id(body: Any) -> str | None:
+    """The client's id for this action (1–64 characters), so a lost reply can be asked about."""
+    return _key(body, "request_id")
+
+
+def client_id(body: Any) -> str | None:
+    """A phone's id for a report (1–64 printable characters): the same id, the same case."""
+    value = _key(body, "client_id")
+    if value is not None and body.get("request_id") not in (None, value):
+        raise FieldError("client_id", "client_id 与 request_id 不同：只给一个 / client_id and "
+                                      "request_id differ: give one")
     return value

@@ -401,6 +401,7 @@ def act(
     expected_version: int | None = None,
     photos: Sequence[NewPhoto] = (),
     request_id: str | None = None,
+    payload_extra: Mapping[str, Any] | None = None,
 ) -> Case:
     """Run one workflow command on a case and commit it, or raise and change nothing.
 
@@ -409,6 +410,9 @@ def act(
     :class:`~console.domain.errors.ConflictError`.  ``request_id`` (the desk's id for this
     action) is stored on the events, so after a lost connection
     :func:`action_committed` can tell whether the action went through.
+    ``payload_extra`` adds what the channel knows beside the command's fields to the
+    command's own event (the field API's WGS-84 position of a 核实 / 核查); the workflow's
+    own payload keys win over it.
     """
     data = dict(fields or {})
     # Read through the actor's scope whatever factory the caller holds: a case a unit seat or
@@ -435,10 +439,20 @@ def act(
             uow.cases.update(target, target.version)
         assert saved.id is not None
         kept = [uow.photos.add(saved.id, photo, actor.user, now).id for photo in photos]
-        events = uow.events.append(_tagged(outcome.events, request_id))
+        logged = _with_extra(outcome.events, cmd, payload_extra)
+        events = uow.events.append(_tagged(logged, request_id))
         uow.photos.attach(kept, _event_id(events[-1]))
         uow.commit()
     return saved
+
+
+def _with_extra(events: Sequence[Event], cmd: Command,
+                extra: Mapping[str, Any] | None) -> Sequence[Event]:
+    """``events`` with ``extra`` added to the payload of the command's own event."""
+    if not extra:
+        return events
+    return [replace(e, payload={**extra, **e.payload}) if e.type == cmd.value else e
+            for e in events]
 
 
 def _not_before_last(uow: UnitOfWork, case: Case, now: datetime) -> datetime:

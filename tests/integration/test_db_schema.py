@@ -37,6 +37,8 @@ TABLES = {
     "intake_outbox",
     "intake_cursors",
     "sessions",
+    "collector_positions",
+    "device_keys",
 }
 
 
