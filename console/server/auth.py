@@ -8,7 +8,7 @@ the next call.  Nothing a client sends names the actor or the time.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -20,6 +20,7 @@ from console.domain.errors import AuthenticationError
 from console.server.wire import whoami_dict
 from console.services.sessions import (
     SESSION_INVALID,
+    RecentSessions,
     SessionPolicy,
     SessionRecord,
     SessionStore,
@@ -44,12 +45,15 @@ class ServerState:
         Session lifetime and idle timeout.
     clock : callable
         The server's clock: the only time any event or session gets.
+    recent : RecentSessions
+        Sessions checked in the last two seconds (cleared when this process changes a user).
     """
 
     app: App
     store: SessionStore
     policy: SessionPolicy
     clock: Callable[[], datetime]
+    recent: RecentSessions = field(default_factory=RecentSessions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +85,8 @@ def caller(request: Request) -> Caller:
     """The request's caller, resolved and checked against the user as stored now."""
     state = server_state(request)
     token = bearer_token(request)
-    actor, record = resolve(state.store, token, state.clock(),
-                            state.policy)
+    actor, record = resolve(state.store, token, state.clock(), state.policy,
+                            recent=state.recent)
     return Caller(actor, record, token)
 
 
@@ -111,7 +115,7 @@ def token(
 @router.post("/logout")
 def sign_out(state: StateDep, who: CallerDep) -> dict[str, Any]:
     """End the caller's session; the token answers 401 from now on."""
-    logout(state.store, who.token, state.clock())
+    logout(state.store, who.token, state.clock(), state.recent)
     return {"ok": True}
 
 

@@ -38,6 +38,9 @@ REFERENCE_WRITES = frozenset({
     "update_stage_limits", "update_unit", "update_category", "update_grid", "import_notice",
     "import_year", "map_code"})
 
+#: Methods that change a user: every session is read from the database again after them.
+USER_WRITES = frozenset({"add_user", "update_user", "set_active", "set_password"})
+
 #: Reads of one thing the caller names: an unknown one and one outside the seat's view get the
 #: same 404.  (``act`` checks its case before it runs: a refusal while it runs is the
 #: command's — an unknown unit in its fields is 422, a role that may not is 403.)
@@ -111,6 +114,8 @@ def call(method: str, state: StateDep, who: CallerDep,
         raise
     if method in REFERENCE_WRITES:
         app.reload()
+    if method in USER_WRITES:
+        state.recent.clear()  # a disabled, demoted or re-passworded user: read sessions again
     if method == "period_data":
         # The report prints the chain's latest anchor: the server's folder holds them (the
         # seat's machine has none), as ``citydesk report`` on the database reads its own.

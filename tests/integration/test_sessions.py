@@ -15,6 +15,7 @@ from console.services.accounts import set_password
 from console.services.sessions import (
     SESSION_INVALID,
     SIGN_IN_REFUSED,
+    RecentSessions,
     SessionPolicy,
     authenticate,
     logout,
@@ -141,3 +142,24 @@ def test_every_refusal_does_the_same_argon2_work(centre_db, engine: Engine,
             authenticate(uow_factory, store, name, password, T0)
         assert refused.value.message == SIGN_IN_REFUSED, label
         assert len(calls) == 1, label
+
+
+def test_recent_sessions_are_used_for_their_window_and_dropped_at_logout(centre_db) -> None:
+    uow_factory, store = centre_db
+    ticks = [100.0]
+    recent = RecentSessions(ttl=2.0, monotonic=lambda: ticks[0])
+    token, _ = authenticate(uow_factory, store, "shouli1", PW, T0, POLICY)
+    resolve(store, token, T0, POLICY, recent=recent)
+    store.revoke(token_digest(token), T0)  # behind this process's back
+    ticks[0] += 1.9
+    resolve(store, token, T0, POLICY, recent=recent)  # within the window: as read
+    with pytest.raises(AuthenticationError):
+        resolve(store, token, T0 + timedelta(minutes=31), POLICY, recent=recent)  # idle: no
+    ticks[0] += 0.2
+    with pytest.raises(AuthenticationError):
+        resolve(store, token, T0, POLICY, recent=recent)  # read again: revoked
+    other, _ = authenticate(uow_factory, store, "shouli1", PW, T0, POLICY)
+    resolve(store, other, T0, POLICY, recent=recent)
+    assert logout(store, other, T0, recent)
+    with pytest.raises(AuthenticationError):
+        resolve(store, other, T0, POLICY, recent=recent)  # logged out here: at once

@@ -7,6 +7,7 @@ and photos counted before and after).
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -393,3 +394,32 @@ def test_a_reference_edit_at_one_process_reaches_the_other(server: Server, pg_db
             server.post("/api/v1/desk/update_unit", admin, json={
                 "code": "KH-ZHZF", "name": unit["name"], "parent": unit["parent"],
                 "active": unit["active"], "name_en": unit["name_en"]})
+
+
+def test_a_user_disabled_here_is_signed_out_at_once_and_elsewhere_within_seconds(
+        server: Server, db: Engine) -> None:
+    """The server uses a session it read for two seconds (docs/security.md): a user disabled
+    through this server answers 401 on the very next call (it forgets its sessions); one
+    disabled behind its back (another server process, SQL) within the two seconds."""
+    admin, token = server.token("admin"), server.token("paiqian2")
+    assert server.get("/api/v1/whoami", token).status_code == 200  # now remembered
+    reply = server.post("/api/v1/desk/set_active", admin,
+                        json={"username": "paiqian2", "active": False})
+    try:
+        assert reply.status_code == 200, reply.text
+        assert server.get("/api/v1/whoami", token).status_code == 401
+    finally:
+        server.post("/api/v1/desk/set_active", admin,
+                    json={"username": "paiqian2", "active": True})
+    token = server.token("paiqian2")
+    assert server.get("/api/v1/whoami", token).status_code == 200
+    with db.begin() as conn:
+        conn.execute(text("UPDATE users SET active = false WHERE username = 'paiqian2'"))
+    try:
+        deadline = time.monotonic() + 3
+        while server.get("/api/v1/whoami", token).status_code == 200:
+            assert time.monotonic() < deadline, "still signed in 3 s after being disabled"
+            time.sleep(0.2)
+    finally:
+        with db.begin() as conn:
+            conn.execute(text("UPDATE users SET active = true WHERE username = 'paiqian2'"))
