@@ -10,20 +10,18 @@ seam when :mod:`console.server.desk_routes` exists.  OpenAPI is served at ``/ope
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import importlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from console.app import App
 from console.server import auth, cases, errors, field, positions, push
 from console.server.auth import ServerState
-from console.server.reference_watch import ReferenceWatch
+from console.server.reference_watch import FreshReference, ReferenceWatch
 from console.services.sessions import SessionPolicy, SessionStore
 
 
@@ -67,15 +65,7 @@ def create_app(app: App, policy: SessionPolicy | None = None,
     api.state.push = hub
     errors.install(api)
 
-    @api.middleware("http")
-    async def fresh_reference(request: Request,
-                              call_next: Callable[[Request], Any]) -> Response:
-        # Another process's reference edit reaches this one within ReferenceWatch's interval.
-        # A database that does not answer is the request's own error to report (503), not this.
-        with contextlib.suppress(Exception):
-            await run_in_threadpool(watch.check)
-        response: Response = await call_next(request)
-        return response
+    api.add_middleware(FreshReference, watch=watch, recent=api.state.citydesk.recent)
 
     api.include_router(auth.router)
     api.include_router(cases.router)
