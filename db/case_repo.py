@@ -69,6 +69,10 @@ _ORDERS = ("newest", "deadline", "id")
 #: Open states by value.  Queries say ``state IN (open)``, not ``NOT IN (terminal)``: only the
 #: first lets an index on state find the few open cases among millions closed.
 OPEN_VALUES = tuple(s.value for s in CaseState if s not in TERMINAL_STATES)
+#: The open states the duplicate check reads (the indexes of revisions 0012/0014 and
+#: PostgreSQL's ``citydesk_open_nearby_side`` name them): all but 自处置待审核 — a problem
+#: already fixed on the spot is no case to merge a new report into.
+NEARBY_VALUES = tuple(s for s in OPEN_VALUES if s != CaseState.SELF_HANDLED.value)
 _IN_CHUNK = 500  # SQLite allows 32766 bound parameters; stay far below it
 
 
@@ -467,11 +471,11 @@ def readable(reader: Reader) -> ColumnElement[bool]:
 _Read = Select[*tuple[Any, ...]]
 #: LIMIT when a nearby query sets none (a bound parameter needs a number).
 _NO_LIMIT = 2**31 - 1
-#: ``state IN`` the open states, as constants in the SQL text (our own enum values, no
-#: quoting needed): a partial index of the open cases is used only when the query says so in
+#: ``state IN`` the open states the duplicate check reads, as constants in the SQL text (our
+#: own enum values, no quoting needed): a partial index of the open cases is used only when the query says so in
 #: the same words (SQLite), and only for constants (PostgreSQL's plan for bound parameters
 #: must fit any states); written once, not rendered again at every execution.
-_OPEN_TERM = CaseRow.state.in_([literal_column(f"'{state}'") for state in OPEN_VALUES])
+_OPEN_TERM = CaseRow.state.in_([literal_column(f"'{state}'") for state in NEARBY_VALUES])
 
 
 def _planar() -> ColumnElement[float | None]:

@@ -217,7 +217,11 @@ class CaseNoSeqRow(Base):
 
 
 _OPEN_WHERE = text("state IN ('待受理', '核实中', '待立案', '待派遣', '待处置', '处置中', "
-                   "'待核查', '核查中', '待结案', '挂账')")
+                   "'待核查', '核查中', '待结案', '挂账', '自处置待审核')")
+#: The duplicate check's open states (revisions 0012/0014, ``case_repo.NEARBY_VALUES``): the
+#: loop's, without 自处置待审核 (revision 0018 added it to the queues' indexes only).
+_NEARBY_WHERE = text("state IN ('待受理', '核实中', '待立案', '待派遣', '待处置', '处置中', "
+                     "'待核查', '核查中', '待结案', '挂账')")
 #: Revisions 0012/0013 (the duplicate check's indexes; a cell's placed and unplaced cases in
 #: two that exclude each other): on PostgreSQL the open-state list
 #: wrapped in ``IS TRUE``, as ``citydesk_open_nearby`` says it: proving a bare ``IN`` list
@@ -268,21 +272,23 @@ class CaseRow(Base):
         Index("ix_cases_assignee", "assignee", sqlite_where=text("assignee IS NOT NULL"),
               postgresql_where=text("assignee IS NOT NULL")),
         Index(None, "suggested_unit", "state"),
-        # revision 0007: the board's page by deadline (PostgreSQL merges no per-state scans)
+        # revision 0007 (0018: with 自处置待审核): the board's page by deadline (PostgreSQL
+        # merges no per-state scans)
         Index("ix_cases_open_deadline", "stage_deadline", sqlite_where=_OPEN_WHERE,
               postgresql_where=_OPEN_WHERE),
-        # revision 0009: a queue page in any order from the open cases alone, never a walk
-        # of the whole history through the full index of the same column
+        # revision 0009 (0018: with 自处置待审核): a queue page in any order from the open
+        # cases alone, never a walk of the whole history through the full index of the same
+        # column
         *(Index(name, *columns, sqlite_where=_OPEN_WHERE, postgresql_where=_OPEN_WHERE)
           for name, columns in OPEN_ORDER_INDEXES.items()),
         # revision 0012: the duplicate check's reads near a place (db.case_repo.open_in_box)
         Index("ix_cases_open_place", "category", "lat", "lon", "reported_at",
-              sqlite_where=_OPEN_WHERE, postgresql_where=text(_PG_OPEN_TRUE)),
+              sqlite_where=_NEARBY_WHERE, postgresql_where=text(_PG_OPEN_TRUE)),
         Index("ix_cases_open_placed_cell", "grid", "category", "reported_at",
-              sqlite_where=text(f"{_OPEN_WHERE.text} AND {_PLACED}"),
+              sqlite_where=text(f"{_NEARBY_WHERE.text} AND {_PLACED}"),
               postgresql_where=text(f"{_PG_OPEN_TRUE} AND {_PLACED}")),
         Index("ix_cases_open_unplaced", "category", "grid", "reported_at",
-              sqlite_where=text(f"{_OPEN_WHERE.text} AND {_UNPLACED}"),
+              sqlite_where=text(f"{_NEARBY_WHERE.text} AND {_UNPLACED}"),
               postgresql_where=text(f"{_PG_OPEN_TRUE} AND {_UNPLACED}")),
     )
 

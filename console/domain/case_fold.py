@@ -29,7 +29,7 @@ from typing import Any
 
 from console.domain.cases import STAGE_OF, Case, CaseState, Event, RequestKind
 from console.domain.commands import Command
-from console.domain.workflow import REQUESTS
+from console.domain.workflow import CREATIONS, REQUESTS
 
 #: The case fields :func:`differences` compares, in the order it reports them.
 FOLD_FIELDS = (
@@ -44,6 +44,9 @@ _DECISIONS = frozenset({Command.APPROVE_RETURN, Command.APPROVE_EXTENSION,
 _COMMANDS = {c.value: c for c in Command}
 #: Steps after which the deadline is the one the step found only if the stage stayed.
 _CLOCK_MOVERS = frozenset({Command.APPROVE_EXTENSION, Command.RESUME})
+#: Steps that start a new clock although the stage keeps its name (rework; a rejected 自处置
+#: becomes an ordinary report with a fresh 受理 clock).
+_RESTARTS = frozenset({Command.CHECK_FAIL, Command.REJECT_SELF_HANDLED})
 _UNKNOWN: Any = object()
 """A deadline the log does not record (set by the last step; its next event will)."""
 
@@ -92,7 +95,7 @@ def _step(f: Folded, e: Event) -> Folded:
     p: Mapping[str, Any] = e.payload
     cmd = _COMMANDS.get(e.type)
     changes: dict[str, Any] = {}
-    if cmd is Command.REPORT:
+    if cmd in CREATIONS:
         changes.update(category=p.get("category"))
     elif cmd is Command.FILE:
         changes.update(category=p.get("category"), condition=p.get("condition"),
@@ -108,7 +111,7 @@ def _step(f: Folded, e: Event) -> Folded:
         changes.update(unit=None, parent_unit=None, return_count=f.return_count + 1)
     elif cmd is Command.CHECK_FAIL:
         changes["rework_count"] = int(p.get("rework", f.rework_count + 1))
-    elif cmd is Command.CLOSE:
+    elif cmd in (Command.CLOSE, Command.APPROVE_SELF_HANDLED):
         changes["close_type"] = p.get("close_type")
     elif cmd is Command.APPROVE_EXTENSION:
         changes.update(extension_count=f.extension_count + 1,
@@ -133,12 +136,12 @@ def _step(f: Folded, e: Event) -> Folded:
     if state not in _VISITS:
         changes["assignee"] = None
     stage = _stage(state)
-    restarted = cmd is Command.CHECK_FAIL or stage != _stage(e.from_state)
-    if cmd is Command.REPORT or (not restarted and cmd not in _CLOCK_MOVERS):
+    restarted = cmd in _RESTARTS or stage != _stage(e.from_state)
+    if cmd in CREATIONS or (not restarted and cmd not in _CLOCK_MOVERS):
         changes["stage_deadline"] = e.stage_deadline
     else:
         changes["stage_deadline"] = _UNKNOWN
-    if restarted and cmd is not Command.REPORT:
+    if restarted and cmd not in CREATIONS:
         changes["suspended_at"] = None  # a new stage's clock is never suspended
     if state.is_terminal:
         changes.update(stage_deadline=None, suspended_at=None,

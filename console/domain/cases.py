@@ -50,6 +50,9 @@ class CaseState(enum.StrEnum):
     CHECKING = "核查中"
     TO_CLOSE = "待结案"
     SUSPENDED = "挂账"
+    #: 自处置: a collector fixed a minor problem on the spot and reported it with photos
+    #: before and after; a 受理员 approves it (closed) or rejects it (an ordinary new report).
+    SELF_HANDLED = "自处置待审核"
     CLOSED = "已结案"
     REFUSED = "不予受理"
     NOT_FILED = "不予立案"
@@ -96,15 +99,18 @@ STAGE_OF: Mapping[CaseState, Stage] = {
     CaseState.HANDLED: Stage.CHECK,
     CaseState.CHECKING: Stage.CHECK,
     CaseState.TO_CLOSE: Stage.CLOSE,
+    # The review of a 自处置 report is an intake decision: timed by the 受理 limit.
+    CaseState.SELF_HANDLED: Stage.ACCEPT,
 }
 
 
 class CloseType(enum.StrEnum):
-    """结案类型 (eGova archive types 1, 2, 4)."""
+    """结案类型 (eGova archive types 1, 2, 4; 自处置 for a collector's on-the-spot fix)."""
 
     NORMAL = "正常"
     OVERDUE = "超时"
     SPECIAL = "特殊"
+    SELF_HANDLED = "自处置"
 
 
 class RequestKind(enum.StrEnum):

@@ -45,6 +45,9 @@ class Command(enum.StrEnum):
     URGE = "urge"  # 督办
     DESIGNATE = "designate"  # 指定代整改单位
     ACK_ALERT = "ack-alert"  # 确认告警 (red light, urgent report): logged, state unchanged
+    SELF_HANDLE = "self-handle"  # 自处置上报: a collector fixed a minor problem on the spot
+    APPROVE_SELF_HANDLED = "approve-self-handled"  # 自处置审核通过 -> 已结案 (自处置)
+    REJECT_SELF_HANDLED = "reject-self-handled"  # 自处置审核不通过 -> 待受理 (an ordinary report)
 
 
 LABELS_ZH: Mapping[Command, str] = {
@@ -77,6 +80,9 @@ LABELS_ZH: Mapping[Command, str] = {
     Command.URGE: "督办",
     Command.DESIGNATE: "指定代整改",
     Command.ACK_ALERT: "确认告警",
+    Command.SELF_HANDLE: "自处置上报",
+    Command.APPROVE_SELF_HANDLED: "自处置审核通过",
+    Command.REJECT_SELF_HANDLED: "自处置审核不通过",
 }
 
 

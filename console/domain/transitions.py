@@ -103,7 +103,16 @@ def transition_for(case: Case | None, command: Command, actor: Actor) -> Transit
             raise IllegalTransitionError(
                 f"案件 {case.case_no} 没有待审批的申请 / no request is waiting"
             )
+        if command in SELF_REVIEWS and actor.user == case.reporter:
+            # The point of the review is a second pair of eyes on the photos.
+            raise PermissionDeniedError(
+                f"不能审核自己上报的自处置案件 {case.case_no} / you cannot review your own "
+                "self-handled report")
     return row
+
+
+#: The decisions on a 自处置 report (never by the collector who reported it).
+SELF_REVIEWS = frozenset({Command.APPROVE_SELF_HANDLED, Command.REJECT_SELF_HANDLED})
 
 
 def _text(action: Action, name: str, *, required: bool) -> str:
@@ -167,6 +176,9 @@ def apply(
     _check_fields(row, action)
     if case is None:
         new_case = _report(action, actor, now, ctx)
+        if action.command is Command.SELF_HANDLE:
+            _self_handled_photos(action)
+            new_case = dataclasses.replace(new_case, state=CaseState.SELF_HANDLED)
         event = Event(
             case_id=None,
             type=action.command.value,
@@ -195,6 +207,8 @@ def _report(action: Action, actor: Actor, now: datetime, ctx: WorkflowContext) -
     description = _text(action, "description", required=True)
     if actor.role is Role.COLLECTOR and source is not Source.COLLECTOR:
         raise PermissionDeniedError("监督员只能以「监督员上报」来源上报 / collectors report as collectors")
+    if action.command is Command.SELF_HANDLE and source is not Source.COLLECTOR:
+        raise ValidationError("自处置只能是「监督员上报」/ a self-handled report is a collector's")
     plan = plan_stage(Stage.ACCEPT, ctx.stage_limits)
     reported_at = action.fields.get("reported_at") or now
     return Case(
@@ -222,6 +236,15 @@ def _report(action: Action, actor: Actor, now: datetime, ctx: WorkflowContext) -
         stage_deadline=ctx.clock.add_for(now, plan.limit, False),
         updated_at=now,
     )
+
+
+def _self_handled_photos(action: Action) -> None:
+    """A 自处置 report shows the problem and the fix: at least one photo of each."""
+    for name, label in (("photos_before", "处置前"), ("photos_after", "处置后")):
+        count = action.fields[name]
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise ValidationError(f"自处置须附{label}照片 / a self-handled report needs "
+                                  f"{name.removeprefix('photos_')} photos")
 
 
 #: States in which a collector's site visit is waiting (核实中, 核查中).
@@ -255,8 +278,13 @@ def _step(
         if action.get("collector"):
             payload["collector"] = str(action.fields["collector"])
         changes["assignee"] = payload.get("collector")
-    elif cmd is Command.REFUSE or cmd is Command.REFUSE_FILE:
+    elif cmd in (Command.REFUSE, Command.REFUSE_FILE, Command.REJECT_SELF_HANDLED):
         payload["reason"] = _text(action, "reason", required=True)
+        # A rejected 自处置 is an ordinary new report: its 受理 clock starts afresh.
+        restart_stage = cmd is Command.REJECT_SELF_HANDLED
+    elif cmd is Command.APPROVE_SELF_HANDLED:
+        changes["close_type"] = CloseType.SELF_HANDLED.value
+        payload["close_type"] = CloseType.SELF_HANDLED.value
     elif cmd is Command.VERIFY:
         found = action.fields["found"]
         if not isinstance(found, bool):
@@ -435,6 +463,9 @@ def _close(
         except ValueError:
             raise ValidationError(
                 f"未知的结案类型 {raw!r}（正常/超时/特殊）/ unknown close type") from None
+        if close_type is CloseType.SELF_HANDLED:
+            raise ValidationError("自处置结案由「自处置审核通过」产生 / a self-handled close comes "
+                                  "from approving the self-handled report")
         if close_type is CloseType.SPECIAL and not action.get("reason"):
             raise ValidationError("特殊结案须说明原因 / a special close needs a reason")
         if close_type is CloseType.NORMAL and case.handle_overdue:

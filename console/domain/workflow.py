@@ -56,6 +56,14 @@ def _rows() -> Iterator[tuple[tuple[CaseState | None, Command], Transition]]:
         frozenset({R.COLLECTOR, R.ACCEPTOR, R.SUPERVISOR, R.ADMIN}),
         ("case_no", "source", "category", "description"),
     )
+    # 自处置: the collector reports a minor problem already fixed, with photos before and after
+    # (checked in transitions._report); whoever may accept reviews it, never its reporter.
+    yield (None, C.SELF_HANDLE), Transition(
+        S.SELF_HANDLED, frozenset({R.COLLECTOR, R.ADMIN}),
+        ("case_no", "source", "category", "description", "photos_before", "photos_after"),
+    )
+    yield (S.SELF_HANDLED, C.APPROVE_SELF_HANDLED), Transition(S.CLOSED, _ACCEPT)
+    yield (S.SELF_HANDLED, C.REJECT_SELF_HANDLED), Transition(S.REPORTED, _ACCEPT, ("reason",))
     yield (S.REPORTED, C.ACCEPT), Transition(S.ACCEPTED, _ACCEPT)
     yield (S.REPORTED, C.REFUSE), Transition(S.REFUSED, _ACCEPT, ("reason",))
     yield (S.ACCEPTED, C.REQUEST_VERIFY), Transition(S.VERIFYING, _ACCEPT)
@@ -107,6 +115,9 @@ def _rows() -> Iterator[tuple[tuple[CaseState | None, Command], Transition]]:
 
 
 TABLE: Mapping[tuple[CaseState | None, Command], Transition] = dict(_rows())
+
+#: Commands that create a case (the rows from no state).
+CREATIONS: frozenset[Command] = frozenset(cmd for (st, cmd) in TABLE if st is None)
 
 #: Commands that file a request for a supervisor, and the kind of request they file.
 REQUESTS: Mapping[Command, RequestKind] = {

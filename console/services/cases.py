@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from console.domain.cases import Actor, Case, Event, Role, Source
+from console.domain.cases import Actor, Case, CaseState, Event, Role, Source
 from console.domain.commands import LABELS_ZH, Action, Command
 from console.domain.copies import Replacer
 from console.domain.deadlines import MemoClock
@@ -184,11 +184,14 @@ def report_case(
     uow_factory: UowFactory, centre: Centre, actor: Actor, now: datetime, report: Report,
     request_id: str | None = None,
     on_saved: Callable[[UnitOfWork, Case], None] | None = None,
+    command: Command = Command.REPORT,
 ) -> ReportResult:
     """Take a new report in: validate, locate, route, log, store photos.
 
     ``on_saved(uow, case)`` runs inside the same transaction before the commit: an intake
     channel records its link to the new case there, so the case and the link commit together.
+    ``command`` is :attr:`~Command.SELF_HANDLE` for a collector's 自处置 (see
+    :func:`self_handle_case`).
     """
     checked = _checked(centre, report, now)
     uow = scoped_factory(uow_factory, actor)()  # a collector's hints name only cases it sees
@@ -196,8 +199,11 @@ def report_case(
         dups = duplicate_hints(uow, centre, checked.category.code, checked.location,
                                checked.reported_at)
         fields = checked.fields(uow.cases.next_case_no(centre.local(checked.reported_at).date()))
+        if command is Command.SELF_HANDLE:
+            fields.update(photos_before=sum(p.kind == "before" for p in report.photos),
+                          photos_after=sum(p.kind == "after" for p in report.photos))
         suggestion = checked.route
-        outcome = apply(None, Action(Command.REPORT, fields), actor, now, centre.ctx)
+        outcome = apply(None, Action(command, fields), actor, now, centre.ctx)
         case = uow.cases.add(outcome.case)
         assert case.id is not None
         # Photos before the events: their bytes travel before the append locks the chain
@@ -210,6 +216,21 @@ def report_case(
             on_saved(uow, case)
         uow.commit()
     return ReportResult(case, suggestion, dups)
+
+
+def self_handle_case(
+    uow_factory: UowFactory, centre: Centre, actor: Actor, now: datetime, report: Report,
+    request_id: str | None = None,
+    on_saved: Callable[[UnitOfWork, Case], None] | None = None,
+) -> ReportResult:
+    """A collector's 自处置: a minor problem fixed on the spot, reported with photos.
+
+    ``report.photos`` must hold at least one ``before`` and one ``after`` photo; the case waits
+    in 自处置待审核 for a 受理员's approval (closed, type 自处置) or rejection (待受理).  Anything
+    wrong raises before anything is written, as :func:`report_case`.
+    """
+    return report_case(uow_factory, centre, actor, now, report, request_id, on_saved,
+                       Command.SELF_HANDLE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -487,6 +508,8 @@ _COMMANDS = frozenset(c.value for c in Command)
 
 def _resolve(case: Case, command: Command | str) -> Command:
     if command == "approve":
+        if case.state is CaseState.SELF_HANDLED and case.pending is None:
+            return Command.APPROVE_SELF_HANDLED
         if case.pending is None:
             raise IllegalTransitionError(f"案件 {case.case_no} 没有待审批的申请 / nothing to approve")
         return APPROVALS[case.pending.kind]

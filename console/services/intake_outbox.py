@@ -33,7 +33,7 @@ EXTENDED: dict[CaseState, str] = {
     S.REPORTED: "OPEN", S.VERIFYING: "INVESTIGATING", S.ACCEPTED: "INVESTIGATING",
     S.FILED: "ACTION_SCHEDULED", S.DISPATCHED: "ACTION_SCHEDULED", S.HANDLING: "IN_PROGRESS",
     S.HANDLED: "IN_PROGRESS", S.CHECKING: "IN_PROGRESS", S.TO_CLOSE: "IN_PROGRESS",
-    S.SUSPENDED: "ACTION_SCHEDULED", S.CLOSED: "FIXED",
+    S.SUSPENDED: "ACTION_SCHEDULED", S.SELF_HANDLED: "INVESTIGATING", S.CLOSED: "FIXED",
     S.REFUSED: "NOT_COUNCILS_RESPONSIBILITY", S.NOT_FILED: "NO_FURTHER_ACTION",
     S.VOIDED: "CANCELLED", S.MERGED: "DUPLICATE",
 }
@@ -43,7 +43,8 @@ NOTES: dict[CaseState, str] = {
     S.REPORTED: "已收到，等待受理", S.VERIFYING: "正在派员核实", S.ACCEPTED: "已受理",
     S.FILED: "已立案，等待派遣", S.DISPATCHED: "已派遣至责任单位", S.HANDLING: "责任单位正在处置",
     S.HANDLED: "责任单位已处置，等待核查", S.CHECKING: "正在核查处置结果",
-    S.TO_CLOSE: "核查通过，等待结案", S.SUSPENDED: "暂缓处置（挂账）", S.CLOSED: "已办结",
+    S.TO_CLOSE: "核查通过，等待结案", S.SUSPENDED: "暂缓处置（挂账）",
+    S.SELF_HANDLED: "监督员已当场处置，等待审核", S.CLOSED: "已办结",
     S.REFUSED: "不予受理", S.NOT_FILED: "经核实不予立案", S.VOIDED: "已作废",
     S.MERGED: "与其他案件合并办理",
 }

@@ -176,6 +176,8 @@ class CaseRepository(Protocol):
     def open_in_box(self, query: NearbyQuery) -> builtins.list[Nearby]:
         """Open cases near a place and time as light rows (never full cases).
 
+        Not those awaiting a 自处置 review: fixed on the spot, they are nothing to merge into.
+
         On each side of ``query.at`` — reported at or before it, and after it — the first
         ``query.limit`` in this order: with coordinates before without, nearest first, then
         closest in time, then by case number.  The earlier side's rows come first.

@@ -94,6 +94,12 @@ FIELDS: dict[Command, dict[str, Any]] = {
     Command.MERGE: {"into": 999},
     Command.URGE: {"note": "请尽快处置"},
     Command.ACK_ALERT: {"alert": "红灯：已超时"},
+    Command.SELF_HANDLE: {
+        "case_no": "2026030200002", "source": Source.COLLECTOR.value, "category": "06010",
+        "description": "路边少量垃圾，已当场清理", "grid": "330824001001001",
+        "photos_before": 1, "photos_after": 1,
+    },
+    Command.REJECT_SELF_HANDLED: {"reason": "照片看不出已处置"},
 }
 
 _WITH_UNIT = {
