@@ -35,6 +35,8 @@ HEADERS: Mapping[str, str] = {
     "check_sent_on_time": "按时发核查数", "filed_on_time": "按时立案数", "voided": "作废数",
     "refused_file": "不予立案数", "closed_on_time": "按时结案数",
     "dispatched_on_time": "按时派遣数", "reported_verified": "监督举报核实数",
+    "self_handled": "自处置数", "self_approved": "自处置通过", "self_rejected": "自处置退回",
+    "self_pending": "自处置待审核",
     "close_rate": "结案率", "on_time_rate": "按期处置率", "rework_rate": "返工率",
     "valid_report_rate": "有效上报率", "missed_rate": "漏报率",
     "verify_on_time_rate": "按时核实率", "check_on_time_rate": "按时核查率",

@@ -80,10 +80,11 @@ COLUMNS: dict[str, list[tuple[str, str, str]]] = {
                   ("有效上报率", "valid_report_rate", "%"), ("漏报", "missed", "n"),
                   ("漏报率", "missed_rate", "%"), ("应核实", "verify_due", "n"),
                   ("按时核实率", "verify_on_time_rate", "%"), ("应核查", "check_due", "n"),
-                  ("按时核查率", "check_on_time_rate", "%")],
+                  ("按时核查率", "check_on_time_rate", "%"), ("自处置", "self_handled", "n")],
     "acceptor": [("受理", "accepted", "n"), ("发核实", "verify_sent", "n"),
                  ("核实按时派发率", "verify_sent_on_time_rate", "%"), ("发核查", "check_sent", "n"),
-                 ("核查按时派发率", "check_sent_on_time_rate", "%")],
+                 ("核查按时派发率", "check_sent_on_time_rate", "%"),
+                 ("自处置通过", "self_approved", "n"), ("自处置退回", "self_rejected", "n")],
     "supervisor": [("立案", "filed", "n"), ("按时立案率", "file_on_time_rate", "%"),
                    ("作废", "voided", "n"), ("准确立案率", "file_accuracy_rate", "%"),
                    ("结案", "closed", "n"), ("按时结案率", "close_on_time_rate", "%")],
@@ -91,7 +92,8 @@ COLUMNS: dict[str, list[tuple[str, str, str]]] = {
                    ("回退", "returned", "n"), ("准确派遣率", "dispatch_accuracy_rate", "%")],
     "area": [("立案", "filed", "n"), ("监督举报", "reported_verified", "n"),
              ("监督举报率", "report_rate", "%"), ("应结案", "due_to_close", "n"),
-             ("结案率", "close_rate", "%"), ("按期结案率", "close_on_time_rate", "%")],
+             ("结案率", "close_rate", "%"), ("按期结案率", "close_on_time_rate", "%"),
+             ("自处置", "self_handled", "n")],
 }
 
 

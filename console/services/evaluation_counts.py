@@ -135,6 +135,8 @@ def collector_tally(log: EventLog, centre: Centre, start: datetime, end: datetim
         elif C.FILE.value in types_seen and C.APPROVE_VOID.value not in types_seen:
             t.add(actor, "valid", case_id)
 
+    _self_handled(log, t, start, end)
+
     # 核实/核查 tasks still open at the end whose deadline fell inside the period: due, late.
     open_tasks = [s for s in log.open_at(end, [CaseState.VERIFYING.value, CaseState.CHECKING.value])
                   if _in(s.deadline, start, end)]
@@ -150,17 +152,41 @@ def collector_tally(log: EventLog, centre: Centre, start: datetime, end: datetim
     return t
 
 
+#: 自处置 (counted apart from 上报数 and every index, as eGova does): a collector's reports of
+#: problems fixed on the spot, and their reviews.
+SELF_REVIEWS = (C.APPROVE_SELF_HANDLED.value, C.REJECT_SELF_HANDLED.value)
+
+
+def _self_handled(log: EventLog, t: Tally, start: datetime, end: datetime) -> None:
+    """监督员's 自处置 of the period: reported, and by the period's end approved, rejected or
+    still waiting (``self_pending``)."""
+    reported = {f.case_id: f.actor for f in log.facts([C.SELF_HANDLE.value], start, end)
+                if f.role == COLLECTOR}
+    decided = {f.case_id: f.type for f in log.facts(list(SELF_REVIEWS), None, end,
+                                                    case_ids=reported)}
+    for case_id, actor in reported.items():
+        t.add(actor, "self_handled", case_id)
+        outcome = decided.get(case_id)
+        t.add(actor, "self_pending" if outcome is None else
+              "self_approved" if outcome == C.APPROVE_SELF_HANDLED.value else "self_rejected",
+              case_id)
+
+
 def acceptor_tally(
     log: EventLog, centre: Centre, start: datetime, end: datetime, config: EvaluationConfig
 ) -> Tally:
     """受理员 counts; keys are user names (whoever did the work, except the 管理员 account)."""
     t = Tally()
     checks: list[EventFact] = []
-    types = [C.ACCEPT.value, C.REFUSE.value, C.REQUEST_VERIFY.value, C.REQUEST_CHECK.value]
+    types = [C.ACCEPT.value, C.REFUSE.value, C.REQUEST_VERIFY.value, C.REQUEST_CHECK.value,
+             *SELF_REVIEWS]
     for f in log.facts(types, start, end):
         if f.role == ADMIN:
             continue
-        if f.type in (C.ACCEPT.value, C.REFUSE.value):
+        if f.type in SELF_REVIEWS:  # 自处置审核: shown apart, in no index
+            t.add(f.actor, "self_approved" if f.type == C.APPROVE_SELF_HANDLED.value
+                  else "self_rejected", f.case_id)
+        elif f.type in (C.ACCEPT.value, C.REFUSE.value):
             t.add(f.actor, "accepted", f.case_id)
             t.add(f.actor, "accepts" if f.type == C.ACCEPT.value else "refusals", f.case_id)
         elif f.type == C.REQUEST_VERIFY.value and f.on_time is not None:
@@ -262,6 +288,11 @@ def area_tally(
         if area is not None and f.payload.get("found") is True \
                 and f.source != Source.COLLECTOR.value and not f.payload.get(UNPLACED):
             t.add(area, "reported_verified", f.case_id)
+    for f in log.facts([C.SELF_HANDLE.value], start, end):
+        # 自处置 in the area: counted apart, never 立案 (no department handled it).
+        area = area_of.get(f.grid or "")
+        if area is not None:
+            t.add(area, "self_handled", f.case_id)
     outcome = _by_case(log.facts([C.CLOSE.value, C.APPROVE_VOID.value], None, end,
                                  case_ids=cohort, with_payload=True))
     for case_id, area in cohort.items():

@@ -26,10 +26,13 @@ COUNT_STEPS: Mapping[str, Mapping[str, str]] = {
         "reports": "上报", "pending": "上报", "valid": "上报", "filed": "立案", "missed": "核实",
         "verify_due": "核实", "verify_on_time": "核实", "verify_overdue_open": "核实",
         "check_due": "核查", "check_on_time": "核查", "check_overdue_open": "核查",
+        "self_handled": "自处置", "self_approved": "自处置", "self_rejected": "自处置",
+        "self_pending": "自处置",
     },
     "acceptor": {
         "accepted": "受理", "accepts": "受理", "refusals": "受理", "verify_sent": "核实",
         "verify_sent_on_time": "核实", "check_sent": "核查", "check_sent_on_time": "核查",
+        "self_approved": "自处置", "self_rejected": "自处置",
     },
     "supervisor": {
         "filed": "立案", "filed_on_time": "立案", "voided": "作废", "refused_file": "立案",
@@ -38,7 +41,7 @@ COUNT_STEPS: Mapping[str, Mapping[str, str]] = {
     "dispatcher": {"dispatched": "派遣", "dispatched_on_time": "派遣", "returned": "回退"},
     "area": {
         "filed": "立案", "reported_verified": "核实", "due_to_close": "结案", "closed": "结案",
-        "closed_on_time": "结案",
+        "closed_on_time": "结案", "self_handled": "自处置",
     },
 }
 

@@ -30,12 +30,14 @@ COUNTS: Mapping[str, tuple[str, ...]] = {
     "unit": ("dispatched", "filed", "due_to_close", "closed", "due_to_handle", "handled_on_time",
              "overdue_open", "reworked", "returned", "extended"),
     "collector": ("reports", "pending", "valid", "filed", "missed", "verify_due", "verify_on_time",
-                  "verify_overdue_open", "check_due", "check_on_time", "check_overdue_open"),
+                  "verify_overdue_open", "check_due", "check_on_time", "check_overdue_open",
+                  "self_handled", "self_approved", "self_rejected", "self_pending"),
     "acceptor": ("accepted", "accepts", "refusals", "verify_sent", "verify_sent_on_time",
-                 "check_sent", "check_sent_on_time"),
+                 "check_sent", "check_sent_on_time", "self_approved", "self_rejected"),
     "supervisor": ("filed", "filed_on_time", "voided", "refused_file", "closed", "closed_on_time"),
     "dispatcher": ("dispatched", "dispatched_on_time", "returned"),
-    "area": ("filed", "reported_verified", "due_to_close", "closed", "closed_on_time"),
+    "area": ("filed", "reported_verified", "due_to_close", "closed", "closed_on_time",
+             "self_handled"),
 }
 
 

@@ -297,7 +297,7 @@ def test_acceptors_supervisors_dispatchers(uow_factory, history) -> None:
     assert acc is not None
     assert dict(acc.counts) == {
         "accepted": 7, "accepts": 6, "refusals": 1, "verify_sent": 2, "verify_sent_on_time": 1,
-        "check_sent": 5, "check_sent_on_time": 4,
+        "check_sent": 5, "check_sent_on_time": 4, "self_approved": 0, "self_rejected": 0,
     }
     assert acc.case_ids["verify_sent_on_time"] == (h["I"],)
     assert (acc.score, acc.grade) == (48.0, Grade.D)
@@ -322,7 +322,7 @@ def test_areas_at_every_level(uow_factory, history) -> None:
     g1, g2 = grid.row(G1), grid.row(G2)
     assert g1 is not None and g2 is not None
     assert dict(g1.counts) == {"filed": 4, "reported_verified": 1, "due_to_close": 4,
-                               "closed": 3, "closed_on_time": 2}
+                               "closed": 3, "closed_on_time": 2, "self_handled": 0}
     assert g1.case_ids["closed_on_time"] == tuple(h.of("AC"))
     assert (g1.score, g1.grade) == (65.0, Grade.C)
     assert (g2.counts["filed"], g2.counts["due_to_close"], g2.score) == (1, 0, 98.0)
