@@ -110,11 +110,12 @@ def issue_device_key(uow_factory: UowFactory, centre: Centre, actor: Actor, user
     if user.role != Role.COLLECTOR.value:
         raise ValidationError(f"{username} 不是监督员 / {username} is not a collector")
     key = secrets.token_urlsafe(32)
+    # Two transactions (the store has its own, and an SQLite file takes one writer at a time):
+    # the key first, then the log row.  Should the log fail, the key was never shown to anyone,
+    # so it opens nothing; the error is reported and the administrator issues another.
+    save(username, key_digest(key), now)
     with uow_factory() as uow:
         record(uow, actor, "device-key", "device_keys", username, {"issued_at": now})
-        # Saved before the log row commits: a failing save leaves no log row; a commit that
-        # fails after the save leaves a key nobody was ever shown (it opens nothing).
-        save(username, key_digest(key), now)
         uow.commit()
     return key
 
