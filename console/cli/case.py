@@ -1,4 +1,5 @@
-"""``citydesk case new|list|show`` and ``citydesk case ACTION ID`` for every workflow command."""
+"""``citydesk case new|self-handle|list|show`` and ``citydesk case ACTION ID`` for every
+workflow command."""
 
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ from console.domain.deadlines import LIGHT_ZH, Light
 from console.domain.errors import ValidationError
 from console.domain.event_facts import TaskHolder, fact_line
 from console.domain.source_events import step_label_zh
+from console.domain.workflow import CREATIONS
 from console.photos import load_photo
 from console.services import timefmt
 from console.services.access import scoped_factory
 from console.services.calendar_year import case_warnings
-from console.services.cases import Report, act, report_case
+from console.services.cases import Report, act, report_case, self_handle_case
 from console.services.queries import (
     CaseDetail,
     CaseRow,
@@ -64,6 +66,7 @@ _OPTS: dict[Command, list[tuple[str, dict[str, Any], str]]] = {
     Command.MERGE: [("--into", {"required": True, "metavar": "CASE"}, "into")],
     Command.URGE: [("--note", {"required": True}, "note")],
     Command.ACK_ALERT: [("--alert", {"required": True, "help": "确认的告警内容"}, "alert")],
+    Command.REJECT_SELF_HANDLED: [("--reason", {"required": True}, "reason")],
 }
 _PHOTO_COMMANDS = {Command.FEEDBACK, Command.CHECK_PASS, Command.CHECK_FAIL}
 _LIGHTS = {"green": Light.GREEN, "yellow": Light.YELLOW, "red": Light.RED,
@@ -88,7 +91,18 @@ def _row_line(row: CaseRow) -> str:
 
 def cmd_new(args: argparse.Namespace) -> int:
 
-    photos = [load_photo(p, "before") for p in args.photo or ()]
+    return _report(args, [load_photo(p, "before") for p in args.photo or ()], report_case)
+
+
+def cmd_self_handle(args: argparse.Namespace) -> int:
+    """``case self-handle``: a collector's 自处置 with its photos before and after the fix."""
+    photos = [*(load_photo(p, "before") for p in args.before or ()),
+              *(load_photo(p, "after") for p in args.after or ())]
+    return _report(args, photos, self_handle_case)
+
+
+def _report(args: argparse.Namespace, photos: list[Any], take: Any) -> int:
+    """Take a report (``report_case``) or a 自处置 (``self_handle_case``) in and print it."""
     app = open_app(args)
     try:
         centre = app.centre
@@ -100,7 +114,7 @@ def cmd_new(args: argparse.Namespace) -> int:
             reported_at=parse_instant(args.reported_at) if args.reported_at else None,
             legacy_kind=args.kind,
         )
-        result = report_case(app.uow_factory, centre, actor, app.clock(), report)
+        result = take(app.uow_factory, centre, actor, app.clock(), report)
         unit = centre.ref.units[result.route.unit]
     finally:
         app.close()
@@ -120,8 +134,24 @@ def cmd_new(args: argparse.Namespace) -> int:
         + ("同一网格" if d.distance_m is None else f"{d.distance_m:.0f} 米") + "）"
         for d in result.duplicates
     )
-    emit(args, data, f"已上报 {case.case_no}（id {case.id}），建议派遣：{unit.name}{dup}")
+    if case.state is CaseState.SELF_HANDLED:
+        emit(args, data, f"已上报自处置 {case.case_no}（id {case.id}），{case.state.value}{dup}")
+    else:
+        emit(args, data, f"已上报 {case.case_no}（id {case.id}），建议派遣：{unit.name}{dup}")
     return 0
+
+
+def _report_args(p: argparse.ArgumentParser) -> None:
+    """The options ``case new`` and ``case self-handle`` share: what and where."""
+    p.add_argument("--category", required=True, metavar="CODE_OR_NAME")
+    p.add_argument("--kind", choices=KIND_CHOICES, help=KIND_HELP)
+    p.add_argument("--desc", required=True)
+    p.add_argument("--grid")
+    p.add_argument("--lon", type=float)
+    p.add_argument("--lat", type=float)
+    p.add_argument("--component")
+    p.add_argument("--address")
+    p.add_argument("--reported-at", metavar="ISO")
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -299,19 +329,20 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     csub = case.add_subparsers(dest="case_cmd", metavar="ACTION", required=True)
 
     p = csub.add_parser("new", parents=[common], help="上报新案件")
-    p.add_argument("--category", required=True, metavar="CODE_OR_NAME")
-    p.add_argument("--kind", choices=KIND_CHOICES, help=KIND_HELP)
-    p.add_argument("--desc", required=True)
-    p.add_argument("--grid")
-    p.add_argument("--lon", type=float)
-    p.add_argument("--lat", type=float)
+    _report_args(p)
     p.add_argument("--source", default=Source.COLLECTOR.value, choices=[s.value for s in Source])
     p.add_argument("--photo", action="append", metavar="FILE")
-    p.add_argument("--component")
-    p.add_argument("--address")
     p.add_argument("--contact")
-    p.add_argument("--reported-at", metavar="ISO")
     p.set_defaults(handler=cmd_new)
+
+    p = csub.add_parser("self-handle", parents=[common],
+                        help="自处置上报：监督员当场处置的轻微问题，附处置前、处置后照片 / "
+                             "a collector's on-the-spot fix with photos before and after")
+    _report_args(p)
+    p.add_argument("--before", action="append", metavar="FILE", help="处置前照片（至少一张）")
+    p.add_argument("--after", action="append", metavar="FILE", help="处置后照片（至少一张）")
+    p.set_defaults(handler=cmd_self_handle, source=Source.COLLECTOR.value, contact=None,
+                   photo=None)
 
     p = csub.add_parser("list", parents=[common], help="案件列表")
     p.add_argument("--state", action="append", help="状态（可多次）")
@@ -326,9 +357,10 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=cmd_show)
 
     for command in [*Command, "approve"]:
-        if command == Command.REPORT:
+        if command in CREATIONS:  # new cases: ``case new`` and ``case self-handle``
             continue
-        label = "审批待办申请（按申请类型批准）" if command == "approve" else LABELS_ZH[Command(command)]
+        label = ("审批待办申请（按申请类型批准；自处置待审核：审核通过）" if command == "approve"
+                 else LABELS_ZH[Command(command)])
         p = csub.add_parser(str(command), parents=[common], help=label)
         p.add_argument("case", metavar="ID")
         p.add_argument("--version", type=int, help="操作时看到的版本号（乐观锁）")
