@@ -85,9 +85,13 @@ class SqlPositionStore:
             return conn.scalar(select(DeviceKeyRow.key_hash)
                                .where(DeviceKeyRow.username == username))
 
-    def set_device_key(self, username: str, key_hash: str, created_at: datetime) -> None:
-        """Store (or replace) the collector's device key digest."""
+    def set_device_key(self, username: str, key_hash: str | None,
+                       created_at: datetime) -> None:
+        """Store (or replace) the collector's device key digest; None removes it."""
         with self._engine.begin() as conn:
+            if key_hash is None:
+                conn.execute(delete(DeviceKeyRow).where(DeviceKeyRow.username == username))
+                return
             done = conn.execute(update(DeviceKeyRow).where(DeviceKeyRow.username == username)
                                 .values(key_hash=key_hash, created_at=created_at))
             if not done.rowcount:

@@ -243,7 +243,7 @@ def cmd_user_device_key(args: argparse.Namespace) -> int:
     try:
         store = app.position_store()
         key = issue_device_key(app.uow_factory, app.centre, _admin(args, app), args.username,
-                               app.clock(), store.set_device_key)
+                               app.clock(), store)
     finally:
         app.close()
     identifier = f"{args.username}:{key}"

@@ -66,6 +66,9 @@ class PositionStore(Protocol):
 
     def device_key_hash(self, username: str) -> str | None: ...
 
+    def set_device_key(self, username: str, key_hash: str | None,
+                       created_at: datetime) -> None: ...
+
 
 UowFactory = Callable[[], UnitOfWork]
 
@@ -95,11 +98,11 @@ def key_digest(key: str) -> str:
 
 
 def issue_device_key(uow_factory: UowFactory, centre: Centre, actor: Actor, username: str,
-                     now: datetime, save: Callable[[str, str, datetime], None]) -> str:
+                     now: datetime, store: PositionStore) -> str:
     """A new device key for a collector (replacing any older one); returns the key.
 
-    ``save(username, digest, now)`` stores it; the issue is written to the admin log (the
-    digest is not: the log says who got a key, and when).
+    The store keeps its digest; the issue is written to the admin log (the digest is not: the
+    log says who got a key, and when).
     """
     if actor.role is not Role.ADMIN:
         raise PermissionDeniedError("只有管理员可以发放设备密钥 / only an administrator issues "
@@ -111,12 +114,17 @@ def issue_device_key(uow_factory: UowFactory, centre: Centre, actor: Actor, user
         raise ValidationError(f"{username} 不是监督员 / {username} is not a collector")
     key = secrets.token_urlsafe(32)
     # Two transactions (the store has its own, and an SQLite file takes one writer at a time):
-    # the key first, then the log row.  Should the log fail, the key was never shown to anyone,
-    # so it opens nothing; the error is reported and the administrator issues another.
-    save(username, key_digest(key), now)
-    with uow_factory() as uow:
-        record(uow, actor, "device-key", "device_keys", username, {"issued_at": now})
-        uow.commit()
+    # the key first, then the log row; should the log fail, the older key is put back, so a
+    # refusal leaves the database as it was.
+    older = store.device_key_hash(username)
+    store.set_device_key(username, key_digest(key), now)
+    try:
+        with uow_factory() as uow:
+            record(uow, actor, "device-key", "device_keys", username, {"issued_at": now})
+            uow.commit()
+    except BaseException:
+        store.set_device_key(username, older, now)
+        raise
     return key
 
 

@@ -163,17 +163,24 @@ def test_device_keys(app: App) -> None:
     admin = Actor("admin", Role.ADMIN)
     store = app.position_store()
     key = issue_device_key(app.uow_factory, app.centre, admin, "caiji03", datetime.now(UTC),
-                           store.set_device_key)
+                           store)
     assert device_owner(store, app.centre, f"caiji03:{key}") == "caiji03"
     newer = issue_device_key(app.uow_factory, app.centre, admin, "caiji03", datetime.now(UTC),
-                             store.set_device_key)
+                             store)
     assert device_owner(store, app.centre, f"caiji03:{newer}") == "caiji03"
     for wrong in (f"caiji03:{key}", "caiji03", f"caiji04:{newer}", f"shouli1:{newer}", ":x"):
         with pytest.raises(AuthenticationError):
             device_owner(store, app.centre, wrong)
+
+    def log_down() -> Any:
+        raise RuntimeError("the admin log is unavailable")
+
+    with pytest.raises(RuntimeError):  # the log refused: the older key stays the key
+        issue_device_key(log_down, app.centre, admin, "caiji03", datetime.now(UTC), store)
+    assert device_owner(store, app.centre, f"caiji03:{newer}") == "caiji03"
     with pytest.raises(ValidationError, match="不是监督员"):
         issue_device_key(app.uow_factory, app.centre, admin, "shouli1", datetime.now(UTC),
-                         store.set_device_key)
+                         store)
 
 
 # --------------------------------------------------------------------------- fuzz
@@ -309,7 +316,7 @@ _DEVICE: list[str] = []
 def test_fuzz_osmand(server: Server, app: App, db: Engine, name: str, value: str) -> None:
     if not _DEVICE:
         key = issue_device_key(app.uow_factory, app.centre, Actor("admin", Role.ADMIN),
-                               "caiji04", datetime.now(UTC), app.position_store().set_device_key)
+                               "caiji04", datetime.now(UTC), app.position_store())
         _DEVICE.append(f"caiji04:{key}")
     params = {"id": _DEVICE[0], "lat": "29.1474", "lon": "118.4015",
               "timestamp": str(int(time.time())), "speed": "3", "batt": "50",

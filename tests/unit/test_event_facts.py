@@ -234,3 +234,15 @@ def test_task_holder_is_the_collector_of_the_request_that_opened_the_task() -> N
     assert (holder.task, holder.collector, holder.name) == (Stage.VERIFY, "caiji01",
                                                            "监督员 汪一 caiji01")
     assert task_holder(case_in(s.HANDLING), _events(*verify), REF) is None
+
+
+def test_a_field_results_position_is_one_fact() -> None:
+    """The field API (issue #15) logs where the collector stood: ``lon``/``lat`` in WGS-84 and
+    the datum the phone sent; the timeline shows them as one 现场位置 line."""
+    payload = {"found": True, "lon": 118.4015221, "lat": 29.1474439, "crs": "gcj02"}
+    event = Event(7, "verify", CaseState.VERIFYING, CaseState.ACCEPTED, "caiji01",
+                  Role.COLLECTOR, T0, payload=payload)
+    assert [fact_line(f) for f in event_facts(event, REF)] == [
+        "核实结果：问题属实", "现场位置：118.401522, 29.147444 (gcj02)"]
+    plain = dataclasses.replace(event, payload={"lon": 118.4, "lat": 29.1, "crs": "wgs84"})
+    assert [fact_line(f) for f in event_facts(plain, REF)] == ["现场位置：118.400000, 29.100000"]
