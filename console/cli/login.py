@@ -211,7 +211,7 @@ def call(server: str, token: str, verb: str, path: str, **kwargs: Any) -> Any:
         body = None
     if reply.status_code == 401:
         raise AuthenticationError(SESSION_EXPIRED)
-    if reply.status_code != 200:
+    if reply.status_code not in (200, 201):  # 201: a write that made something
         raise refusal(reply.status_code, body)
     return body
 

@@ -63,7 +63,8 @@ def server_handler(args: argparse.Namespace, server: str) -> Callable[[argparse.
         if sub in _CASE_LOCAL:
             raise ValidationError(NEEDS_DATABASE.format(what=_what(args)))
         chosen = {"list": remote_case.cmd_list, "show": remote_case.cmd_show,
-                  "new": remote_case.cmd_new}.get(sub, remote_case.cmd_action)
+                  "new": remote_case.cmd_new,
+                  "self-handle": remote_case.cmd_self_handle}.get(sub, remote_case.cmd_action)
         return _bind(chosen, server)
     if args.cmd == "wall":
         from console.cli import remote_wall

@@ -9,6 +9,7 @@ the same ``--json``.  Only the server's clock stamps a write, so ``--reported-at
 from __future__ import annotations
 
 import argparse
+import json
 from typing import Any
 
 from console.cli.calendar import print_warnings
@@ -163,4 +164,25 @@ def cmd_action(args: argparse.Namespace, server: str) -> int:
     print_warnings(args, warnings)
     emit(args, data, f"{case.case_no}：{label} → {case.state.value}"
          + (f"（{unit.name}）" if unit else ""))
+    return 0
+
+
+def cmd_self_handle(args: argparse.Namespace, server: str) -> int:
+    """``case self-handle`` through the server: ``POST /api/v1/self-handled`` (multipart)."""
+    if args.reported_at:
+        raise ValidationError("经服务器时不能用 --reported-at：上报时间由服务器时钟决定 / "
+                              "--reported-at is refused against a server")
+    # Checked here as the embedded path checks them; the server checks them again.
+    photos = [(part, load_photo(path, part)) for part in ("before", "after")
+              for path in getattr(args, part) or ()]
+    body = {"category": args.category, "description": args.desc, "grid": args.grid,
+            "lon": args.lon, "lat": args.lat, "component_id": args.component,
+            "address": args.address, "legacy_kind": args.kind, "client_id": new_request_id()}
+    answer = call(server, saved_session(server).token, "POST", "/api/v1/self-handled",
+                  data={"body": json.dumps({k: v for k, v in body.items() if v is not None})},
+                  files=[(part, (p.filename, p.data, p.mime)) for part, p in photos])
+    case = answer["case"]
+    data = {"id": case["id"], "case_no": case["case_no"], "state": case["state"],
+            "grid": args.grid, "version": case["version"], "warnings": []}
+    emit(args, data, f"已上报自处置 {case['case_no']}（id {case['id']}），{case['state']}")
     return 0

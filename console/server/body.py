@@ -40,31 +40,43 @@ def _json_object(raw: bytes | str) -> dict[str, Any]:
     return value
 
 
-async def read_body(request: Request, photo_kind: str | None) -> tuple[dict[str, Any],
-                                                                       list[NewPhoto]]:
-    """The body's object and its photos; ``photo_kind`` None means photos are refused."""
+async def read_body(request: Request, photo_kind: str | None,
+                    parts: dict[str, str] | None = None) -> tuple[dict[str, Any],
+                                                                  list[NewPhoto]]:
+    """The body's object and its photos; ``photo_kind`` None means photos are refused.
+
+    ``parts`` names other file parts and the kind of their photos instead of ``photo`` (a
+    自处置's ``before`` and ``after``): at most :data:`MAX_PHOTOS` each; ``photo`` is refused.
+    """
+    kinds = parts if parts is not None else {} if photo_kind is None else {"photo": photo_kind}
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type in ("", "application/json"):
         return _json_object(await request.body()), []
     if content_type != "multipart/form-data":
         raise FieldError("body", f"不支持的内容类型 {content_type[:64]!r}：请用 application/json 或 "
                                  "multipart/form-data / unsupported content type")
-    async with request.form(max_files=MAX_PHOTOS, max_fields=4) as form:
+    async with request.form(max_files=MAX_PHOTOS * max(1, len(kinds)), max_fields=4) as form:
         text = form.get("body")
         if isinstance(text, UploadFile):
             raise FieldError("body", "body 应为文本部分 / 'body' must be a text part")
         body = _json_object(text or "")
-        files = form.getlist("photo")
-        if files and photo_kind is None:
-            raise FieldError("photo", "此操作不带照片 / this command takes no photos")
+        if "photo" not in kinds and form.getlist("photo"):
+            raise FieldError("photo", "此操作不带照片 / this command takes no photos" if not kinds
+                             else f"照片应放在 {'、'.join(kinds)} 部分 / photos go in the "
+                                  f"{', '.join(kinds)} parts")
         photos = []
-        for item in files:
-            if not isinstance(item, UploadFile):
-                raise FieldError("photo", "photo 应为文件部分 / 'photo' must be a file part")
-            data = await item.read(MAX_BYTES + 1)
-            name = printable(item.filename or "photo")[:200]
-            try:
-                photos.append(photo_from_bytes(data, name, photo_kind or "after"))
-            except ValidationError as exc:
-                raise FieldError("photo", exc.message) from None
+        for part, kind in kinds.items():
+            files = form.getlist(part)
+            if len(files) > MAX_PHOTOS:
+                raise FieldError(part, f"{part} 最多 {MAX_PHOTOS} 张 / at most {MAX_PHOTOS} "
+                                       f"'{part}' photos")
+            for item in files:
+                if not isinstance(item, UploadFile):
+                    raise FieldError(part, f"{part} 应为文件部分 / '{part}' must be a file part")
+                data = await item.read(MAX_BYTES + 1)
+                name = printable(item.filename or part)[:200]
+                try:
+                    photos.append(photo_from_bytes(data, name, kind))
+                except ValidationError as exc:
+                    raise FieldError(part, exc.message) from None
     return body, photos

@@ -8,6 +8,7 @@ takes its actor from the session and its instant from the server's clock.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -34,7 +35,14 @@ from console.server.fields import (
 from console.server.report_once import once, reported_before
 from console.server.wire import case_dict, detail_dict, report_dict, short_case
 from console.services.access import can_read, scoped_factory
-from console.services.cases import Report, UowFactory, act, find_case, report_case
+from console.services.cases import (
+    Report,
+    ReportResult,
+    UowFactory,
+    act,
+    find_case,
+    report_case,
+)
 from console.services.queries import case_detail, make_row
 from console.services.queries import list_cases as query_cases
 from console.services.queue_reads import load_page
@@ -203,12 +211,15 @@ async def new_report(request: Request, state: StateDep, who: CallerDep) -> Any:
         raise PermissionDeniedError(
             f"角色「{who.actor.role.value}」不能上报案件 / role may not report")
     body, photos = await read_body(request, "before")
-    answer, created = await run_in_threadpool(_new_report, state, who, body, photos)
+    answer, created = await run_in_threadpool(take_report, state, who, body, photos)
     return answer if created else JSONResponse(answer, status_code=200)
 
 
-def _new_report(state: ServerState, who: Caller, body: dict[str, Any],
-                photos: list[NewPhoto]) -> tuple[dict[str, Any], bool]:
+def take_report(state: ServerState, who: Caller, body: dict[str, Any],
+                photos: list[NewPhoto],
+                take: Callable[..., ReportResult] = report_case) -> tuple[dict[str, Any], bool]:
+    """Take a report in (``take``: ``report_case``, or ``self_handle_case`` for 自处置), once
+    per ``client_id``; the answer and whether it made the case."""
     # client_id is the field API's report key (issue #15): the request id of the report.
     fields = checked_fields({k: v for k, v in body.items() if k != "client_id"},
                             REPORT_FIELDS)
@@ -226,8 +237,8 @@ def _new_report(state: ServerState, who: Caller, body: dict[str, Any],
         earlier = reported_before(state, who, rid)
         if earlier is not None:
             return earlier, False
-        result = report_case(uow_factory, state.app.centre, who.actor, state.clock(), report,
-                             request_id=rid)
+        result = take(uow_factory, state.app.centre, who.actor, state.clock(), report,
+                      request_id=rid)
     return report_dict(result), True
 
 

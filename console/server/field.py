@@ -6,6 +6,9 @@
 * ``POST /api/v1/tasks/{case_id}/result`` — the answer: ``outcome``, ``notes``, the position
   (``lon``, ``lat``, ``crs``), photos; runs 核实 or 核查通过 / 不通过 as the collector.
 * ``GET /api/v1/photos/{photo_id}`` — a photo's bytes, for the session that may see its case.
+* ``POST /api/v1/self-handled`` — 自处置: a report (the fields of ``POST /api/v1/reports``,
+  ``client_id`` included) of a minor problem the collector fixed on the spot, with file parts
+  ``before`` and ``after`` (at least one each); the case waits in 自处置待审核 for a 受理员.
 
 The contract, with every error: docs/field-api.md.
 """
@@ -17,19 +20,22 @@ from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from console.domain.errors import NotFoundError
+from console.domain.commands import Command
+from console.domain.errors import NotFoundError, PermissionDeniedError
+from console.domain.permissions import may
 from console.server.auth import Caller, CallerDep, ServerState, StateDep
 from console.server.body import read_body
+from console.server.cases import take_report
 from console.server.desk_routes import _photo_visible
 from console.server.errors import FieldError, no_such_case
 from console.server.field_input import position
 from console.server.fields import checked_fields, request_id, seen_version
 from console.server.push import PushHub
 from console.server.wire import short_case
-from console.services.cases import act
+from console.services.cases import act, self_handle_case
 from console.services.field_tasks import (
     OUTCOMES,
     TASK_STATES,
@@ -162,3 +168,28 @@ def photo(state: StateDep, who: CallerDep, photo_id: int,
         raise no_such_case("") from None
     mime = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
     return Response(data, media_type=mime, headers={"Cache-Control": "private, max-age=3600"})
+
+
+#: The photos of a 自处置: file parts and the kind each one's photos are stored as.
+SELF_HANDLED_PARTS = {"before": "before", "after": "after"}
+
+
+@router.post("/self-handled", status_code=201, openapi_extra={"requestBody": {"content": {
+    "multipart/form-data": {"schema": {"type": "object", "properties": {
+        "body": {"type": "string", "description": "the report's JSON object (client_id …)"},
+        "before": {"type": "array", "items": {"type": "string", "format": "binary"}},
+        "after": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}}})
+async def self_handled(request: Request, state: StateDep, who: CallerDep) -> Any:
+    """A collector's 自处置, once per ``client_id`` (201 the first time, 200 after)."""
+    if not may(who.actor.role, Command.SELF_HANDLE):
+        raise PermissionDeniedError(
+            f"角色「{who.actor.role.value}」不能上报自处置 / role may not report a self-handled fix")
+    body, photos = await read_body(request, None, SELF_HANDLED_PARTS)
+    for part in SELF_HANDLED_PARTS.values():
+        if not any(p.kind == part for p in photos):
+            raise FieldError(part, f"自处置须附{'处置前' if part == 'before' else '处置后'}照片"
+                                   f"（文件部分 {part}）/ a self-handled report needs a "
+                                   f"'{part}' photo")
+    answer, created = await run_in_threadpool(take_report, state, who, body, photos,
+                                              self_handle_case)
+    return answer if created else JSONResponse(answer, status_code=200)

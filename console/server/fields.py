@@ -39,6 +39,7 @@ COMMAND_FIELDS: dict[Command, dict[str, str]] = {
     C.MERGE: {"into": CASE_REF},
     C.URGE: {"note": TEXT},
     C.ACK_ALERT: {"alert": TEXT},
+    C.REJECT_SELF_HANDLED: {"reason": TEXT},
 }
 
 #: Fields of ``POST /api/v1/reports``.
