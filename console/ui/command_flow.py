@@ -27,9 +27,10 @@ if TYPE_CHECKING:
     from console.ui.desk_view import DeskView
 
 
-#: Commands that judge the unit's work: their dialog shows the 结案条件 and the photos.
+#: Commands that judge the work done: their dialog shows the 结案条件 and the photos (the
+#: unit's, or a collector's 自处置 before and after).
 JUDGING = frozenset({Command.REQUEST_CHECK, Command.CHECK_PASS, Command.CHECK_FAIL,
-                     Command.CLOSE})
+                     Command.CLOSE, Command.REJECT_SELF_HANDLED})
 
 
 class CommandFlow(QObject):
@@ -63,6 +64,11 @@ class CommandFlow(QObject):
             case = w.approvals.model.row_data(row).case
             if case.pending is None:  # routed to the coordination office: approving = designating
                 command = Command.DESIGNATE.value
+        shown = self._case(current)
+        if command == Command.DENY_REQUEST.value and shown is not None \
+                and shown.state is CaseState.SELF_HANDLED and shown.pending is None:
+            # The deny key on a 自处置 waiting for review rejects it (Ctrl+Return approves it).
+            command = Command.REJECT_SELF_HANDLED.value
         self.run_command(current, command)
 
     def run_command(self, case_id: int, command: str, fields: dict[str, Any] | None = None) -> None:

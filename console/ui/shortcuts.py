@@ -42,6 +42,9 @@ SHORTCUTS: Mapping[Command, str] = {
     Command.MERGE: "M",
     Command.URGE: "U",
     Command.ACK_ALERT: "Ctrl+K",
+    # 自处置审核 with the approval keys: Ctrl+Return approves, Ctrl+Backspace rejects.
+    Command.APPROVE_SELF_HANDLED: "Ctrl+Return",
+    Command.REJECT_SELF_HANDLED: "Ctrl+Backspace",
 }
 
 #: Window-level actions: (key, Chinese label) by action name.

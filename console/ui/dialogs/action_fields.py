@@ -85,6 +85,7 @@ FIELDS: dict[Command, tuple[FieldSpec, ...]] = {
     Command.DENY_REQUEST: (_REASON,),
     Command.MERGE: (FieldSpec("into", N_("合并到案件编号"), "line"),),
     Command.URGE: (FieldSpec("note", N_("督办意见")),),
+    Command.REJECT_SELF_HANDLED: (FieldSpec("reason", N_("不通过原因")),),
 }
 
 
@@ -194,7 +195,8 @@ class ActionFieldsDialog(QDialog):
             combo = QComboBox()
             combo.addItem(_("自动（按是否超时）"), None)
             for close_type in CloseType:
-                combo.addItem(label(close_type), close_type.value)
+                if close_type is not CloseType.SELF_HANDLED:  # only a 自处置 review gives it
+                    combo.addItem(label(close_type), close_type.value)
             return combo
         if spec.kind == "line":
             return QLineEdit()

@@ -551,7 +551,9 @@ class CaseTableModel(QAbstractTableModel):
         heapq.heappush(self._deadlines, (c.stage_deadline.timestamp(), c.id, c.version))
 
 
-INTAKE_STATES = frozenset({CaseState.REPORTED, CaseState.VERIFYING, CaseState.ACCEPTED})
+#: 受理: new reports, verifications, filing, and collectors' 自处置 waiting for review.
+INTAKE_STATES = frozenset({CaseState.REPORTED, CaseState.VERIFYING, CaseState.ACCEPTED,
+                           CaseState.SELF_HANDLED})
 DISPATCH_STATES = frozenset({CaseState.FILED})
 #: 核查 / 结案: the unit reported back, a collector checks on site, the centre closes.
 CHECK_STATES = frozenset({CaseState.HANDLED, CaseState.CHECKING, CaseState.TO_CLOSE})
