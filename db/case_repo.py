@@ -57,6 +57,7 @@ from console.services.queue_view import Reader
 from console.services.uow import CaseFilter, NearbyQuery
 from db.bulk import bulk_insert
 from db.engine import UTCDateTime
+from db.id_lists import among, on_postgresql
 from db.tables import CaseNoSeqRow, CaseRow, PhotoRow
 
 # Fields written as they are; id, version and photos are the repository's business.
@@ -166,8 +167,9 @@ class SqlCaseRepository:
     def get_many(self, case_ids: Sequence[int]) -> builtins.list[Case]:
         """The cases with these ids that exist (in no particular order)."""
         out: builtins.list[Case] = []
+        pg = on_postgresql(self._session)
         for chunk in _chunks(sorted(set(case_ids)), 500):
-            out += self._load(select(CaseRow).where(CaseRow.id.in_(chunk)))
+            out += self._load(select(CaseRow).where(among(CaseRow.id, chunk, pg)))
         return out
 
     def get_by_no(self, case_no: str) -> Case:
@@ -410,10 +412,11 @@ class SqlCaseRepository:
 
     def _photo_ids(self, case_ids: Sequence[int]) -> dict[int, tuple[int, ...]]:
         found: dict[int, list[int]] = {}
+        pg = on_postgresql(self._session)
         for chunk in _chunks(case_ids, _IN_CHUNK):
             stmt = (
                 select(PhotoRow.case_id, PhotoRow.id)
-                .where(PhotoRow.case_id.in_(chunk))
+                .where(among(PhotoRow.case_id, chunk, pg))
                 .order_by(PhotoRow.case_id, PhotoRow.id)
             )
             for case_id, photo_id in self._session.execute(stmt):

@@ -39,6 +39,7 @@ from db.evaluation_sql import (
     pair_rows,
     return_rows,
 )
+from db.id_lists import on_postgresql, outside
 from db.tables import CaseRow, EventRow
 
 #: PostgreSQL LISTEN/NOTIFY channel announcing new events (payload: the newest id).
@@ -186,7 +187,7 @@ class SqlEventLog:
         if skip:
             if len(skip) > ID_CHUNK:
                 raise ValueError(f"skip holds {len(skip)} ids; at most {ID_CHUNK}")
-            stmt = stmt.where(EventRow.id.not_in(sorted(skip)))
+            stmt = stmt.where(outside(EventRow.id, sorted(skip), on_postgresql(self._session)))
         stmt = stmt.order_by(EventRow.id).limit(limit)
         return [event_from_row(row) for row in self._session.scalars(stmt)]
 
