@@ -3,11 +3,12 @@
 With a server configured and no ``--db``, the commands that have a server counterpart run
 through the session saved by ``citydesk login`` (:mod:`console.cli.login`) — ``case list``,
 ``case show``, ``case new``, every ``case ACTION``, ``eval`` and ``report``
-(:mod:`console.cli.remote_report`) — and print exactly what the embedded path prints (the same
+(:mod:`console.cli.remote_report`), ``user add|disable|enable|passwd|list``
+(:mod:`console.cli.remote_users`) — and print exactly what the embedded path prints (the same
 text, the same ``--json``, the same report files), because they build the same service objects
 from the seam's typed answers (:class:`~console.client.remote.RemoteDeskBackend`).  The server's
 session says who acts and its clock says when: ``--as`` and ``--now`` are refused in one line
-before anything is sent.  Commands without a counterpart (init, demo, db, user, intake, …) need
+before anything is sent.  Commands without a counterpart (init, demo, db, intake, …) need
 the database itself: one line, exit code 2.
 
 A 401 on any call is the one line "会话已过期，请重新 citydesk login"; refusals keep the embedded
@@ -70,6 +71,10 @@ def server_handler(args: argparse.Namespace, server: str) -> Callable[[argparse.
         from console.cli import remote_wall
 
         return _bind(remote_wall.cmd_wall, server)
+    if args.cmd == "user" and args.user_cmd != "device-key":
+        from console.cli import remote_users
+
+        return _bind(remote_users.HANDLERS[str(args.user_cmd)], server)
     if args.cmd in ("eval", "report"):
         from console.cli import remote_report
 

@@ -13,6 +13,7 @@ import argparse
 import getpass
 import sys
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,8 @@ def _admin(args: argparse.Namespace, app: App) -> Actor:
     return app.centre.actor(args.user or "admin", args.desk)
 
 
-def _read_password(args: argparse.Namespace) -> str:
+def read_password(args: argparse.Namespace) -> str:
+    """A new password from standard input (``--password-stdin``) or asked twice on a terminal."""
     if args.password_stdin:
         line = sys.stdin.readline()
         password = line.rstrip("\r\n")
@@ -56,64 +58,39 @@ def _read_password(args: argparse.Namespace) -> str:
     return first
 
 
-def cmd_user_add(args: argparse.Namespace) -> int:
+def grids_of(args: argparse.Namespace) -> tuple[str, ...]:
+    """The ``--grids`` cells as a tuple."""
+    return tuple(g.strip() for g in (args.grids or "").split(",") if g.strip())
 
-    password = None if args.no_password else _read_password(args)
-    app = open_app(args)
-    try:
-        grids = tuple(g.strip() for g in (args.grids or "").split(",") if g.strip())
-        user = User(args.username, args.name, args.role, args.unit, grids, True)
-        user = add_user(app.uow_factory, app.centre, _admin(args, app), user, password,
-                        app.clock())
-    finally:
-        app.close()
+
+def emit_added(args: argparse.Namespace, user: User, password_set: bool) -> None:
+    """What ``user add`` prints (embedded or through the server)."""
     emit(args, {"username": user.username, "name": user.name, "role": user.role,
-                "unit": user.unit, "password_set": password is not None},
+                "unit": user.unit, "password_set": password_set},
          f"已添加用户 {user.username}（{user.name}，{user.role}）")
-    return 0
 
 
-def cmd_user_active(args: argparse.Namespace) -> int:
-
-    app = open_app(args)
-    try:
-        user = set_active(app.uow_factory, app.centre, _admin(args, app), args.username,
-                          args.active)
-    finally:
-        app.close()
+def emit_active(args: argparse.Namespace, user: User) -> None:
+    """What ``user disable|enable`` prints."""
     word = "启用" if user.active else "停用"
     emit(args, {"username": user.username, "active": user.active},
          f"已{word}用户 {user.username}")
-    return 0
 
 
-def cmd_user_passwd(args: argparse.Namespace) -> int:
-
-    password = _read_password(args)
-    app = open_app(args)
-    try:
-        set_password(app.uow_factory, _admin(args, app), args.username, password, app.clock())
-    finally:
-        app.close()
-    emit(args, {"username": args.username, "password_set": True},
-         f"已为 {args.username} 设置新密码（失败计数与锁定已清除）")
-    return 0
+def emit_passwd(args: argparse.Namespace, username: str) -> None:
+    """What ``user passwd`` prints."""
+    emit(args, {"username": username, "password_set": True},
+         f"已为 {username} 设置新密码（失败计数与锁定已清除）")
 
 
-def cmd_user_list(args: argparse.Namespace) -> int:
-
-    app = open_app(args)
-    try:
-        accounts = list_accounts(app.uow_factory, _admin(args, app))
-    finally:
-        app.close()
-    now = app.clock()
+def emit_users(args: argparse.Namespace,
+               accounts: list[tuple[User, bool, int, datetime | None]], now: datetime) -> None:
+    """What ``user list`` prints: (user, has a password, failures, locked until) each."""
     rows = [
-        {"username": a.user.username, "name": a.user.name, "role": a.user.role,
-         "unit": a.user.unit, "active": a.user.active, "password_set": bool(a.password_hash),
-         "failed_logins": a.failed_logins,
-         "locked_until": a.locked_until if a.locked_until and a.locked_until > now else None}
-        for a in accounts
+        {"username": u.username, "name": u.name, "role": u.role, "unit": u.unit,
+         "active": u.active, "password_set": has_password, "failed_logins": failed,
+         "locked_until": locked if locked and locked > now else None}
+        for u, has_password, failed, locked in accounts
     ]
 
     def text() -> str:
@@ -129,6 +106,55 @@ def cmd_user_list(args: argparse.Namespace) -> int:
         return "\n".join(lines)
 
     emit(args, rows, text)
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+
+    password = None if args.no_password else read_password(args)
+    app = open_app(args)
+    try:
+        user = User(args.username, args.name, args.role, args.unit, grids_of(args), True)
+        user = add_user(app.uow_factory, app.centre, _admin(args, app), user, password,
+                        app.clock())
+    finally:
+        app.close()
+    emit_added(args, user, password is not None)
+    return 0
+
+
+def cmd_user_active(args: argparse.Namespace) -> int:
+
+    app = open_app(args)
+    try:
+        user = set_active(app.uow_factory, app.centre, _admin(args, app), args.username,
+                          args.active)
+    finally:
+        app.close()
+    emit_active(args, user)
+    return 0
+
+
+def cmd_user_passwd(args: argparse.Namespace) -> int:
+
+    password = read_password(args)
+    app = open_app(args)
+    try:
+        set_password(app.uow_factory, _admin(args, app), args.username, password, app.clock())
+    finally:
+        app.close()
+    emit_passwd(args, args.username)
+    return 0
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+
+    app = open_app(args)
+    try:
+        accounts = list_accounts(app.uow_factory, _admin(args, app))
+    finally:
+        app.close()
+    emit_users(args, [(a.user, bool(a.password_hash), a.failed_logins, a.locked_until)
+                      for a in accounts], app.clock())
     return 0
 
 

@@ -12,11 +12,13 @@ import json
 import os
 import stat
 import sys
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from console.cli.login import NOT_SIGNED_IN, SESSION_EXPIRED
 from console.cli.main import main
@@ -124,8 +126,8 @@ def test_as_and_now_are_refused_and_nothing_is_sent(cli: Any, server: Server, db
 
 
 def test_commands_without_a_server_counterpart_need_the_database(cli: Any) -> None:
-    for argv in (["init"], ["demo", "--days", "1"], ["user", "list"], ["db", "grant",
-                                                                       "--app-role", "x"]):
+    for argv in (["init"], ["demo", "--days", "1"], ["user", "device-key", "caiji01"],
+                 ["db", "grant", "--app-role", "x"]):
         code, _, err = cli(*argv)
         assert code == 2 and "--db" in one_line(err), argv
 
@@ -251,3 +253,39 @@ def test_case_new_reports_as_the_session_and_refuses_a_client_time(cli: Any, db)
                          "duplicates", "warnings"}
     assert made["suggested_unit"]["code"] and made["version"] == 1
     assert counts(db)[0] == before[0] + 1
+
+
+def test_an_administrator_manages_users_through_the_server(cli: Any, server: Server,
+                                                            db) -> None:
+    """``user add|passwd|disable|enable|list`` after ``citydesk login``: the session acts (an
+    administrator, or exit 3 and nothing changed), each change is in the admin log, and the
+    disabled user's open session ends at once."""
+    assert login(cli, "paiqian2")[0] == 0
+    before = counts(db)
+    code, _, err = cli("user", "disable", "caiji01")
+    assert code == 3 and "管理员" in one_line(err)
+    assert counts(db) == before
+    assert login(cli, "admin")[0] == 0
+    with db.connect() as conn:
+        logged = conn.scalar(text("SELECT count(*) FROM admin_log"))
+    name = f"cli{uuid.uuid4().hex[:6]}"
+    code, out, err = cli("user", "add", name, "--name", "经服务器", "--role", "监督员",
+                         "--grids", "330824001001001", "--password-stdin",
+                         stdin="first-pass-7\n")
+    assert code == 0, err
+    assert name in out
+    code, _, err = cli("user", "passwd", name, "--password-stdin", stdin="second-pass-8\n")
+    assert code == 0, err
+    token = server.token(name, "second-pass-8")
+    assert server.get("/api/v1/whoami", token).status_code == 200
+    assert cli("user", "disable", name)[0] == 0
+    assert server.get("/api/v1/whoami", token).status_code == 401
+    code, out, _ = cli("user", "list", "--json")
+    mine = next(row for row in json.loads(out) if row["username"] == name)
+    assert (mine["active"], mine["password_set"], mine["role"]) == (False, True, "监督员")
+    assert cli("user", "enable", name)[0] == 0
+    with db.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM admin_log")) >= logged + 4
+        row = conn.execute(text("SELECT active, grids FROM users WHERE username = :u"),
+                           {"u": name}).one()
+    assert row.active and list(row.grids) == ["330824001001001"]
