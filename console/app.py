@@ -23,6 +23,7 @@ from console.config import ConfigError, DeskConfig, check_database_url, load_con
 from console.domain.audit import MIN_SECRET, ChainKey, KeyRing
 from console.services.centre import Centre, load_centre
 from console.services.uow import UnitOfWork
+from db.alarm_repo import SqlAlarmStore
 from db.engine import ENV_VAR, make_engine, resolve_url
 from db.grants import GrantReport, grant_roles
 from db.notify import EventListener
@@ -243,6 +244,11 @@ class App:
     def position_store(self) -> SqlPositionStore:
         """Collectors' positions and device keys (``console.services.positions.PositionStore``)."""
         return SqlPositionStore(self.engine)
+
+    def alarm_store(self) -> SqlAlarmStore:
+        """Collectors' 在岗 alarms and the fixes they are judged on
+        (``console.services.on_duty.AlarmStore``)."""
+        return SqlAlarmStore(self.engine)
 
     def event_listener(self, on_event: Callable[[int], None],
                        on_status: Callable[[bool], None]) -> EventListener | None:

@@ -37,6 +37,7 @@ from console.domain.reference import (
     User,
 )
 from console.domain.reference_checks import CENTRE_STAGES, Problem, reference_problems
+from console.reference_duty import duty_settings
 from console.reference_entry import LONG, STATE, Entry, show
 from console.reference_read import csv_entries, read_json, read_yaml
 
@@ -75,7 +76,7 @@ def _unique(entry: Entry, field: str, value: Any, seen: dict[Any, Entry]) -> Non
 _CENTRE_KEYS = frozenset({"name", "name_en", "county_code", "timezone", "windows",
                           "stage_limits", "yellow_at", "duplicate_radius_m", "duplicate_hours",
                           "coordination_office", "verify_sources",
-                          "position_retention_days"})
+                          "position_retention_days", "on_duty"})
 
 
 def _centre_entry(path: Path) -> tuple[Entry, CentreConfig]:
@@ -135,6 +136,7 @@ def _centre_entry(path: Path) -> tuple[Entry, CentreConfig]:
         name_en=e.text("name_en", required=False),
         position_retention_days=e.integer("position_retention_days", low=1, high=3660,
                                           default=base.position_retention_days),
+        on_duty=duty_settings(e),
     )
     return e, config
 

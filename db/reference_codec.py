@@ -11,6 +11,7 @@ from dataclasses import fields
 from datetime import time
 from typing import Any
 
+from console.domain.duty_settings import duty_from_json, duty_to_json
 from console.domain.reference import (
     CalendarDay,
     Category,
@@ -234,6 +235,7 @@ def config_to_json(config: CentreConfig) -> dict[str, Any]:
         "verify_sources": list(config.verify_sources),
         "name_en": config.name_en,
         "position_retention_days": config.position_retention_days,
+        "on_duty": duty_to_json(config.on_duty),
     }
 
 
@@ -252,4 +254,6 @@ def config_from_json(doc: dict[str, Any]) -> CentreConfig:
         kwargs["verify_sources"] = tuple(kwargs["verify_sources"])
     if "stage_limits" in kwargs:
         kwargs["stage_limits"] = {str(k): int(v) for k, v in kwargs["stage_limits"].items()}
+    if "on_duty" in kwargs:
+        kwargs["on_duty"] = duty_from_json(kwargs["on_duty"])
     return CentreConfig(**kwargs)

@@ -581,3 +581,31 @@ class DeviceKeyRow(Base):
                                           primary_key=True)
     key_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
+
+
+class AlarmRow(Base):
+    """A collector's 离线 / 越界 / 停留 alarm (revision 0019), raised by ``citydesk worker``.
+
+    ``started_at`` is when the condition began, ``ended_at`` when it ended (NULL while it
+    holds), ``raised_at`` when the worker raised it; a desk's Ctrl+K fills the acknowledgement.
+    One alarm per collector, kind and start: a second worker raising the same one is refused.
+    """
+
+    __tablename__ = "collector_alarms"
+    __table_args__ = (
+        UniqueConstraint("username", "kind", "started_at",
+                         name="uq_collector_alarms_username_kind_started_at"),
+        Index(None, "raised_at"),
+        Index("ix_collector_alarms_open", "username", sqlite_where=text("ended_at IS NULL"),
+              postgresql_where=text("ended_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(CODE), ForeignKey("users.username"))
+    kind: Mapped[str] = mapped_column(String(STATE))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    raised_at: Mapped[datetime]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(CODE))
+    acknowledged_at: Mapped[datetime | None]
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)

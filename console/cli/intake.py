@@ -9,7 +9,7 @@ import signal
 import stat
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
@@ -303,6 +303,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from console.config import load_config
     from console.intake.settings import worker_settings
     from console.intake.worker import Worker
+    from console.services.on_duty import CHECK_EVERY, OnDutyJob
 
     # Without channels the worker still has jobs of its own: the audit anchor and the
     # positions' retention (issue #15), so a centre without intake channels runs it too.
@@ -310,7 +311,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, force=True,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     user = args.user or settings.user
-    with intake_context(args) as base:
+    with intake_context(args) as base, ExitStack() as stack:
         ctx = IntakeContext(base.uow_factory, base.centre, base.centre.actor(user, args.desk),
                             base.clock)
         worker = Worker(ctx, settings)
@@ -318,6 +319,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
         worker.add_job("audit-anchor", ANCHOR_EVERY, lambda: write_anchor_now(args))
         # Collectors' positions older than centre.yaml's retention (issue #15).
         worker.add_job("position-retention", RETENTION_EVERY, lambda: prune_positions_now(args))
+        # 在岗: the 离线 / 越界 / 停留 alarms, every minute (issue #15).
+        duty_app = open_app(args)
+        stack.callback(duty_app.close)
+        worker.add_job("on-duty", CHECK_EVERY,
+                       OnDutyJob(duty_app.alarm_store(), duty_app.uow_factory, duty_app.clock))
         if args.once:
             result = worker.run_once()
             emit(args, result, lambda: "\n".join(f"{k}: {v}" for k, v in result.items()))

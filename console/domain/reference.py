@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
 
+from console.domain.duty_settings import DutySettings
+
 
 class CategoryKind(enum.StrEnum):
     """部件 (a problem with a city component) or 事件 (an event / matter)."""
@@ -194,6 +196,7 @@ class CentreConfig:
     verify_sources: tuple[str, ...] = ("公众举报", "12345热线", "网络/微信", "媒体曝光")
     name_en: str = ""  # the English name an English desk shows; "" shows ``name``
     position_retention_days: int = 90  # collectors' positions are kept this many days
+    on_duty: DutySettings = field(default_factory=DutySettings)  # 在岗 rules (issue #15)
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,17 +107,24 @@ class Worker:
         """Every job once, in order (``citydesk worker --once``)."""
         return {job.name: self.run_job(job) for job in self.jobs}
 
+    def run_due(self) -> dict[str, Any]:
+        """One pass of the loop: every job whose time has come, once (by the scheduler's
+        clock; a test drives it); returns their results by name."""
+        now = self._monotonic()
+        results: dict[str, Any] = {}
+        for job in self.jobs:
+            if self.stop_event.is_set():
+                break
+            if job.due <= now:
+                results[job.name] = self.run_job(job)
+                job.due = max(job.due, self._monotonic() + job.interval)
+        return results
+
     def run(self) -> None:
         """Run jobs when due until :meth:`stop`."""
         log.info("intake worker started: %s", ", ".join(j.name for j in self.jobs) or "no channels")
         while not self.stop_event.is_set():
-            now = self._monotonic()
-            for job in self.jobs:
-                if self.stop_event.is_set():
-                    break
-                if job.due <= now:
-                    self.run_job(job)
-                    job.due = max(job.due, self._monotonic() + job.interval)
+            self.run_due()
             upcoming = min((j.due for j in self.jobs), default=self._monotonic() + 60)
             self.stop_event.wait(max(0.05, min(upcoming - self._monotonic(), 60.0)))
         log.info("intake worker stopped")

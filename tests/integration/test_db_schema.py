@@ -39,6 +39,7 @@ TABLES = {
     "sessions",
     "collector_positions",
     "device_keys",
+    "collector_alarms",
 }
 
 
