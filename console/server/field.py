@@ -81,19 +81,27 @@ async def tasks(request: Request, state: StateDep, who: CallerDep,
     """The caller's open tasks; ``wait`` seconds of long poll while there are none.
 
     The wait sleeps on the process's push hub (PostgreSQL LISTEN, or its poll of the log on
-    SQLite), which wakes it on any new event; the tasks are then read again.
+    SQLite), which wakes it on any new event; the tasks are read again only when an event
+    names the caller as its collector.
     """
     hub = request.app.state.push
     assert isinstance(hub, PushHub)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
-    while True:
-        seen = hub.newest  # read before the query: an event after it wakes the wait at once
-        found = await run_in_threadpool(open_tasks, state.app.uow_factory, who.actor)
+    seen = hub.newest  # read before the query: an event after it wakes the wait at once
+    found = await run_in_threadpool(open_tasks, state.app.uow_factory, who.actor)
+    while not found:
         left = deadline - loop.time()
-        if found or left <= 0:
-            return [task_dict(state, t) for t in found]
+        if left <= 0:
+            break
         await hub.wait(seen, left)
+        latest = hub.newest
+        # Only a task sent to the caller adds one: five hundred phones waiting here do not
+        # each read their tasks again on every event of the centre.
+        if hub.names(seen, who.actor.user):
+            found = await run_in_threadpool(open_tasks, state.app.uow_factory, who.actor)
+        seen = latest
+    return [task_dict(state, t) for t in found]
 
 
 @router.post("/tasks/{case_id}/result")

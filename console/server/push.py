@@ -35,6 +35,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from console.app import App
+from console.domain.cases import Event
 from console.domain.errors import AuthenticationError
 from console.server.auth import ServerState, bearer_token, server_state
 from console.services.access import reader_of, scoped_factory
@@ -66,6 +67,9 @@ class PushHub:
         self._app = app
         self._lock = threading.Lock()
         self._recent: deque[tuple[int, int]] = deque()
+        # Events that name a collector (a 核实/核查 sent to them): a field long poll waits
+        # for one naming its caller instead of reading the tasks again on every event.
+        self._named: deque[tuple[int, str]] = deque()
         self._newest = 0
         self._floor = 0  # the memory holds every event after this id
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -120,16 +124,25 @@ class PushHub:
                 batch = uow.events.since(self._newest, limit=1000)
                 if not batch:
                     break
-                with self._lock:
-                    for e in batch:
-                        if len(self._recent) == MEMORY:
-                            self._floor = self._recent.popleft()[0]
-                        self._recent.append((e.id or 0, e.case_id or 0))
-                    self._newest = max(self._newest, *(e.id or 0 for e in batch))
+                self.remember(batch)
                 if len(batch) < 1000:
                     break
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._notify)
+
+    def remember(self, batch: list[Event]) -> None:
+        """Take newly read events (oldest first) into the memory."""
+        with self._lock:
+            for e in batch:
+                if len(self._recent) == MEMORY:
+                    self._floor = self._recent.popleft()[0]
+                    while self._named and self._named[0][0] <= self._floor:
+                        self._named.popleft()
+                self._recent.append((e.id or 0, e.case_id or 0))
+                collector = e.payload.get("collector")
+                if isinstance(collector, str) and collector:
+                    self._named.append((e.id or 0, collector))
+            self._newest = max(self._newest, *(e.id or 0 for e in batch))
 
     def _notify(self) -> None:
         # On the event loop: wake every waiting stream, then arm a new event for the next.
@@ -143,6 +156,19 @@ class PushHub:
             return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._changed.wait(), timeout)
+
+    def names(self, seen: int, user: str) -> bool:
+        """Whether an event after ``seen`` names ``user`` as its collector (True as well when
+        ``seen`` is older than the memory reaches: the caller must look for itself)."""
+        with self._lock:
+            if seen < self._floor:
+                return True
+            for eid, who in reversed(self._named):
+                if eid <= seen:
+                    return False
+                if who == user:
+                    return True
+            return False
 
     def after(self, seen: int) -> list[tuple[int, int]] | None:
         """The remembered (event id, case id) pairs after ``seen``; None when ``seen`` is older
