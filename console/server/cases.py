@@ -233,7 +233,7 @@ def take_report(state: ServerState, who: Caller, body: dict[str, Any],
         fields.update(lon=place[0], lat=place[1])
     report = Report(**fields, photos=tuple(photos))
     uow_factory = scoped_factory(state.app.uow_factory, who.actor)
-    with once(who.actor.user, rid):
+    with once(who.actor.user, rid, state.app.engine):
         earlier = reported_before(state, who, rid)
         if earlier is not None:
             return earlier, False

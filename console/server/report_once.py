@@ -3,18 +3,21 @@
 A phone that lost the reply to a report sends it again with the same ``client_id``; the
 second answer is the case the first one made (200 instead of 201).  The key is stored as the
 report event's request id, so :func:`reported_before` finds it in the log.  Two copies that
-arrive at the same time on one server process are taken one after the other
-(:func:`once`), so the second finds the first's case.  (Two server processes behind one
-proxy could each take one copy in the same instant; a phone sends its queue one request at a
-time, so that needs a reply lost *and* a retry racing the original.)
+arrive at the same time are taken one after the other (:func:`once`), so the second finds the
+first's case: on one server process by a lock in memory, and across the processes behind one
+proxy by a PostgreSQL advisory lock on the (user, key) pair, held on a connection of its own
+while the copy is checked and taken (SQLite has one process and one writer).
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from sqlalchemy import Engine, text
 
 from console.server.auth import Caller, ServerState
 from console.server.wire import short_case
@@ -23,9 +26,32 @@ _GUARD = threading.Lock()
 _HELD: dict[tuple[str, str], tuple[threading.Lock, int]] = {}
 
 
+def _advisory_key(user: str, key: str) -> int:
+    """A signed 64-bit advisory lock key for ``(user, key)``."""
+    digest = hashlib.sha256(f"citydesk-report\0{user}\0{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
 @contextmanager
-def once(user: str, key: str | None) -> Iterator[None]:
-    """Hold ``(user, key)`` for the block: another request with it waits (no key: no wait)."""
+def _across_processes(engine: Engine | None, user: str, key: str) -> Iterator[None]:
+    if engine is None or engine.dialect.name != "postgresql":
+        yield
+        return
+    number = _advisory_key(user, key)
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": number})
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": number})
+            conn.commit()
+
+
+@contextmanager
+def once(user: str, key: str | None, engine: Engine | None = None) -> Iterator[None]:
+    """Hold ``(user, key)`` for the block: another request with it waits (no key: no wait) —
+    in this process, and with ``engine`` on PostgreSQL in every process on the database."""
     if key is None:
         yield
         return
@@ -34,7 +60,7 @@ def once(user: str, key: str | None) -> Iterator[None]:
         lock, users = _HELD.get(slot, (threading.Lock(), 0))
         _HELD[slot] = (lock, users + 1)
     try:
-        with lock:
+        with lock, _across_processes(engine, user, key):
             yield
     finally:
         with _GUARD:
