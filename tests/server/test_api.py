@@ -416,9 +416,9 @@ def test_a_user_disabled_here_is_signed_out_at_once_and_elsewhere_within_seconds
     with db.begin() as conn:
         conn.execute(text("UPDATE users SET active = false WHERE username = 'paiqian2'"))
     try:
-        deadline = time.monotonic() + 3
+        deadline = time.monotonic() + 6  # 2 s and a loaded CI machine's slack
         while server.get("/api/v1/whoami", token).status_code == 200:
-            assert time.monotonic() < deadline, "still signed in 3 s after being disabled"
+            assert time.monotonic() < deadline, "still signed in 6 s after being disabled"
             time.sleep(0.2)
     finally:
         with db.begin() as conn:
