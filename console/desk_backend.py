@@ -38,6 +38,7 @@ from console.services.evaluation_drill import CaseLine
 from console.services.feed import FeedBatch
 from console.services.intake_ports import IntakeProblem
 from console.services.live_stats import LiveStats
+from console.services.on_duty import CollectorAlarm, DutyBoard
 from console.services.queries import CaseDetail
 from console.services.queue_reads import LightTally, QueuePage
 from console.services.queue_view import QueueQuery
@@ -241,6 +242,19 @@ class DeskBackend(Protocol):
 
     def wall_data(self) -> WallData:
         """The wall screen's figures now."""
+        ...
+
+    # -- 在岗: collectors on duty and their alarms ---------------------------------------------
+    def duty_board(self) -> DutyBoard:
+        """Every active collector with status, tasks in hand and open alarms (值班长's list)."""
+        ...
+
+    def pending_alarms(self) -> list[CollectorAlarm]:
+        """Collectors' alarms waiting for an acknowledgement, oldest first."""
+        ...
+
+    def acknowledge_alarm(self, alarm_id: int) -> CollectorAlarm:
+        """Ctrl+K on a collector's alarm (logged); the alarm as it stands after."""
         ...
 
     # -- presence ------------------------------------------------------------------------------

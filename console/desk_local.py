@@ -10,6 +10,7 @@ backend's, never the caller's.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
@@ -24,6 +25,7 @@ from console.desk_backend import (
 )
 from console.domain.cases import Actor, Case, CaseState, Role
 from console.domain.duplicates import DuplicateHint
+from console.domain.errors import ValidationError
 from console.domain.evaluation import Period
 from console.domain.holiday_notice import HolidayNotice
 from console.domain.options import options_for
@@ -46,6 +48,15 @@ from console.services.intake import IntakeContext, dry_run
 from console.services.intake_ports import IntakeProblem, IntakeUowFactory
 from console.services.intake_problems import dismiss_problem, list_problems, set_mapping
 from console.services.live_stats import LiveStats, load_live_stats
+from console.services.on_duty import (
+    AlarmStore,
+    CollectorAlarm,
+    DutyBoard,
+    acknowledge_alarm,
+    duty_board,
+    on_duty_count,
+    pending_alarms,
+)
 from console.services.queries import case_detail
 from console.services.queue_reads import (
     LightTally,
@@ -81,12 +92,17 @@ class LocalDeskBackend:
         Re-reads the reference data (the composition root's ``reload``).
     is_connection_error : callable, optional
         Tells a lost database from a refusal (the composition root's).
+    alarms : callable, optional
+        Makes the store of collectors' fixes and alarms (the composition root's
+        ``alarm_store``); without it the 在岗 calls say the database has none.
     """
 
     def __init__(self, uow_factory: UowFactory, centre: Centre | Callable[[], Centre],
                  clock: Callable[[], datetime], actor: Actor, *,
                  reload: Callable[[], Centre] | None = None,
-                 is_connection_error: Callable[[BaseException], bool] | None = None) -> None:
+                 is_connection_error: Callable[[BaseException], bool] | None = None,
+                 alarms: Callable[[], AlarmStore] | None = None) -> None:
+        self._alarms = alarms
         self._raw = uow_factory
         self._uow = scoped_factory(uow_factory, actor)
         self._centre = centre
@@ -252,7 +268,28 @@ class LocalDeskBackend:
 
     def wall_data(self) -> WallData:
         """The wall's figures."""
-        return wall_data(self._uow(), self.centre, self._clock())
+        return with_on_duty(wall_data(self._uow(), self.centre, self._clock()), self._alarms,
+                            self.centre, self._clock())
+
+    # -- 在岗 ---------------------------------------------------------------------------------
+    def _alarm_store(self) -> AlarmStore:
+        if self._alarms is None:
+            raise ValidationError("此数据库没有监督员在岗数据 / no on-duty data here")
+        return self._alarms()
+
+    def duty_board(self) -> DutyBoard:
+        """Every active collector with status, tasks in hand and open alarms."""
+        return duty_board(self._alarm_store(), self._raw(), self.centre, self._actor,
+                          self._clock())
+
+    def pending_alarms(self) -> list[CollectorAlarm]:
+        """Collectors' alarms waiting for an acknowledgement."""
+        return pending_alarms(self._alarm_store(), self._actor, self._clock())
+
+    def acknowledge_alarm(self, alarm_id: int) -> CollectorAlarm:
+        """Acknowledge a collector's alarm (logged in the admin log)."""
+        return acknowledge_alarm(self._raw, self._alarm_store(), self._actor, alarm_id,
+                                 self._clock())
 
     # -- presence ---------------------------------------------------------------------------
     def heartbeat(self, name: str, case_id: int | None, since: datetime) -> list[Presence]:
@@ -364,12 +401,24 @@ class LocalWallBackend:
     """The wall screen's reads, in process (unscoped: the wall shows the whole centre)."""
 
     def __init__(self, uow_factory: UowFactory, centre: Centre,
-                 clock: Callable[[], datetime]) -> None:
+                 clock: Callable[[], datetime],
+                 alarms: Callable[[], AlarmStore] | None = None) -> None:
         self._uow, self.centre, self._clock = uow_factory, centre, clock
+        self._alarms = alarms
 
     def wall_data(self) -> WallData:
         """The figures now."""
-        return wall_data(self._uow(), self.centre, self._clock())
+        return with_on_duty(wall_data(self._uow(), self.centre, self._clock()), self._alarms,
+                            self.centre, self._clock())
+
+
+def with_on_duty(data: WallData, alarms: Callable[[], AlarmStore] | None, centre: Centre,
+                 now: datetime) -> WallData:
+    """The wall's figures with 监督员在岗 n/m (left out where the database keeps no fixes)."""
+    if alarms is None:
+        return data
+    on_duty, total = on_duty_count(alarms(), centre, now)
+    return replace(data, collectors_on_duty=on_duty, collectors=total)
 
 
 def open_desk(root: Any, actor: Actor, clock: Callable[[], datetime]) -> Any:
@@ -383,7 +432,8 @@ def open_desk(root: Any, actor: Actor, clock: Callable[[], datetime]) -> Any:
         return make(actor, clock)
     return LocalDeskBackend(root.uow_factory, lambda: root.centre, clock, actor,
                             reload=getattr(root, "reload", None),
-                            is_connection_error=getattr(root, "is_connection_error", None))
+                            is_connection_error=getattr(root, "is_connection_error", None),
+                            alarms=getattr(root, "alarm_store", None))
 
 
 def open_wall(root: Any, clock: Callable[[], datetime]) -> Any:
@@ -393,7 +443,8 @@ def open_wall(root: Any, clock: Callable[[], datetime]) -> Any:
         return make(clock)
     # Looked up on every read, not bound once: a root whose database is replaced (a reconnect,
     # a test cutting the line) is what the wall reads next.
-    return LocalWallBackend(lambda: root.uow_factory(), root.centre, clock)
+    return LocalWallBackend(lambda: root.uow_factory(), root.centre, clock,
+                            getattr(root, "alarm_store", None))
 
 
 def materialize(result: Any) -> Any:

@@ -136,6 +136,9 @@ class WallData:
     calendar_gaps : tuple of int
         Years without statutory holidays that a running deadline, or one set now, reaches
         (:func:`~console.services.calendar_year.horizon_gaps`): the wall marks them.
+    collectors_on_duty, collectors : int or None
+        监督员在岗 n/m: collectors on duty now and the active collectors
+        (:func:`console.services.on_duty.on_duty_count`); None where no fixes are kept.
     """
 
     as_of: datetime
@@ -152,6 +155,8 @@ class WallData:
     units: tuple[UnitRank, ...] = ()
     points: tuple[WallPoint, ...] = ()
     calendar_gaps: tuple[int, ...] = ()
+    collectors_on_duty: int | None = None
+    collectors: int | None = None
 
     @property
     def overdue_now(self) -> int:

@@ -4,7 +4,8 @@ A case turning red, an urgent report (领导交办, 媒体曝光, or a natural-t
 missing manhole cover) and a source event that asks the desk to decide (an Open311 source
 closed or changed a request that is a case here: console.domain.source_events) beep once and
 wait in the red strip; **Ctrl+K** acknowledges the oldest and writes the acknowledgement into
-the case's log.
+the case's log.  A collector's 离线 / 越界 / 停留 alarm (console.ui.duty_alarms brings them)
+waits in the same strip; its acknowledgement is written on the alarm and in the admin log.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class AlertDesk(QObject):
         super().__init__(window.as_widget())
         self.window = window
         self.pending: list[tuple[int, str]] = []  # (case id, text), oldest first
+        self.alarms: list[tuple[int, str]] = []  # collectors' alarms: (alarm id, text)
+        self._order: list[tuple[bool, int, str]] = []  # (is an alarm, id, text), oldest first
         window.alert.action_triggered.connect(self.acknowledge)
 
     @property
@@ -53,28 +56,69 @@ class AlertDesk(QObject):
         if any(cid == case_id and t == text for cid, t in self.pending):
             return
         self.pending.append((case_id, text))
+        self._order.append((False, case_id, text))
+        self._sound()
+
+    def raise_alarm(self, alarm_id: int, text: str) -> None:
+        """Show a collector's alarm until someone acknowledges it (a new text replaces the old
+        one in place: the alarm ended meanwhile)."""
+        for i, (aid, old) in enumerate(self.alarms):
+            if aid == alarm_id:
+                if old != text:
+                    self.alarms[i] = (aid, text)
+                    self._order = [(a, k, text if a and k == alarm_id else t)
+                                   for a, k, t in self._order]
+                    self._show()
+                return
+        self.alarms.append((alarm_id, text))
+        self._order.append((True, alarm_id, text))
+        self._sound()
+
+    def drop_alarms(self, keep: set[int]) -> None:
+        """Forget the alarms not in ``keep`` (acknowledged at another desk)."""
+        if all(aid in keep for aid, _t in self.alarms):
+            return
+        self.alarms = [(aid, t) for aid, t in self.alarms if aid in keep]
+        self._order = [(a, k, t) for a, k, t in self._order if not a or k in keep]
+        self._show()
+
+    def _sound(self) -> None:
         QApplication.beep()
         QApplication.alert(self.window.as_widget(), 3000)
         self._show()
 
     def _show(self) -> None:
         strip = self.window.alert
-        if not self.pending:
+        if not self._order:
             strip.clear()
             return
-        _case_id, text = self.pending[0]
-        more = len(self.pending) - 1
+        _alarm, _key, text = self._order[0]
+        more = len(self._order) - 1
         if more:
             text += _("（另有 {n} 条未确认）").format(n=more)
         strip.show_message(text, "danger", _("确认 [Ctrl+K]") if self.may_acknowledge else None)
 
     def acknowledge(self) -> None:
         """Ctrl+K: acknowledge the oldest alert; the acknowledgement goes into the case's log."""
-        if not self.pending or not self.may_acknowledge:
+        if not self._order or not self.may_acknowledge:
             return
-        case_id, text = self.pending.pop(0)
-        self.window.controller.run_command(case_id, Command.ACK_ALERT.value, {"alert": text}, None)
+        alarm, key, text = self._order.pop(0)
+        if alarm:
+            self.alarms = [(aid, t) for aid, t in self.alarms if aid != key]
+            desk = self.window.controller.desk
+            self.window.controller.ops.run(lambda: desk.acknowledge_alarm(key),
+                                           lambda _alarm: None, self._on_ack_failed)
+        else:
+            self.pending.remove((key, text))
+            self.window.controller.run_command(key, Command.ACK_ALERT.value, {"alert": text},
+                                               None)
         self._show()
+
+    def _on_ack_failed(self, exc: Exception) -> None:
+        """An alarm's acknowledgement did not reach the centre: say so (the next poll brings the
+        alarm back to the strip)."""
+        self.window.notice.show_message(
+            _("告警确认失败：{why}").format(why=getattr(exc, "message", str(exc))), "warning")
 
     # -- what raises them ----------------------------------------------------------------------
     def on_turned_red(self, case_id: int) -> None:

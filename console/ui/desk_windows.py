@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, Qt
 from console.ui.admin import AdminWindow
 from console.ui.dialogs.import_dialog import ImportDialog
 from console.ui.dialogs.shortcut_sheet import ShortcutSheet
+from console.ui.duty_board import DutyBoardPane
 from console.ui.evaluation_view import EvaluationView
 from console.ui.i18n import _
 from console.ui.intake_problems import IntakeProblemsPane
@@ -94,6 +95,24 @@ class DeskWindows(QObject):
         dock.raise_()
         shown = dock.widget()
         assert isinstance(shown, IntakeProblemsPane)
+        shown.refresh()
+        return shown
+
+    def duty_board(self) -> DutyBoardPane:
+        """工作台 → 监督员在岗: the collectors' list, in a dock made on first use."""
+        docks = self.window.docks
+        dock = docks.get("duty_board")
+        if dock is None:
+            c = self.window.controller
+            pane = DutyBoardPane(c.desk, c.ops, lambda: c.centre)
+            pane.case_requested.connect(self.window.select_case)
+            dock = self.window.add_dock("duty_board", _("监督员在岗"), pane,
+                                        Qt.DockWidgetArea.LeftDockWidgetArea)
+            self.window.tabifyDockWidget(docks["approvals"], dock)
+        dock.show()
+        dock.raise_()
+        shown = dock.widget()
+        assert isinstance(shown, DutyBoardPane)
         shown.refresh()
         return shown
 

@@ -43,6 +43,7 @@ from console.ui.desk_layout import DeskLayout
 from console.ui.desk_panes import build_queue_panes, hidden_panes
 from console.ui.desk_windows import DeskWindows
 from console.ui.dialogs.new_report import NewReportDialog
+from console.ui.duty_alarms import DutyAlarmWatch
 from console.ui.i18n import _, label
 from console.ui.live_updates import LiveUpdates
 from console.ui.names import centre_name, unit_name
@@ -92,6 +93,7 @@ class MainWindow(QMainWindow):
         self._build_timers()
         self.deadlines = DeadlineWatch(controller.centre, self)
         self.alerts = AlertDesk(self)
+        self.duty_alarms = DutyAlarmWatch(self, self.alerts)  # collectors' 在岗 alarms
         self.commands = CommandFlow(self)
         self.live = LiveUpdates(self, self.alerts, self.deadlines,
                                 self.layout_keeper.headers_restored)
@@ -209,6 +211,7 @@ class MainWindow(QMainWindow):
             "new_report": self.reports.open, "refresh": self.reload,
             "evaluation": w.evaluation, "intake_problems": w.intake_problems,
             "import_file": w.import_dialog, "quit": self.close, "admin": w.admin,
+            "duty_board": w.duty_board,
             "help": w.shortcuts, "next_case": self.next_case,
             "dispatch_to": self.commands.dispatch_to_other, "reset_layout": self.reset_layout,
             "file_with_choices": self.commands.file_with_choices,

@@ -15,6 +15,7 @@ from PySide6.QtGui import QAction, QKeySequence
 
 from console.domain.cases import Role
 from console.domain.commands import Command
+from console.domain.permissions import may
 from console.ui.i18n import N_, _, command_label
 from console.ui.shortcuts import SHORTCUTS, WINDOW_SHORTCUTS
 
@@ -104,6 +105,9 @@ class DeskMenus:
                                         "intake_problems"))
         self.desk.addAction(make_action(self.host, _("导入案件文件…"), "", slots["import_file"],
                                         "import_file"))
+        if may(Role(self.host.user.role), Command.ACK_ALERT):  # seats that acknowledge alarms
+            self.desk.addAction(make_action(self.host, _("监督员在岗"), "", slots["duty_board"],
+                                            "duty_board"))
         self.desk.addSeparator()
         self.window_action(self.desk, "sign_out")
         self.window_action(self.desk, "quit")

@@ -101,6 +101,8 @@ def log_counts(app: App, now: datetime) -> dict[str, object]:
         "lights": Counter(lights.values()),
         "hours": [float(hours[h]) for h in range(24)],
         "open": len(cases),
+        # 监督员在岗 n/m: the demo database keeps no phone fixes, so nobody is on duty
+        "on_duty": f"0/{sum(1 for u in centre.ref.users.values() if u.active and u.role == '监督员')}",
     }
 
 

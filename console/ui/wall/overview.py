@@ -28,6 +28,7 @@ _TILES = (
     ("closed", N_("今日结案")),
     ("overdue", N_("当前超时")),
     ("on_time", N_("本月按时率")),
+    ("on_duty", N_("监督员在岗")),
 )
 
 #: Markers are drawn in this order, so a red one is never hidden under a green one.
@@ -116,6 +117,12 @@ class OverviewPage(QWidget):
         self.tiles["on_time"].set_value(
             percent(rate), "" if rate is None else ("green" if rate >= 0.9 else "yellow"),
             f"{data.on_time_month} / {data.handled_month}" if data.handled_month else "")
+        if data.collectors is None or data.collectors_on_duty is None:
+            self.tiles["on_duty"].set_value(NO_VALUE)  # no fixes kept where the wall reads
+        else:
+            n, m = data.collectors_on_duty, data.collectors
+            self.tiles["on_duty"].set_value(f"{n}/{m}", "" if not m else (
+                "green" if n == m else "yellow" if n else "red"))
         for light, row in self.legend.items():
             row.setText(f"● {light_label(light)}  {data.lights.get(light, 0)}")
         self.open_total.setText(str(data.open_cases))
