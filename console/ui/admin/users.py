@@ -1,4 +1,5 @@
-"""Users: add one, change name, role or unit, disable or enable, reset a password.
+"""Users: add one, change name, role, unit or a collector's cells, disable or enable, reset a
+password.
 
 Everything goes through ``console.services.accounts``, which checks the administrator and the
 password policy again: the form only catches what it can see (two passwords that differ).
@@ -6,6 +7,7 @@ password policy again: the form only catches what it can see (two passwords that
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -42,6 +44,12 @@ class UsersTab(EditTab):
             self.role.addItem(label(role), role.value)
         self.unit = QComboBox()
         self.unit.setObjectName("admin_users_unit")
+        # A collector's beat (在岗's 越界 is judged against it): cell codes, as users.yaml and
+        # `citydesk user add --grids` take them.
+        self.grids = QLineEdit()
+        self.grids.setObjectName("admin_users_grids")
+        self.grids.setPlaceholderText(_("15 位网格编码，逗号分隔（仅监督员）"))
+        self.role.currentIndexChanged.connect(self._on_role_current_index_changed)
         self.password = QLineEdit()
         self.password.setObjectName("admin_users_password")
         self.password2 = QLineEdit()
@@ -56,6 +64,7 @@ class UsersTab(EditTab):
         self.form.addRow(_("姓名"), self.name)
         self.form.addRow(_("角色"), self.role)
         self.form.addRow(_("所属单位"), self.unit)
+        self.form.addRow(_("负责网格"), self.grids)
         self.form.addRow(_("密码"), self.password)
         self.form.addRow(_("确认密码"), self.password2)
         self.form.addRow(_("状态"), self.state)
@@ -116,9 +125,10 @@ class UsersTab(EditTab):
         self.panel.view.setCurrentIndex(QModelIndex())
         self._adding = True
         self.username.setReadOnly(False)
-        for field in (self.username, self.name, self.password, self.password2):
+        for field in (self.username, self.name, self.password, self.password2, self.grids):
             field.clear()
         self.role.setCurrentIndex(max(self.role.findData(Role.ACCEPTOR.value), 0))
+        self._on_role_current_index_changed(self.role.currentIndex())  # the same index: no signal
         self.unit.setCurrentIndex(0)
         self.state.setText(_("新用户"))
         self.signin.clear()
@@ -137,6 +147,8 @@ class UsersTab(EditTab):
         self.name.setText(user.name)
         self.role.setCurrentIndex(max(self.role.findData(user.role), 0))
         self.unit.setCurrentIndex(max(self.unit.findData(user.unit or ""), 0))
+        self.grids.setText(", ".join(user.grids))
+        self._on_role_current_index_changed(self.role.currentIndex())
         self.password.clear()
         self.password2.clear()
         self.state.setText(_("启用") if user.active else _("已停用"))
@@ -157,7 +169,16 @@ class UsersTab(EditTab):
             parts.append(_("锁定至 {when}").format(when=until))
         return " · ".join(parts)
 
+    def _on_role_current_index_changed(self, _index: int) -> None:
+        self.grids.setEnabled(self.role.currentData() == Role.COLLECTOR.value)
+
     # -- saving -------------------------------------------------------------------------------
+    def _cells(self) -> tuple[str, ...]:
+        """The cells in the form (a collector's only), in the order typed, each once."""
+        if self.role.currentData() != Role.COLLECTOR.value:
+            return ()
+        codes = re.split(r"[\s,，;；、]+", self.grids.text().strip())
+        return tuple(dict.fromkeys(c for c in codes if c))
     def _selected(self) -> AccountView | None:
         key = self.panel.current_key()
         return self.accounts.get(key) if key is not None and not self._adding else None
@@ -170,7 +191,8 @@ class UsersTab(EditTab):
         return first
 
     def submit(self) -> None:
-        """Add the user in the form, or save the selected one's name, role and unit."""
+        """Add the user in the form, or save the selected one's name, role, unit and cells (an
+        unknown cell code is refused by the service in one line, nothing saved)."""
         ctx, desk = self.ctx, self.ctx.desk
         current = self._selected()
         unit = str(self.unit.currentData() or "") or None
@@ -179,7 +201,7 @@ class UsersTab(EditTab):
             if password is None:
                 return
             user = User(self.username.text().strip(), self.name.text(),
-                        str(self.role.currentData()), unit)
+                        str(self.role.currentData()), unit, self._cells())
 
             def work() -> Any:
                 return desk.add_user(user, password)
@@ -191,7 +213,7 @@ class UsersTab(EditTab):
             ctx.save(work, self.banner, added)
             return
         changed = replace(current.user, name=self.name.text(),
-                          role=str(self.role.currentData()), unit=unit)
+                          role=str(self.role.currentData()), unit=unit, grids=self._cells())
         ctx.save(lambda: desk.update_user(changed), self.banner,
                  lambda u: _("已保存用户 {name}").format(name=u.username))
 
