@@ -96,6 +96,9 @@ def upgrade(engine_or_url: Engine | str, revision: str = "head") -> None:
                 # Two desks starting against a new server at once would both create tables;
                 # the second waits here and then finds the schema at head.
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_UPGRADE_LOCK})
+                # A migration rebuilding an index over a megacity's years may run longer than
+                # the 5 minutes every CityDesk session is limited to (db.engine): not this one.
+                conn.execute(text("SET LOCAL statement_timeout = 0"))
             command.upgrade(alembic_config(conn), revision)
     finally:
         if owned:

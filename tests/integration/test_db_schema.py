@@ -116,3 +116,27 @@ def test_in_memory_sqlite_upgrades_and_serves_units_of_work() -> None:
             assert uow.events.count() == 0
     finally:
         engine.dispose()
+
+
+def test_migrations_run_without_the_sessions_statement_timeout(
+        pg_admin: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every PostgreSQL session has a 5-minute statement timeout; a migration over a big
+    database may need longer, so the upgrade's own transaction lifts it."""
+    from tests.pg import fresh_pg_database
+
+    seen: list[str] = []
+
+    def spy(config: object, revision: str) -> None:
+        connection = config.attributes["connection"]  # type: ignore[attr-defined]
+        seen.append(connection.execute(text("SHOW statement_timeout")).scalar())
+
+    monkeypatch.setattr(command, "upgrade", spy)
+    with fresh_pg_database(pg_admin) as url:
+        engine = make_engine(url)
+        try:
+            upgrade(engine)
+            with engine.connect() as conn:  # the limit itself stays for everything else
+                assert conn.execute(text("SHOW statement_timeout")).scalar() == "5min"
+        finally:
+            engine.dispose()
+    assert seen == ["0"]
