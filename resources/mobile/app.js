@@ -20,6 +20,7 @@
   const POLL_WAIT = 25;           // seconds of long poll while there are no tasks
   const REFRESH = 15000;          // ms between task refreshes while there are tasks
   const MAX_BACKOFF = 60000;      // ms
+  const SEND_TIMEOUT = 120000;    // ms: a stalled upload is given up and sent again (same key)
   const $ = (id) => document.getElementById(id);
 
   const state = {
@@ -64,6 +65,18 @@
     while ($('notices').children.length > 3) {
       $('notices').lastChild.remove();
     }
+  }
+
+  function timeout(ms, outer) {
+    // A request on a flaky network may stall without failing: abort it after ``ms`` (or with
+    // ``outer``, the task poll's own controller).
+    const control = new AbortController();
+    const timer = setTimeout(() => control.abort(), ms);
+    if (outer) {
+      outer.signal.addEventListener('abort', () => control.abort());
+    }
+    control.signal.addEventListener('abort', () => clearTimeout(timer));
+    return control.signal;
   }
 
   function serverNow() {
@@ -213,7 +226,8 @@
     while (state.token && state.poll === control) {
       const wait = state.tasks.length ? 0 : POLL_WAIT;
       try {
-        const { body } = await api(`/tasks?wait=${wait}`, { signal: control.signal });
+        const { body } = await api(`/tasks?wait=${wait}`,
+          { signal: timeout((wait + 30) * 1000, control) });
         state.tasks = body;
         $('tasks-status').textContent = '';
         renderTasks();
@@ -617,7 +631,8 @@
         }
         let outcome;
         try {
-          const { body } = await api(item.path, { method: 'POST', body: formOf(item) });
+          const { body } = await api(item.path, { method: 'POST', body: formOf(item),
+            signal: timeout(SEND_TIMEOUT) });
           outcome = { ok: true, body };
         } catch (err) {
           if (!(err instanceof HttpError) || err.status === 401 || err.status >= 500 ||

@@ -328,6 +328,32 @@ def test_a_self_handled_fix_from_the_page(phone: Any, server: Server, db: Engine
     assert _severe(phone) == []
 
 
+def test_a_lapsed_session_keeps_the_queue_for_the_next_sign_in(phone: Any, server: Server,
+                                                              db: Engine) -> None:
+    _tap(phone, phone.find_element("css selector", "#tabs button[data-view='report']"))
+    _tap(phone, phone.find_element("css selector", "#r-mode button[data-mode='report']"))
+    _by_id(phone, "r-filter").clear()
+    _by_id(phone, "r-filter").send_keys("06010")
+    _until(phone, lambda d: _by_id(d, "r-category").get_attribute("value") == "06010")
+    marker = f"会话过期 {uuid.uuid4().hex[:8]}"
+    _by_id(phone, "r-description").send_keys(marker)
+    _offline(phone, True)
+    try:
+        _tap(phone, phone.find_element("css selector", "#r-submit"))
+        _until(phone, lambda d: len(_queue(d)) == 1)
+        token = phone.execute_script("return sessionStorage.getItem('citydesk.token')")
+        assert server.post("/api/v1/logout", token).status_code == 200  # the session ends
+    finally:
+        _offline(phone, False)
+    _until(phone, lambda d: _by_id(d, "view-signin").is_displayed())
+    assert "登录已过期" in _by_id(phone, "signin-error").text
+    assert len(_queue(phone)) == 1 and _cases_described(db, marker) == 0
+    _by_id(phone, "password").send_keys(PASSWORD)  # the user name is filled in
+    _tap(phone, phone.find_element("css selector", "#signin-form button[type=submit]"))
+    _until(phone, lambda d: not _queue(d))
+    assert _cases_described(db, marker) == 1
+
+
 def test_the_page_headers_and_the_category_list(server: Server) -> None:
     page = requests.get(f"{server.url}/m/", timeout=10)
     assert page.status_code == 200 and "城管通" in page.text
