@@ -118,9 +118,10 @@ def cmd_server(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
-    """Register ``server``."""
-    p = sub.add_parser("server", parents=[common],
-                       help="中心服务：持有数据库的 API 服务器 / the centre's API server")
+    """Register ``server`` (also ``api``: a one-machine setup serving phones the same API)."""
+    p = sub.add_parser("server", aliases=["api"], parents=[common],
+                       help="中心服务：持有数据库的 API 服务器（别名 api）/ the centre's API "
+                            "server (alias api)")
     p.add_argument("--bind", default=DEFAULT_BIND, metavar="HOST:PORT",
                    help=f"监听地址（默认 {DEFAULT_BIND}）/ address to listen on")
     p.add_argument("--ssl-certfile", metavar="FILE", help="TLS 证书 / TLS certificate (PEM)")

@@ -47,13 +47,15 @@ def initialised(tmp_path_factory: pytest.TempPathFactory) -> str:
     return db
 
 
-def test_a_port_in_use_is_one_line(initialised: str, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("command", ["server", "api"])  # api: the one-machine name of it
+def test_a_port_in_use_is_one_line(initialised: str, command: str,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         port = taken.getsockname()[1]
         capsys.readouterr()
-        assert main(["server", "--bind", f"127.0.0.1:{port}", "--db", initialised]) == 2
+        assert main([command, "--bind", f"127.0.0.1:{port}", "--db", initialised]) == 2
     err = capsys.readouterr().err.strip()
     assert "已被占用" in err and "in use" in err and "\n" not in err
 
