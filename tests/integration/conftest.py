@@ -9,7 +9,6 @@ backend nobody tested.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import replace
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from console.domain.cases import (
     Case,
@@ -33,6 +32,7 @@ from db.engine import make_engine
 from db.schema import upgrade
 from db.uow import SqlUnitOfWork, make_uow_factory
 from tests.integration.intake_helpers import clock, intake  # noqa: F401  (intake fixtures)
+from tests.integration.templates import ReferenceTemplates, copy_database
 from tests.open311_server import open311_server  # noqa: F401  (a local HTTP server)
 from tests.pg import fresh_pg_database
 
@@ -67,16 +67,26 @@ def uow_factory(engine: Engine, request: pytest.FixtureRequest) -> Callable[[], 
     revision as running the migrations, at a fraction of the time per test.
     ``test_db_schema`` runs the migrations themselves on empty databases.
     """
-    name = str(engine.url.database)
-    engine.dispose()
-    if engine.dialect.name == "sqlite":
-        shutil.copy(request.getfixturevalue("sqlite_head_template"), name)
-    else:
-        template = request.getfixturevalue("pg_head_template")
-        with request.getfixturevalue("pg_admin").connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}"'))
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    template = request.getfixturevalue(
+        "sqlite_head_template" if engine.dialect.name == "sqlite" else "pg_head_template")
+    copy_database(engine, request, template)
     return make_uow_factory(engine)
+
+
+@pytest.fixture
+def kaihua_factory(engine: Engine, request: pytest.FixtureRequest,
+                   reference_templates: ReferenceTemplates) -> Callable[[], SqlUnitOfWork]:
+    """:func:`uow_factory` on a database that also holds Kaihua's reference files and 2026's
+    statutory days: what ``init_reference(uow_factory(), load_centre_files(),
+    statutory_days([2026]))`` writes, copied from a database that ran it once per session."""
+    return reference_templates.copy(engine, request, (2026,))
+
+
+@pytest.fixture(scope="session")
+def reference_templates() -> Iterator[ReferenceTemplates]:
+    """The session's databases of Kaihua's reference data, built on first use."""
+    with ExitStack() as stack:
+        yield ReferenceTemplates(stack)
 
 
 @pytest.fixture(scope="session")

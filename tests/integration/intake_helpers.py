@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 
-from console.domain.calendar import statutory_days
-from console.reference_files import load_centre_files
 from console.services.centre import load_centre
 from console.services.intake import IntakeContext
-from console.services.setup import init_reference
+from tests.integration.templates import ReferenceTemplates
 
 SHANGHAI = timezone(timedelta(hours=8))
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)  # a Monday morning
@@ -34,9 +31,11 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def intake(uow_factory: Callable[[], Any], clock: Clock) -> IntakeContext:
-    """An intake context on a database holding Kaihua's reference data; files as admin."""
-    init_reference(uow_factory(), load_centre_files(), statutory_days([2025, 2026]))
+def intake(engine: Engine, request: pytest.FixtureRequest,
+           reference_templates: ReferenceTemplates, clock: Clock) -> IntakeContext:
+    """An intake context on a database holding Kaihua's reference data (2025 and 2026's
+    statutory days; a copy of the session's template); files as admin."""
+    uow_factory = reference_templates.copy(engine, request, (2025, 2026))
     centre = load_centre(uow_factory())
     return IntakeContext(uow_factory, centre, centre.actor("admin", "intake"), clock)
 

@@ -33,9 +33,9 @@ Factory = Callable[[], UnitOfWork]
 
 
 @pytest.fixture
-def db(uow_factory: Factory) -> Factory:
+def db(kaihua_factory: Factory) -> Factory:
     """The Kaihua reference set (2026 holidays), and one open case at 县综合执法局."""
-    init_reference(uow_factory(), load_centre_files(), statutory_days(YEARS))
+    uow_factory = kaihua_factory  # init_reference of Kaihua's files, 2026 (a copy)
     with uow_factory() as uow:
         uow.cases.add(new_case("2026030200001", unit="KH-ZHZF", state=CaseState.DISPATCHED))
         uow.cases.add(new_case("2026030200002", unit="KH-ZHZF", state=CaseState.CLOSED))

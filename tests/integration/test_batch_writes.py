@@ -18,13 +18,10 @@ import pytest
 from sqlalchemy import Engine, insert, text
 
 from console.domain.audit import GENESIS, chain_hash
-from console.domain.calendar import statutory_days
 from console.domain.cases import Case, Event
-from console.reference_files import load_centre_files
 from console.services.audit import verify_chain
 from console.services.cases import Report, report_case, report_many
 from console.services.centre import load_centre
-from console.services.setup import init_reference
 from db.bulk import BulkInsert
 from db.case_repo import _stored
 from db.event_repo import EVENT_COLUMNS, _numbered, event_row, event_values
@@ -151,8 +148,8 @@ def test_bulk_binding_repeats_nothing_it_should_not(engine: Engine) -> None:
         writer.bind([(datetime(2026, 3, 2, 10), None, True, None)])  # naive instants refused
 
 
-def test_a_batch_stores_what_reports_one_by_one_store(uow_factory: Factory) -> None:
-    init_reference(uow_factory(), load_centre_files(), statutory_days([2026]))
+def test_a_batch_stores_what_reports_one_by_one_store(kaihua_factory: Factory) -> None:
+    uow_factory = kaihua_factory  # init_reference of Kaihua's files, 2026 (a copy)
     centre = load_centre(uow_factory())
     actor = centre.actor("caiji01", "desk-9")
     cells = sorted(centre.ref.grids)[:12]

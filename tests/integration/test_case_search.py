@@ -8,23 +8,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from console.domain.calendar import statutory_days
 from console.domain.cases import Actor, Role
 from console.domain.errors import ValidationError
-from console.reference_files import load_centre_files
 from console.services.access import scoped_factory
 from console.services.case_search import search_cases, search_words
 from console.services.cases import Report, report_case
 from console.services.centre import load_centre
-from console.services.setup import init_reference
 
 NOW = datetime(2026, 11, 25, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 ACCEPTOR = Actor("shouli1", Role.ACCEPTOR, None, "t")
 
 
 @pytest.fixture
-def reported(uow_factory):
-    init_reference(uow_factory(), load_centre_files(), statutory_days([2026]))
+def reported(kaihua_factory):
+    uow_factory = kaihua_factory  # init_reference of Kaihua's files, 2026 (a copy)
     centre = load_centre(uow_factory())
     base = Report(category="06010", description="", source="12345热线",
                   grid="330824001001001")

@@ -8,17 +8,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from console.domain.calendar import statutory_days
 from console.domain.cases import CaseState
 from console.domain.errors import NotFoundError
-from console.reference_files import load_centre_files
 from console.services.access import can_read, scoped_factory
 from console.services.cases import Report, act, report_case
 from console.services.centre import load_centre
 from console.services.queries import list_cases
 from console.services.queue_reads import OPEN_STATES, light_tally
 from console.services.queue_view import QueueQuery
-from console.services.setup import init_reference
 from console.services.uow import CaseFilter
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -27,8 +24,8 @@ OTHER = "330824001002001"  # caiji03's
 
 
 @pytest.fixture
-def scene(uow_factory):
-    init_reference(uow_factory(), load_centre_files(), statutory_days([2026]))
+def scene(kaihua_factory):
+    uow_factory = kaihua_factory  # init_reference of Kaihua's files, 2026 (a copy)
     centre = load_centre(uow_factory())
     acceptor = centre.actor("shouli1", "t")
 

@@ -22,11 +22,9 @@ import pytest
 from sqlalchemy import Engine, event
 
 import db.case_repo
-from console.domain.calendar import statutory_days
 from console.domain.cases import Actor, Case, CaseState, Source
 from console.domain.duplicates import MAX_HINTS, DuplicateHint, Nearby, find_duplicates
 from console.domain.geo import EARTH_RADIUS_M, bbox_around, haversine_m
-from console.reference_files import load_centre_files
 from console.services.access import ScopedUnitOfWork, can_read
 from console.services.cases import (
     Location,
@@ -36,7 +34,6 @@ from console.services.cases import (
     report_case,
 )
 from console.services.centre import Centre, load_centre
-from console.services.setup import init_reference
 from console.services.uow import CaseFilter, NearbyQuery, UnitOfWork
 from db.uow import SqlUnitOfWork
 
@@ -103,11 +100,11 @@ def _case(n: int, rng: random.Random, lon: float | None, lat: float | None, **ch
 
 
 @pytest.fixture
-def scene(uow_factory: Factory) -> Scene:
+def scene(kaihua_factory: Factory) -> Scene:
     """~700 cases around one cell's centre: 150 on one point P, 60 on a point Q 30 m east,
     scattered ones within 400 m, some without coordinates (one with a latitude only), some of
     another category, a fifth closed or merged; report times ±30 h around :data:`AT`."""
-    init_reference(uow_factory(), load_centre_files(), statutory_days([2026]))
+    uow_factory = kaihua_factory  # init_reference of Kaihua's files, 2026 (a copy)
     centre = load_centre(uow_factory())
     rng = random.Random(13)
     p = centre.grid(CELL).centroid

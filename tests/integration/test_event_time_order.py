@@ -9,17 +9,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from console.domain.calendar import statutory_days
-from console.reference_files import load_centre_files
 from console.services.cases import Report, act, report_case
 from console.services.centre import load_centre
-from console.services.setup import init_reference
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Kaihua
 
 
-def test_a_clock_set_back_logs_nothing_before_the_last_event(uow_factory) -> None:
-    init_reference(uow_factory(), load_centre_files(), statutory_days([2026]))
+def test_a_clock_set_back_logs_nothing_before_the_last_event(kaihua_factory) -> None:
+    uow_factory = kaihua_factory  # init_reference of Kaihua's files, 2026 (a copy)
     centre = load_centre(uow_factory())
     case = report_case(uow_factory, centre, centre.actor("caiji01"), NOW,
                        Report("06010", "路口垃圾", grid="330824001001001")).case

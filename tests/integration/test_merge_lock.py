@@ -20,13 +20,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import db.case_repo
-from console.domain.calendar import statutory_days
 from console.domain.cases import CaseState
 from console.domain.errors import CityDeskError, ConflictError, IllegalTransitionError
-from console.reference_files import load_centre_files
 from console.services.cases import Report, act, report_case
 from console.services.centre import load_centre
-from console.services.setup import init_reference
 from console.services.uow import CaseFilter
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -34,8 +31,8 @@ GRID = "330824001001001"
 
 
 @pytest.fixture
-def desk(uow_factory):
-    init_reference(uow_factory(), load_centre_files(), statutory_days([2026]))
+def desk(kaihua_factory):
+    uow_factory = kaihua_factory  # init_reference of Kaihua's files, 2026 (a copy)
     centre = load_centre(uow_factory())
     acceptor = centre.actor("shouli1", "t")
 

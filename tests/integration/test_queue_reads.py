@@ -13,10 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event
 
-from console.domain.calendar import statutory_days
 from console.domain.cases import CaseState
 from console.domain.deadlines import countdown
-from console.reference_files import load_centre_files
 from console.services.centre import load_centre
 from console.services.demo import DemoSettings, run_demo
 from console.services.queue_reads import (
@@ -28,7 +26,6 @@ from console.services.queue_reads import (
     open_lights,
 )
 from console.services.queue_view import QueueQuery, Reader, sort_key
-from console.services.setup import init_reference
 from console.services.uow import CaseFilter
 
 NOW = datetime(2026, 11, 25, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -37,8 +34,8 @@ BOARD = (CaseState.DISPATCHED, CaseState.HANDLING, CaseState.SUSPENDED, CaseStat
 
 
 @pytest.fixture
-def demo(uow_factory):
-    init_reference(uow_factory(), load_centre_files(), statutory_days([2026]))
+def demo(kaihua_factory):
+    uow_factory = kaihua_factory  # init_reference of Kaihua's files, 2026 (a copy)
     centre = load_centre(uow_factory())
     run_demo(uow_factory, centre, NOW, DemoSettings(days=3, seed=3, per_day=30.0))
     return uow_factory, centre

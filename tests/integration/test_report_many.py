@@ -7,21 +7,18 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine
 
-from console.domain.calendar import statutory_days
 from console.domain.errors import ValidationError
-from console.reference_files import load_centre_files
 from console.services.audit import verify_chain
 from console.services.cases import Report, report_case, report_many
 from console.services.centre import load_centre
-from console.services.setup import init_reference
 from console.services.uow import CaseFilter
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Kaihua
 GRID = "330824001001001"
 
 
-def test_batch_numbers_logs_and_chains(engine: Engine, uow_factory) -> None:
-    init_reference(uow_factory(), load_centre_files(), statutory_days([2026]))
+def test_batch_numbers_logs_and_chains(engine: Engine, kaihua_factory) -> None:
+    uow_factory = kaihua_factory  # init_reference of Kaihua's files, 2026 (a copy)
     centre = load_centre(uow_factory())
     actor = centre.actor("caiji01")
     first = report_case(uow_factory, centre, actor, NOW, Report("06010", "单件", grid=GRID)).case
@@ -42,8 +39,8 @@ def test_batch_numbers_logs_and_chains(engine: Engine, uow_factory) -> None:
     assert verify_chain(uow_factory).ok
 
 
-def test_one_bad_report_writes_nothing(engine: Engine, uow_factory) -> None:
-    init_reference(uow_factory(), load_centre_files(), statutory_days([2026]))
+def test_one_bad_report_writes_nothing(engine: Engine, kaihua_factory) -> None:
+    uow_factory = kaihua_factory  # init_reference of Kaihua's files, 2026 (a copy)
     centre = load_centre(uow_factory())
     batch = [Report("06010", "好的", grid=GRID), Report("nope", "未知类别", grid=GRID)]
     with pytest.raises(ValidationError):

@@ -14,25 +14,22 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from console.domain.calendar import statutory_days
 from console.domain.cases import Actor, Role
 from console.domain.errors import CityDeskError, NotFoundError
 from console.domain.geo import locate
-from console.reference_files import load_centre_files
 from console.services.access import scoped_factory
 from console.services.cases import Report, act, report_case
 from console.services.centre import Centre, load_centre
 from console.services.queries import case_detail
-from console.services.setup import init_reference
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 GRID = "330824001001001"
 
 
 @pytest.fixture
-def scene(uow_factory):
+def scene(kaihua_factory):
     """Two dispatched cases: one of 县综合执法局 (KH-ZHZF), one of 县住建局 (KH-ZJJ)."""
-    init_reference(uow_factory(), load_centre_files(), statutory_days([2026]))
+    uow_factory = kaihua_factory  # init_reference of Kaihua's files, 2026 (a copy)
     centre = load_centre(uow_factory())
 
     def dispatched(unit: str, text: str):
@@ -113,8 +110,8 @@ def _neighbours(centre: Centre) -> tuple[str, tuple[float, float], str, tuple[fl
     raise AssertionError("no two neighbouring cells in the reference data")
 
 
-def test_a_collectors_duplicate_hints_name_only_cases_it_sees(uow_factory) -> None:
-    init_reference(uow_factory(), load_centre_files(), statutory_days([2026]))
+def test_a_collectors_duplicate_hints_name_only_cases_it_sees(kaihua_factory) -> None:
+    uow_factory = kaihua_factory  # init_reference of Kaihua's files, 2026 (a copy)
     centre = load_centre(uow_factory())
     beat, at_beat, other, at_other = _neighbours(centre)
     elsewhere = report_case(uow_factory, centre, centre.actor("shouli1", "t"), NOW, Report(

@@ -7,20 +7,17 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine
 
-from console.domain.calendar import statutory_days
 from console.domain.errors import ConflictError
-from console.reference_files import load_centre_files
 from console.services.cases import Report, act, report_case
 from console.services.centre import load_centre
-from console.services.setup import init_reference
 from db.engine import make_engine
 from db.uow import make_uow_factory
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Kaihua
 
 
-def test_two_desks_same_version_one_conflict(engine: Engine, uow_factory, db_url: str) -> None:
-    init_reference(uow_factory(), load_centre_files(), statutory_days([2026]))
+def test_two_desks_same_version_one_conflict(engine: Engine, kaihua_factory, db_url: str) -> None:
+    uow_factory = kaihua_factory  # init_reference of Kaihua's files, 2026 (a copy)
     centre = load_centre(uow_factory())
     made = report_case(uow_factory, centre, centre.actor("caiji01"), NOW,
                        Report("06010", "路口垃圾", grid="330824001001001")).case
