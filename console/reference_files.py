@@ -37,6 +37,7 @@ from console.domain.reference import (
     User,
 )
 from console.domain.reference_checks import CENTRE_STAGES, Problem, reference_problems
+from console.reference_basemap import basemap_sources
 from console.reference_duty import duty_settings
 from console.reference_entry import LONG, STATE, Entry, show
 from console.reference_read import csv_entries, read_json, read_yaml
@@ -76,7 +77,7 @@ def _unique(entry: Entry, field: str, value: Any, seen: dict[Any, Entry]) -> Non
 _CENTRE_KEYS = frozenset({"name", "name_en", "county_code", "timezone", "windows",
                           "stage_limits", "yellow_at", "duplicate_radius_m", "duplicate_hours",
                           "coordination_office", "verify_sources",
-                          "position_retention_days", "on_duty"})
+                          "position_retention_days", "on_duty", "basemap"})
 
 
 def _centre_entry(path: Path) -> tuple[Entry, CentreConfig]:
@@ -137,6 +138,7 @@ def _centre_entry(path: Path) -> tuple[Entry, CentreConfig]:
         position_retention_days=e.integer("position_retention_days", low=1, high=3660,
                                           default=base.position_retention_days),
         on_duty=duty_settings(e),
+        basemap=basemap_sources(e),
     )
     return e, config
 

@@ -11,6 +11,7 @@ from dataclasses import fields
 from datetime import time
 from typing import Any
 
+from console.domain.basemap import basemap_from_json, basemap_to_json
 from console.domain.duty_settings import duty_from_json, duty_to_json
 from console.domain.reference import (
     CalendarDay,
@@ -236,6 +237,7 @@ def config_to_json(config: CentreConfig) -> dict[str, Any]:
         "name_en": config.name_en,
         "position_retention_days": config.position_retention_days,
         "on_duty": duty_to_json(config.on_duty),
+        "basemap": basemap_to_json(config.basemap),
     }
 
 
@@ -256,4 +258,6 @@ def config_from_json(doc: dict[str, Any]) -> CentreConfig:
         kwargs["stage_limits"] = {str(k): int(v) for k, v in kwargs["stage_limits"].items()}
     if "on_duty" in kwargs:
         kwargs["on_duty"] = duty_from_json(kwargs["on_duty"])
+    if "basemap" in kwargs:
+        kwargs["basemap"] = basemap_from_json(kwargs["basemap"])
     return CentreConfig(**kwargs)

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from widgets.map_markers import MapMarker, MarkerLayer
+from widgets.tiles.layer import Basemap
 
 __all__ = ["GridMapView", "MapCell", "MapMarker"]
 
@@ -136,6 +137,8 @@ class GridMapView(QGraphicsView):
         self._cell_layer = _layer(self._scene, 0)
         self._label_layer = _layer(self._scene, 1)
         self._marker_layer = _layer(self._scene, 2)
+        # Tiles under the cells (z -1); nothing drawn or said until set_source is called.
+        self.basemap = Basemap(self, self._scene, self.to_scene, self.to_lonlat)
         self._foreground = self.palette().color(self.foregroundRole())
         self._cell_pen = QPen(self._foreground, 0)  # width 0: a 1 px hairline at every zoom
         self._ring = QGraphicsEllipseItem()
@@ -175,6 +178,7 @@ class GridMapView(QGraphicsView):
         self._reference_lat = (min(values) + max(values)) / 2
         self._kx = math.cos(math.radians(self._reference_lat))
         self._markers.reproject()
+        self.basemap.reproject()
 
     # -- cells -----------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
 
+from console.domain.basemap import BasemapSource
 from console.domain.duty_settings import DutySettings
 
 
@@ -197,6 +198,7 @@ class CentreConfig:
     name_en: str = ""  # the English name an English desk shows; "" shows ``name``
     position_retention_days: int = 90  # collectors' positions are kept this many days
     on_duty: DutySettings = field(default_factory=DutySettings)  # 在岗 rules (issue #15)
+    basemap: tuple[BasemapSource, ...] = ()  # the map's tile sources; the first is drawn
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from console.domain.reference import GridCell
 from console.services.centre import Centre
 from console.services.queries import CaseRow
 from console.services.queue_reads import OPEN_STATES, LightTally
+from console.ui.basemap import show_basemap
 from console.ui.i18n import N_, _, countdown_text, label, light_label
 from console.ui.models.case_table import (
     BOARD_STATES,
@@ -68,6 +69,7 @@ class MapPane(QWidget):
             for c in sorted(centre.ref.grids.values(), key=lambda g: g.code)
         ]
         self.map.set_cells(cells)
+        show_basemap(self.map, centre.ref.config.basemap)
         self.state_filter = CompactComboBox(4)
         self.state_filter.setObjectName("map_state_filter")
         for key, text in _GROUP_LABELS.items():
