@@ -25,6 +25,9 @@ from db.engine import make_engine
 from db.uow import SqlUnitOfWork, make_uow_factory
 from tests.pg import fresh_pg_database
 
+#: What a module adds to the reference data once, on the template (its units of work).
+Prepare = Callable[[Callable[[], SqlUnitOfWork]], None]
+
 
 def copy_database(engine: Engine, request: pytest.FixtureRequest, template: Path | str) -> None:
     """Make ``engine``'s database a copy of ``template``: an SQLite file, or the name of a
@@ -51,34 +54,44 @@ class ReferenceTemplates:
 
     def __init__(self, stack: ExitStack) -> None:
         self._stack = stack
-        self._made: dict[tuple[str, tuple[int, ...]], Path | str] = {}
+        self._made: dict[tuple[str, tuple[int, ...], str], Path | str] = {}
 
-    def copy(self, engine: Engine, request: pytest.FixtureRequest,
-             years: Iterable[int]) -> Callable[[], SqlUnitOfWork]:
+    def copy(self, engine: Engine, request: pytest.FixtureRequest, years: Iterable[int],
+             then: Prepare | None = None) -> Callable[[], SqlUnitOfWork]:
         """Fill ``engine``'s database with a copy of the template of ``years``; its units of
-        work.  The test must not also ask for ``uow_factory`` (that would copy the bare schema
-        over it or under it, depending on the fixtures' order)."""
+        work.  ``then`` (a module-level function, the same for every test that names it) runs
+        once on the template after the reference data, for rows a whole module reads.  The
+        test must not also ask for ``uow_factory`` (that would copy the bare schema over it or
+        under it, depending on the fixtures' order)."""
         assert "uow_factory" not in request.fixturenames, "ask for one database fixture only"
-        key = (engine.dialect.name, tuple(years))
+        key = (engine.dialect.name, tuple(years), "" if then is None else then.__qualname__)
         if key not in self._made:
-            self._made[key] = self._build(request, *key)
+            self._made[key] = self._build(request, engine.dialect.name, tuple(years), then)
         copy_database(engine, request, self._made[key])
         return make_uow_factory(engine)
 
-    def _build(self, request: pytest.FixtureRequest, dialect: str,
-               years: tuple[int, ...]) -> Path | str:
+    def _build(self, request: pytest.FixtureRequest, dialect: str, years: tuple[int, ...],
+               then: Prepare | None) -> Path | str:
         if dialect == "sqlite":
             folder = request.getfixturevalue("tmp_path_factory").mktemp("reference")
             made: Path | str = folder / "reference.sqlite3"
             shutil.copy(request.getfixturevalue("sqlite_head_template"), made)
             url = f"sqlite:///{made}"
         else:
+            admin = request.getfixturevalue("pg_admin")
+            # pytest may close the session's admin engine before this stack drops the
+            # templates (the order fixtures were first asked for): dispose the connection
+            # the drop opens again, after it.
+            self._stack.callback(admin.engine.dispose)
             url = self._stack.enter_context(fresh_pg_database(
-                request.getfixturevalue("pg_admin"), request.getfixturevalue("pg_head_template")))
+                admin, request.getfixturevalue("pg_head_template")))
             made = str(make_url(url).database)
         engine = make_engine(url)
         try:
-            init_reference(make_uow_factory(engine)(), load_centre_files(), statutory_days(years))
+            factory = make_uow_factory(engine)
+            init_reference(factory(), load_centre_files(), statutory_days(years))
+            if then is not None:
+                then(factory)
         finally:
             engine.dispose()
         return made

@@ -33,12 +33,17 @@ BOARD = (CaseState.DISPATCHED, CaseState.HANDLING, CaseState.SUSPENDED, CaseStat
          CaseState.CHECKING, CaseState.TO_CLOSE)
 
 
+def _three_demo_days(uow_factory) -> None:
+    run_demo(uow_factory, load_centre(uow_factory()), NOW,
+             DemoSettings(days=3, seed=3, per_day=30.0))
+
+
 @pytest.fixture
-def demo(kaihua_factory):
-    uow_factory = kaihua_factory  # init_reference of Kaihua's files, 2026 (a copy)
-    centre = load_centre(uow_factory())
-    run_demo(uow_factory, centre, NOW, DemoSettings(days=3, seed=3, per_day=30.0))
-    return uow_factory, centre
+def demo(engine, request, reference_templates):
+    """Kaihua's reference data (2026) and three demo days, copied from a database that ran
+    them once per session (every test here only reads)."""
+    uow_factory = reference_templates.copy(engine, request, (2026,), _three_demo_days)
+    return uow_factory, load_centre(uow_factory())
 
 
 def _open(uow_factory):
