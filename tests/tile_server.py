@@ -52,7 +52,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.server.hits.append(self.path)
-        parts = self.path.strip("/").removesuffix(".png").split("/")
+        parts = self.path.partition("?")[0].strip("/").removesuffix(".png").split("/")
         if parts[0] == "missing":
             self._answer(404, b"no such tile", "text/plain")
             return

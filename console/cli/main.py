@@ -28,6 +28,7 @@ from console.cli import (
     report,
     server,
     setup,
+    tiles,
     users,
     wall,
 )
@@ -76,6 +77,7 @@ def build_parser() -> Parser:
     intake.add_commands(sub, common)
     server.add_commands(sub, common)
     login.add_commands(sub, common)
+    tiles.add_commands(sub, common)
     return parser
 
 

@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # the HTTP client is imported when a command goes to the serv
     from console.services.case_search import CaseSearch
 
 #: Commands that never go to a server: they manage the session or are the server.
-LOCAL_COMMANDS = frozenset({"login", "logout", "whoami", "server", "api"})
+LOCAL_COMMANDS = frozenset({"login", "logout", "whoami", "server", "api", "tiles"})
 #: ``case`` sub-commands with no server counterpart (none today: every one has one).
 _CASE_LOCAL: frozenset[str] = frozenset()
 
