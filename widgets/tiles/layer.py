@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt
-from PySide6.QtGui import QPainter, QPixmap
+from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsObject,
@@ -199,8 +199,6 @@ class TileLayer(QGraphicsObject):
             return
 
     def _on_loaded(self, key: TileKey, image: object) -> None:
-        from PySide6.QtGui import QImage
-
         assert isinstance(image, QImage)
         self._pixmaps[key] = QPixmap.fromImage(image)
         while len(self._pixmaps) > MEMORY_TILES:
