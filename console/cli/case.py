@@ -52,6 +52,7 @@ _OPTS: dict[Command, list[tuple[str, dict[str, Any], str]]] = {
     Command.SUBDISPATCH: [("--unit", {"required": True}, "unit")],
     Command.FEEDBACK: [("--notes", {"required": True}, "notes")],
     Command.REQUEST_CHECK: [("--collector", {}, "collector")],
+    Command.REASSIGN: [("--collector", {"required": True}, "collector")],
     Command.CHECK_PASS: [("--notes", {}, "notes")],
     Command.CHECK_FAIL: [("--notes", {"required": True}, "notes")],
     Command.CLOSE: [("--type", {"choices": ["正常", "超时", "特殊"]}, "close_type"), ("--reason", {}, "reason")],

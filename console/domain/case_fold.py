@@ -130,7 +130,7 @@ def _step(f: Folded, e: Event) -> Folded:
                               int(p.get("minutes", 0)))
     elif cmd in _DECISIONS:
         changes["pending"] = None
-    if cmd in (Command.REQUEST_VERIFY, Command.REQUEST_CHECK):
+    if cmd in (Command.REQUEST_VERIFY, Command.REQUEST_CHECK, Command.REASSIGN):
         changes["assignee"] = p.get("collector")
     state = e.to_state
     if state not in _VISITS:

@@ -48,6 +48,7 @@ class Command(enum.StrEnum):
     SELF_HANDLE = "self-handle"  # 自处置上报: a collector fixed a minor problem on the spot
     APPROVE_SELF_HANDLED = "approve-self-handled"  # 自处置审核通过 -> 已结案 (自处置)
     REJECT_SELF_HANDLED = "reject-self-handled"  # 自处置审核不通过 -> 待受理 (an ordinary report)
+    REASSIGN = "reassign"  # 改派: a waiting 核实 / 核查 visit to another collector (clock runs on)
 
 
 LABELS_ZH: Mapping[Command, str] = {
@@ -83,6 +84,7 @@ LABELS_ZH: Mapping[Command, str] = {
     Command.SELF_HANDLE: "自处置上报",
     Command.APPROVE_SELF_HANDLED: "自处置审核通过",
     Command.REJECT_SELF_HANDLED: "自处置审核不通过",
+    Command.REASSIGN: "改派监督员",
 }
 
 

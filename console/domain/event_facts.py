@@ -33,6 +33,7 @@ class Fact(enum.StrEnum):
     LIMIT_CLASS = "时限类别"
     SUGGESTED_UNIT = "建议单位"
     COLLECTOR = "交由监督员"
+    PREVIOUS_COLLECTOR = "原监督员"  # 改派: who held the visit before
     RESULT = "核实结果"
     VERIFY_NOTES = "核实说明"
     FEEDBACK_NOTES = "处置说明"
@@ -172,6 +173,8 @@ def _fact(kind: str, key: str, raw: Any, payload: Mapping[str, Any],
                          else Named(text))
     if key == "collector":
         return EventFact(Fact.COLLECTOR, Named(person(ref, text)))
+    if key == "previous":
+        return EventFact(Fact.PREVIOUS_COLLECTOR, Named(person(ref, text)))
     if key == "close_type":
         return EventFact(Fact.CLOSE_TYPE, _member(CloseType, text))
     if key == "minutes" and isinstance(raw, int):
@@ -288,6 +291,7 @@ class TaskHolder:
     ``collector`` is the collector the request named (None when it named nobody: any collector
     of the cell may take it, so the holder is the role).  While a case waits to be sent for
     its check (待核查) the task is with the centre's desk, ``role`` 受理员, and ``sent`` False.
+    ``since`` is the request's time, or the last 改派's when the visit was reassigned.
     """
 
     task: Stage
@@ -315,12 +319,19 @@ def task_holder(case: Case, events: Sequence[Event], ref: ReferenceSet) -> TaskH
     task = _FIELD_TASKS.get(case.state)
     if task is None:
         return None
-    entered = next((e for e in reversed(events)
-                    if e.to_state is case.state and e.from_state is not case.state), None)
+    at = next((n for n in range(len(events) - 1, -1, -1)
+               if events[n].to_state is case.state and events[n].from_state is not case.state),
+              None)
+    entered = events[at] if at is not None else None
     since = entered.occurred_at if entered is not None else (case.updated_at or case.reported_at)
     if case.state is CaseState.HANDLED:
         return TaskHolder(task, since, Role.ACCEPTOR, sent=False)
     named = entered.payload.get("collector") if entered is not None else None
+    # 改派 while the visit waits: the last reassignment names today's holder, since then.
+    moved = [e for e in events[(at or 0) + 1:] if e.type == Command.REASSIGN.value] \
+        if at is not None else []
+    if moved:
+        named, since = moved[-1].payload.get("collector"), moved[-1].occurred_at
     if isinstance(named, str) and named:
         return TaskHolder(task, since, Role.COLLECTOR, named, person(ref, named))
     return TaskHolder(task, since, Role.COLLECTOR)

@@ -278,6 +278,15 @@ def _step(
         if action.get("collector"):
             payload["collector"] = str(action.fields["collector"])
         changes["assignee"] = payload.get("collector")
+    elif cmd is Command.REASSIGN:
+        collector = _text(action, "collector", required=True)
+        if collector == case.assignee:
+            raise ValidationError(f"任务已在 {collector} 手中，无须改派 / the visit is already "
+                                  f"{collector}'s")
+        payload["collector"] = collector
+        if case.assignee:
+            payload["previous"] = case.assignee
+        changes["assignee"] = collector
     elif cmd in (Command.REFUSE, Command.REFUSE_FILE, Command.REJECT_SELF_HANDLED):
         payload["reason"] = _text(action, "reason", required=True)
         # A rejected 自处置 is an ordinary new report: its 受理 clock starts afresh.

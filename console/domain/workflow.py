@@ -95,6 +95,10 @@ def _rows() -> Iterator[tuple[tuple[CaseState | None, Command], Transition]]:
     yield (S.HANDLED, C.REQUEST_CHECK), Transition(S.CHECKING, _ACCEPT)
     yield (S.CHECKING, C.CHECK_PASS), Transition(S.TO_CLOSE, _FIELD)
     yield (S.CHECKING, C.CHECK_FAIL), Transition(S.DISPATCHED, _FIELD, ("notes",))
+    # 改派: a waiting visit goes to another collector; the stage's clock runs on (the visit's
+    # deadline is the request's, whoever holds it).
+    for state in (S.VERIFYING, S.CHECKING):
+        yield (state, C.REASSIGN), Transition(None, _ACCEPT, ("collector",))
     yield (S.TO_CLOSE, C.CLOSE), Transition(S.CLOSED, _SUPERVISE)
     yield (S.SUSPENDED, C.RESUME), Transition(S.HANDLING, frozenset({R.SUPERVISOR, R.DISPATCHER, R.ADMIN}))
     for state in (S.DISPATCHED, S.HANDLING, S.SUSPENDED):

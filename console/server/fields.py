@@ -40,6 +40,7 @@ COMMAND_FIELDS: dict[Command, dict[str, str]] = {
     C.URGE: {"note": TEXT},
     C.ACK_ALERT: {"alert": TEXT},
     C.REJECT_SELF_HANDLED: {"reason": TEXT},
+    C.REASSIGN: {"collector": TEXT},
 }
 
 #: Fields of ``POST /api/v1/reports``.

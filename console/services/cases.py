@@ -534,11 +534,14 @@ def _prepare(uow: UnitOfWork, centre: Centre, case: Case, cmd: Command, data: di
         if not case.suggested_unit:
             raise ValidationError("没有建议的责任单位，请指定 --unit / no suggested unit")
         data["unit"] = case.suggested_unit
-    elif cmd in (Command.REQUEST_VERIFY, Command.REQUEST_CHECK) and data.get("collector"):
+    elif cmd in (Command.REQUEST_VERIFY, Command.REQUEST_CHECK, Command.REASSIGN) \
+            and data.get("collector"):
         user = centre.user(str(data["collector"]))
         if user.role != Role.COLLECTOR.value:
             raise ValidationError(f"{user.username} 不是监督员，不能派发核实/核查任务 / "
                                   f"{user.username} is not a collector")
+        if not user.active:
+            raise ValidationError(f"监督员 {user.username} 已停用 / {user.username} is disabled")
         data["collector"] = user.username
 
 

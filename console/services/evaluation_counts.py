@@ -140,12 +140,19 @@ def collector_tally(log: EventLog, centre: Centre, start: datetime, end: datetim
     # 核实/核查 tasks still open at the end whose deadline fell inside the period: due, late.
     open_tasks = [s for s in log.open_at(end, [CaseState.VERIFYING.value, CaseState.CHECKING.value])
                   if _in(s.deadline, start, end)]
-    requests = _by_case(log.facts([C.REQUEST_VERIFY.value, C.REQUEST_CHECK.value], None, end,
+    requests = _by_case(log.facts([C.REQUEST_VERIFY.value, C.REQUEST_CHECK.value,
+                                   C.REASSIGN.value], None, end,
                                   case_ids={s.case_id for s in open_tasks}, with_payload=True))
     for s in open_tasks:
         verifying = s.state == CaseState.VERIFYING.value
         wanted = C.REQUEST_VERIFY.value if verifying else C.REQUEST_CHECK.value
-        named = [f.payload.get("collector") for f in requests.get(s.case_id, ()) if f.type == wanted]
+        # The holder at the period's end: the request's collector, or the last 改派 after it.
+        named = []
+        for f in requests.get(s.case_id, ()):
+            if f.type == wanted:
+                named = [f.payload.get("collector")]
+            elif f.type == C.REASSIGN.value and named:
+                named.append(f.payload.get("collector"))
         who = [str(named[-1])] if named and named[-1] else grids.get(s.grid or "", [])
         t.add_all(who, "verify_due" if verifying else "check_due", s.case_id)
         t.add_all(who, "verify_overdue_open" if verifying else "check_overdue_open", s.case_id)

@@ -107,7 +107,8 @@ def task_for_result(uow_factory: UowFactory, actor: Actor, case_id: int) -> Case
                                             "this task was sent to another collector")
             return case
         events = uow.events.for_case(case_id)
-    was_mine = any(e.type in (Command.REQUEST_VERIFY.value, Command.REQUEST_CHECK.value)
+    was_mine = any(e.type in (Command.REQUEST_VERIFY.value, Command.REQUEST_CHECK.value,
+                              Command.REASSIGN.value)
                    and e.payload.get("collector") == actor.user for e in events)
     if not (was_mine or can_read(actor, case)):
         raise unknown_id(case_id)

@@ -100,6 +100,7 @@ FIELDS: dict[Command, dict[str, Any]] = {
         "photos_before": 1, "photos_after": 1,
     },
     Command.REJECT_SELF_HANDLED: {"reason": "照片看不出已处置"},
+    Command.REASSIGN: {"collector": "caiji02"},
 }
 
 _WITH_UNIT = {

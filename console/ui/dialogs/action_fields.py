@@ -86,6 +86,7 @@ FIELDS: dict[Command, tuple[FieldSpec, ...]] = {
     Command.MERGE: (FieldSpec("into", N_("合并到案件编号"), "line"),),
     Command.URGE: (FieldSpec("note", N_("督办意见")),),
     Command.REJECT_SELF_HANDLED: (FieldSpec("reason", N_("不通过原因")),),
+    Command.REASSIGN: (FieldSpec("collector", N_("改派给监督员"), "collector"),),
 }
 
 
