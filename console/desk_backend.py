@@ -23,6 +23,7 @@ from console.domain.cases import Actor, Case, CaseState
 from console.domain.duplicates import DuplicateHint
 from console.domain.evaluation import Period
 from console.domain.holiday_notice import HolidayNotice
+from console.domain.on_duty import TrackPoint
 from console.domain.options import ActionOption
 from console.domain.reference import CalendarDay, LimitClass, ReferenceSet, User
 from console.intake.file_import import ImportReport, Progress, Table
@@ -33,6 +34,7 @@ from console.services.calendar_year import YearImport
 from console.services.case_search import CaseSearch
 from console.services.central_ports import Presence
 from console.services.centre import Centre
+from console.services.collector_places import CollectorFix, CollectorOption, CollectorSpot
 from console.services.evaluation import EvaluationReport
 from console.services.evaluation_drill import CaseLine
 from console.services.feed import FeedBatch
@@ -81,6 +83,9 @@ class DetailData:
     detail: CaseDetail
     options: tuple[ActionOption, ...]
     thumbnails: tuple[tuple[int, str, bytes], ...]
+    #: The last fix of the collector holding the case's 核实 / 核查 visit, with its distance to
+    #: the case (None: no visit waits, no fix, or a seat that does not watch collectors).
+    holder_fix: CollectorFix | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +260,20 @@ class DeskBackend(Protocol):
 
     def acknowledge_alarm(self, alarm_id: int) -> CollectorAlarm:
         """Ctrl+K on a collector's alarm (logged); the alarm as it stands after."""
+        ...
+
+    # -- where the collectors are -------------------------------------------------------------
+    def collector_options(self, case_id: int) -> list[CollectorOption]:
+        """Collectors for a 核实 / 核查 visit to the case (V, K, 改派), the default first: the
+        cell's on-duty collector, then the others on duty nearest first, then the rest."""
+        ...
+
+    def collector_spots(self) -> list[CollectorSpot]:
+        """Every active collector's status and last fix (the map's collector layer)."""
+        ...
+
+    def collector_track(self, username: str, day: date) -> list[TrackPoint]:
+        """A collector's fixes of one day in the centre's zone, oldest first (the replay)."""
         ...
 
     # -- presence ------------------------------------------------------------------------------

@@ -23,6 +23,8 @@ from console.desk_backend import (
     PageSlice,
     PeriodData,
 )
+from console.desk_collectors import CollectorReads
+from console.desk_gazetteer import GazetteerReads
 from console.domain.cases import Actor, Case, CaseState, Role
 from console.domain.duplicates import DuplicateHint
 from console.domain.errors import ValidationError
@@ -74,7 +76,7 @@ from console.services.wall import WallData, wall_data
 UowFactory = Callable[[], UnitOfWork]
 
 
-class LocalDeskBackend:
+class LocalDeskBackend(CollectorReads, GazetteerReads):
     """A signed-in seat served by the services in this process.
 
     Parameters
@@ -193,7 +195,7 @@ class LocalDeskBackend:
         with self._uow() as uow:
             thumbs = tuple((p.id, p.kind, uow.photos.data(p.id, thumbnail=True))
                            for p in detail.photos)
-        return DetailData(detail, tuple(options), thumbs)
+        return DetailData(detail, tuple(options), thumbs, self._holder_fix(detail.row.case))
 
     def photo(self, photo_id: int) -> bytes:
         """A photo at full size."""

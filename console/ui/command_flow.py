@@ -17,8 +17,9 @@ from console.domain.cases import Case, CaseState
 from console.domain.commands import Command
 from console.domain.reference import UnitKind
 from console.services import timefmt
-from console.services.collectors import Nearness, collector_choices
+from console.services.collector_places import CollectorOption
 from console.ui.dialogs.action_fields import ActionFieldsDialog, FieldsContext, needs_fields
+from console.ui.dialogs.collector_pick import CollectorDialog
 from console.ui.dialogs.filing import FilingDialog
 from console.ui.i18n import _, command_label, error_text, label
 from console.ui.names import unit_name
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
 
 #: Commands that judge the work done: their dialog shows the 结案条件 and the photos (the
 #: unit's, or a collector's 自处置 before and after).
+#: Site visits: they ask which collector goes (:class:`CollectorDialog`).
+VISITS = frozenset({Command.REQUEST_VERIFY, Command.REQUEST_CHECK, Command.REASSIGN})
+
 JUDGING = frozenset({Command.REQUEST_CHECK, Command.CHECK_PASS, Command.CHECK_FAIL,
                      Command.CLOSE, Command.REJECT_SELF_HANDLED})
 
@@ -45,6 +49,7 @@ class CommandFlow(QObject):
     def __init__(self, window: DeskView) -> None:
         super().__init__(window.as_widget())
         self.window = window
+        self.collector_dialog: CollectorDialog | None = None  # the last V / K dialog (tests)
         controller = window.controller
         controller.action_failed.connect(self.on_action_failed)
         controller.action_done.connect(self.on_action_done)
@@ -79,6 +84,9 @@ class CommandFlow(QObject):
         version = detail.version if detail.case_id == case_id else None
         if fields is None and command != "approve":
             cmd = Command(command)
+            if cmd in VISITS:
+                self.pick_collector(case_id, cmd, version)
+                return
             if needs_fields(cmd):
                 choices = self._choices(case_id, cmd)
                 self.ask_fields(cmd, choices, lambda values: self._run_with_photos(
@@ -105,6 +113,25 @@ class CommandFlow(QObject):
         dialog.open()  # window-modal, and the event loop keeps running
         return dialog
 
+    def pick_collector(self, case_id: int, command: Command, version: int | None) -> None:
+        """V, K, 改派: read who could go (on the worker), then ask which collector."""
+        w = self.window
+        desk, centre = w.controller.desk, w.controller.centre
+        case = self._case(case_id)
+        current = case.assignee if case is not None and command is Command.REASSIGN else None
+        context = self._context(case_id, command)
+
+        def show(options: list[CollectorOption]) -> None:
+            dialog = CollectorDialog(command, options, lambda t: timefmt.short(centre, t),
+                                     w.as_widget(), current, context)
+            dialog.submitted.connect(lambda values: self._run_with_photos(
+                case_id, command.value, values, version))
+            dialog.finished.connect(dialog.deleteLater)
+            self.collector_dialog = dialog
+            dialog.open()
+
+        w.controller.ops.run(lambda: desk.collector_options(case_id), show, self.on_op_failed)
+
     def _case(self, case_id: int) -> Case | None:
         detail = self.window.current_detail
         if detail is not None and detail.detail.row.case.id == case_id:
@@ -128,17 +155,6 @@ class CommandFlow(QObject):
         return FieldsContext(category.closing_condition if category else "", photos)
 
     def _choices(self, case_id: int, command: Command) -> list[tuple[str, str]]:
-        if command in (Command.REQUEST_VERIFY, Command.REQUEST_CHECK):
-            case = self._case(case_id)
-            if case is None:
-                return []
-            near = {Nearness.OWN_CELL: _("本网格"), Nearness.NEIGHBOUR: _("相邻网格"),
-                    Nearness.ELSEWHERE: _("其他网格")}
-            return [(c.username, f"{c.name}（{near[c.nearness]}）")
-                    for c in collector_choices(self.window.controller.centre, case)]
-        return self._unit_choices(case_id, command)
-
-    def _unit_choices(self, case_id: int, command: Command) -> list[tuple[str, str]]:
         units = self.window.controller.centre.ref.units.values()
         if command is Command.SUBDISPATCH:
             board = self.window.board.model

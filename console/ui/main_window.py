@@ -21,6 +21,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
+    QDialog,
     QDockWidget,
     QLabel,
     QMainWindow,
@@ -32,10 +33,12 @@ from PySide6.QtWidgets import (
 from console.domain.cases import Case, Role
 from console.domain.reference import UnitKind, User
 from console.services.access import can_read, reader_of
+from console.services.on_duty import may_watch
 from console.services.queue_view import QueueQuery
 from console.ui.alerts import AlertDesk
 from console.ui.calendar_notice import CalendarNotice
 from console.ui.case_finder import CaseFinder
+from console.ui.collector_layer import attach_collectors
 from console.ui.command_flow import CommandFlow
 from console.ui.controller import DeskController, DetailData
 from console.ui.deadline_watch import HORIZON, DeadlineWatch
@@ -94,6 +97,10 @@ class MainWindow(QMainWindow):
         self.deadlines = DeadlineWatch(controller.centre, self)
         self.alerts = AlertDesk(self)
         self.duty_alarms = DutyAlarmWatch(self, self.alerts)  # collectors' 在岗 alarms
+        # The map's collector layer and the day's replay, for the seats that watch collectors.
+        self.replay_dialog: QDialog | None = None
+        self.collector_watch = (attach_collectors(self) if may_watch(self.controller.actor)
+                                else None)
         self.commands = CommandFlow(self)
         self.live = LiveUpdates(self, self.alerts, self.deadlines,
                                 self.layout_keeper.headers_restored)
@@ -129,6 +136,7 @@ class MainWindow(QMainWindow):
         self.dispatch_to = QPushButton(_("派遣到…"))
         self.dispatch.tools.addWidget(self.dispatch_to)
         self.detail = DetailPane()
+        self.detail.watches_collectors = may_watch(self.controller.actor)
         self.map = MapPane(centre)
         self.charts = ChartsPane()
         self.live_charts = LiveChartsPane()
@@ -379,7 +387,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(_("该案件不属于本单位，无权查看"), 5000)
             return
         self._detail = data
-        self.detail.show_case(data.detail, data.options, data.thumbnails)
+        self.detail.show_case(data.detail, data.options, data.thumbnails, data.holder_fix)
 
     def _on_presence_changed(self, holders: dict[int, str]) -> None:
         for pane in self.queues:

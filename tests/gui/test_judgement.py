@@ -96,15 +96,16 @@ def test_v_asks_which_collector_the_cells_own_first(desk_factory, qtbot) -> None
     act(app.uow_factory, app.centre, app.centre.actor("shouli1"), desk.clock(), made.id, "accept")
     _open(desk, qtbot, made.id)
     w.commands.run_command(made.id, Command.REQUEST_VERIFY.value)
-    dialog = visible_dialog(w, ActionFieldsDialog)
-    combo = dialog.inputs["collector"]
-    assert isinstance(combo, QComboBox)
-    assert combo.currentData() == "caiji01"  # 330824001001008 is caiji01's beat
-    texts = [combo.itemText(i) for i in range(combo.count())]
-    assert "本网格" in texts[0] and any("其他网格" in t for t in texts)
-    combo.setCurrentIndex(1)
-    chosen = combo.currentData()
-    dialog._on_ok()
+    qtbot.waitUntil(lambda: w.commands.collector_dialog is not None
+                    and w.commands.collector_dialog.isVisible())
+    dialog = w.commands.collector_dialog
+    assert dialog.chosen() == "caiji01"  # 330824001001008 is caiji01's beat; nobody has a fix
+    texts = [dialog.table.item(r, 4).text() for r in range(dialog.table.rowCount())]
+    assert texts[0] == "本网格" and "其他网格" in texts
+    dialog.table.selectRow(1)
+    chosen = dialog.chosen()
+    assert chosen and chosen != "caiji01"
+    dialog.accept()
     qtbot.waitUntil(lambda: case_state(desk, made.id) is CaseState.VERIFYING)
     assert _events(desk, made.id)[-1].payload["collector"] == chosen
 

@@ -86,6 +86,8 @@ def calls(desk: LocalDeskBackend) -> dict[str, dict[str, Any]]:
         "period_data": {"period": period}, "wall_data": {},
         "heartbeat": {"name": "测试", "case_id": case_id, "since": NOW - timedelta(hours=1)},
         "intake_problems": {}, "admin_snapshot": {},
+        "collector_options": {"case_id": case_id}, "collector_spots": {},
+        "collector_track": {"username": "caiji01", "day": NOW.date()},
     }
     if detail.detail.photos:
         out["photo"] = {"photo_id": detail.detail.photos[0].id}

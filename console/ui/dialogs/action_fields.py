@@ -90,6 +90,30 @@ FIELDS: dict[Command, tuple[FieldSpec, ...]] = {
 }
 
 
+def add_context(form: QFormLayout, context: FieldsContext) -> None:
+    """The closing condition and the photos to decide by, as rows of ``form``."""
+    if context.closing_condition:
+        condition = QLabel(context.closing_condition)
+        condition.setObjectName("context_closing_condition")
+        condition.setWordWrap(True)
+        form.addRow(_("结案条件"), condition)
+    for kind, title in (("before", N_("上报照片")), ("after", N_("处置后照片"))):
+        shots = [data for k, data in context.photos if k == kind]
+        if not shots:
+            continue
+        row = QHBoxLayout()
+        for data in shots[:4]:
+            pixmap = QPixmap()
+            pixmap.loadFromData(data)
+            picture = QLabel()
+            picture.setObjectName(f"context_photo_{kind}")
+            picture.setPixmap(pixmap.scaled(160, 120, Qt.AspectRatioMode.KeepAspectRatio,
+                                            Qt.TransformationMode.SmoothTransformation))
+            row.addWidget(picture)
+        row.addStretch(1)
+        form.addRow(_(title), row)
+
+
 class ActionFieldsDialog(QDialog):
     """Collects the fields of one command; ``submitted`` carries them when accepted.
 
@@ -113,7 +137,7 @@ class ActionFieldsDialog(QDialog):
         self.inputs: dict[str, QWidget] = {}
         form = QFormLayout()
         if context is not None:
-            self._add_context(form, context)
+            add_context(form, context)
         for spec in FIELDS.get(command, ()):
             widget = self._input(spec, choices)
             widget.setObjectName(f"field_{spec.name}")
@@ -145,28 +169,6 @@ class ActionFieldsDialog(QDialog):
         first = next(iter(self.inputs.values()), None)
         if first is not None:
             first.setFocus()
-
-    def _add_context(self, form: QFormLayout, context: FieldsContext) -> None:
-        if context.closing_condition:
-            condition = QLabel(context.closing_condition)
-            condition.setObjectName("context_closing_condition")
-            condition.setWordWrap(True)
-            form.addRow(_("结案条件"), condition)
-        for kind, title in (("before", N_("上报照片")), ("after", N_("处置后照片"))):
-            shots = [data for k, data in context.photos if k == kind]
-            if not shots:
-                continue
-            row = QHBoxLayout()
-            for data in shots[:4]:
-                pixmap = QPixmap()
-                pixmap.loadFromData(data)
-                picture = QLabel()
-                picture.setObjectName(f"context_photo_{kind}")
-                picture.setPixmap(pixmap.scaled(160, 120, Qt.AspectRatioMode.KeepAspectRatio,
-                                                Qt.TransformationMode.SmoothTransformation))
-                row.addWidget(picture)
-            row.addStretch(1)
-            form.addRow(_(title), row)
 
     @staticmethod
     def _input(spec: FieldSpec, units: Sequence[tuple[str, str]]) -> QWidget:

@@ -23,9 +23,11 @@ from console.domain.commands import Command
 from console.domain.event_facts import TaskHolder
 from console.domain.options import ActionOption
 from console.services import timefmt
+from console.services.collector_places import CollectorFix
 from console.services.queries import CaseDetail
 from console.services.timefmt import Zoned
 from console.services.uow import PhotoInfo
+from console.ui.dialogs.collector_pick import distance_text
 from console.ui.i18n import _, command_label, countdown_text, error_text, label, light_label
 from console.ui.models.case_table import category_text
 from console.ui.names import localized
@@ -59,6 +61,16 @@ def holder_text(holder: TaskHolder, zone: Zoned) -> str:
         task=task, role=label(holder.role), time=since)
 
 
+def fix_text(fix: CollectorFix | None, zone: Zoned) -> str:
+    """Where the holder was last seen: ``10:42，距案件 120 米`` (or that there is no fix)."""
+    if fix is None:
+        return _("无定位")
+    when = timefmt.short(zone, fix.t)
+    if fix.distance_m is None:
+        return when
+    return _("{time}，距案件 {distance}").format(time=when, distance=distance_text(fix.distance_m))
+
+
 class DetailPane(QWidget):
     """Everything about one case.
 
@@ -80,6 +92,9 @@ class DetailPane(QWidget):
         self.version: int | None = None
         self._options: tuple[ActionOption, ...] = ()
         self._offline: str | None = None  # why every action is off (the database is away)
+        #: This seat sees where collectors are (受理员, 派遣员, 值班长, 管理员): the holder's last
+        #: fix is shown, or that there is none.
+        self.watches_collectors = False
         self.banner = Banner()
         self.header = QLabel(_("未选择案件"))
         # Another desk has this case open (desk presence): said before anyone acts on it.
@@ -121,8 +136,10 @@ class DetailPane(QWidget):
         self.banner.clear()
 
     def show_case(self, detail: CaseDetail, options: Sequence[ActionOption],
-                  thumbnails: Sequence[tuple[int, str, bytes]] = ()) -> None:
-        """Fill the pane with a case, its timeline, photos and action buttons."""
+                  thumbnails: Sequence[tuple[int, str, bytes]] = (),
+                  holder_fix: CollectorFix | None = None) -> None:
+        """Fill the pane with a case, its timeline, photos and action buttons (and where the
+        collector holding its visit was last seen)."""
         row = detail.row
         case = row.case
         assert case.id is not None
@@ -139,13 +156,13 @@ class DetailPane(QWidget):
             self.header.setStyleSheet(f"border-left: 6px solid {color}; padding-left: 6px;")
         else:
             self.header.setStyleSheet("")
-        self._fill_fields(detail)
+        self._fill_fields(detail, holder_fix)
         thumbs = {photo_id: data for photo_id, _kind, data in thumbnails}
         self._fill_photos(detail, detail.loose_photos, thumbs)
         self.timeline.set_entries(detail, detail.timeline, thumbs)
         self._fill_actions(case.id, options)
 
-    def _fill_fields(self, detail: CaseDetail) -> None:
+    def _fill_fields(self, detail: CaseDetail, holder_fix: CollectorFix | None) -> None:
         while self.fields.rowCount():
             self.fields.removeRow(0)
         row = detail.row
@@ -167,6 +184,8 @@ class DetailPane(QWidget):
                 stage=stage, time=timefmt.date_time(detail, c.stage_deadline))))
         if detail.holder is not None:
             pairs.append((_("任务持有人"), holder_text(detail.holder, detail)))
+            if detail.holder.collector and self.watches_collectors:
+                pairs.append((_("最后定位"), fix_text(holder_fix, detail)))
         pairs += [
             (_("建议单位"), localized(row.suggested_name, row.suggested_name_en) or "—"),
             (_("派遣依据"), c.routing_rule or "—"),

@@ -8,11 +8,11 @@ seconds (:class:`~console.services.queue_reads.LightTally`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from PySide6.QtCore import QRectF, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent, QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from console.domain.cases import CaseState
 from console.domain.deadlines import Light
@@ -34,6 +34,7 @@ from console.ui.theme import light_color
 from widgets.compact import CompactComboBox
 from widgets.grid_map import GridMapView, MapCell
 from widgets.map_markers import MapMarker
+from widgets.map_people import PersonLayer, PersonMarker
 
 _GROUPS: dict[str, frozenset[CaseState] | None] = {
     "all": None,
@@ -58,6 +59,9 @@ class MapPane(QWidget):
 
     location_picked = Signal(float, float, str)
     """The map was clicked: (lon, lat, grid cell code or "")."""
+
+    replay_requested = Signal()
+    """轨迹回放… was pressed: open a collector's day on the map."""
 
     def __init__(self, centre: Centre, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -92,6 +96,17 @@ class MapPane(QWidget):
             self.area.addItem(street_name(cells_of[0]), code)
         self.legend = QLabel()
         self.centre = centre
+        # Collectors' last fixes (seats that watch collectors: see enable_collectors).
+        self.collectors = PersonLayer(self.map.scene(), self.map.to_scene)
+        self.show_people = QCheckBox(_("监督员"))
+        self.show_people.setObjectName("map_collectors")
+        self.show_people.setChecked(True)
+        self.show_people.toggled.connect(self.collectors.set_visible)
+        self.replay = QPushButton(_("轨迹回放…"))
+        self.replay.setObjectName("map_replay")
+        self.replay.clicked.connect(self.replay_requested)
+        for widget in (self.show_people, self.replay):
+            widget.hide()
         self._rows: dict[int, CaseRow] = {}
         self._cells: dict[tuple[str | None, str], dict[Light, int]] | None = None  # per-cell mode
         # Two lines: the filters do not squeeze the legend in a narrow middle (1366 px).
@@ -104,6 +119,8 @@ class MapPane(QWidget):
         filters.addWidget(self.state_filter)
         filters.addWidget(self.light_filter)
         filters.addStretch(1)
+        filters.addWidget(self.show_people)
+        filters.addWidget(self.replay)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(head)
@@ -121,6 +138,16 @@ class MapPane(QWidget):
         self._refit.setInterval(150)
         self._refit.timeout.connect(lambda: self._on_area_changed(self.area.currentIndex()))
         self.map.cell_clicked.connect(self._on_cell_clicked)
+
+    def enable_collectors(self) -> None:
+        """Offer the collector layer and the replay (a seat that watches collectors)."""
+        for widget in (self.show_people, self.replay):
+            widget.show()
+
+    def show_collectors(self, people: Sequence[PersonMarker]) -> None:
+        """Draw the collectors (the items :func:`~console.ui.collector_layer.collector_markers`
+        built)."""
+        self.collectors.set_people(people)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)
