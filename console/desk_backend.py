@@ -38,6 +38,7 @@ from console.services.collector_places import CollectorFix, CollectorOption, Col
 from console.services.evaluation import EvaluationReport
 from console.services.evaluation_drill import CaseLine
 from console.services.feed import FeedBatch
+from console.services.gazetteer import GazetteerHit
 from console.services.intake_ports import IntakeProblem
 from console.services.live_stats import LiveStats
 from console.services.on_duty import CollectorAlarm, DutyBoard
@@ -200,6 +201,10 @@ class DeskBackend(Protocol):
     def duplicates(self, category: str, grid: str | None, lon: float | None,
                    lat: float | None) -> list[DuplicateHint]:
         """Open cases that may be the report being typed."""
+        ...
+
+    def geocode(self, text: str, limit: int) -> list[GazetteerHit]:
+        """Gazetteer places for what the operator typed, best first, each with its grid cell."""
         ...
 
     # -- commands ----------------------------------------------------------------------------

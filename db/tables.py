@@ -609,3 +609,28 @@ class AlarmRow(Base):
     acknowledged_by: Mapped[str | None] = mapped_column(String(CODE))
     acknowledged_at: Mapped[datetime | None]
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class GazetteerRow(Base):
+    """A place of the gazetteer (门牌 / POI, revision 0020), stored in WGS-84.
+
+    ``key`` is name and address as search compares them (console.domain.gazetteer.place_key):
+    unique, so a place is never stored twice.  ``initials`` are the name's pinyin initials,
+    computed at import (the search index is built from them without pypinyin).  ``crs`` is
+    the datum the file gave (the position is converted), ``source`` the file's name.
+    """
+
+    __tablename__ = "gazetteer_places"
+    __table_args__ = (UniqueConstraint("key", name="uq_gazetteer_places_key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str] = mapped_column(String(200))
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    initials: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str] = mapped_column(String(320))
+    crs: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(200))
+    imported_by: Mapped[str] = mapped_column(String(CODE))
+    imported_at: Mapped[datetime]

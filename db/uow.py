@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from console.services.audit_ports import AuditStore
 from console.services.central_ports import AccountStore, PresenceBoard
+from console.services.gazetteer import GazetteerStore, GazetteerUnitOfWork
 from console.services.intake_ports import IntakeStore, IntakeUnitOfWork
 from console.services.uow import (
     CaseRepository,
@@ -24,6 +25,7 @@ from console.services.uow import (
 )
 from db.audit_repo import SqlAuditStore
 from db.event_repo import KeySource
+from db.gazetteer_repo import SqlGazetteerStore
 from db.intake_repo import SqlIntakeStore
 from db.queue_repo import SqlQueueReader
 from db.repositories import (
@@ -61,6 +63,7 @@ class SqlUnitOfWork:
     presence: PresenceBoard
     intake: IntakeStore
     audit: AuditStore
+    gazetteer: GazetteerStore
 
     def __init__(self, session_factory: Callable[[], Session],
                  keys: KeySource | None = None) -> None:
@@ -90,6 +93,7 @@ class SqlUnitOfWork:
         self.presence = SqlPresenceBoard(session)
         self.intake = SqlIntakeStore(session)
         self.audit = SqlAuditStore(session, self._keys)
+        self.gazetteer = SqlGazetteerStore(session)
         return self
 
     def __exit__(
@@ -135,4 +139,7 @@ if TYPE_CHECKING:
         return SqlUnitOfWork(factory)
 
     def _implements_intake_port(factory: Callable[[], Session]) -> IntakeUnitOfWork:
+        return SqlUnitOfWork(factory)
+
+    def _implements_gazetteer_port(factory: Callable[[], Session]) -> GazetteerUnitOfWork:
         return SqlUnitOfWork(factory)

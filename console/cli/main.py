@@ -23,6 +23,7 @@ from console.cli import (
     category,
     db,
     evaluation,
+    gazetteer,
     intake,
     login,
     report,
@@ -78,6 +79,7 @@ def build_parser() -> Parser:
     server.add_commands(sub, common)
     login.add_commands(sub, common)
     tiles.add_commands(sub, common)
+    gazetteer.add_commands(sub, common)
     return parser
 
 

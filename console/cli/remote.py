@@ -4,8 +4,9 @@ With a server configured and no ``--db``, the commands that have a server counte
 through the session saved by ``citydesk login`` (:mod:`console.cli.login`) — ``case list``,
 ``case show``, ``case new``, every ``case ACTION``, ``eval`` and ``report``
 (:mod:`console.cli.remote_report`), ``user add|disable|enable|passwd|list``
-(:mod:`console.cli.remote_users`) — and print exactly what the embedded path prints (the same
-text, the same ``--json``, the same report files), because they build the same service objects
+(:mod:`console.cli.remote_users`), ``geocode`` (:mod:`console.cli.gazetteer`) — and print
+exactly what the embedded path prints (the same text, the same ``--json``, the same report
+files), because they build the same service objects
 from the seam's typed answers (:class:`~console.client.remote.RemoteDeskBackend`).  The server's
 session says who acts and its clock says when: ``--as`` and ``--now`` are refused in one line
 before anything is sent.  Commands without a counterpart (init, demo, db, intake, …) need
@@ -42,7 +43,7 @@ NEEDS_DATABASE = ("「{what}」需要内嵌数据库或服务器本机的数据�
 def _what(args: argparse.Namespace) -> str:
     parts = [str(args.cmd)]
     for name in ("case_cmd", "db_cmd", "user_cmd", "intake_cmd", "audit_cmd", "cal_cmd",
-                 "cat_cmd"):
+                 "cat_cmd", "gazetteer_cmd"):
         value = getattr(args, name, None)
         if isinstance(value, str):
             parts.append(value)
@@ -75,6 +76,10 @@ def server_handler(args: argparse.Namespace, server: str) -> Callable[[argparse.
         from console.cli import remote_users
 
         return _bind(remote_users.HANDLERS[str(args.user_cmd)], server)
+    if args.cmd == "geocode":
+        from console.cli import gazetteer
+
+        return _bind(gazetteer.cmd_geocode_remote, server)
     if args.cmd in ("eval", "report"):
         from console.cli import remote_report
 

@@ -92,17 +92,23 @@ def _xlsx_rows(path: Path, sheet: str | None) -> list[list[Any]]:
         book.close()
 
 
-def read_table(path: Path, mapping: ColumnMapping) -> Table:
-    """The heading row and data rows of a CSV or XLSX file; ValidationError when unusable."""
+def table_rows(path: Path, sheet: str | None = None) -> list[list[Any]]:
+    """Every row of a CSV or XLSX file (the first sheet unless named); ValidationError (one
+    line) for a missing, unreadable or other kind of file.  The gazetteer import reads by it too.
+    """
     if not path.is_file():
         raise ValidationError(f"找不到文件 {path} / file not found")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        rows = _csv_rows(path)
-    elif suffix in (".xlsx", ".xlsm"):
-        rows = _xlsx_rows(path, mapping.sheet)
-    else:
-        raise ValidationError(f"只能导入 .csv 或 .xlsx 文件，不能导入 {suffix or '无扩展名'} / CSV or XLSX only")
+        return _csv_rows(path)
+    if suffix in (".xlsx", ".xlsm"):
+        return _xlsx_rows(path, sheet)
+    raise ValidationError(f"只能导入 .csv 或 .xlsx 文件，不能导入 {suffix or '无扩展名'} / CSV or XLSX only")
+
+
+def read_table(path: Path, mapping: ColumnMapping) -> Table:
+    """The heading row and data rows of a CSV or XLSX file; ValidationError when unusable."""
+    rows = table_rows(path, mapping.sheet)
     if len(rows) < mapping.header_row:
         raise ValidationError(f"{path.name} 没有第 {mapping.header_row} 行（表头）/ no heading row")
     headers = [text(h, 200) for h in rows[mapping.header_row - 1]]
