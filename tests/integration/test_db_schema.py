@@ -40,6 +40,7 @@ TABLES = {
     "collector_positions",
     "device_keys",
     "collector_alarms",
+    "gazetteer_places",
 }
 
 
