@@ -13,12 +13,17 @@ from PySide6.QtCore import QObject
 
 from console.domain.cases import Case, Role, Source
 from console.services.cases import Report
+from console.services.gazetteer import GazetteerHit
 from console.ui.dialogs.new_report import NewReportDialog
 from console.ui.i18n import _
 
 if TYPE_CHECKING:
     from console.ui.desk_view import DeskView
     from console.ui.outage import OutagePresenter
+
+
+#: Places the location field lists.
+PLACES_SHOWN = 8
 
 
 class ReportFlow(QObject):
@@ -57,6 +62,8 @@ class ReportFlow(QObject):
         dialog.duplicates_wanted.connect(w.controller.find_duplicates)
         w.controller.duplicates_found.connect(dialog.show_duplicates)
         dialog.map_pick_requested.connect(self._on_dialog_map_pick)
+        dialog.places_wanted.connect(lambda text: self._find_places(dialog, text))
+        dialog.place_picked.connect(self._on_place_picked)
         dialog.save_requested.connect(lambda: self._save(dialog))
         dialog.finished.connect(lambda _r: self._on_dialog_finished(dialog))
         dialog.open()
@@ -92,6 +99,22 @@ class ReportFlow(QObject):
 
         merge_into, dialog.merge_into = dialog.merge_into, None  # one save, one decision
         w.controller.report(report, merge_into, saved, failed, [str(p) for p in dialog.photos])
+
+    def _find_places(self, dialog: NewReportDialog, text: str) -> None:
+        """The gazetteer's places for the location field, searched on the worker thread."""
+        desk = self.window.controller.desk
+
+        def found(hits: list[GazetteerHit]) -> None:
+            if shiboken6.isValid(dialog):
+                dialog.show_places(text, hits)
+
+        # A failed search is not worth a dialog: the operator types on or picks on the map.
+        self.window.controller.ops.run(lambda: desk.geocode(text, PLACES_SHOWN), found,
+                                       lambda _exc: None)
+
+    def _on_place_picked(self, hit: GazetteerHit) -> None:
+        if hit.cell:
+            self.window.map.map.center_on(hit.cell)
 
     def _on_dialog_map_pick(self) -> None:
         if self.dialog is not None:

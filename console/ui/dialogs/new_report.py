@@ -3,7 +3,9 @@
 Category: type what ``--category`` accepts (console.domain.category_search): a code, the name,
 an alias such as the seed's 交通信号灯, its pinyin initials (``bllj`` finds 暴露垃圾,
 ``syqjgyc`` 输油（气）井盖异常: punctuation is not typed) or a fragment.
-Location: a grid code or a community name, or a click on the map.  Duplicates of open cases are
+Location: a grid code or a community name, a place of the gazetteer, or a click on the map.
+As the operator types a location the window searches the gazetteer on its worker thread
+(``places_wanted``, debounced); picking a place fills the point and its cell.  Duplicates of open cases are
 looked up as soon as category and location are known, and the report can be merged into one.
 """
 
@@ -12,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
@@ -37,6 +39,7 @@ from console.domain.category_search import MAX_CANDIDATES
 from console.domain.duplicates import DuplicateHint
 from console.domain.reference import Category
 from console.services.centre import Centre
+from console.services.gazetteer import GazetteerHit
 from console.ui.i18n import _, label, language
 from console.ui.names import community_name, localized, street_name
 
@@ -115,6 +118,12 @@ class NewReportDialog(QDialog):
     save_requested = Signal()
     """The form is complete: the window saves it and closes the dialog on success."""
 
+    places_wanted = Signal(str)
+    """(text): search the gazetteer for what the location field holds, on the worker thread."""
+
+    place_picked = Signal(object)
+    """(GazetteerHit): the operator picked a place; the window centres the map on it."""
+
     def __init__(self, centre: Centre, sources: Sequence[Source],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -133,6 +142,14 @@ class NewReportDialog(QDialog):
                                            _("类别代码、名称、别名或拼音首字母"))
         self.location = self._search_field(list(self._grids), "new_location",
                                            _("网格编码或社区名称"))
+        self.location.setPlaceholderText(_("网格编码、社区名称，或地名地址（可拼音首字母）"))
+        self.places = QListWidget()
+        self.places.setObjectName("new_places")
+        self.places.setMaximumHeight(110)
+        self.places.hide()
+        self.places.itemClicked.connect(self._on_place_chosen)  # Enter: eventFilter
+        self.places.installEventFilter(self)
+        self._placing = False
         self.pick = QPushButton(_("在地图上选点"))
         self.pick.clicked.connect(self.map_pick_requested.emit)
         self.address = QLineEdit()
@@ -168,6 +185,7 @@ class NewReportDialog(QDialog):
         form = QFormLayout()
         form.addRow(_("类别"), self.category)
         form.addRow(_("位置"), where)
+        form.addRow("", self.places)
         form.addRow(_("地址"), self.address)
         form.addRow(_("来源"), self.source)
         form.addRow(_("描述"), self.description)
@@ -191,8 +209,15 @@ class NewReportDialog(QDialog):
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(300)
         self._debounce.timeout.connect(self._ask_duplicates)
+        # The gazetteer is asked 250 ms after the last keystroke, not per keystroke: a fast
+        # typist sends one search a word, and the worker thread never queues a backlog.
+        self._place_debounce = QTimer(self)
+        self._place_debounce.setSingleShot(True)
+        self._place_debounce.setInterval(250)
+        self._place_debounce.timeout.connect(self._ask_places)
         self.category.textChanged.connect(lambda _t: self._debounce.start())
         self.location.textChanged.connect(lambda _t: self._debounce.start())
+        self.location.textChanged.connect(self._on_location_typed)
         self.address.editingFinished.connect(self._on_address_done)
         self.category.setFocus()
 
@@ -256,6 +281,63 @@ class NewReportDialog(QDialog):
         entry = next((e for e, code in self._grids.items() if code == grid), grid)
         self.location.setText(entry)
         self.status.setText(_("已在地图上选点：{lon:.6f}, {lat:.6f}").format(lon=lon, lat=lat))
+
+    # -- the gazetteer -----------------------------------------------------------------------
+    def _on_location_typed(self, _text: str) -> None:
+        if not self._placing:
+            self._place_debounce.start()
+
+    def _ask_places(self) -> None:
+        text = self.location.text().strip()
+        if len(text) < 2 or text in self._grids:  # a cell picked from the list is no search
+            self.show_places(text, [])
+            return
+        self.places_wanted.emit(text)
+
+    def show_places(self, text: str, hits: Sequence[GazetteerHit]) -> None:
+        """The gazetteer's answer for ``text`` (dropped when the field has moved on)."""
+        if text != self.location.text().strip():
+            return
+        self.places.clear()
+        for hit in hits:
+            where = hit.cell or _("不在网格内")
+            item = QListWidgetItem(f"{hit.name}　{hit.address}　（{where}）")
+            item.setData(Qt.ItemDataRole.UserRole, hit)
+            self.places.addItem(item)
+        self.places.setVisible(bool(hits))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        # Enter on a listed place picks it; passed on, the dialog would take it for Save.
+        if (watched is self.places and event.type() == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent)
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)):
+            item = self.places.currentItem()
+            if item is not None:
+                self._on_place_chosen(item)
+            return True
+        return super().eventFilter(watched, event)
+
+    def _on_place_chosen(self, item: QListWidgetItem) -> None:
+        hit = item.data(Qt.ItemDataRole.UserRole)
+        if isinstance(hit, GazetteerHit):
+            self.pick_place(hit)
+
+    def pick_place(self, hit: GazetteerHit) -> None:
+        """A place picked from the gazetteer: its point, its cell and its address."""
+        self.lon, self.lat = hit.lon, hit.lat
+        self._placing = True  # filling the field is not typing: no new search
+        try:
+            entry = next((e for e, code in self._grids.items() if code == hit.cell), "")
+            self.location.setText(entry)
+        finally:
+            self._placing = False
+        if not self.address.text().strip():
+            self.address.setText(" ".join(p for p in (hit.address, hit.name) if p))
+        self.places.hide()
+        self.status.setText(_("已选地点：{name}（{lon:.6f}, {lat:.6f}）").format(
+            name=hit.name, lon=hit.lon, lat=hit.lat))
+        self.place_picked.emit(hit)
+        self._debounce.start()  # duplicates near the point
 
     def _on_address_done(self) -> None:
         """Narrow the location to the community the address names (the operator picks the cell)."""
