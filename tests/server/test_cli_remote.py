@@ -289,3 +289,36 @@ def test_an_administrator_manages_users_through_the_server(cli: Any, server: Ser
         row = conn.execute(text("SELECT active, grids FROM users WHERE username = :u"),
                            {"u": name}).one()
     assert row.active and list(row.grids) == ["330824001001001"]
+
+
+def test_geocode_through_the_server_and_gazetteer_import_needs_the_database(
+        cli: Any, server: Server, tmp_path: Path) -> None:
+    from console.domain.coords import Crs
+    from console.services.centre import load_centre
+    from console.services.gazetteer import import_places
+    from db.engine import make_engine
+    from db.uow import make_uow_factory
+
+    engine = make_engine(server.db_url)
+    try:
+        factory = make_uow_factory(engine)
+        centre = load_centre(factory())
+        import_places(factory, centre, ["名称", "地址", "经度", "纬度"],  # type: ignore[arg-type]
+                      [(2, ["新华超市", "芹阳办事处解放街12号", 118.4015, 29.1474])], Crs.WGS84,
+                      keep=True, source="t.csv", actor=centre.actor("admin"),
+                      now=datetime.now(UTC))
+    finally:
+        engine.dispose()
+    assert login(cli, "shouli1")[0] == 0
+    for typed in ("新华", "xhcs"):  # a partial name, the pinyin initials
+        code, out, err = cli("geocode", typed, "--json")
+        assert code == 0, err
+        hit = json.loads(out)[0]
+        assert (hit["name"], hit["cell"]) == ("新华超市", "330824001001001")
+    reply = server.post("/api/v1/desk/geocode", server.as_user("shouli1"),
+                        json={"text": "新华", "limit": 0})
+    assert reply.status_code == 422 and "limit" in reply.json()["message"]
+    places = tmp_path / "p.csv"
+    places.write_text("名称,地址,经度,纬度\n店,路,118.4015,29.1474\n", encoding="utf-8")
+    code, out, err = cli("gazetteer", "import", str(places), "--keep")
+    assert code == 2 and "gazetteer import" in one_line(err)
