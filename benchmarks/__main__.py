@@ -14,6 +14,13 @@ it after the scale's benchmarks.
 (:mod:`benchmarks.bench_server`, issue #14) on the scale's history: a real ``citydesk server``
 in front of a copy of it, dispatch, propagation and first load against the in-process seam,
 then a load of simulated desks.
+
+``python -m benchmarks --suite field [--scale S] [--days N] [--db URL] [--reuse]
+[--collectors 500] [--rates …] [--batch-rates …] [--step-seconds 15] [--nominal-seconds 60]
+[--results 40]`` runs the collectors-in-the-field suite (:mod:`benchmarks.bench_field`,
+issue #15): simulated phones posting positions and polling their tasks through a real
+``citydesk server``, rising to the sustained maximum, task results with two 3 MB photos, and
+the map's collector layer.
 """
 
 from __future__ import annotations
@@ -118,10 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int,
                         help="override the scale's history length, shorter or longer (county "
                              "with ten years: --days 3650); the report names it")
-    parser.add_argument("--suite", choices=("scale", "clustered", "all", "server"),
+    parser.add_argument("--suite", choices=("scale", "clustered", "all", "server", "field"),
                         default="scale",
                         help="the scale's benchmarks (default), the clustered-intake suite "
-                             "alone, both, or the through-the-server suite (issue #14)")
+                             "alone, both, the through-the-server suite (issue #14) or the "
+                             "collectors-in-the-field suite (issue #15)")
     parser.add_argument("--desks", type=int, default=50,
                         help="simulated desks of the server suite's load (0: no load)")
     parser.add_argument("--load-seconds", type=float, default=60.0,
@@ -134,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="rounds of the clustered suite (each: four fresh databases)")
     parser.add_argument("--reports", type=int, default=5000,
                         help="reports per run of the clustered suite (5,000; fewer to try it)")
+    _field_arguments(parser)
     args = parser.parse_args(argv)
     if args.suite == "clustered":
         return _clustered(args.db or "sqlite:////tmp/citydesk-bench-clustered.sqlite3",
@@ -145,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     sqlite = make_url(url).get_backend_name() == "sqlite"
     data = prepare(url, scale, args.reuse, _say)
     url = working_copy(url, _say)
-    if args.suite == "server":
+    if args.suite in ("server", "field"):
         return _server(url, scale, data, args)
     from console.app import App
 
@@ -183,9 +192,42 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _rates(text: str) -> list[float]:
+    try:
+        rates = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of rates: {text!r}") from None
+    if not rates or any(r <= 0 for r in rates):
+        raise argparse.ArgumentTypeError(f"rates must be positive: {text!r}")
+    return rates
+
+
+def _field_arguments(parser: argparse.ArgumentParser) -> None:
+    """The field suite's options (issue #15)."""
+    field = parser.add_argument_group("--suite field")
+    field.add_argument("--collectors", type=int, default=500,
+                       help="simulated collectors' phones")
+    field.add_argument("--rates", type=_rates,
+                       default=_rates("100,200,300,400,500,600,800,1000,1300,1600"),
+                       help="positions a second of the ramp's steps, batches of 1")
+    field.add_argument("--batch-rates", type=_rates,
+                       default=_rates("500,1000,2000,3000,4000,6000,8000"),
+                       help="positions a second of the ramp's steps, batches of 10")
+    field.add_argument("--step-seconds", type=float, default=15.0,
+                       help="how long each step of the ramps runs")
+    field.add_argument("--nominal-seconds", type=float, default=60.0,
+                       help="how long the nominal load runs (each phone every 10 s)")
+    field.add_argument("--poll-seconds", type=float, default=30.0,
+                       help="each phone's interval between task polls")
+    field.add_argument("--results", type=int, default=40,
+                       help="task results with photos on the idle server (as many under load)")
+    field.add_argument("--map-repeats", type=int, default=30,
+                       help="refreshes of the map's collector layer")
+
+
 def _server(url: str, scale: Any, data: dict[str, Any], args: argparse.Namespace) -> int:
-    """The through-the-server suite on ``url`` (a working copy); print and save its table."""
-    from benchmarks.bench_server import run
+    """The through-the-server or the field suite on ``url`` (a working copy); print and save
+    its table."""
     from console.app import App
 
     app = App(url)
@@ -195,14 +237,21 @@ def _server(url: str, scale: Any, data: dict[str, Any], args: argparse.Namespace
     finally:
         app.close()
     load_before = os.getloadavg()
-    results, extras = run(url, key_file, _say, args.dispatches, args.loads, args.desks,
-                          args.load_seconds)
+    if args.suite == "field":
+        from benchmarks.bench_field import run as run_field
+
+        results, extras = run_field(url, key_file, _say, args)
+    else:
+        from benchmarks.bench_server import run
+
+        results, extras = run(url, key_file, _say, args.dispatches, args.loads, args.desks,
+                              args.load_seconds)
     report = {
-        "suite": "server", "scale": scale.name, "days": scale.days, "per_day": scale.per_day,
+        "suite": args.suite, "scale": scale.name, "days": scale.days, "per_day": scale.per_day,
         "db": make_url(url).render_as_string(hide_password=True),
         "backend": "sqlite" if make_url(url).get_backend_name() == "sqlite" else "postgresql",
         "data": data, "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "floor_label": "in process",
+        "floor_label": "in process" if args.suite == "server" else "floor",
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform(), "processor": platform.processor(),
                     "loadavg_before": [round(v, 2) for v in load_before],
@@ -268,6 +317,8 @@ def table(report: dict[str, Any]) -> str:
                 f"{data['cases']:,} cases, {data['events']:,} events")
     if report.get("suite") == "server":
         head = f"through the server: {head}"
+    elif report.get("suite") == "field":
+        head = f"collectors in the field, through the server: {head}"
     label = report.get("floor_label", "floor")
     lines = [head,
              "", f"| benchmark | CityDesk median / p95 | {label} median / p95 | ratio | target "

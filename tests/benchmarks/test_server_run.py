@@ -7,15 +7,12 @@ measure anything.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.benchmarks.suite_run import run_suite
+
 EXPECTED = ("one-key dispatch through the server", "desk-to-desk propagation through the server",
             "first queue page through the server", "load: 3 desks",
             "dispatch through the server under the load")
@@ -23,17 +20,8 @@ EXPECTED = ("one-key dispatch through the server", "desk-to-desk propagation thr
 
 @pytest.mark.slow
 def test_server_suite_reports_every_benchmark(tmp_path: Path) -> None:
-    out = tmp_path / "server.json"
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
-    env.pop("CITYDESK_DB", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--suite", "server", "--scale", "quick",
-         "--db", f"sqlite:///{tmp_path / 'bench.sqlite3'}", "--json", str(out),
-         "--dispatches", "3", "--loads", "2", "--desks", "3", "--load-seconds", "3"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
-    print(done.stdout)  # the table, for the CI log
-    assert done.returncode == 0, done.stderr[-3000:]
-    report = json.loads(out.read_text())
+    report = run_suite(tmp_path, "server", "--scale", "quick", "--dispatches", "3",
+                       "--loads", "2", "--desks", "3", "--load-seconds", "3")
     assert report["suite"] == "server" and report["data"]["cases"] > 0
     names = [r["name"] for r in report["results"]]
     for expected in EXPECTED:
