@@ -146,7 +146,7 @@ class PlaceIndex:
         """Places whose name and address hold ``key``: in one run (``新华超市芹阳``), or a
         whole name then part of its address (``新华超市解放街`` for 新华超市, 芹阳办事处解放街)."""
         ranked = [((0, pos, len(full), i), i) for i, full in enumerate(self._full)
-                  if i not in seen and (pos := full.find(key)) >= 0]
+                  if (pos := full.find(key)) >= 0 and i not in seen]
         found = {i for _r, i in ranked} | seen
         for name, rows in self._names.items():
             if 2 <= len(name) < len(key) and key.startswith(name):
