@@ -88,6 +88,7 @@ def calls(desk: LocalDeskBackend) -> dict[str, dict[str, Any]]:
         "intake_problems": {}, "admin_snapshot": {},
         "collector_options": {"case_id": case_id}, "collector_spots": {},
         "collector_track": {"username": "caiji01", "day": NOW.date()},
+        "geocode": {"text": "新华", "limit": 5},
     }
     if detail.detail.photos:
         out["photo"] = {"photo_id": detail.detail.photos[0].id}
