@@ -63,10 +63,15 @@ class DutyAlarmWatch(QObject):
         self.timer.timeout.connect(self.poll)
         if may_watch(window.controller.actor):
             self.timer.start()
-            QTimer.singleShot(0, self.poll)
+            QTimer.singleShot(0, self, self.poll)
 
     def poll(self) -> None:
         """Ask for the waiting alarms (on the desk's worker thread)."""
+        if not self.window.as_widget().isVisible():
+            # Signed out (or closed) before this turn came: the server session is gone, and a
+            # poll with it would read as the NEXT user's session ending.
+            self.timer.stop()
+            return
         controller = self.window.controller
         desk = controller.desk
         # A refused or failed poll waits for the next turn: the outage banner says the rest.

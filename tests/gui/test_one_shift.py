@@ -25,6 +25,7 @@ from console.desk_local import sign_in
 from console.domain.cases import CaseState
 from console.services.accounts import DEMO_PASSWORD
 from console.ui.dialogs.action_fields import ActionFieldsDialog
+from console.ui.dialogs.collector_pick import CollectorDialog
 from console.ui.dialogs.filing import FilingDialog
 from console.ui.dialogs.new_report import NewReportDialog
 from console.ui.main_window import MainWindow
@@ -125,6 +126,15 @@ class Shift:
         self.qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=3000)
         activate(self.qtbot, w)
 
+    def send_to(self) -> None:
+        """V / K: the collector dialog offers the cell's collector first; Enter sends it."""
+        w = self.window
+        dialog = visible_dialog(w, CollectorDialog)
+        activate(self.qtbot, dialog)
+        QTest.keyClick(dialog, Qt.Key.Key_Return)
+        self.qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=3000)
+        activate(self.qtbot, w)
+
     def state(self) -> CaseState:
         with self.app.uow_factory() as uow:
             return uow.cases.get_by_no(self.case_no).state
@@ -188,7 +198,7 @@ def _run(shift: Shift) -> None:
     w.controller.poll()
     settle_counts(shift.qtbot, w)
     shift.step(lambda: shift.key(k.Key_A), CaseState.ACCEPTED)
-    shift.step(lambda: (shift.key(k.Key_V), shift.answer()), CaseState.VERIFYING)
+    shift.step(lambda: (shift.key(k.Key_V), shift.send_to()), CaseState.VERIFYING)
 
     # 监督员: finds it, records what the site showed.
     shift.sign_in("caiji01")
@@ -228,7 +238,7 @@ def _run(shift: Shift) -> None:
     shift.sign_in("shouli1")
     shift.find()
     shift.reads(NOTES["feedback1"])
-    shift.step(lambda: (shift.key(k.Key_K), shift.answer()), CaseState.CHECKING)
+    shift.step(lambda: (shift.key(k.Key_K), shift.send_to()), CaseState.CHECKING)
     shift.sign_in("caiji01")
     shift.find()
     shift.reads(NOTES["feedback1"])
@@ -243,7 +253,7 @@ def _run(shift: Shift) -> None:
     shift.step(lambda: (shift.key(k.Key_B), shift.answer(NOTES["feedback2"])), CaseState.HANDLED)
     shift.sign_in("shouli1")
     shift.find()
-    shift.step(lambda: (shift.key(k.Key_K), shift.answer()), CaseState.CHECKING)
+    shift.step(lambda: (shift.key(k.Key_K), shift.send_to()), CaseState.CHECKING)
     shift.sign_in("caiji01")
     shift.find()
     shift.step(lambda: (shift.key(k.Key_P), shift.answer(NOTES["pass"])), CaseState.TO_CLOSE)

@@ -44,7 +44,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
 
 def seat(app: App, user: str) -> LocalDeskBackend:
     return LocalDeskBackend(app.uow_factory, app.centre, lambda: NOW,
-                            app.centre.actor(user, "wire-desk"))
+                            app.centre.actor(user, "wire-desk"), alarms=app.alarm_store)
 
 
 def comparable(value: Any) -> Any:
@@ -85,7 +85,7 @@ def calls(desk: LocalDeskBackend) -> dict[str, dict[str, Any]]:
         "case_lines": {"obj": "unit", "count": "dispatched", "case_ids": [case_id]},
         "period_data": {"period": period}, "wall_data": {},
         "heartbeat": {"name": "测试", "case_id": case_id, "since": NOW - timedelta(hours=1)},
-        "intake_problems": {}, "admin_snapshot": {},
+        "intake_problems": {}, "admin_snapshot": {}, "duty_board": {}, "pending_alarms": {},
         "collector_options": {"case_id": case_id}, "collector_spots": {},
         "collector_track": {"username": "caiji01", "day": NOW.date()},
         "geocode": {"text": "新华", "limit": 5},
@@ -132,7 +132,7 @@ def test_the_reads_cover_every_read_of_the_protocol(demo: App) -> None:
               "dismiss_problems", "import_table", "add_user", "update_user", "set_active",
               "set_password", "set_calendar_day", "remove_calendar_override",
               "update_stage_limits", "update_unit", "update_category", "update_grid",
-              "import_notice", "import_year", "photo"}
+              "import_notice", "import_year", "photo", "acknowledge_alarm"}
     assert set(calls(seat(demo, "admin"))) | writes == set(METHODS)
 
 
