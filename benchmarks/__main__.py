@@ -218,7 +218,8 @@ def _field_arguments(parser: argparse.ArgumentParser) -> None:
     field.add_argument("--nominal-seconds", type=float, default=60.0,
                        help="how long the nominal load runs (each phone every 10 s)")
     field.add_argument("--poll-seconds", type=float, default=30.0,
-                       help="each phone's interval between task polls")
+                       help="each phone's interval between task polls (0: none, to measure "
+                            "the positions alone)")
     field.add_argument("--results", type=int, default=40,
                        help="task results with photos on the idle server (as many under load)")
     field.add_argument("--map-repeats", type=int, default=30,

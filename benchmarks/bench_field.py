@@ -178,11 +178,16 @@ def _load_note(step: Step) -> str:
             f"{srv['loadavg_after'][0]}; the phones' event loop late by p95 {lag['p95']:.1f} ms")
 
 
+def _polls(step: Step) -> str:
+    return "" if step.poll_ms or step.errors else "; no task polls"
+
+
 def _rate_rows(label: str, nominal: Step, steps: list[Step]) -> list[Result]:
     rows = []
     if nominal.position_ms:
         rows.append(Result(
-            f"positions, {label}: nominal ({nominal.offered:g}/s), per request", "ms",
+            f"positions, {label}: nominal ({nominal.offered:g}/s{_polls(nominal)}), per request",
+            "ms",
             nominal.position_ms, None, f"p95 ≤ {TARGET_P95:g} ms",
             lambda cd, _r: cd["p95"] <= TARGET_P95, note=_load_note(nominal)))
     passed = [s for s in steps if _within(s)]
@@ -208,8 +213,8 @@ def _rate_rows(label: str, nominal: Step, steps: list[Step]) -> list[Result]:
             f": {len(over.errors)} errors" if over.errors else
             f": {over.achieved:,.0f}/s acknowledged")
         rows.append(Result(
-            f"positions, {label}: {title} ({chosen.offered:g}/s offered{why}), {rate:,.0f}/s, "
-            "per request", "ms", chosen.position_ms, None, target, fast_enough,
+            f"positions, {label}: {title} ({chosen.offered:g}/s offered{why}{_polls(chosen)}), "
+            f"{rate:,.0f}/s, per request", "ms", chosen.position_ms, None, target, fast_enough,
             note=_load_note(chosen)))
     return rows
 
@@ -303,3 +308,27 @@ def _measure(server: ServerProcess, phones: PhoneLoop, collectors: Sequence[Any]
         "result_errors": (idle_errors + loaded_errors)[:10],
     }
     return results, extras
+
+
+def steps_table(extras: dict[str, Any]) -> str:
+    """The steps of a saved field run as a Markdown table (``python -m benchmarks.report``)."""
+    rows = [("nominal", extras["nominal"]),
+            ("nominal + results", extras["nominal_during_results"]),
+            *(("ramp", s) for s in extras["ramp_batch1"]),
+            ("nominal", extras["nominal_batch10"]),
+            *(("ramp", s) for s in extras["ramp_batch10"])]
+    lines = ["| step | batch | offered /s | acknowledged /s | request median / p95 ms | task "
+             "polls median / p95 ms | new connections | server CPU (cores) | machine busy | "
+             "load before → after |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for kind, s in rows:
+        pos, poll, srv = s["position_ms"] or {}, s["poll_ms"] or {}, s["server"]
+        polls = f"{poll['median']:,.0f} / {poll['p95']:,.0f}" if poll else "–"
+        busy = srv.get("machine_busy_share")
+        load = srv.get("loadavg_before"), srv.get("loadavg_after")
+        lines.append(
+            f"| {kind} | {s['batch']} | {s['offered_per_s']:,.0f} | {s['achieved_per_s']:,.0f} | "
+            f"{pos.get('median', 0):,.1f} / {pos.get('p95', 0):,.0f} | {polls} | "
+            f"{s['new_connections']:,} | {srv.get('server_cpu_share')} | "
+            f"{'–' if busy is None else f'{busy:.0%}'} | "
+            f"{'–' if None in load else f'{load[0][0]} → {load[1][0]}'} |")
+    return "\n".join(lines)

@@ -244,7 +244,7 @@ async def _poll_tasks(phone: Phone, host: str, port: int, step: Step, end: float
 async def run_step(phones: Sequence[Phone], host: str, port: int, rate: float, batch: int,
                    seconds: float, poll_every: float = POLL_EVERY, seed: int = 15) -> Step:
     """Every phone for ``seconds``: ``rate`` positions a second in all, in batches of
-    ``batch``, and a task poll per phone every ``poll_every`` seconds."""
+    ``batch``, and a task poll per phone every ``poll_every`` seconds (0: none)."""
     step = Step(rate, batch, seconds)
     rng = random.Random(seed)
     loop = asyncio.get_running_loop()
@@ -257,7 +257,7 @@ async def run_step(phones: Sequence[Phone], host: str, port: int, rate: float, b
     await asyncio.gather(*(_send_positions(p, host, port, step, period, end, rng)
                            for p in phones),
                          *(_poll_tasks(p, host, port, step, end, poll_every, rng)
-                           for p in phones))
+                           for p in phones if poll_every > 0))
     await asyncio.sleep(max(0.0, end - loop.time()))  # the last phone's next send is later
     step.wall = loop.time() - started
     step.connections = sum(p.connections for p in phones) - opened

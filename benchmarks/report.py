@@ -28,6 +28,10 @@ def render(paths: list[str]) -> str:
                 f"{data['open_cases']:,} open at the end; generated in "
                 f"{data.get('generate_s', '?')} s.  Runner peak RSS {run['runner_peak_rss_mb']} MB.\n")
         parts.append(f"{head}\n{table(run)}\n\nNotes:\n{notes}\n")
+        if run.get("suite") == "field":
+            from benchmarks.bench_field import steps_table
+
+            parts.append(f"Steps:\n\n{steps_table(run['server'])}\n")
     return "\n".join(parts)
 
 

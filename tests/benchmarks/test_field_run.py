@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.bench_field import steps_table
 from tests.benchmarks.suite_run import run_suite
 
 EXPECTED = ("positions, batches of 1: nominal", "positions, batches of 1: sustained maximum",
@@ -39,6 +40,8 @@ def test_field_suite_reports_every_benchmark(tmp_path: Path) -> None:
     for step in steps:
         assert step["errors"] == 0, step
     assert all(s["stored"] > 0 for s in server["ramp_batch1"] + server["ramp_batch10"]), steps
+    # The steps render for docs/BENCHMARKS.md (python -m benchmarks.report).
+    assert "| ramp | 1 | 3 |" in steps_table(server) and "| ramp | 10 | 30 |" in steps_table(server)
     if "map_layer_missing" in server:  # another engineer's layer is not there (yet)
         pytest.skip(server["map_layer_missing"])
     # Every phone sent a fix in the ramp (each at least once a step), and the map drew each.
