@@ -437,6 +437,8 @@ def _conditions(flt: CaseFilter) -> list[ColumnElement[bool]]:
         where.append(CaseRow.state.in_(OPEN_VALUES))
     if flt.unit is not None:
         where.append(CaseRow.unit == flt.unit)
+    if flt.assignee is not None:
+        where.append(CaseRow.assignee == flt.assignee)
     if flt.category is not None:
         where.append(CaseRow.category == flt.category)
     if flt.grid_prefix:

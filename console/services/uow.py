@@ -55,6 +55,8 @@ class CaseFilter:
     words: tuple[str, ...] = ()
     #: Only what this seat sees (a collector's cells, reports and visits).
     reader: Reader | None = None
+    #: Only visits sent to this collector (``cases.assignee``, indexed).
+    assignee: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
