@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QPushButton
 from console.domain.cases import CaseState
 from console.services.uow import CaseFilter
 from console.ui.dialogs.action_fields import ActionFieldsDialog
+from console.ui.dialogs.collector_pick import CollectorDialog
 from console.ui.dialogs.new_report import NewReportDialog
 from console.ui.models.case_table import CaseIdRole
 from tests.gui.desk import activate, case_state, visible_dialog
@@ -115,6 +116,13 @@ def test_new_report_to_closed_with_keys_only(desk_factory, qtbot) -> None:
     def key(k, mod=Qt.KeyboardModifier.NoModifier):
         QTest.keyClick(w, k, mod)
 
+    def send_to() -> None:  # V / K: Enter sends it to the collector offered first
+        dialog = visible_dialog(w, CollectorDialog)
+        activate(qtbot, dialog)
+        QTest.keyClick(dialog, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=2000)
+        activate(qtbot, w)
+
     def answer(text: str | None = None) -> None:
         dialog = visible_dialog(w, ActionFieldsDialog)
         activate(qtbot, dialog)  # what the window manager does for a new dialog
@@ -126,7 +134,7 @@ def test_new_report_to_closed_with_keys_only(desk_factory, qtbot) -> None:
 
     key(Qt.Key.Key_A)                                   # 受理
     key(Qt.Key.Key_V)                                   # 发核实 (a hotline report)
-    answer()                                            # to the cell's own collector
+    send_to()                                           # to the cell's own collector
     key(Qt.Key.Key_V, Qt.KeyboardModifier.ShiftModifier)  # 核实: 属实
     answer()
     assert case_state(desk, case_id) is CaseState.ACCEPTED, w.statusBar().currentMessage()
@@ -136,7 +144,7 @@ def test_new_report_to_closed_with_keys_only(desk_factory, qtbot) -> None:
     key(Qt.Key.Key_B)                                   # 处置反馈
     answer("cleaned up")
     key(Qt.Key.Key_K)                                   # 发核查
-    answer()                                            # to the cell's own collector
+    send_to()                                           # to the cell's own collector
     key(Qt.Key.Key_P)                                   # 核查通过
     answer()
     key(Qt.Key.Key_C)                                   # 结案

@@ -17,7 +17,7 @@ import pytest
 from console.domain.cases import Actor, Case, CaseState, RequestKind, Role
 from console.domain.commands import Command
 from console.domain.errors import NotFoundError, PermissionDeniedError
-from console.domain.reference import CentreConfig, GridCell, ReferenceSet
+from console.domain.reference import CentreConfig, GridCell, ReferenceSet, User
 from console.domain.workflow import TABLE
 from console.services.access import can_read, scoped_factory
 from console.services.cases import Report, act, report_case
@@ -37,6 +37,9 @@ def centre() -> Centre:
     ref = ReferenceSet(
         config=CentreConfig(), categories=CATEGORIES, units=UNITS, rules=(), components={},
         grids={CELL.code: CELL},
+        # The collector a 改派 (reassign) hands the visit to (workflow_fixtures.FIELDS).
+        users={"caiji02": User("caiji02", "监督员二", Role.COLLECTOR.value, None,
+                               (CELL.code,), True)},
     )
     return build_centre(ref)
 
