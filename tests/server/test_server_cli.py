@@ -102,3 +102,24 @@ def test_connections_the_server_accepts_have_nagle_off() -> None:
 
     asyncio.run(serve())
     assert seen and seen[0] != 0
+
+
+def test_idle_connections_are_kept_for_a_phones_interval(initialised: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """uvicorn closes an idle connection after 5 s by default: a phone posting every 10 s
+    would reconnect (and renegotiate TLS) for every position."""
+    import uvicorn
+
+    seen: list[float] = []
+
+    def run(self: uvicorn.Server, sockets: list[socket.socket] | None = None) -> None:
+        seen.append(self.config.timeout_keep_alive)
+        for sock in sockets or []:
+            sock.close()  # what serving would have done at its end
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert main(["server", "--bind", f"127.0.0.1:{port}", "--db", initialised]) == 0
+    assert seen and seen[0] >= 60
