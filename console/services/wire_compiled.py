@@ -34,16 +34,45 @@ class _MismatchError(Exception):
     """A value the compiled encoder was not built for (the generic encoder takes over)."""
 
 
-def _generic(hint: Any) -> Encoder:
-    """What a compiled step does not cover: the generic encoder with its hint."""
+def _fallback(codec: Callable[[Any, Any], Any], hint: Any) -> Callable[[Any], Any]:
+    """What a compiled step does not cover: the generic ``codec`` (encode or decode) with its
+    hint; its refusal is a mismatch (the whole value is then done again generically)."""
 
     def run(value: Any) -> Any:
         try:
-            return wire.encode(value, hint)
+            return codec(value, hint)
         except wire.WireError:
             raise _MismatchError from None
 
     return run
+
+
+def _generic(hint: Any) -> Encoder:
+    return _fallback(wire.encode, hint)
+
+
+#: Compiled steps per hint (encoders and decoders apart), and the dataclasses whose field
+#: steps are still to compile: a dataclass may refer to itself through its fields, so its step
+#: exists before its fields' do.  One lock makes compiling safe from the server's threads.
+_Pending = list[tuple[type, list[tuple[str, Callable[[Any], Any]]]]]
+_lock = threading.RLock()
+
+
+def _compiled_step(hint: Any, table: dict[Any, Callable[[Any], Any]],
+                   build: Callable[[Any], Callable[[Any], Any]], pending: _Pending,
+                   step: Callable[[Any], Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    """``table[hint]``, built (with the fields of every dataclass it reaches) when missing."""
+    found = table.get(hint)
+    if found is not None:
+        return found
+    with _lock:
+        found = table.get(hint)
+        if found is None:
+            found = table[hint] = build(hint)
+            while pending:
+                cls, fields = pending.pop()
+                fields.extend((name, step(h)) for name, h, _required in wire.init_fields(cls))
+    return found
 
 
 def _scalar(kind: type) -> Encoder:
@@ -116,11 +145,8 @@ def _dataclass(cls: type) -> Encoder:
     return run
 
 
-#: Dataclass encoders whose fields are still to compile, and the lock that makes compiling
-#: one hint at a time safe from the server's worker threads.
-_pending: list[tuple[type, list[tuple[str, Encoder]]]] = []
+_pending: _Pending = []
 _compiled: dict[Any, Encoder] = {}
-_lock = threading.RLock()
 
 
 def _sequence(item: Encoder) -> Encoder:
@@ -173,18 +199,7 @@ _SCALARS: dict[Any, Encoder] = {
 
 def encoder(hint: Any) -> Encoder:
     """The compiled encoder of values declared as ``hint`` (cached: hints never change)."""
-    found = _compiled.get(hint)
-    if found is not None:
-        return found
-    with _lock:
-        found = _compiled.get(hint)
-        if found is None:
-            found = _compiled[hint] = _build(hint)
-            while _pending:
-                cls, fields = _pending.pop()
-                fields.extend((name, encoder(h)) for name, h, _required
-                              in wire.init_fields(cls))
-    return found
+    return _compiled_step(hint, _compiled, _build, _pending, encoder)
 
 
 def _build(hint: Any) -> Encoder:
@@ -234,31 +249,18 @@ Decoder = Callable[[Any], Any]
 
 
 def _decode_generic(hint: Any) -> Decoder:
+    return _fallback(wire.decode, hint)
+
+
+def _d_exact(kind: type) -> Decoder:
+    """JSON data of exactly ``kind`` as it is (a boolean is not an integer)."""
+
     def run(data: Any) -> Any:
-        try:
-            return wire.decode(data, hint)
-        except wire.WireError:
-            raise _MismatchError from None
+        if type(data) is kind:
+            return data
+        raise _MismatchError
 
     return run
-
-
-def _d_bool(data: Any) -> Any:
-    if type(data) is bool:
-        return data
-    raise _MismatchError
-
-
-def _d_int(data: Any) -> Any:
-    if type(data) is int:
-        return data
-    raise _MismatchError
-
-
-def _d_str(data: Any) -> Any:
-    if type(data) is str:
-        return data
-    raise _MismatchError
 
 
 def _d_float(data: Any) -> Any:
@@ -296,8 +298,8 @@ def _d_optional(inner: Decoder) -> Decoder:
 
 
 def _d_dataclass(cls: type) -> Decoder:
-    fields: list[tuple[str, Decoder]] = []
-    names: set[str] = set()
+    fields: list[tuple[str, Decoder]] = []  # filled by decoder() once this step exists
+    names = {name for name, _hint, _required in wire.init_fields(cls)}
 
     def run(data: Any) -> Any:
         if type(data) is not dict or data.keys() != names:
@@ -307,7 +309,7 @@ def _d_dataclass(cls: type) -> Decoder:
         except (TypeError, ValueError):
             raise _MismatchError from None
 
-    _pending_decoders.append((cls, fields, names))
+    _pending_decoders.append((cls, fields))
     return run
 
 
@@ -338,27 +340,15 @@ def _d_text_mapping(key: Decoder, item: Decoder) -> Decoder:
     return run
 
 
-_pending_decoders: list[tuple[type, list[tuple[str, Decoder]], set[str]]] = []
+_pending_decoders: _Pending = []
 _compiled_decoders: dict[Any, Decoder] = {}
-_D_SCALARS: dict[Any, Decoder] = {bool: _d_bool, int: _d_int, str: _d_str, float: _d_float,
-                                  datetime: _d_datetime}
+_D_SCALARS: dict[Any, Decoder] = {bool: _d_exact(bool), int: _d_exact(int), str: _d_exact(str),
+                                  float: _d_float, datetime: _d_datetime}
 
 
 def decoder(hint: Any) -> Decoder:
     """The compiled decoder of JSON data declared as ``hint`` (cached per hint)."""
-    found = _compiled_decoders.get(hint)
-    if found is not None:
-        return found
-    with _lock:
-        found = _compiled_decoders.get(hint)
-        if found is None:
-            found = _compiled_decoders[hint] = _build_decoder(hint)
-            while _pending_decoders:
-                cls, fields, names = _pending_decoders.pop()
-                for name, h, _required in wire.init_fields(cls):
-                    fields.append((name, decoder(h)))
-                    names.add(name)
-    return found
+    return _compiled_step(hint, _compiled_decoders, _build_decoder, _pending_decoders, decoder)
 
 
 def _build_decoder(hint: Any) -> Decoder:
