@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from console.domain.calendar import statutory_days
 from console.reference_files import load_centre_files
+from console.services.centre import Centre
 from console.services.setup import init_reference
 from db.engine import make_engine
 from db.uow import SqlUnitOfWork, make_uow_factory
@@ -95,3 +96,23 @@ class ReferenceTemplates:
         finally:
             engine.dispose()
         return made
+
+
+def kaihua_database(stack: ExitStack, request: pytest.FixtureRequest,
+                    tmp_path_factory: pytest.TempPathFactory, backend: str,
+                    ) -> tuple[Callable[[], SqlUnitOfWork], Centre]:
+    """A module's own database on ``backend`` with Kaihua's reference data (2026's calendar),
+    closed with ``stack``: its unit-of-work factory and the centre loaded from it."""
+    from console.services.centre import load_centre
+    from db.schema import upgrade  # (kept local: Alembic is imported only by tests that build)
+
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('kaihua') / 'kaihua.sqlite3'}"
+    else:
+        url = stack.enter_context(fresh_pg_database(request.getfixturevalue("pg_admin")))
+    engine = make_engine(url)
+    stack.callback(engine.dispose)
+    upgrade(engine)
+    factory = make_uow_factory(engine)
+    init_reference(factory(), load_centre_files(), statutory_days([2026]))
+    return factory, load_centre(factory())

@@ -21,22 +21,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from console.domain.calendar import statutory_days
 from console.domain.evaluation import parse_period
-from console.reference_files import load_centre_files
 from console.services.cases import Report, act, report_case
-from console.services.centre import Centre, load_centre
+from console.services.centre import Centre
 from console.services.demo import DemoSettings, run_demo
 from console.services.evaluation import COUNTS, evaluate
-from console.services.setup import init_reference
 from console.services.uow import UnitOfWork
-from db.engine import make_engine
-from db.schema import upgrade
-from db.uow import make_uow_factory
 from tests.integration.conftest import BACKENDS
 from tests.integration.evaluation_legacy import unit_tally
+from tests.integration.templates import kaihua_database
 from tests.integration.test_evaluation_read import ZJJ, at, build_history
-from tests.pg import fresh_pg_database
 
 NOW = datetime(2026, 11, 25, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 PERIODS = ["2026-09", "2026-10", "2026-11", "2026-Q4", "2026-W42", "2026-W43", "2026-W47",
@@ -102,16 +96,7 @@ def mixed(request: pytest.FixtureRequest,
           tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Factory, Centre]]:
     """A demo, the hand-counted history and the redispatch cases in one database."""
     with ExitStack() as stack:
-        if request.param == "sqlite":
-            url = f"sqlite:///{tmp_path_factory.mktemp('equality') / 'eq.sqlite3'}"
-        else:
-            url = stack.enter_context(fresh_pg_database(request.getfixturevalue("pg_admin")))
-        engine = make_engine(url)
-        stack.callback(engine.dispose)
-        upgrade(engine)
-        factory = make_uow_factory(engine)
-        init_reference(factory(), load_centre_files(), statutory_days([2026]))
-        centre = load_centre(factory())
+        factory, centre = kaihua_database(stack, request, tmp_path_factory, request.param)
         run_demo(factory, centre, NOW, DemoSettings(days=40, seed=11, per_day=50.0))
         build_history(factory, centre)
         add_redispatch_cases(factory, centre)

@@ -81,11 +81,10 @@ from console.services.centre import Centre, load_centre
 from console.services.evaluation import evaluate
 from console.services.setup import init_reference
 from console.services.uow import UnitOfWork
-from db.engine import make_engine
 from db.schema import upgrade
 from db.uow import make_uow_factory
 from tests.integration.conftest import BACKENDS
-from tests.pg import fresh_pg_database
+from tests.integration.templates import kaihua_database
 
 CST = timezone(timedelta(hours=8))
 G1 = "330824001001001"  # caiji01's cell
@@ -206,16 +205,7 @@ def built(
 ) -> Iterator[tuple[Callable[[], UnitOfWork], Centre, History]]:
     """One database per backend holding the scenario (the tests only read it)."""
     with ExitStack() as stack:
-        if request.param == "sqlite":
-            url = f"sqlite:///{tmp_path_factory.mktemp('eval') / 'eval.sqlite3'}"
-        else:
-            url = stack.enter_context(fresh_pg_database(request.getfixturevalue("pg_admin")))
-        engine = make_engine(url)
-        stack.callback(engine.dispose)
-        upgrade(engine)
-        factory = make_uow_factory(engine)
-        init_reference(factory(), load_centre_files(), statutory_days([2026]))
-        centre = load_centre(factory())
+        factory, centre = kaihua_database(stack, request, tmp_path_factory, request.param)
         yield factory, centre, build_history(factory, centre)
 
 

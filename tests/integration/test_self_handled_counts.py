@@ -26,12 +26,10 @@ from datetime import datetime
 import pytest
 from PIL import Image
 
-from console.domain.calendar import statutory_days
 from console.domain.cases import CaseState, CloseType
 from console.domain.errors import ValidationError
 from console.domain.evaluation import parse_period
 from console.photos import photo_from_bytes
-from console.reference_files import load_centre_files
 from console.services.cases import (
     Report,
     act,
@@ -39,16 +37,12 @@ from console.services.cases import (
     report_case,
     self_handle_case,
 )
-from console.services.centre import Centre, load_centre
+from console.services.centre import Centre
 from console.services.evaluation import evaluate
-from console.services.setup import init_reference
 from console.services.uow import CaseFilter, NewPhoto, UnitOfWork
-from db.engine import make_engine
-from db.schema import upgrade
-from db.uow import make_uow_factory
 from tests.integration.conftest import BACKENDS
+from tests.integration.templates import kaihua_database
 from tests.integration.test_evaluation_read import G1, ZHZF, at
-from tests.pg import fresh_pg_database
 
 Factory = Callable[[], UnitOfWork]
 OCTOBER = parse_period("2026-10")
@@ -69,16 +63,7 @@ def fixed(when: datetime, photos: tuple[NewPhoto, ...] | None = None) -> Report:
 def scene(request: pytest.FixtureRequest,
           tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Factory, Centre, dict]]:
     with ExitStack() as stack:
-        if request.param == "sqlite":
-            url = f"sqlite:///{tmp_path_factory.mktemp('self') / 'self.sqlite3'}"
-        else:
-            url = stack.enter_context(fresh_pg_database(request.getfixturevalue("pg_admin")))
-        engine = make_engine(url)
-        stack.callback(engine.dispose)
-        upgrade(engine)
-        factory = make_uow_factory(engine)
-        init_reference(factory(), load_centre_files(), statutory_days([2026]))
-        centre = load_centre(factory())
+        factory, centre = kaihua_database(stack, request, tmp_path_factory, request.param)
         ids: dict[str, int] = {}
 
         def step(name: str, user: str, when: datetime, command: str, **fields: object) -> None:
