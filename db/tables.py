@@ -411,6 +411,9 @@ class PhotoRow(Base):
     thumbnail: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     uploaded_at: Mapped[datetime]
     uploaded_by: Mapped[str] = mapped_column(String(NAME))
+    # Revision 0021: a video snapshot's camera and the frame's instant (NULL for other photos).
+    camera_code: Mapped[str | None] = mapped_column(String(CODE))
+    frame_at: Mapped[datetime | None]
 
 
 EXTERNAL_ID = 128  # ids other systems give their records (Open311 ids, file keys)
@@ -634,3 +637,76 @@ class GazetteerRow(Base):
     source: Mapped[str] = mapped_column(String(200))
     imported_by: Mapped[str] = mapped_column(String(CODE))
     imported_at: Mapped[datetime]
+
+
+class CameraRow(Base):
+    """A camera of the registry (revision 0021), positioned in WGS-84.
+
+    ``code`` is the GB/T 28181 id where the camera has one, else the centre's own code;
+    ``crs`` is the datum the import file gave (the position is converted).  ``platform`` is
+    empty for a camera played from its own URLs, else the name of a platform in video.toml
+    whose id for the camera is ``platform_id``.  ``online``/``checked_at`` are the worker's.
+    """
+
+    __tablename__ = "cameras"
+    __table_args__ = (UniqueConstraint("code", name="uq_cameras_code"), Index(None, "cell"),
+                      Index(None, "group_name"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(CODE))
+    name: Mapped[str] = mapped_column(String(NAME))
+    group_name: Mapped[str] = mapped_column(String(100))
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    crs: Mapped[str] = mapped_column(String(16))
+    cell: Mapped[str | None] = mapped_column(String(CODE))
+    platform: Mapped[str] = mapped_column(String(CODE))
+    platform_id: Mapped[str] = mapped_column(String(128))
+    main_url: Mapped[str] = mapped_column(String(1000))
+    sub_url: Mapped[str] = mapped_column(String(1000))
+    ptz: Mapped[bool] = mapped_column(Boolean)
+    online: Mapped[bool | None] = mapped_column(Boolean)
+    checked_at: Mapped[datetime | None]
+    imported_by: Mapped[str] = mapped_column(String(CODE))
+    imported_at: Mapped[datetime]
+
+
+class VideoAlarmTypeRow(Base):
+    """An analysis platform's alarm type and the category its cases are filed under (0021)."""
+
+    __tablename__ = "video_alarm_types"
+
+    alarm_type: Mapped[str] = mapped_column(String(CODE), primary_key=True)
+    category: Mapped[str] = mapped_column(String(CODE))
+    note: Mapped[str] = mapped_column(String(NAME))
+    updated_by: Mapped[str] = mapped_column(String(CODE))
+    updated_at: Mapped[datetime]
+
+
+class VideoAlarmKeyRow(Base):
+    """The key an analysis box posts alarms with, by its account, as a SHA-256 digest (0021)."""
+
+    __tablename__ = "video_alarm_keys"
+
+    username: Mapped[str] = mapped_column(String(CODE), ForeignKey("users.username"),
+                                          primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class VideoAlarmRow(Base):
+    """An AI alarm received (0021): the case it opened, or folded into (``folded``)."""
+
+    __tablename__ = "video_alarms"
+    __table_args__ = (Index(None, "camera_code", "alarm_type", "occurred_at"),
+                      Index(None, "case_id"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    camera_code: Mapped[str] = mapped_column(String(CODE))
+    alarm_type: Mapped[str] = mapped_column(String(CODE))
+    occurred_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    sender: Mapped[str] = mapped_column(String(CODE))
+    case_id: Mapped[int] = mapped_column(Integer, ForeignKey("cases.id"))
+    folded: Mapped[bool] = mapped_column(Boolean)
+    photo_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("photos.id"))

@@ -41,6 +41,10 @@ TABLES = {
     "device_keys",
     "collector_alarms",
     "gazetteer_places",
+    "cameras",
+    "video_alarm_types",
+    "video_alarm_keys",
+    "video_alarms",
 }
 
 
