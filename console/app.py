@@ -250,6 +250,12 @@ class App:
         (``console.services.on_duty.AlarmStore``)."""
         return SqlAlarmStore(self.engine)
 
+    @property
+    def runs_duty_rounds(self) -> bool:
+        """Whether a desk on this database runs the collectors' 在岗 round itself: on the
+        embedded SQLite file of a one-machine centre no ``citydesk worker`` runs."""
+        return make_url(self.url).get_backend_name() == "sqlite"
+
     def event_listener(self, on_event: Callable[[int], None],
                        on_status: Callable[[bool], None]) -> EventListener | None:
         """A (not yet started) LISTEN thread for new events on PostgreSQL; None on SQLite.

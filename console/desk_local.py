@@ -51,9 +51,11 @@ from console.services.intake_ports import IntakeProblem, IntakeUowFactory
 from console.services.intake_problems import dismiss_problem, list_problems, set_mapping
 from console.services.live_stats import LiveStats, load_live_stats
 from console.services.on_duty import (
+    CHECK_EVERY,
     AlarmStore,
     CollectorAlarm,
     DutyBoard,
+    OnDutyJob,
     acknowledge_alarm,
     duty_board,
     on_duty_count,
@@ -97,14 +99,21 @@ class LocalDeskBackend(CollectorReads, GazetteerReads):
     alarms : callable, optional
         Makes the store of collectors' fixes and alarms (the composition root's
         ``alarm_store``); without it the 在岗 calls say the database has none.
+    duty_rounds : bool
+        Run the 在岗 round here, at most once a minute, before reading the waiting alarms:
+        the one-machine centre (embedded SQLite), where no ``citydesk worker`` runs.
     """
 
     def __init__(self, uow_factory: UowFactory, centre: Centre | Callable[[], Centre],
                  clock: Callable[[], datetime], actor: Actor, *,
                  reload: Callable[[], Centre] | None = None,
                  is_connection_error: Callable[[BaseException], bool] | None = None,
-                 alarms: Callable[[], AlarmStore] | None = None) -> None:
+                 alarms: Callable[[], AlarmStore] | None = None,
+                 duty_rounds: bool = False) -> None:
         self._alarms = alarms
+        self._duty_rounds = duty_rounds
+        self._duty: OnDutyJob | None = None
+        self._duty_at: datetime | None = None
         self._raw = uow_factory
         self._uow = scoped_factory(uow_factory, actor)
         self._centre = centre
@@ -285,8 +294,23 @@ class LocalDeskBackend(CollectorReads, GazetteerReads):
                           self._clock())
 
     def pending_alarms(self) -> list[CollectorAlarm]:
-        """Collectors' alarms waiting for an acknowledgement."""
-        return pending_alarms(self._alarm_store(), self._actor, self._clock())
+        """Collectors' alarms waiting for an acknowledgement (after this minute's 在岗 round
+        where this desk runs them)."""
+        store = self._alarm_store()
+        self._duty_round(store)
+        return pending_alarms(store, self._actor, self._clock())
+
+    def _duty_round(self, store: AlarmStore) -> None:
+        # The desk polls every 30 s; the check is a minute's round, as in the worker.
+        if not self._duty_rounds:
+            return
+        now = self._clock()
+        if self._duty_at is not None and (now - self._duty_at).total_seconds() < CHECK_EVERY:
+            return
+        if self._duty is None:
+            self._duty = OnDutyJob(store, self._raw, self._clock)
+        self._duty()
+        self._duty_at = now
 
     def acknowledge_alarm(self, alarm_id: int) -> CollectorAlarm:
         """Acknowledge a collector's alarm (logged in the admin log)."""
@@ -435,7 +459,8 @@ def open_desk(root: Any, actor: Actor, clock: Callable[[], datetime]) -> Any:
     return LocalDeskBackend(root.uow_factory, lambda: root.centre, clock, actor,
                             reload=getattr(root, "reload", None),
                             is_connection_error=getattr(root, "is_connection_error", None),
-                            alarms=getattr(root, "alarm_store", None))
+                            alarms=getattr(root, "alarm_store", None),
+                            duty_rounds=bool(getattr(root, "runs_duty_rounds", False)))
 
 
 def open_wall(root: Any, clock: Callable[[], datetime]) -> Any:

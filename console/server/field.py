@@ -66,7 +66,8 @@ def task_dict(state: ServerState, task: Task) -> dict[str, Any]:
     case, centre = task.case, state.app.centre
     return {
         "case_id": case.id, "case_no": case.case_no, "kind": task.kind.value,
-        "category": {"code": case.category, "name": task_centre_name(centre, case)},
+        "category": {"code": case.category, "name": task_centre_name(centre, case),
+                     "name_en": task_centre_name(centre, case, english=True)},
         "description": case.description, "address": case.address, "grid": case.grid,
         "lon": case.lon, "lat": case.lat,
         "deadline": centre.local(task.deadline).isoformat() if task.deadline else None,

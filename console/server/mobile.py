@@ -32,6 +32,7 @@ PAGE_DIR = Path(__file__).resolve().parents[2] / "resources" / "mobile"
 
 #: The page's files and their media types: nothing else under /m/ is served.
 FILES = {"index.html": "text/html; charset=utf-8",
+         "i18n.js": "text/javascript; charset=utf-8",
          "app.js": "text/javascript; charset=utf-8",
          "app.css": "text/css; charset=utf-8"}
 
@@ -76,6 +77,12 @@ def page_script() -> Response:
     return _served("app.js")
 
 
+@router.get("/m/i18n.js", include_in_schema=False)
+def page_strings() -> Response:
+    """The page's English strings (Chinese by default; the collector may pick English)."""
+    return _served("i18n.js")
+
+
 @router.get("/m/app.css", include_in_schema=False)
 def page_style() -> Response:
     """The page's style sheet."""
@@ -84,7 +91,8 @@ def page_style() -> Response:
 
 def category_dict(category: Category) -> dict[str, Any]:
     """A category as the phone's picker reads it."""
-    return {"code": category.code, "name": category.name_zh, "kind": category.kind.value,
+    return {"code": category.code, "name": category.name_zh, "name_en": category.name_en,
+            "kind": category.kind.value,
             "kind_name": KIND_ZH[category.kind], "initials": _initials_of(category.name_zh),
             "aliases": list(category.aliases)}
 

@@ -120,7 +120,10 @@ def _label(case: Case) -> str:
     return "核实" if case.state is CaseState.VERIFYING else "核查"
 
 
-def task_centre_name(centre: Centre, case: Case) -> str:
-    """The case's category name (the code itself when the reference no longer has it)."""
+def task_centre_name(centre: Centre, case: Case, english: bool = False) -> str:
+    """The case's category name (the code itself when the reference no longer has it);
+    ``english``: its English name, ``""`` where the centre gave none."""
     category = centre.ref.categories.get(case.category)
-    return category.name_zh if category is not None else case.category
+    if category is None:
+        return "" if english else case.category
+    return category.name_en if english else category.name_zh

@@ -22,6 +22,7 @@
   const MAX_BACKOFF = 60000;      // ms
   const SEND_TIMEOUT = 120000;    // ms: a stalled upload is given up and sent again (same key)
   const $ = (id) => document.getElementById(id);
+  const { t, serverText } = window.citydeskI18n;
 
   const state = {
     token: sessionStorage.getItem('citydesk.token'),
@@ -85,7 +86,7 @@
 
   function countdown(deadline) {
     if (!deadline) {
-      return { text: '无时限', cls: '' };
+      return { text: t('无时限'), cls: '' };
     }
     const left = Date.parse(deadline) - serverNow();
     const abs = Math.abs(left);
@@ -94,9 +95,9 @@
     const s = Math.floor((abs % 60000) / 1000);
     const hms = `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
     if (left < 0) {
-      return { text: `超 ${hms}`, cls: 'countdown over' };
+      return { text: t('超 {hms}', { hms }), cls: 'countdown over' };
     }
-    return { text: `剩 ${hms}`, cls: left < 1800000 ? 'countdown soon' : 'countdown' };
+    return { text: t('剩 {hms}', { hms }), cls: left < 1800000 ? 'countdown soon' : 'countdown' };
   }
 
   function localTime(iso) {
@@ -105,13 +106,13 @@
     }
     // The server sends the centre's zone (+08:00): show that wall time, not the phone's zone.
     const match = /^\d{4}-(\d\d)-(\d\d)T(\d\d:\d\d)/.exec(iso);
-    return match ? `${Number(match[1])}月${Number(match[2])}日 ${match[3]}` : iso;
+    return match ? t('{month}月{day}日 {time}', { month: Number(match[1]), day: Number(match[2]), time: match[3] }) : iso;
   }
 
   // ---- the API -----------------------------------------------------------------------------
   class HttpError extends Error {
     constructor(status, body) {
-      super((body && body.message) || `HTTP ${status}`);
+      super(serverText(body && body.message) || `HTTP ${status}`);
       this.status = status;
       this.body = body;
     }
@@ -134,7 +135,7 @@
       body = null;
     }
     if (reply.status === 401 && state.token) {
-      signedOut('登录已过期，请重新登录（未发送的内容已保留）');
+      signedOut(t('登录已过期，请重新登录（未发送的内容已保留）'));
     }
     if (!reply.ok) {
       throw new HttpError(reply.status, body);
@@ -189,7 +190,7 @@
       const me = (await api('/whoami')).body;
       if (me.role !== '监督员') {
         await api('/logout', { method: 'POST' }).catch(() => null);
-        signedOut('此页面供监督员使用 / for collectors only');
+        signedOut(t('此页面供监督员使用'));
         return;
       }
       state.me = me;
@@ -197,7 +198,7 @@
       $('password').value = '';
       started();
     } catch (err) {
-      $('signin-error').textContent = err instanceof HttpError ? err.message : '无法连接服务器 / no connection';
+      $('signin-error').textContent = err instanceof HttpError ? err.message : t('无法连接服务器');
     }
   }
 
@@ -238,7 +239,7 @@
         if (control.signal.aborted) {
           return;
         }
-        $('tasks-status').textContent = err instanceof HttpError ? err.message : '网络中断，稍后自动刷新';
+        $('tasks-status').textContent = err instanceof HttpError ? err.message : t('网络中断，稍后自动刷新');
         await sleep(5000, control);
       }
     }
@@ -268,27 +269,27 @@
     const waiting = queuedCases();
     list.replaceChildren();
     for (const task of state.tasks) {
-      const kind = task.kind === 'verify' ? '核实' : '核查';
+      const kind = t(task.kind === 'verify' ? '核实' : '核查');
       const clock = el('span', { className: 'countdown' });
       clock.dataset.deadline = task.deadline || '';
       const card = el('button', { type: 'button', className: 'task' }, [
         el('div', { className: 'head' }, [
           el('span', { className: `kind ${task.kind}`, textContent: kind }), clock]),
-        el('div', { className: 'title', textContent: task.category.name }),
+        el('div', { className: 'title', textContent: categoryName(task.category) }),
         el('div', { className: 'where', textContent: task.address || task.description }),
-        el('div', { className: 'where', textContent: `${task.case_no} · 截止 ${localTime(task.deadline)}` }),
+        el('div', { className: 'where', textContent: `${task.case_no} · ${t('截止 {time}', { time: localTime(task.deadline) })}` }),
       ]);
       card.dataset.case = task.case_id;
       if (waiting.has(task.case_id)) {
-        card.append(el('div', { className: 'queued', textContent: '已答复，等待发送' }));
+        card.append(el('div', { className: 'queued', textContent: t('已答复，等待发送') }));
         card.disabled = true;
       }
       card.addEventListener('click', () => openTask(task));
       list.append(el('li', {}, [card]));
     }
-    $('task-count').textContent = `（${state.tasks.length}）`;
+    $('task-count').textContent = t('（{n}）', { n: state.tasks.length });
     if (!state.tasks.length) {
-      list.append(el('li', { className: 'muted', textContent: '暂无任务；新任务到达时自动显示。' }));
+      list.append(el('li', { className: 'muted', textContent: t('暂无任务；新任务到达时自动显示。') }));
     }
     tick();
   }
@@ -305,27 +306,27 @@
     state.current = task;
     state.outcome = null;
     const verify = task.kind === 'verify';
-    $('t-title').textContent = `${verify ? '核实' : '核查'} · ${task.category.name}`;
+    $('t-title').textContent = `${t(verify ? '核实' : '核查')} · ${categoryName(task.category)}`;
     $('t-countdown').dataset.deadline = task.deadline || '';
-    const rows = [['案件号', task.case_no], ['截止', localTime(task.deadline)],
-      ['描述', task.description], ['地址', task.address || '—'], ['网格', task.grid]];
+    const rows = [[t('案件号'), task.case_no], [t('截止'), localTime(task.deadline)],
+      [t('描述'), task.description], [t('地址'), task.address || '—'], [t('网格'), task.grid]];
     if (!verify) {
-      rows.push(['处置说明', task.notes || '—']);
+      rows.push([t('处置说明'), task.notes || '—']);
     }
     $('t-fields').replaceChildren(...rows.flatMap(([k, v]) => [
       el('dt', { textContent: k }), el('dd', { textContent: v })]));
-    $('t-question').textContent = verify ? '问题是否属实？' : '是否已处置到位？';
+    $('t-question').textContent = t(verify ? '问题是否属实？' : '是否已处置到位？');
     const choices = verify ? [['found', '属实'], ['not_found', '不属实']]
       : [['pass', '核查通过'], ['fail', '不通过（返工）']];
     $('t-outcomes').replaceChildren(...choices.map(([value, label]) => {
-      const b = el('button', { type: 'button', textContent: label,
+      const b = el('button', { type: 'button', textContent: t(label),
         className: value === 'not_found' || value === 'fail' ? 'fail' : '' });
       b.dataset.outcome = value;
       b.setAttribute('aria-pressed', 'false');
       b.addEventListener('click', () => pickOutcome(value));
       return b;
     }));
-    $('t-notes-label').textContent = verify ? '说明（选填）' : '核查意见（不通过时必填）';
+    $('t-notes-label').textContent = t(verify ? '说明（选填）' : '核查意见（不通过时必填）');
     $('t-notes').value = '';
     clearPhotos('t-photo');
     $('t-previews').replaceChildren();
@@ -347,7 +348,7 @@
   }
 
   async function loadPhoto(url, box) {
-    const img = el('img', { alt: '案件照片' });
+    const img = el('img', { alt: t('案件照片') });
     box.append(img);
     try {
       // <img src> cannot send the bearer token: fetch the bytes and show them from a blob URL.
@@ -358,7 +359,7 @@
       img.src = URL.createObjectURL(await reply.blob());
       img.addEventListener('click', () => viewPhoto(url));
     } catch (e) {
-      img.alt = '照片无法加载';
+      img.alt = t('照片无法加载');
     }
   }
 
@@ -374,18 +375,18 @@
     event.preventDefault();
     const task = state.current;
     if (!state.outcome) {
-      $('t-error').textContent = '请先选择结果';
+      $('t-error').textContent = t('请先选择结果');
       return;
     }
     const notes = $('t-notes').value.trim();
     if (state.outcome === 'fail' && !notes) {
-      $('t-error').textContent = '核查不通过须写明意见';
+      $('t-error').textContent = t('核查不通过须写明意见');
       return;
     }
     const body = { outcome: state.outcome, notes, request_id: newKey('m') };
     Object.assign(body, placed('t'));
     const files = await photoParts($('t-photo'), 'photo');
-    const label = `${task.kind === 'verify' ? '核实' : '核查'} ${task.case_no}`;
+    const label = `${t(task.kind === 'verify' ? '核实' : '核查')} ${task.case_no}`;
     if (enqueue({ kind: 'result', caseId: task.case_id, label,
       path: `/tasks/${task.case_id}/result`, body, files })) {
       show('tasks');
@@ -402,29 +403,30 @@
   async function locate(which) {
     const line = $(`${which}-position`);
     state.position[which] = null;
-    line.textContent = '位置：获取中…';
+    line.textContent = t('位置：获取中…');
     try {
       const p = await (typeof window.citydeskPosition === 'function'
         ? window.citydeskPosition() : browserPosition());
       const round = (x) => Math.round(Number(x) * 1e7) / 1e7;
       state.position[which] = { lon: round(p.lon), lat: round(p.lat), crs: p.crs || 'wgs84' };
-      const acc = p.accuracy ? `（±${Math.round(p.accuracy)} 米）` : '';
-      line.textContent = `位置：${state.position[which].lon.toFixed(6)}, ${state.position[which].lat.toFixed(6)}${acc}`;
+      const acc = p.accuracy ? t('（±{m} 米）', { m: Math.round(p.accuracy) }) : '';
+      line.textContent = t('位置：{lon}, {lat}{acc}', { lon: state.position[which].lon.toFixed(6),
+        lat: state.position[which].lat.toFixed(6), acc });
     } catch (err) {
-      line.textContent = `位置：未获取（${err.message || err}）`;
+      line.textContent = t('位置：未获取（{why}）', { why: err.message || err });
     }
   }
 
   function browserPosition() {
     return new Promise((resolve, reject) => {
       if (!navigator.geolocation) {
-        reject(new Error('浏览器不支持定位'));
+        reject(new Error(t('浏览器不支持定位')));
         return;
       }
       navigator.geolocation.getCurrentPosition(
         (pos) => resolve({ lon: pos.coords.longitude, lat: pos.coords.latitude,
           accuracy: pos.coords.accuracy, crs: 'wgs84' }),
-        (err) => reject(new Error(err.code === 1 ? '未允许定位' : '定位失败')),
+        (err) => reject(new Error(t(err.code === 1 ? '未允许定位' : '定位失败'))),
         { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
     });
   }
@@ -461,13 +463,13 @@
   function previews(input, box) {
     box.replaceChildren(...Array.from(input.files, (file) => el('img', {
       alt: file.name, src: URL.createObjectURL(file) })));
-    $(`${input.id}-chosen`).textContent = input.files.length ? `已选 ${input.files.length} 张` : '未选照片';
+    $(`${input.id}-chosen`).textContent = input.files.length ? t('已选 {n} 张', { n: input.files.length }) : t('未选照片');
   }
 
   function clearPhotos(...ids) {
     for (const id of ids) {
       $(id).value = '';
-      $(`${id}-chosen`).textContent = '未选照片';
+      $(`${id}-chosen`).textContent = t('未选照片');
     }
   }
 
@@ -495,15 +497,15 @@
     const kept = select.value;
     const groups = {};
     for (const c of state.categories) {
-      const hay = [c.code, c.name, c.initials, ...c.aliases].join(' ').toLowerCase();
+      const hay = [c.code, c.name, c.name_en, c.initials, ...c.aliases].join(' ').toLowerCase();
       if (!words || hay.includes(words)) {
-        (groups[c.kind_name] = groups[c.kind_name] || []).push(c);
+        (groups[t(c.kind_name)] = groups[t(c.kind_name)] || []).push(c);
       }
     }
-    const children = [el('option', { value: '', textContent: '请选择类别' })];
+    const children = [el('option', { value: '', textContent: t('请选择类别') })];
     for (const [name, items] of Object.entries(groups)) {
       children.push(el('optgroup', { label: name }, items.map((c) => el('option', {
-        value: c.code, textContent: `${c.name}（${c.code}）` }))));
+        value: c.code, textContent: `${categoryName(c)}（${c.code}）` }))));
     }
     select.replaceChildren(...children);
     const codes = Object.values(groups).flat().map((c) => c.code);
@@ -523,9 +525,9 @@
     const self = mode === 'self';
     $('r-after-box').hidden = !self;
     $('r-after-previews').hidden = !self;
-    $('r-photo-label').textContent = self ? '处置前照片（至少一张）' : '现场照片';
-    $('r-submit').textContent = self ? '提交自处置' : '提交上报';
-    $('r-hint').textContent = self ? '现场已处置的小问题：附处置前、处置后照片，由受理员审核。' : '';
+    $('r-photo-label').textContent = t(self ? '处置前照片（至少一张）' : '现场照片');
+    $('r-submit').textContent = t(self ? '提交自处置' : '提交上报');
+    $('r-hint').textContent = self ? t('现场已处置的小问题：附处置前、处置后照片，由受理员审核。') : '';
   }
 
   async function submitReport(event) {
@@ -534,14 +536,14 @@
     const category = $('r-category').value;
     const description = $('r-description').value.trim();
     if (!category || !description) {
-      $('r-error').textContent = '请选择类别并填写问题描述';
+      $('r-error').textContent = t('请选择类别并填写问题描述');
       return;
     }
     const files = await photoParts($('r-photo'), self ? 'before' : 'photo');
     if (self) {
       files.push(...await photoParts($('r-after'), 'after'));
       if (!files.some((f) => f.part === 'before') || !files.some((f) => f.part === 'after')) {
-        $('r-error').textContent = '自处置须附处置前和处置后照片';
+        $('r-error').textContent = t('自处置须附处置前和处置后照片');
         return;
       }
     }
@@ -551,7 +553,7 @@
       body.grid = $('r-grid').value;
     }
     const name = state.categories.find((c) => c.code === category);
-    const label = `${self ? '自处置' : '上报'} ${name ? name.name : category}`;
+    const label = `${t(self ? '自处置' : '上报')} ${name ? categoryName(name) : category}`;
     if (enqueue({ kind: self ? 'self' : 'report', label, body, files,
       path: self ? '/self-handled' : '/reports' })) {
       $('report-form').reset();
@@ -590,10 +592,11 @@
     try {
       saveQueue(items);
     } catch (e) {
-      notice('手机存储已满：照片太多或太大，请减少照片后重试（未保存）', true);
+      notice(t('手机存储已满：照片太多或太大，请减少照片后重试（未保存）'), true);
       return false;
     }
-    notice(`已保存：${item.label}，${navigator.onLine ? '正在发送' : '联网后自动发送'}`, false, item.id);
+    notice(t('已保存：{label}，{how}', { label: item.label,
+      how: t(navigator.onLine ? '正在发送' : '联网后自动发送') }), false, item.id);
     flush();
     return true;
   }
@@ -602,8 +605,8 @@
     const n = queue().length;
     const offline = !navigator.onLine;
     $('net').hidden = n === 0 && !offline;
-    $('net-text').textContent = (offline ? '离线' : '') + (offline && n ? '，' : '') +
-      (n ? `待发送 ${n} 项` : '');
+    $('net-text').textContent = (offline ? t('离线') : '') + (offline && n ? t('，') : '') +
+      (n ? t('待发送 {n} 项', { n }) : '');
     $('retry').hidden = n === 0;
   }
 
@@ -647,10 +650,11 @@
         state.tries = 0;
         if (outcome.ok) {
           const c = outcome.body && outcome.body.case;
-          const made = c && item.kind !== 'result' ? `案件号 ${c.case_no}，` : '';
-          notice(`已发送：${item.label}${c ? `（${made}${c.state}）` : ''}`, false, item.id);
+          const made = c && item.kind !== 'result' ? t('案件号 {no}，', { no: c.case_no }) : '';
+          const what = c ? t('（{what}）', { what: made + t(c.state) }) : '';
+          notice(t('已发送：{label}{what}', { label: item.label, what }), false, item.id);
         } else {
-          notice(`未被接受：${item.label} — ${outcome.err.message}`, true, item.id);
+          notice(t('未被接受：{label} — {why}', { label: item.label, why: outcome.err.message }), true, item.id);
         }
         if (item.kind === 'result') {
           refreshTasks();
@@ -666,6 +670,11 @@
     }
     queueChanged();
     renderTasks();
+  }
+
+  function categoryName(category) {
+    // English names where the centre gave them; the Chinese name otherwise.
+    return window.citydeskI18n.lang === 'en' && category.name_en ? category.name_en : category.name;
   }
 
   // ---- wiring ------------------------------------------------------------------------------
@@ -695,6 +704,7 @@
     setInterval(tick, 1000);
   }
 
+  window.citydeskI18n.translatePage();
   wire();
   if (state.token && state.me) {
     started();

@@ -180,3 +180,30 @@ def test_supervisor_list_and_wall_count(db: Factory, engine: Engine, centre: Cen
     check_on_duty(alarms, centre, evening)
     assert alarms.open_alarms() == []
     assert {a.ended for a in alarms.alarms_since(START)} == {START.replace(hour=12, minute=0)}
+
+
+def test_the_one_machine_desk_runs_the_round_itself_once_a_minute(
+        db: Factory, engine: Engine, centre: Centre) -> None:
+    """On the embedded file no ``citydesk worker`` runs: the desk's alarm poll runs the round."""
+    from console.desk_local import LocalDeskBackend
+
+    clocks = Clocks(START + timedelta(minutes=20))  # nobody has sent a fix since 08:00
+    alarms = SqlAlarmStore(engine)
+
+    def desk(rounds: bool) -> LocalDeskBackend:
+        return LocalDeskBackend(db, centre, clocks.wall, SUPERVISOR,
+                                alarms=lambda: alarms, duty_rounds=rounds)
+
+    assert desk(False).pending_alarms() == []  # a centre's desk: the worker's job
+    own = desk(True)
+    raised = own.pending_alarms()
+    assert {a.kind for a in raised} == {AlarmKind.OFFLINE}
+    assert len(raised) == len([u for u in centre.ref.users.values()
+                               if u.role == Role.COLLECTOR.value and u.active])
+    walk(SqlPositionStore(engine), centre, A, clocks.now, 0)  # caiji01's phone comes back
+    clocks.advance(0.5)
+    assert len(own.pending_alarms()) == len(raised)  # within the minute: no round
+    assert A in {a.username for a in alarms.open_alarms()}
+    clocks.advance(0.5)
+    own.pending_alarms()
+    assert A not in {a.username for a in alarms.open_alarms()}  # the next round ended it

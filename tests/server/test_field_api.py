@@ -104,7 +104,7 @@ def test_the_collector_answers_a_verify_and_a_check(server: Server, db: Engine) 
     assert set(task) == {"case_id", "case_no", "kind", "category", "description", "address",
                          "grid", "lon", "lat", "deadline", "photos", "notes"}
     assert (task["kind"], task["category"], task["grid"]) == (
-        "verify", {"code": "06010", "name": "暴露垃圾"}, CELL)
+        "verify", {"code": "06010", "name": "暴露垃圾", "name_en": "Exposed garbage"}, CELL)
     deadline = datetime.fromisoformat(task["deadline"])
     assert deadline.utcoffset() == timedelta(hours=8)  # the centre's zone (Asia/Shanghai)
     gcj = wgs84_to_gcj02(*MIDDLE)

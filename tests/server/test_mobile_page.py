@@ -6,7 +6,7 @@ as a desk calls it.  Covered: the issue's full loop of one public report (核实
 page with a photo and a GCJ-02 position stored as its WGS-84 conversion, then 核查 passed on
 the page, the desk closing); a report made offline is queued and sent exactly once when the
 network returns; a queued result the server refuses (409) leaves the queue with its message;
-a 自处置 from the page; the page's headers and the category list.
+a 自处置 from the page; the page's headers and the category list; the page in English.
 
 Without chromium, its driver or selenium this skips on a developer's machine and FAILS with
 ``CI=true`` (``.ci/setup`` installs them on Debian as root).  ``CITYDESK_UPDATE_SCREENSHOTS=1``
@@ -19,6 +19,7 @@ import importlib.util
 import io
 import json
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -125,7 +126,9 @@ def _queue(driver: Any) -> list[dict[str, Any]]:
 
 
 def _notices(driver: Any) -> list[str]:
-    return [n.text for n in driver.find_elements("css selector", "#notices li")]
+    # One script: a notice may expire between a list of elements and reading each one.
+    return list(driver.execute_script(
+        "return Array.from(document.querySelectorAll('#notices li'), (n) => n.innerText)"))
 
 
 def _shot(driver: Any, name: str, tmp_path: Path) -> Path:
@@ -360,7 +363,7 @@ def test_the_page_headers_and_the_category_list(server: Server) -> None:
     csp = page.headers["content-security-policy"]
     assert "default-src 'self'" in csp and "script-src 'self'" in csp
     assert "unsafe-inline" not in csp and "http" not in csp
-    for name in ("app.js", "app.css"):
+    for name in ("i18n.js", "app.js", "app.css"):
         asset = requests.get(f"{server.url}/m/{name}", timeout=10)
         assert asset.status_code == 200 and asset.headers["content-security-policy"] == csp
     assert requests.get(f"{server.url}/m/../README.md", timeout=10).status_code == 404
@@ -369,6 +372,53 @@ def test_the_page_headers_and_the_category_list(server: Server) -> None:
     assert requests.get(f"{server.url}/api/v1/categories", timeout=10).status_code == 401
     listed = server.get("/api/v1/categories", server.as_user("caiji01")).json()
     garbage = next(c for c in listed if c["code"] == "06010")
-    assert garbage == {"code": "06010", "name": "暴露垃圾", "kind": "event", "kind_name": "事件",
+    assert garbage == {"code": "06010", "name": "暴露垃圾", "name_en": "Exposed garbage",
+                       "kind": "event", "kind_name": "事件",
                        "initials": "bllj", "aliases": garbage["aliases"]}
     assert [c["code"] for c in listed] == sorted(c["code"] for c in listed)
+
+
+def _chrome_text(driver: Any) -> str:
+    """The page's own words on screen: title, tabs, headings, labels and buttons (not the
+    task cards nor the collector's name: those are the centre's data)."""
+    return str(driver.execute_script(
+        "return Array.from(document.querySelectorAll("
+        "'#bar h1, #tabs, h2, label, button:not(.task), legend'))"
+        ".filter((n) => n.offsetParent !== null).map((n) => n.innerText)"
+        ".join(' | ')"))
+
+
+def test_the_page_in_english(phone: Any, server: Server, tmp_path: Path) -> None:
+    """English is one tap away and stays chosen; the centre's data keeps its own language."""
+    case = _public_report_to_verify(server, "路口垃圾（英文页面）")
+    _tap(phone, _by_id(phone, "lang"))
+    try:
+        _until(phone, lambda d: d.execute_script("return document.documentElement.lang") == "en"
+               and _by_id(d, "view-tasks").is_displayed())
+        card = _card(phone, case["id"])
+        assert "Verify" in card.text and "Exposed garbage" in card.text
+        assert " left" in card.text or "over " in card.text  # the countdown, in English
+        assert "My tasks" in _chrome_text(phone) and "中文" in _by_id(phone, "lang").text
+        _tap(phone, card)
+        _until(phone, lambda d: _by_id(d, "view-task").is_displayed())
+        assert _by_id(phone, "t-question").text == "Is the problem real?"
+        assert "Case no." in _by_id(phone, "t-fields").text
+        assert "解放路 3 号" in _by_id(phone, "t-fields").text  # data stays as entered
+        # the page's own words carry no Chinese (the language button names 中文 on purpose)
+        words = _chrome_text(phone).replace("中文", "")
+        assert not re.search("[\u4e00-\u9fff]", words), words
+        _tap(phone, _by_id(phone, "back"))
+        _tap(phone, phone.find_element("css selector", "#tabs button[data-view='report']"))
+        assert _by_id(phone, "r-submit").text == "Send report"
+        options = [o.text for o in phone.find_elements("css selector", "#r-category option")]
+        assert "Exposed garbage（06010）" in options
+        words = _chrome_text(phone).replace("中文", "")
+        assert not re.search("[\u4e00-\u9fff]", words), words
+        _shot(phone, "mobile_report_en", tmp_path)
+        phone.refresh()  # the choice stays on the phone
+        _until(phone, lambda d: d.execute_script("return document.documentElement.lang") == "en")
+    finally:
+        phone.execute_script("localStorage.setItem('citydesk.lang', 'zh'); location.reload()")
+        _until(phone, lambda d: d.execute_script("return document.documentElement.lang")
+               == "zh-CN" and _by_id(d, "view-tasks").is_displayed())
+    assert _severe(phone) == []
