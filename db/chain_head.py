@@ -8,8 +8,9 @@ with the global advisory lock this replaces.  On SQLite the same row is written 
 takes the database's write lock before the head is read (pysqlite begins a transaction only at
 the first write: a head read before it could be stale by the time the rows are inserted).
 
-Nothing slow happens while the row is held: photos are stored before the append
-(``console/services/cases.py``), so the lock covers the insert of the rows and the commit.
+Nothing slow happens while the row is held: photos are committed in a transaction of their own
+before the step's (``console/services/photo_staging.py``), so the lock covers the insert of the
+rows and a commit of small rows.
 """
 
 from __future__ import annotations

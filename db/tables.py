@@ -396,10 +396,14 @@ class PhotoRow(Base):
     """A photo of a case; the bytes are deferred so listing photos never loads images."""
 
     __tablename__ = "photos"
-    __table_args__ = (Index(None, "case_id", "id"),)
+    __table_args__ = (Index(None, "case_id", "id"),
+                      # revision 0022: the worker's sweep of photos left staged
+                      Index("ix_photos_staged", "uploaded_at",
+                            postgresql_where=text("staged"), sqlite_where=text("staged")))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    case_id: Mapped[int] = mapped_column(Integer, ForeignKey("cases.id"))
+    # revision 0022: NULL while a new report's photo is staged (its case not yet written)
+    case_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("cases.id"), nullable=True)
     event_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("case_events.id"))
     kind: Mapped[str] = mapped_column(String(STATE))
     filename: Mapped[str] = mapped_column(String(NAME))
@@ -414,6 +418,9 @@ class PhotoRow(Base):
     # Revision 0021: a video snapshot's camera and the frame's instant (NULL for other photos).
     camera_code: Mapped[str | None] = mapped_column(String(CODE))
     frame_at: Mapped[datetime | None]
+    # Revision 0022: stored in its own transaction before its events' (issue #14) and shown
+    # only once :meth:`~db.photo_repo.SqlPhotoStore.attach` hangs it on its event.
+    staged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 EXTERNAL_ID = 128  # ids other systems give their records (Open311 ids, file keys)

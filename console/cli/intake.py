@@ -304,6 +304,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from console.intake.settings import worker_settings
     from console.intake.worker import Worker
     from console.services.on_duty import CHECK_EVERY, OnDutyJob
+    from console.services.photo_staging import SWEEP_EVERY, sweep_staged
 
     # Without channels the worker still has jobs of its own: the audit anchor and the
     # positions' retention (issue #15), so a centre without intake channels runs it too.
@@ -324,6 +325,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
         stack.callback(duty_app.close)
         worker.add_job("on-duty", CHECK_EVERY,
                        OnDutyJob(duty_app.alarm_store(), duty_app.uow_factory, duty_app.clock))
+        # Photos a server process staged and then died before their events (issue #14).
+        worker.add_job("staged-photos", SWEEP_EVERY, lambda: {
+            "deleted": sweep_staged(duty_app.uow_factory, duty_app.clock())})
         if args.once:
             result = worker.run_once()
             emit(args, result, lambda: "\n".join(f"{k}: {v}" for k, v in result.items()))

@@ -37,6 +37,7 @@ from console.domain.transitions import apply, transition_for
 from console.domain.workflow import APPROVALS
 from console.services.access import scoped_factory
 from console.services.centre import Centre
+from console.services.photo_staging import staged_photos
 from console.services.uow import NearbyQuery, NewPhoto, UnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]
@@ -194,6 +195,15 @@ def report_case(
     :func:`self_handle_case`).
     """
     checked = _checked(centre, report, now)
+    with staged_photos(uow_factory, [report.photos], actor.user, now) as (kept,):
+        return _report_case(uow_factory, centre, actor, now, report, checked, kept, request_id,
+                            on_saved, command)
+
+
+def _report_case(uow_factory: UowFactory, centre: Centre, actor: Actor, now: datetime,
+                 report: Report, checked: _Checked, kept: list[int], request_id: str | None,
+                 on_saved: Callable[[UnitOfWork, Case], None] | None,
+                 command: Command) -> ReportResult:
     uow = scoped_factory(uow_factory, actor)()  # a collector's hints name only cases it sees
     with uow:
         dups = duplicate_hints(uow, centre, checked.category.code, checked.location,
@@ -206,12 +216,11 @@ def report_case(
         outcome = apply(None, Action(command, fields), actor, now, centre.ctx)
         case = uow.cases.add(outcome.case)
         assert case.id is not None
-        # Photos before the events: their bytes travel before the append locks the chain
-        # head (held until COMMIT), then one small UPDATE hangs them on the report event.
-        kept = [uow.photos.add(case.id, photo, actor.user, now).id for photo in report.photos]
+        # The photos were committed before (staged): one small UPDATE hangs them on the
+        # report event, so the chain head is never locked while megabytes are written.
         events = uow.events.append(
             _tagged([_with_case(e, case.id) for e in outcome.events], request_id))
-        uow.photos.attach(kept, _event_id(events[0]))
+        uow.photos.attach(kept, _event_id(events[0]), case.id)
         if on_saved is not None:
             on_saved(uow, case)
         uow.commit()
@@ -338,6 +347,13 @@ def report_many(
         if day is None:
             day = local_days[key] = centre.local(item.reported_at).date()
         days.append(day)
+    with staged_photos(uow_factory, [item.report.photos for item in checked], actor.user,
+                       now) as kept:
+        return _save_many(uow_factory, actor, now, ctx, checked, days, kept)
+
+
+def _save_many(uow_factory: UowFactory, actor: Actor, now: datetime, ctx: Any,
+               checked: list[_Checked], days: list[date], kept: list[list[int]]) -> list[Case]:
     uow = uow_factory()
     with uow:
         numbers = {day: iter(uow.cases.next_case_nos(day, n))
@@ -353,14 +369,10 @@ def report_many(
             assert case.id is not None
             firsts.append(len(events))
             events += [_with_case(e, case.id) for e in outcome.events]
-        kept: list[list[int]] = []  # each case's photos, stored before the append locks
-        for case, item in zip(saved, checked, strict=True):
-            assert case.id is not None
-            kept.append([uow.photos.add(case.id, photo, actor.user, now).id
-                         for photo in item.report.photos])
         logged = uow.events.append(events)
-        for first, ids in zip(firsts, kept, strict=True):
-            uow.photos.attach(ids, _event_id(logged[first]))
+        # each case's photos were committed (staged) before the append locked the chain
+        for case, first, ids in zip(saved, firsts, kept, strict=True):
+            uow.photos.attach(ids, _event_id(logged[first]), case.id)
         uow.commit()
     return saved
 
@@ -436,6 +448,15 @@ def act(
     own payload keys win over it.
     """
     data = dict(fields or {})
+    with staged_photos(uow_factory, [photos], actor.user, now) as (kept,):
+        return _act(uow_factory, centre, actor, now, case_ref, command, data, expected_version,
+                    kept, request_id, payload_extra)
+
+
+def _act(uow_factory: UowFactory, centre: Centre, actor: Actor, now: datetime,
+         case_ref: str | int, command: Command | str, data: dict[str, Any],
+         expected_version: int | None, kept: list[int], request_id: str | None,
+         payload_extra: Mapping[str, Any] | None) -> Case:
     # Read through the actor's scope whatever factory the caller holds: a case a unit seat or
     # a collector does not see answers as one that does not exist, before any other check can
     # name its number, state or last actor.
@@ -459,10 +480,9 @@ def act(
             # refuse, void or merge it) must look again, so its version moves on.
             uow.cases.update(target, target.version)
         assert saved.id is not None
-        kept = [uow.photos.add(saved.id, photo, actor.user, now).id for photo in photos]
         logged = _with_extra(outcome.events, cmd, payload_extra)
         events = uow.events.append(_tagged(logged, request_id))
-        uow.photos.attach(kept, _event_id(events[-1]))
+        uow.photos.attach(kept, _event_id(events[-1]), saved.id)  # committed before, staged
         uow.commit()
     return saved
 

@@ -315,8 +315,24 @@ class PhotoStore(Protocol):
         """Store one photo of a case."""
         ...
 
-    def attach(self, photo_ids: Sequence[int], event_id: int) -> None:
-        """Hang photos stored before their event was appended on that event."""
+    def stage(self, photo: NewPhoto, uploaded_by: str, uploaded_at: datetime,
+              case_id: int | None = None) -> int:
+        """Store a photo no case shows yet (its own transaction, before the events')."""
+        ...
+
+    def attach(self, photo_ids: Sequence[int], event_id: int,
+               case_id: int | None = None) -> None:
+        """Hang photos stored before their event was appended on that event (and its case):
+        staged ones are shown from now on."""
+        ...
+
+    def discard(self, photo_ids: Sequence[int]) -> None:
+        """Delete staged photos whose events were never appended."""
+        ...
+
+    def prune_staged(self, before: datetime) -> int:
+        """Delete staged photos stored before ``before`` (a process that died between the
+        two transactions); returns how many."""
         ...
 
     def for_case(self, case_id: int) -> list[PhotoInfo]:
