@@ -416,7 +416,7 @@ class SqlCaseRepository:
         for chunk in _chunks(case_ids, _IN_CHUNK):
             stmt = (
                 select(PhotoRow.case_id, PhotoRow.id)
-                .where(among(PhotoRow.case_id, chunk, pg))
+                .where(among(PhotoRow.case_id, chunk, pg), PhotoRow.staged.is_(False))
                 .order_by(PhotoRow.case_id, PhotoRow.id)
             )
             for case_id, photo_id in self._session.execute(stmt):

@@ -107,10 +107,13 @@ def test_the_sweep_takes_only_photos_left_staged(db: tuple[Factory, Centre]) -> 
     now = at(10, 12, 12)
     with factory() as uow:  # a server process that died between its two transactions
         old = uow.photos.stage(photo("black"), "caiji01", now - STAGED_KEPT - timedelta(1))
-        fresh = uow.photos.stage(photo("white"), "caiji01", now - timedelta(minutes=5))
+        fresh = uow.photos.stage(photo("white"), "caiji01", now - timedelta(minutes=5),
+                                 made.case.id)  # an action's photo, staged on its case
         uow.commit()
-    with factory() as uow:
-        assert uow.photos.for_case(made.case.id or 0)[0].filename == "red.jpg"
+    with factory() as uow:  # the case shows its own photo only
+        (shown,) = uow.photos.for_case(made.case.id or 0)
+        assert shown.filename == "red.jpg"
+        assert uow.cases.get(made.case.id or 0).photos == (shown.id,)
         with pytest.raises(Exception, match="no such photo"):
             uow.photos.data(fresh)  # a staged photo is nobody's to read
     assert sweep_staged(factory, now) == 1
