@@ -87,7 +87,8 @@ class PersonLayer:
             if scene is not None:
                 scene.removeItem(dot)  # its name goes with it (a child)
         for person in people:
-            if self._shown.get(person.key) == person:
+            before = self._shown.get(person.key)
+            if before == person:
                 continue
             pair = self._items.get(person.key)
             if pair is None:
@@ -102,14 +103,22 @@ class PersonLayer:
                 plate.setBrush(self._plate)
                 plate.setPen(QPen(Qt.PenStyle.NoPen))
                 name = QGraphicsSimpleTextItem(plate)
+                # A child is not in its parent's cache: the name needs its own, or its glyphs
+                # are shaped and drawn again on every repaint (≈ 12 ms for 500 names).
+                name.setCacheMode(_CACHED)
                 name.setFont(self._font)
                 name.setBrush(self._ink)
                 pair = (dot, name)
                 self._items[person.key] = pair
             dot, name = pair
             dot.setPos(self._project(person.lon, person.lat))
+            self._shown[person.key] = person
+            if before is None or before.tooltip != person.tooltip:
+                dot.setToolTip(person.tooltip)  # (no repaint: a tooltip is not drawn)
+            if before is not None and (before.color, before.label) == (person.color,
+                                                                       person.label):
+                continue  # moved only: the cached pixmaps stay valid, no repaint into them
             dot.setBrush(QBrush(QColor(person.color)))
-            dot.setToolTip(person.tooltip)
             name.setText(person.label)
             holder = name.parentItem()
             if isinstance(holder, QGraphicsRectItem):
@@ -117,7 +126,6 @@ class PersonLayer:
                 holder.setRect(QRectF(0, 0, box.width() + 6, box.height() + 2))
                 holder.setPos(self._radius + 3, -box.height() / 2 - 1)
                 name.setPos(3, 1)
-            self._shown[person.key] = person
 
     def set_visible(self, visible: bool) -> None:
         """Show or hide everyone."""
@@ -132,6 +140,11 @@ class PersonLayer:
         """The name drawn beside ``key``'s dot (None: no such person)."""
         pair = self._items.get(key)
         return None if pair is None else pair[1].text()
+
+    def tooltip_of(self, key: str) -> str | None:
+        """The dot's tooltip (None: no such person)."""
+        pair = self._items.get(key)
+        return None if pair is None else pair[0].toolTip()
 
     def color_of(self, key: str) -> str | None:
         """The dot's colour as ``#rrggbb`` (None: no such person)."""
