@@ -211,7 +211,7 @@ def _field_arguments(parser: argparse.ArgumentParser) -> None:
                        default=_rates("100,200,300,400,500,600,800,1000,1300,1600"),
                        help="positions a second of the ramp's steps, batches of 1")
     field.add_argument("--batch-rates", type=_rates,
-                       default=_rates("500,1000,2000,3000,4000,6000,8000"),
+                       default=_rates("500,600,700,800,1000,1300,1600,2000,3000"),
                        help="positions a second of the ramp's steps, batches of 10")
     field.add_argument("--step-seconds", type=float, default=15.0,
                        help="how long each step of the ramps runs")
