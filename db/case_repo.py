@@ -36,6 +36,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -165,11 +166,19 @@ class SqlCaseRepository:
         return self._one(CaseRow.id == case_id, f"案件 id={case_id} 不存在 / no such case")
 
     def get_many(self, case_ids: Sequence[int]) -> builtins.list[Case]:
-        """The cases with these ids that exist (in no particular order)."""
+        """The cases with these ids that exist (in no particular order).
+
+        One statement per 500 ids, the photo ids in it (a correlated aggregate): every desk's
+        feed poll reads its events' cases here, and a second round trip for their photos was
+        a sixth of a poll's time on a busy server.
+        """
         out: builtins.list[Case] = []
         pg = on_postgresql(self._session)
+        photos = _photo_list(pg).label("photo_list")
         for chunk in _chunks(sorted(set(case_ids)), 500):
-            out += self._load(select(CaseRow).where(among(CaseRow.id, chunk, pg)))
+            rows = self._session.execute(select(CaseRow.__table__, photos)
+                                         .where(among(CaseRow.id, chunk, pg))).all()
+            out += [case_from_row(row, _photo_tuple(row.photo_list)) for row in rows]
         return out
 
     def get_by_no(self, case_no: str) -> Case:
@@ -414,14 +423,33 @@ class SqlCaseRepository:
         found: dict[int, list[int]] = {}
         pg = on_postgresql(self._session)
         for chunk in _chunks(case_ids, _IN_CHUNK):
+            photo = PhotoRow.__table__.c  # case_id is NULL only while a photo is staged
             stmt = (
-                select(PhotoRow.case_id, PhotoRow.id)
-                .where(among(PhotoRow.case_id, chunk, pg), PhotoRow.staged.is_(False))
-                .order_by(PhotoRow.case_id, PhotoRow.id)
+                select(photo.case_id, photo.id)
+                .where(among(photo.case_id, chunk, pg), photo.staged.is_(False))
+                .order_by(photo.case_id, photo.id)
             )
             for case_id, photo_id in self._session.execute(stmt):
                 found.setdefault(case_id, []).append(photo_id)
         return {case_id: tuple(ids) for case_id, ids in found.items()}
+
+
+def _photo_list(pg: bool) -> Any:
+    """A case's shown photo ids as one value: an array on PostgreSQL, ``"1,2"`` on SQLite."""
+    if pg:
+        ids: Any = func.array_agg(aggregate_order_by(PhotoRow.id, PhotoRow.id))
+    else:
+        ids = func.group_concat(PhotoRow.id)
+    return (select(ids).where(PhotoRow.case_id == CaseRow.id, PhotoRow.staged.is_(False))
+            .correlate(CaseRow.__table__).scalar_subquery())
+
+
+def _photo_tuple(value: Any) -> tuple[int, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):  # SQLite's group_concat: its order is the scan's, so sort
+        return tuple(sorted(int(v) for v in value.split(",")))
+    return tuple(int(v) for v in value)
 
 
 def _chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:

@@ -82,6 +82,9 @@ def test_a_reports_photos_are_committed_before_its_events(db: tuple[Factory, Cen
         (report_event,) = [e for e in uow.events.for_case(case_id or 0) if e.type == "report"]
         assert {e for _c, e, _s in after} == {report_event.id}
         assert [p.filename for p in uow.photos.for_case(case_id or 0)] == ["red.jpg", "blue.jpg"]
+        shown = tuple(p.id for p in uow.photos.for_case(case_id or 0))
+        # the feed's read of many cases carries the same photo ids, in order
+        assert [c.photos for c in uow.cases.get_many([case_id or 0])] == [shown]
 
 
 def test_a_refused_action_leaves_no_photo(db: tuple[Factory, Centre]) -> None:
@@ -114,6 +117,7 @@ def test_the_sweep_takes_only_photos_left_staged(db: tuple[Factory, Centre]) -> 
         (shown,) = uow.photos.for_case(made.case.id or 0)
         assert shown.filename == "red.jpg"
         assert uow.cases.get(made.case.id or 0).photos == (shown.id,)
+        assert uow.cases.get_many([made.case.id or 0])[0].photos == (shown.id,)
         with pytest.raises(Exception, match="no such photo"):
             uow.photos.data(fresh)  # a staged photo is nobody's to read
     assert sweep_staged(factory, now) == 1
