@@ -30,7 +30,7 @@ from db.notify import EventListener
 from db.position_repo import SqlPositionStore
 from db.schema import HEAD, current_revision, downgrade_all, upgrade
 from db.session_repo import SqlSessionStore
-from db.uow import make_uow_factory
+from db.uow import make_read_factory, make_uow_factory
 
 
 def database_url(url: str | None, config: DeskConfig | None = None, *, wall: bool = False) -> str:
@@ -120,12 +120,15 @@ class App:
     config: DeskConfig = field(default_factory=DeskConfig)
     engine: Engine = field(init=False)
     uow_factory: Callable[[], UnitOfWork] = field(init=False)
+    read_factory: Callable[[], UnitOfWork] = field(init=False)
     _centre: Centre | None = field(default=None, init=False)
     _keys: KeyRing | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.engine = make_engine(self.url)
         self.uow_factory = make_uow_factory(self.engine, self.chain_keys)
+        # Reads without a snapshot across statements: the desks' feed polls (db/uow.py).
+        self.read_factory = make_read_factory(self.engine)
 
     @property
     def chain_key_path(self) -> Path:

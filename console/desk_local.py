@@ -99,6 +99,9 @@ class LocalDeskBackend(CollectorReads, GazetteerReads):
     alarms : callable, optional
         Makes the store of collectors' fixes and alarms (the composition root's
         ``alarm_store``); without it the 在岗 calls say the database has none.
+    reads : callable, optional
+        Units of work for reads without a snapshot across statements (the composition
+        root's ``read_factory``): the feed poll runs on them; without it, on ``uow_factory``.
     duty_rounds : bool
         Run the 在岗 round here, at most once a minute, before reading the waiting alarms:
         the one-machine centre (embedded SQLite), where no ``citydesk worker`` runs.
@@ -109,13 +112,14 @@ class LocalDeskBackend(CollectorReads, GazetteerReads):
                  reload: Callable[[], Centre] | None = None,
                  is_connection_error: Callable[[BaseException], bool] | None = None,
                  alarms: Callable[[], AlarmStore] | None = None,
-                 duty_rounds: bool = False) -> None:
+                 duty_rounds: bool = False, reads: UowFactory | None = None) -> None:
         self._alarms = alarms
         self._duty_rounds = duty_rounds
         self._duty: OnDutyJob | None = None
         self._duty_at: datetime | None = None
         self._raw = uow_factory
         self._uow = scoped_factory(uow_factory, actor)
+        self._reads = self._uow if reads is None else scoped_factory(reads, actor)
         self._centre = centre
         self._clock = clock
         self._actor = actor
@@ -192,7 +196,7 @@ class LocalDeskBackend(CollectorReads, GazetteerReads):
 
     def events_since(self, since: int, seen: list[int], limit: int) -> FeedBatch:
         """The log after ``since``."""
-        return poll(self._uow(), since, frozenset(seen), limit)
+        return poll(self._reads(), since, frozenset(seen), limit)
 
     # -- one case ---------------------------------------------------------------------------
     def case_detail(self, case_id: int) -> DetailData:

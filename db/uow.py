@@ -133,6 +133,28 @@ def make_uow_factory(engine: Engine,
     return partial(SqlUnitOfWork, sessions, keys)
 
 
+class _ReadUnitOfWork(SqlUnitOfWork):
+    """A unit of work that only reads: :meth:`commit` refuses (see :func:`make_read_factory`)."""
+
+    def commit(self) -> None:
+        raise RuntimeError("a read-only unit of work does not commit")
+
+
+def make_read_factory(engine: Engine) -> Callable[[], SqlUnitOfWork]:
+    """Units of work for reads that need no snapshot across their statements.
+
+    On PostgreSQL each statement runs on its own (the driver in autocommit): a read of two
+    statements costs two round trips instead of four — no ``BEGIN`` before the first, no
+    ``ROLLBACK`` after the last.  Each statement still sees only committed rows, each its own
+    snapshot.  A desk's feed poll (every desk, after every event) is one such read.
+    :meth:`commit` refuses: nothing may be written through it.
+    """
+    bound = (engine.execution_options(isolation_level="AUTOCOMMIT")
+             if engine.dialect.name == "postgresql" else engine)
+    sessions = sessionmaker(bind=bound, expire_on_commit=False)
+    return partial(_ReadUnitOfWork, sessions, None)
+
+
 if TYPE_CHECKING:
     # mypy proves the class satisfies the port; the repositories are checked where assigned.
     def _implements_port(factory: Callable[[], Session]) -> UnitOfWork:

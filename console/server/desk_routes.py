@@ -105,7 +105,8 @@ def call(method: str, state: StateDep, who: CallerDep,
     elif method == "photo" and reader_of(who.actor) is not None:
         _photo_visible(app, who.actor, arguments["photo_id"])
     seat = LocalDeskBackend(app.uow_factory, lambda: app.centre, state.clock, who.actor,
-                            reload=app.reload, alarms=app.alarm_store)
+                            reload=app.reload, alarms=app.alarm_store,
+                            reads=app.read_factory)
     try:
         result = materialize(getattr(seat, method)(**arguments))
     except (NotFoundError, PermissionDeniedError):
