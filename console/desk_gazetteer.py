@@ -7,11 +7,13 @@ builds a ``LocalDeskBackend`` per request, and the 100 000 places' index must ou
 
 from __future__ import annotations
 
+import functools
 import threading
 import weakref
 from collections.abc import Callable
 from typing import Any, cast
 
+from console.geocode_online import TiandituSearch, geocoder_from, with_online
 from console.services.centre import Centre
 from console.services.gazetteer import GazetteerHit, GazetteerSearch, GazetteerUnitOfWork
 from console.services.uow import UnitOfWork
@@ -42,5 +44,15 @@ class GazetteerReads:
         raise NotImplementedError
 
     def geocode(self, text: str, limit: int) -> list[GazetteerHit]:
-        """Places for what the operator typed, best first, each with its grid cell."""
-        return shared_search(self._raw).search(self.centre, text, limit)
+        """Places for what the operator typed, best first, each with its grid cell: the
+        gazetteer's, then 天地图's when a key is configured and they are too few."""
+        search = shared_search(self._raw)
+        centre = self.centre
+        hits = search.search(centre, text, limit)
+        return with_online(hits, text.strip(), limit, search.finder(centre), online_search())
+
+
+@functools.cache
+def online_search() -> TiandituSearch | None:
+    """This process's online search (from its environment, read once), or None."""
+    return geocoder_from()

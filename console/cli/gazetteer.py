@@ -19,6 +19,7 @@ from console.cli.common import EXIT_OK, emit
 from console.cli.setup import open_app
 from console.domain.gazetteer import DEFAULT_LIMIT
 from console.domain.gazetteer_rows import CRS_CHOICES, parse_crs
+from console.geocode_online import geocoder_from, with_online
 from console.services.gazetteer import (
     MAX_LIMIT,
     GazetteerHit,
@@ -116,7 +117,9 @@ def cmd_geocode(args: argparse.Namespace) -> int:
     """Search the embedded database's gazetteer."""
     app = open_app(args)
     try:
-        hits = GazetteerSearch(_factory(app)).search(app.centre, args.text, args.limit)
+        search = GazetteerSearch(_factory(app))
+        hits = with_online(search.search(app.centre, args.text, args.limit), args.text.strip(),
+                           args.limit, search.finder(app.centre), geocoder_from())
     finally:
         app.close()
     emit(args, hits_data(hits), lambda: hits_text(hits))

@@ -49,6 +49,14 @@ class CellFinder:
         j = int((lat - y0) / (y1 - y0) * SIDE) if y1 > y0 else 0
         return min(max(i, 0), SIDE - 1), min(max(j, 0), SIDE - 1)
 
+    @property
+    def bounds(self) -> tuple[float, float, float, float] | None:
+        """The grid's box as (west, south, east, north), or None for an empty grid."""
+        if not self._cells:
+            return None
+        x0, x1, y0, y1 = self._box
+        return x0, y0, x1, y1
+
     def cell(self, lon: float, lat: float) -> GridCell | None:
         """The cell holding the point (as :func:`~console.domain.geo.locate`), or None."""
         x0, x1, y0, y1 = self._box

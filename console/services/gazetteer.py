@@ -166,6 +166,10 @@ class GazetteerSearch:
                                     round(hit.score, 1)))
         return out
 
+    def finder(self, centre: Centre) -> CellFinder:
+        """Which cell holds a point, for this centre's grid."""
+        return self._finder(centre)
+
     def _finder(self, centre: Centre) -> CellFinder:
         # Built once per centre (a new one after an administrator's change of the grid).
         cells = self._cells
