@@ -80,3 +80,4 @@ def themed_app(qapp: QApplication) -> Iterator[QApplication]:
 from tests.gui.desk import demo_template, desk_factory  # noqa: E402,F401  (fixtures)
 from tests.gui.remote import backend, remote_centre  # noqa: E402,F401  (fixtures)
 from tests.open311_server import open311_server  # noqa: E402,F401  (a local HTTP server)
+from tests.rtsp_server import h264_clip, rtsp_h264  # noqa: E402,F401  (fixtures)
