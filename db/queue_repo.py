@@ -201,6 +201,54 @@ class SqlQueueReader:
             out.setdefault((unit, grid, state), {})[str(colour)] = int(n)
         return out
 
+    def overdue_page(self, natural: bool, before: datetime, offset: int, limit: int,
+                     reader: Reader | None = None) -> builtins.list[Case]:
+        """Open cases whose running clock of one kind (``natural`` or working) ran out before
+        ``before``, earliest deadline first (then id): the most overdue first.
+
+        On one kind of clock an earlier deadline is never less overdue, so the wall's red list
+        is a page of this order from each kind (see :mod:`console.services.wall_reds`).  Read
+        from the partial index of open cases by deadline; offset and limit are constants, as
+        in :func:`page_statement`.
+        """
+        nat = _natural()
+        where = [CaseRow.state.in_(_inline(OPEN_VALUES)), _clock_runs(),
+                 nat if natural else ~nat, CaseRow.stage_deadline < before]
+        if reader is not None:
+            where.append(readable(reader))
+        stmt = (select(CaseRow.__table__).where(*where)
+                .order_by(CaseRow.stage_deadline, CaseRow.id)
+                .offset(literal(offset, literal_execute=True))
+                .limit(literal(limit, literal_execute=True)))
+        return self._cases.load(stmt)
+
+    def due_by_unit(self, states: Sequence[CaseState], start: datetime, end: datetime,
+                    reader: Reader | None = None) -> dict[str, int]:
+        """Open cases in ``states`` with a unit, counted per unit, whose stage deadline falls
+        in ``[start, end)`` (running or not)."""
+        stmt = (select(CaseRow.unit, func.count())
+                .where(*_in_states(states, reader), CaseRow.unit.is_not(None),
+                       CaseRow.stage_deadline >= start, CaseRow.stage_deadline < end)
+                .group_by(CaseRow.unit))
+        return {str(unit): int(n) for unit, n in self._session.execute(stmt)}
+
+    def deadline_span(self, reader: Reader | None = None,
+                      ) -> tuple[datetime | None, datetime | None]:
+        """The earliest and the latest stage deadline of the open cases (None: none has one).
+
+        Two reads of one end each of the partial index of open cases by deadline, rather
+        than ``min()`` and ``max()`` over every open case.
+        """
+        where: list[ColumnElement[bool]] = [CaseRow.state.in_(_inline(OPEN_VALUES)),
+                                            CaseRow.stage_deadline.is_not(None)]
+        if reader is not None:
+            where.append(readable(reader))
+        ends = []
+        for key in (CaseRow.stage_deadline.asc(), CaseRow.stage_deadline.desc()):
+            stmt = select(CaseRow.stage_deadline).where(*where).order_by(key).limit(1)
+            ends.append(self._session.scalar(stmt))
+        return ends[0], ends[1]
+
     def due_between(self, states: Sequence[CaseState], start: datetime, end: datetime,
                     reader: Reader | None = None) -> list[tuple[int, int, datetime, bool]]:
         """(id, version, deadline, natural clock) of running stages due in ``[start, end)``."""

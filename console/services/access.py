@@ -199,6 +199,21 @@ class ScopedQueues:
         """This seat's deadlines coming up."""
         return self._inner.due_between(states, start, end, self._reader)
 
+    def overdue_page(self, natural: bool, before: datetime, offset: int, limit: int,
+                     reader: Reader | None = None) -> builtins.list[Case]:
+        """This seat's most overdue cases on one kind of clock."""
+        return self._inner.overdue_page(natural, before, offset, limit, self._reader)
+
+    def due_by_unit(self, states: Sequence[CaseState], start: datetime, end: datetime,
+                    reader: Reader | None = None) -> dict[str, int]:
+        """This seat's cases due in a window, per unit."""
+        return self._inner.due_by_unit(states, start, end, self._reader)
+
+    def deadline_span(self, reader: Reader | None = None,
+                      ) -> tuple[datetime | None, datetime | None]:
+        """The earliest and latest deadline of this seat's open cases."""
+        return self._inner.deadline_span(self._reader)
+
 
 class ScopedUnitOfWork:
     """A unit of work whose ``cases`` is a :class:`ScopedCases`; all else as the inner one.

@@ -78,27 +78,62 @@ def count_queues(uow: UnitOfWork, queries: Mapping[str, QueueQuery]) -> dict[str
         return {name: uow.queues.count(q) for name, q in queries.items()}
 
 
-def open_lights(centre: Centre, uow: UnitOfWork, states: Sequence[CaseState],
-                now: datetime) -> dict[tuple[str | None, str | None, str], Counter[Light]]:
-    """Open cases in ``states`` counted by light per (unit, grid cell, state), as
-    :func:`~console.domain.deadlines.countdown` would colour each one at ``now``."""
+Key = tuple[str | None, str | None, str]
+"""(unit, grid cell, state) of a count of open cases."""
+
+
+@dataclass(frozen=True, slots=True)
+class OpenTally:
+    """Open cases counted per (unit, grid cell, state), by light and in all.
+
+    Attributes
+    ----------
+    lights : dict
+        Per key, the cases with a countdown by its light.
+    cases : dict
+        Per key, every open case (with a running clock or not).
+    suspended : list of Case
+        The suspended cases among them, read whole: their clocks stand, so each is timed in
+        Python (they are few).
+    """
+
+    lights: dict[Key, Counter[Light]]
+    cases: dict[Key, int]
+    suspended: list[Case]
+
+
+def open_tally(centre: Centre, uow: UnitOfWork, states: Sequence[CaseState],
+               now: datetime) -> OpenTally:
+    """Open cases in ``states`` per (unit, grid cell, state): each case's light as
+    :func:`~console.domain.deadlines.countdown` would colour it at ``now``, and their number."""
     cal, yellow_at = centre.calendar, centre.ref.config.yellow_at
     cutoffs = yellow_cutoffs(cal, now, yellow_at, uow.queues.limits(states))
     raw = uow.queues.light_tally(states, now, cal.settled(now), cutoffs)
-    out: dict[tuple[str | None, str | None, str], Counter[Light]] = {}
+    out: dict[Key, Counter[Light]] = {}
+    cases: dict[Key, int] = {}
     for key, counts in raw.items():
         tally = out.setdefault(key, Counter())
+        cases[key] = sum(counts.values())
         for colour, n in counts.items():
             if colour in ("red", "yellow", "green"):
                 tally[Light(colour)] += n
     # A suspended stage's clock stands: its light is the one it had when it stopped.
+    suspended: list[Case] = []
     if CaseState.SUSPENDED in states:
-        for case in uow.cases.list(CaseFilter(states=(CaseState.SUSPENDED,), order="id")):
+        suspended = uow.cases.list(CaseFilter(states=(CaseState.SUSPENDED,), order="id"))
+        for case in suspended:
             cd = countdown(case, now, cal, yellow_at)
             if cd is not None:
                 key = (case.unit, case.grid, case.state.value)
                 out.setdefault(key, Counter())[cd.light] += 1
-    return out
+    return OpenTally(out, cases, suspended)
+
+
+def open_lights(centre: Centre, uow: UnitOfWork, states: Sequence[CaseState],
+                now: datetime) -> dict[Key, Counter[Light]]:
+    """Open cases in ``states`` counted by light per (unit, grid cell, state), as
+    :func:`~console.domain.deadlines.countdown` would colour each one at ``now``."""
+    return open_tally(centre, uow, states, now).lights
 
 
 def light_tally(uow: UnitOfWork, centre: Centre, now: datetime,

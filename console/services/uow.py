@@ -421,6 +421,22 @@ class QueueReader(Protocol):
         """(id, version, deadline, natural clock) of running stages due in ``[start, end)``."""
         ...
 
+    def overdue_page(self, natural: bool, before: datetime, offset: int, limit: int,
+                     reader: Reader | None = None) -> builtins.list[Case]:
+        """Open cases whose running clock of one kind ran out before ``before``, earliest
+        deadline first (then id)."""
+        ...
+
+    def due_by_unit(self, states: Sequence[CaseState], start: datetime, end: datetime,
+                    reader: Reader | None = None) -> dict[str, int]:
+        """Open cases in ``states`` per unit whose stage deadline falls in ``[start, end)``."""
+        ...
+
+    def deadline_span(self, reader: Reader | None = None,
+                      ) -> tuple[datetime | None, datetime | None]:
+        """The earliest and the latest stage deadline of the open cases."""
+        ...
+
 
 class StatsReader(Protocol):
     """Hourly counts of the log for the statistics charts (see ``db/stats_repo.py``)."""

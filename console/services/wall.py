@@ -1,8 +1,12 @@
 """Read side of the wall screen (大屏): today's counts, the lights, the red list, the unit ranking.
 
-:func:`wall_data` answers everything the wall shows in one unit of work: the event log is read
-in two windows (today's intake and dispatch steps, this month's feedback) and the open cases in
-one pass, so a refresh every few seconds stays cheap on a county's database.  Counts come from
+:func:`wall_data` answers everything the wall shows in one unit of work, without reading the
+open cases one by one (a megacity holds ~100 k of them): the event log is counted in two
+windows (today's intake and dispatch steps, this month's feedback), the open cases are counted
+per (unit, grid cell, state) and light in SQL as the desk's map and board are
+(:func:`~console.services.queue_reads.open_tally`), the red list is the first
+:data:`~console.services.wall_reds.RED_LIST_LIMIT` most overdue cases
+(:mod:`console.services.wall_reds`) and the map gets counts per grid cell.  Counts come from
 the log, never from the cases' current state, because the log is the truth statistics derive
 from (a case reported and closed today counts as both).
 """
@@ -14,12 +18,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
-from console.domain.cases import Case, CaseState
-from console.domain.deadlines import Light, countdown
+from console.domain.cases import CaseState
+from console.domain.deadlines import Light
 from console.services.calendar_year import horizon_gaps
 from console.services.centre import Centre
 from console.services.live_stats import report_hours
-from console.services.uow import CaseFilter, UnitOfWork
+from console.services.queue_reads import OPEN_STATES, open_tally
+from console.services.uow import UnitOfWork
+from console.services.wall_reds import RED_LIST_LIMIT, RedCase, most_overdue
 
 #: Event types counted as "dispatched": 代整改 designation hands a case to a unit too.
 DISPATCH_TYPES = ("dispatch", "designate")
@@ -27,31 +33,6 @@ DISPATCH_TYPES = ("dispatch", "designate")
 TODAY_TYPES = ("report", "file", *DISPATCH_TYPES, "close")
 #: The states of a running 处置 stage (a suspended case's clock is stopped: not late).
 HANDLING = (CaseState.DISPATCHED, CaseState.HANDLING)
-
-
-@dataclass(frozen=True, slots=True)
-class RedCase:
-    """One line of the red list: an open case past its stage deadline.
-
-    Attributes
-    ----------
-    overdue_minutes : int
-        Minutes past the deadline on the stage's own axis (working minutes unless the stage
-        counts natural time); always positive.
-    unit_name : str
-        The responsible unit, "" while the case is still with the centre (intake, dispatch).
-    """
-
-    case_id: int
-    case_no: str
-    state: CaseState
-    stage: str
-    category_name: str
-    category_name_en: str
-    unit: str | None
-    unit_name: str
-    street: str
-    overdue_minutes: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,14 +81,30 @@ class UnitRank:
 
 
 @dataclass(frozen=True, slots=True)
-class WallPoint:
-    """An open case on the map (its coordinates, or its cell's middle) and its street/town."""
+class WallCell:
+    """One grid cell on the wall's map: its open cases, and those with a clock by light.
 
-    case_id: int
-    lon: float
-    lat: float
-    light: Light
-    street: str = ""
+    Attributes
+    ----------
+    grid : str
+        The cell's code.
+    open_cases : int
+        Every open case in the cell (with a running clock or not).
+    red, yellow, green : int
+        Open cases of the cell whose countdown shows that light.
+    """
+
+    grid: str
+    open_cases: int = 0
+    red: int = 0
+    yellow: int = 0
+    green: int = 0
+
+    @property
+    def worst(self) -> Light | None:
+        """The worst light in the cell (None: no case with a clock)."""
+        return next((light for light, n in ((Light.RED, self.red), (Light.YELLOW, self.yellow),
+                                            (Light.GREEN, self.green)) if n), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,12 +124,13 @@ class WallData:
     intake_by_hour : tuple of int
         24 counts of report events by centre-local hour of today.
     red_list : tuple of RedCase
-        Every open red case, most overdue first.
+        The most overdue open red cases, most overdue first: all of them up to
+        :data:`RED_LIST_LIMIT` (there are :attr:`overdue_now` in all).
     units : tuple of UnitRank
         Units holding open cases or with feedback this month, best first (see
         :func:`rank_units`); those with nothing due this month last, unranked.
-    points : tuple of WallPoint
-        Open cases with a running clock, at their coordinates or else their cell's middle.
+    cells : tuple of WallCell
+        Open cases per grid cell, by cell code (cases without a cell are not on the map).
     calendar_gaps : tuple of int
         Years without statutory holidays that a running deadline, or one set now, reaches
         (:func:`~console.services.calendar_year.horizon_gaps`): the wall marks them.
@@ -153,7 +151,7 @@ class WallData:
     intake_by_hour: tuple[int, ...] = (0,) * 24
     red_list: tuple[RedCase, ...] = ()
     units: tuple[UnitRank, ...] = ()
-    points: tuple[WallPoint, ...] = ()
+    cells: tuple[WallCell, ...] = ()
     calendar_gaps: tuple[int, ...] = ()
     collectors_on_duty: int | None = None
     collectors: int | None = None
@@ -206,18 +204,8 @@ def rank_units(units: list[UnitRank]) -> list[UnitRank]:
     return out
 
 
-def _position(case: Case, centre: Centre) -> tuple[float, float] | None:
-    """Where a case goes on the map: its coordinates, else the middle of its grid cell.
-
-    A hotline call is often placed on a cell without coordinates; it still belongs on the map.
-    """
-    if case.lon is not None and case.lat is not None:
-        return case.lon, case.lat
-    cell = centre.ref.grids.get(case.grid) if case.grid else None
-    return cell.centroid if cell is not None else None
-
-
-def wall_data(uow: UnitOfWork, centre: Centre, now: datetime) -> WallData:
+def wall_data(uow: UnitOfWork, centre: Centre, now: datetime,
+              red_limit: int = RED_LIST_LIMIT) -> WallData:
     """The wall's figures at ``now``.
 
     Parameters
@@ -228,11 +216,13 @@ def wall_data(uow: UnitOfWork, centre: Centre, now: datetime) -> WallData:
         Reference data (names, calendar, thresholds).
     now : datetime
         The instant to compute lights and the day and month for (timezone-aware).
+    red_limit : int
+        How many of the red cases to list (the most overdue).
 
     Returns
     -------
     WallData
-        Counts, lights, the red list, the ranking and the map points.
+        Counts, lights, the red list, the ranking and the cells of the map.
     """
     day_start, day_end = day_window(centre, now)
     month_start, month_end = month_window(centre, now)
@@ -248,54 +238,33 @@ def wall_data(uow: UnitOfWork, centre: Centre, now: datetime) -> WallData:
         for _hour, code, timely, n in uow.stats.handled_by_hour(month_start, month_end):
             handled[code or ""] += n  # feedback without an on-time flag is not in these rows
             on_time[code or ""] += n if timely else 0
-        open_cases = uow.cases.list(CaseFilter(open_only=True, order="id"))
+        tally = open_tally(centre, uow, OPEN_STATES, now)
+        reds = most_overdue(uow, centre, now, red_limit, tally.suspended)
+        # Late and not done: a 处置 stage whose deadline passed this month is due this month,
+        # as the evaluation counts it (a suspended case's clock stands: not late).
+        late_by_unit = uow.queues.due_by_unit(HANDLING, month_start, now)
+        first, last = uow.queues.deadline_span()
 
-    units = centre.ref.units
-    categories = centre.ref.categories
-    yellow_at = centre.ref.config.yellow_at
     lights: Counter[Light] = Counter()
     open_by_unit: Counter[str] = Counter()
     red_by_unit: Counter[str] = Counter()
-    late_by_unit: Counter[str] = Counter()
-    reds: list[RedCase] = []
-    points: list[WallPoint] = []
-    for case in open_cases:  # the one pass over open cases
-        if case.unit is not None:
-            open_by_unit[case.unit] += 1
-            if (case.state in HANDLING and case.stage_deadline is not None
-                    and month_start <= case.stage_deadline < now):
-                # Late and not done: due this month, as the evaluation counts it.
-                late_by_unit[case.unit] += 1
-        cd = countdown(case, now, centre.calendar, yellow_at)
-        if cd is None or case.id is None:
-            continue
-        lights[cd.light] += 1
-        where = _position(case, centre)
-        if where is not None:
-            points.append(WallPoint(case.id, where[0], where[1], cd.light, case.street or ""))
-        if cd.light is not Light.RED:
-            continue
-        if case.unit is not None:
-            red_by_unit[case.unit] += 1
-        category = categories.get(case.category)
-        unit = units.get(case.unit) if case.unit else None
-        reds.append(RedCase(
-            case_id=case.id,
-            case_no=case.case_no,
-            state=case.state,
-            stage=case.stage or "",
-            category_name=category.name_zh if category else case.category,
-            category_name_en=category.name_en if category else "",
-            unit=case.unit,
-            unit_name=unit.name if unit else "",
-            street=case.street or "",
-            overdue_minutes=max(-cd.remaining, 1),
-        ))
-    reds.sort(key=lambda r: (-r.overdue_minutes, r.case_no))
+    cells: dict[str, Counter[str]] = {}
+    for key, n in tally.cases.items():
+        unit, grid, _state = key
+        by_light = tally.lights.get(key, Counter())
+        lights.update(by_light)
+        if unit is not None:
+            open_by_unit[unit] += n
+            red_by_unit[unit] += by_light[Light.RED]
+        if grid is not None:
+            cell = cells.setdefault(grid, Counter())
+            cell["open"] += n
+            cell.update({light.value: k for light, k in by_light.items()})
 
+    units = centre.ref.units
     ranking = rank_units([
         UnitRank(code, units[code].name if code in units else code, open_by_unit[code],
-                 red_by_unit[code], handled[code], on_time[code], late_by_unit[code])
+                 red_by_unit[code], handled[code], on_time[code], late_by_unit.get(code, 0))
         for code in sorted((set(open_by_unit) | set(handled)) - {""})
     ])
     return WallData(
@@ -306,12 +275,12 @@ def wall_data(uow: UnitOfWork, centre: Centre, now: datetime) -> WallData:
         closed_today=counts["close"],
         handled_month=sum(handled.values()),
         on_time_month=sum(on_time.values()),
-        open_cases=len(open_cases),
+        open_cases=sum(tally.cases.values()),
         lights={light: lights.get(light, 0) for light in Light},
         intake_by_hour=tuple(hours),
         red_list=tuple(reds),
         units=tuple(ranking),
-        points=tuple(points),
-        calendar_gaps=horizon_gaps(centre, now, (c.stage_deadline for c in open_cases
-                                                 if c.stage_deadline is not None)),
+        cells=tuple(WallCell(grid, c["open"], c["red"], c["yellow"], c["green"])
+                    for grid, c in sorted(cells.items())),
+        calendar_gaps=horizon_gaps(centre, now, [d for d in (first, last) if d is not None]),
     )

@@ -26,7 +26,7 @@ from console.ui import i18n
 from console.ui.ops import OpRunner
 from console.ui.theme import apply_theme
 from console.ui.wall import start as wall_start
-from console.ui.wall.style import px, scale_for
+from console.ui.wall.style import FILL_COLORS, MUTED, px, scale_for
 from console.ui.wall.tables import WallRow, WallTableModel
 from console.ui.wall.window import WallWindow
 from tests.gui.desk import NOW
@@ -89,6 +89,12 @@ def log_counts(app: App, now: datetime) -> dict[str, object]:
              and (t.year, t.month) == (today.year, today.month)]
     lights = {c.case_no: cd.light for c in cases
               if (cd := countdown(c, now, centre.calendar, centre.ref.config.yellow_at))}
+    cells: dict[str, Counter[Light]] = {}
+    for c in cases:  # every open case in a cell; those with a countdown by light
+        if c.grid:
+            cell = cells.setdefault(c.grid, Counter())
+            if c.case_no in lights:
+                cell[lights[c.case_no]] += 1
     hours = Counter(t.hour for e, t in local if t.date() == today and e.type == "report")
     return {
         "reported": todays["report"],
@@ -101,6 +107,7 @@ def log_counts(app: App, now: datetime) -> dict[str, object]:
         "lights": Counter(lights.values()),
         "hours": [float(hours[h]) for h in range(24)],
         "open": len(cases),
+        "cells": cells,
         # 监督员在岗 n/m: the demo database keeps no phone fixes, so nobody is on duty
         "on_duty": f"0/{sum(1 for u in centre.ref.users.values() if u.active and u.role == '监督员')}",
     }
@@ -161,8 +168,18 @@ def test_red_list_holds_exactly_the_red_cases(wall_factory) -> None:
     assert minutes == sorted(minutes, reverse=True)  # most overdue first
     assert w.board.red_title.text() == f"超时案件 {len(keys)} 件"
     assert w.board.red_list.isVisibleTo(w.board) and not w.board.red_empty.isVisibleTo(w.board)
-    # Every open case is on one of the maps, each light in its colour.
-    assert all(m.map.marker_count == expected["open"] for m in w.overview.maps)
+    # The maps draw one marker per cell with open cases (never one per case), each in the
+    # colour of the worst light among the cell's cases.
+    cells = expected["cells"]
+    assert 0 < len(cells) < expected["open"]
+    worst_first = (Light.RED, Light.YELLOW, Light.GREEN)
+    for area_map in w.overview.maps:
+        view = area_map.map
+        assert sorted(view.marker_keys()) == sorted(f"cell:{g}" for g in cells)
+        for grid, lights in cells.items():
+            worst = next((FILL_COLORS[lt] for lt in worst_first if lights[lt]), MUTED)
+            item = view._markers.item(f"cell:{grid}")
+            assert item is not None and item.brush().color().name() == worst
     assert [m.area for m in w.overview.maps] == ["芹阳办事处", "华埠镇"]  # busiest first
 
 

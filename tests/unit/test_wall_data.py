@@ -127,8 +127,11 @@ def test_lights_and_overdue_count_every_open_case(data: WallData,
     assert sum(data.lights.values()) == 4
     assert set(data.lights) == set(Light)
     assert data.overdue_now == data.lights[Light.RED] == 2
-    assert {p.case_id for p in data.points} == {built[k].id for k in ("P", "Y", "T2", "T3")}
-    assert all(p.street for p in data.points)
+    # All four are in the one cell: two red (P, T3), and Y and T2 not late.
+    (cell,) = data.cells
+    assert (cell.grid, cell.open_cases, cell.red, cell.red + cell.yellow + cell.green) == (
+        GRID, 4, 2, 4)
+    assert cell.worst is Light.RED
 
 
 def test_red_list_is_most_overdue_first(data: WallData, built: dict[str, Case]) -> None:
@@ -214,3 +217,24 @@ def test_an_empty_log_gives_zeros(history: History) -> None:
     assert (data.reported_today, data.open_cases, data.overdue_now) == (0, 0, 0)
     assert data.on_time_rate is None and data.red_list == () and data.units == ()
     assert data.lights == dict.fromkeys(Light, 0)
+
+
+def test_the_red_list_is_cut_at_its_limit_and_the_count_is_not(
+        history: History, built: dict[str, Case]) -> None:
+    data = wall_data(history.uow_factory(), history.centre, NOW, red_limit=1)
+    assert [r.case_no for r in data.red_list] == [built["P"].case_no]  # the most overdue
+    assert data.overdue_now == 2
+
+
+def test_a_tie_at_the_cut_goes_to_the_lower_case_number(history: History) -> None:
+    """Two reports 40 s apart, numbered in the other order (the later one was taken first):
+    their intake clocks ran out in the same minute, so the lower number is listed first,
+    though the database orders the other one first (an earlier deadline).  A page of one
+    read per clock must not stop at the cut while the next case ties with it."""
+    first = history.report(at(4, 10, 0) + timedelta(seconds=50))  # numbered first
+    second = history.report(at(4, 10, 0) + timedelta(seconds=10))  # deadline 40 s earlier
+    assert first.case_no < second.case_no and second.stage_deadline < first.stage_deadline
+    data = wall_data(history.uow_factory(), history.centre, NOW, red_limit=1)
+    assert [r.case_no for r in data.red_list] == [first.case_no]
+    both = wall_data(history.uow_factory(), history.centre, NOW, red_limit=2).red_list
+    assert both[0].overdue_minutes == both[1].overdue_minutes == 60

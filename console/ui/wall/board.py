@@ -1,5 +1,7 @@
-"""Page 2 of the wall: units ranked by this month's on-time rate, and every red case.
+"""Page 2 of the wall: units ranked by this month's on-time rate, and the most overdue cases.
 
+The red list holds the most overdue cases the wall was sent (up to
+:data:`~console.services.wall.RED_LIST_LIMIT`); its title gives the count of every red case.
 The ranking follows the evaluation's rule: a unit with nothing due this month (no 处置 stage
 reported back on or late) has no rank and is listed after the ranked units.
 
@@ -27,7 +29,8 @@ _RED_HEADERS = (N_("案件号"), N_("类别"), N_("处置单位"), N_("街道"),
 
 
 class BoardPage(QWidget):
-    """Page 2: units ranked by this month's on-time rate, and every red case, paging by itself."""
+    """Page 2: units ranked by this month's on-time rate, and the most overdue cases, paging
+    by itself."""
 
     def __init__(self, parent: QWidget | None = None, centre: Centre | None = None) -> None:
         super().__init__(parent)
@@ -121,7 +124,12 @@ class BoardPage(QWidget):
             )
             for r in data.red_list
         ])
-        self.red_title.setText(_("超时案件 {n} 件").format(n=len(data.red_list)))
+        total = max(data.overdue_now, len(data.red_list))
+        if len(data.red_list) < total:  # a long backlog: the most overdue of them are listed
+            self.red_title.setText(_("超时案件 {n} 件（列出超时最久的 {k} 件）").format(
+                n=total, k=len(data.red_list)))
+        else:
+            self.red_title.setText(_("超时案件 {n} 件").format(n=total))
         self.rank_empty.setVisible(not ranks)
         self.ranking.setVisible(bool(ranks))
         self.red_empty.setVisible(not data.red_list)

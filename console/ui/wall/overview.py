@@ -1,13 +1,15 @@
 """Page 1 of the wall: today's KPI tiles over maps of the busiest areas, and the lights.
 
+The maps draw one marker per grid cell, in the colour of the worst light among its open cases
+(:class:`~console.services.wall.WallCell`): a megacity's ~100 k open cases are counted per
+cell by the database, never sent to the wall one by one.
+
 Pages take a :class:`~console.services.wall.WallData` in ``set_data`` and their size factor in
 ``set_scale``; none reaches the database, and none knows the others
 (:mod:`console.ui.wall.window` feeds them).
 """
 
 from __future__ import annotations
-
-from collections import Counter
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -18,7 +20,7 @@ from console.ui.i18n import N_, _, light_label
 from console.ui.names import street_names, street_of
 from console.ui.wall.area_map import AreaMap, ring_box
 from console.ui.wall.parts import NO_VALUE, Tile, pad, panel, percent, wall_label
-from console.ui.wall.style import FILL_COLORS, set_tone
+from console.ui.wall.style import FILL_COLORS, MUTED, set_tone
 from widgets.grid_map import MapCell, MapMarker
 
 _TILES = (
@@ -33,6 +35,8 @@ _TILES = (
 
 #: Markers are drawn in this order, so a red one is never hidden under a green one.
 _LIGHT_ORDER = {Light.GREEN: 0, Light.YELLOW: 1, Light.RED: 2}
+#: A cell whose open cases have no running clock (all suspended, say): drawn, not coloured.
+_NO_LIGHT = MUTED
 
 
 class OverviewPage(QWidget):
@@ -57,6 +61,8 @@ class OverviewPage(QWidget):
             rings.setdefault(cell.street, []).append(cell.polygon)
         self._areas = {street: ring_box(r) for street, r in rings.items()}
         self._street_names = street_names(cells)  # keys stay Chinese: the data names them so
+        self._cell_street = {cell.code: cell.street for cell in cells}
+        self._centroids = {cell.code: cell.centroid for cell in cells}
         # Before any data, the areas with the most cells (the county seat first).
         self._by_size = sorted(rings, key=lambda s: -len(rings[s]))
         self.maps = [AreaMap(map_cells) for _n in range(min(max_maps, len(self._areas)) or 1)]
@@ -126,11 +132,17 @@ class OverviewPage(QWidget):
         for light, row in self.legend.items():
             row.setText(f"● {light_label(light)}  {data.lights.get(light, 0)}")
         self.open_total.setText(str(data.open_cases))
+        placed = [c for c in data.cells if c.grid in self._centroids and c.open_cases]
         markers = [
-            MapMarker(str(p.case_id), p.lon, p.lat, FILL_COLORS[p.light])
-            for p in sorted(data.points, key=lambda p: _LIGHT_ORDER[p.light])  # red on top
+            MapMarker(f"cell:{c.grid}", *self._centroids[c.grid],
+                      FILL_COLORS[c.worst] if c.worst is not None else _NO_LIGHT)
+            for c in sorted(placed, key=lambda c: -1 if c.worst is None
+                            else _LIGHT_ORDER[c.worst])  # red on top
         ]
         for area_map in self.maps:
             area_map.set_markers(markers)
-        self._show_areas(dict(Counter(p.street for p in data.points)))
-
+        by_street: dict[str, int] = {}
+        for c in placed:
+            street = self._cell_street[c.grid]
+            by_street[street] = by_street.get(street, 0) + c.open_cases
+        self._show_areas(by_street)
