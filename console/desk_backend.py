@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
+from console.domain.cameras import Camera, NearCamera
 from console.domain.cases import Actor, Case, CaseState
 from console.domain.duplicates import DuplicateHint
 from console.domain.evaluation import Period
@@ -46,7 +47,7 @@ from console.services.queries import CaseDetail
 from console.services.queue_reads import LightTally, QueuePage
 from console.services.queue_view import QueueQuery
 from console.services.stats import DeskStats
-from console.services.uow import NewPhoto
+from console.services.uow import NewPhoto, PhotoInfo
 from console.services.wall import WallData
 
 
@@ -281,6 +282,30 @@ class DeskBackend(Protocol):
         """A collector's fixes of one day in the centre's zone, oldest first (the replay)."""
         ...
 
+    # -- cameras (issue #17) -----------------------------------------------------------------
+    def cameras(self, group: str | None) -> list[Camera]:
+        """The camera registry by code (a group's cameras when given)."""
+        ...
+
+    def camera_play_url(self, code: str, sub: bool) -> str:
+        """A URL to play the camera now, asked of its platform where the backend runs."""
+        ...
+
+    def nearby_cameras(self, case_id: int, radius_m: float) -> list[NearCamera]:
+        """Cameras that may see the case's place (within ``radius_m``, or of its cell and the
+        cells around), nearest first."""
+        ...
+
+    def attach_snapshot(self, case_id: int, camera_code: str, jpeg: bytes,
+                        taken_at: datetime) -> PhotoInfo:
+        """A camera's frame attached to the case as a photo of kind 视频."""
+        ...
+
+    def verify_by_video(self, case_id: int, camera_code: str, found: bool, jpeg: bytes,
+                        taken_at: datetime, notes: str, seen_version: int | None) -> Case:
+        """核实 found / not found by video (已受理 or 核实中), the frame as its evidence."""
+        ...
+
     # -- presence ------------------------------------------------------------------------------
     def heartbeat(self, name: str, case_id: int | None, since: datetime) -> list[Presence]:
         """Say which case is open here; the other live desks."""
@@ -383,6 +408,14 @@ class WallBackend(Protocol):
 
     def wall_data(self) -> WallData:
         """The figures now."""
+        ...
+
+    def cameras(self, group: str | None) -> list[Camera]:
+        """The camera registry (the video page)."""
+        ...
+
+    def camera_play_url(self, code: str, sub: bool) -> str:
+        """A URL to play a camera now (the video page)."""
         ...
 
 

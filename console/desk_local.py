@@ -23,6 +23,7 @@ from console.desk_backend import (
     PageSlice,
     PeriodData,
 )
+from console.desk_cameras import CameraEvidence, CameraReads
 from console.desk_collectors import CollectorReads
 from console.desk_gazetteer import GazetteerReads
 from console.domain.cases import Actor, Case, CaseState, Role
@@ -78,7 +79,7 @@ from console.services.wall import WallData, wall_data
 UowFactory = Callable[[], UnitOfWork]
 
 
-class LocalDeskBackend(CollectorReads, GazetteerReads):
+class LocalDeskBackend(CollectorReads, GazetteerReads, CameraEvidence):
     """A signed-in seat served by the services in this process.
 
     Parameters
@@ -427,13 +428,14 @@ class LocalDeskBackend(CollectorReads, GazetteerReads):
         return calendar_year.import_year(self._raw, self.centre, self._actor, year, days)
 
 
-class LocalWallBackend:
+class LocalWallBackend(CameraReads):
     """The wall screen's reads, in process (unscoped: the wall shows the whole centre)."""
 
     def __init__(self, uow_factory: UowFactory, centre: Centre,
                  clock: Callable[[], datetime],
                  alarms: Callable[[], AlarmStore] | None = None) -> None:
         self._uow, self.centre, self._clock = uow_factory, centre, clock
+        self._raw = uow_factory
         self._alarms = alarms
 
     def wall_data(self) -> WallData:

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.services.audit_ports import AuditStore
+from console.services.cameras import CameraStore
 from console.services.central_ports import AccountStore, PresenceBoard
 from console.services.gazetteer import GazetteerStore, GazetteerUnitOfWork
 from console.services.intake_ports import IntakeStore, IntakeUnitOfWork
@@ -23,7 +24,9 @@ from console.services.uow import (
     StatsReader,
     UnitOfWork,
 )
+from console.services.video_alarms import AlarmUnitOfWork, VideoAlarmStore
 from db.audit_repo import SqlAuditStore
+from db.camera_repo import SqlCameraStore
 from db.event_repo import KeySource
 from db.gazetteer_repo import SqlGazetteerStore
 from db.intake_repo import SqlIntakeStore
@@ -37,6 +40,7 @@ from db.repositories import (
     SqlReferenceRepository,
 )
 from db.stats_repo import SqlStatsReader
+from db.video_alarm_repo import SqlVideoAlarmStore
 
 
 class SqlUnitOfWork:
@@ -64,6 +68,8 @@ class SqlUnitOfWork:
     intake: IntakeStore
     audit: AuditStore
     gazetteer: GazetteerStore
+    cameras: CameraStore
+    video_alarms: VideoAlarmStore
 
     def __init__(self, session_factory: Callable[[], Session],
                  keys: KeySource | None = None) -> None:
@@ -94,6 +100,8 @@ class SqlUnitOfWork:
         self.intake = SqlIntakeStore(session)
         self.audit = SqlAuditStore(session, self._keys)
         self.gazetteer = SqlGazetteerStore(session)
+        self.cameras = SqlCameraStore(session)
+        self.video_alarms = SqlVideoAlarmStore(session)
         return self
 
     def __exit__(
@@ -164,4 +172,7 @@ if TYPE_CHECKING:
         return SqlUnitOfWork(factory)
 
     def _implements_gazetteer_port(factory: Callable[[], Session]) -> GazetteerUnitOfWork:
+        return SqlUnitOfWork(factory)
+
+    def _implements_video_ports(factory: Callable[[], Session]) -> AlarmUnitOfWork:
         return SqlUnitOfWork(factory)

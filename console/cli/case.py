@@ -4,7 +4,9 @@ workflow command."""
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
 
 from console.cli.arguments import MAX_ROWS, bounded_count
 from console.cli.calendar import print_warnings
@@ -30,6 +32,10 @@ from console.services.queries import (
     list_cases,
 )
 from console.services.uow import PhotoInfo
+
+if TYPE_CHECKING:
+    from console.app import App
+    from console.services.cameras import CameraUnitOfWork
 
 #: Extra options per workflow command: (flag, argparse keywords, field name).
 _OPTS: dict[Command, list[tuple[str, dict[str, Any], str]]] = {
@@ -180,8 +186,11 @@ def _step(kind: str) -> str:
     return step_label_zh(kind)  # a workflow step, or an intake source's 源系统更新
 
 
+_PHOTO_KINDS = {"before": "处置前", "after": "处置后", "video": "视频"}
+
+
 def _photo_line(p: PhotoInfo) -> str:
-    kind = "处置前" if p.kind == "before" else "处置后"
+    kind = _PHOTO_KINDS.get(p.kind, p.kind)
     return f"照片 #{p.id}：{p.filename}（{kind}，{p.size} 字节）"
 
 
@@ -254,12 +263,27 @@ def _holder_dict(h: TaskHolder | None) -> dict[str, Any] | None:
             "name": h.name, "sent": h.sent, "since": h.since.isoformat()}
 
 
+def _snapshots(app: App, case_id: int | None) -> dict[int, tuple[str, datetime]]:
+    """The case's video photos: photo id -> (camera code, frame instant)."""
+    if case_id is None:
+        return {}
+    with cast("Callable[[], CameraUnitOfWork]", app.uow_factory)() as uow:
+        return uow.cameras.snapshots(case_id)
+
+
+def _snapshot_fields(snapshot: tuple[str, datetime] | None) -> dict[str, Any]:
+    if snapshot is None:
+        return {}
+    return {"camera": snapshot[0], "frame_at": snapshot[1].isoformat()}
+
+
 def cmd_show(args: argparse.Namespace) -> int:
 
     app = open_app(args)
     try:
         reader = scoped_factory(app.uow_factory, app.centre.actor(args.user or "admin", args.desk))
         detail = case_detail(reader(), app.centre, args.case, app.clock())
+        snapshots = _snapshots(app, detail.row.case.id)
     finally:
         app.close()
     warnings = case_warnings(app.centre, app.clock(), [detail.row.case])
@@ -268,7 +292,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         "timeline": [_entry_dict(entry) for entry in detail.timeline],
         "photos": [{"id": p.id, "kind": p.kind, "filename": p.filename, "size": p.size,
                     "event_id": p.event_id, "uploaded_at": p.uploaded_at.isoformat()}
-                   for p in detail.photos],
+                   | _snapshot_fields(snapshots.get(p.id)) for p in detail.photos],
         "holder": _holder_dict(detail.holder),
         "warnings": warnings,
     }

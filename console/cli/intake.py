@@ -305,6 +305,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from console.intake.worker import Worker
     from console.services.on_duty import CHECK_EVERY, OnDutyJob
     from console.services.photo_staging import SWEEP_EVERY, sweep_staged
+    from console.video.online import CHECK_EVERY as CAMERAS_EVERY
+    from console.video.online import CameraOnlineJob
 
     # Without channels the worker still has jobs of its own: the audit anchor and the
     # positions' retention (issue #15), so a centre without intake channels runs it too.
@@ -328,6 +330,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
         # Photos a server process staged and then died before their events (issue #14).
         worker.add_job("staged-photos", SWEEP_EVERY, lambda: {
             "deleted": sweep_staged(duty_app.uow_factory, duty_app.clock())})
+        # 在线: the cameras' online state, every five minutes (issue #17).
+        worker.add_job("camera-online", CAMERAS_EVERY,
+                       CameraOnlineJob(cast(Any, duty_app.uow_factory), duty_app.clock))
         if args.once:
             result = worker.run_once()
             emit(args, result, lambda: "\n".join(f"{k}: {v}" for k, v in result.items()))

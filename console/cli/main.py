@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 
 from console.app import database_url, describe_database_error
 from console.cli import (
+    camera,
     case,
     category,
     db,
@@ -80,6 +81,7 @@ def build_parser() -> Parser:
     login.add_commands(sub, common)
     tiles.add_commands(sub, common)
     gazetteer.add_commands(sub, common)
+    camera.add_commands(sub, common)
     return parser
 
 

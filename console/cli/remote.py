@@ -43,7 +43,7 @@ NEEDS_DATABASE = ("「{what}」需要内嵌数据库或服务器本机的数据�
 def _what(args: argparse.Namespace) -> str:
     parts = [str(args.cmd)]
     for name in ("case_cmd", "db_cmd", "user_cmd", "intake_cmd", "audit_cmd", "cal_cmd",
-                 "cat_cmd", "gazetteer_cmd"):
+                 "cat_cmd", "gazetteer_cmd", "camera_cmd"):
         value = getattr(args, name, None)
         if isinstance(value, str):
             parts.append(value)

@@ -16,16 +16,15 @@ already stored or of an earlier row (a duplicate).
 from __future__ import annotations
 
 import enum
-import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from console.domain.category_search import search_key
 from console.domain.cell_finder import CellFinder
 from console.domain.coords import Crs, to_wgs84
 from console.domain.errors import ValidationError
 from console.domain.gazetteer import place_initials, place_key
+from console.domain.table_columns import cell_text, find_columns, finite_number
 
 #: The datums a file may be in (``--crs``).
 CRS_CHOICES = ("wgs84", "gcj02", "bd09", "cgcs2000")
@@ -105,32 +104,7 @@ class GazetteerReading:
 
 def columns(headers: Sequence[str]) -> dict[str, int]:
     """Each field's column index; ValidationError (one line) when a required one is missing."""
-    keys = [search_key(str(h or "")) for h in headers]
-    found: dict[str, int] = {}
-    for field, names in HEADINGS.items():
-        wanted = {search_key(n) for n in names}
-        index = next((i for i, k in enumerate(keys) if k in wanted), None)
-        if index is not None:
-            found[field] = index
-    missing = [f for f in _REQUIRED if f not in found]
-    if missing:
-        shown = "、".join(f"{_ZH[f]}（{f}）" for f in missing)
-        raise ValidationError(f"表头缺少列：{shown} / missing columns: {', '.join(missing)}")
-    return found
-
-
-def _text(cells: Sequence[Any], index: int | None) -> str:
-    if index is None or index >= len(cells) or cells[index] is None:
-        return ""
-    return " ".join(str(cells[index]).split())
-
-
-def _number(value: str) -> float | None:
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
+    return find_columns(headers, HEADINGS, _REQUIRED, _ZH)
 
 
 def parse_crs(value: str) -> Crs:
@@ -162,9 +136,9 @@ def read_rows(headers: Sequence[str], rows: Sequence[tuple[int, Sequence[Any]]],
     quarantined: list[QuarantinedRow] = []
     first: dict[str, int] = {}
     for number, cells in rows:
-        name = _text(cells, col["name"])
-        address = _text(cells, col.get("address"))
-        lon_text, lat_text = _text(cells, col["lon"]), _text(cells, col["lat"])
+        name = cell_text(cells, col["name"])
+        address = cell_text(cells, col.get("address"))
+        lon_text, lat_text = cell_text(cells, col["lon"]), cell_text(cells, col["lat"])
         reason, detail = _problem(name, address, lon_text, lat_text)
         if reason is not None:
             quarantined.append(QuarantinedRow(number, name, reason, detail))
@@ -193,7 +167,7 @@ def _problem(name: str, address: str, lon: str, lat: str) -> tuple[Quarantine | 
         return Quarantine.TOO_LONG, ""
     if not lon or not lat:
         return Quarantine.NO_COORDINATES, ""
-    x, y = _number(lon), _number(lat)
+    x, y = finite_number(lon), finite_number(lat)
     if x is None or y is None or not (-180 <= x <= 180 and -90 <= y <= 90):
         return Quarantine.BAD_COORDINATES, f"{lon[:20]}, {lat[:20]}"
     return None, ""

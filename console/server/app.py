@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from console.app import App
-from console.server import auth, cases, errors, field, mobile, positions, push
+from console.server import auth, cases, errors, field, mobile, positions, push, video
 from console.server.auth import ServerState
 from console.server.reference_watch import FreshReference, ReferenceWatch
 from console.services.sessions import SessionPolicy, SessionStore
@@ -73,6 +73,7 @@ def create_app(app: App, policy: SessionPolicy | None = None,
     api.include_router(field.router)
     api.include_router(positions.router)
     api.include_router(mobile.router)
+    api.include_router(video.router)
     _include_desk_routes(api)
     return api
 

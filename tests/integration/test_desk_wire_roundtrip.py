@@ -89,6 +89,7 @@ def calls(desk: LocalDeskBackend) -> dict[str, dict[str, Any]]:
         "collector_options": {"case_id": case_id}, "collector_spots": {},
         "collector_track": {"username": "caiji01", "day": NOW.date()},
         "geocode": {"text": "新华", "limit": 5},
+        "cameras": {"group": None}, "nearby_cameras": {"case_id": case_id, "radius_m": 300.0},
     }
     if detail.detail.photos:
         out["photo"] = {"photo_id": detail.detail.photos[0].id}
@@ -132,7 +133,8 @@ def test_the_reads_cover_every_read_of_the_protocol(demo: App) -> None:
               "dismiss_problems", "import_table", "add_user", "update_user", "set_active",
               "set_password", "set_calendar_day", "remove_calendar_override",
               "update_stage_limits", "update_unit", "update_category", "update_grid",
-              "import_notice", "import_year", "photo", "acknowledge_alarm"}
+              "import_notice", "import_year", "photo", "acknowledge_alarm",
+              "camera_play_url", "attach_snapshot", "verify_by_video"}
     assert set(calls(seat(demo, "admin"))) | writes == set(METHODS)
 
 

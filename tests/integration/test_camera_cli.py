@@ -1,0 +1,144 @@
+"""``citydesk camera …`` end to end: import a CSV registry, list cameras near a case, grab a
+frame of a real H.264 clip (made here with PyAV) into the case, 核实 by video, alarm settings."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from console.cli.main import main
+from console.domain.cases import Actor, Role
+from console.services.cases import Report, act, report_case
+from console.services.centre import load_centre
+from db.uow import SqlUnitOfWork
+
+ACCEPTOR = Actor("shouli1", Role.ACCEPTOR)
+
+
+def make_clip(path: Path, frames: int = 10) -> Path:
+    """A tiny H.264 clip (64×36, ``frames`` frames at 10 fps) encoded with PyAV."""
+    av = pytest.importorskip("av")
+    import numpy as np
+
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264" if "libx264" in av.codecs_available else "h264",
+                                rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 36, "yuv420p"
+        for i in range(frames):
+            picture = np.full((36, 64, 3), (i * 20 % 256, 120, 200), dtype=np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
+@pytest.fixture
+def cli(kaihua_factory: Callable[[], SqlUnitOfWork], db_url: str,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
+    monkeypatch.setenv("CITYDESK_CONFIG", "")
+    monkeypatch.setenv("CITYDESK_VIDEO_CONFIG", "")
+    monkeypatch.delenv("CITYDESK_SERVER", raising=False)
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main(["--db", db_url, *argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def _count(factory: Callable[[], SqlUnitOfWork], table: str) -> int:
+    from sqlalchemy import text
+
+    with factory() as uow:
+        return int(uow.session.scalar(text(f"SELECT count(*) FROM {table}")) or 0)
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_the_commands(cli: Any, kaihua_factory: Callable[[], SqlUnitOfWork],
+                      tmp_path: Path) -> None:
+    clip = make_clip(tmp_path / "clip.mp4")
+    registry = tmp_path / "cameras.csv"
+    registry.write_text(
+        "编码,名称,分组,经度,纬度,主码流,云台\n"
+        f"33082400001320000001,解放街口,芹阳,118.4017,29.14745,{clip.as_uri()},是\n"
+        "33082400001320000002,解放街西,芹阳,118.4009,29.1469,rtsp://10.0.0.2/1,否\n"
+        "33082400001320000003,新华路口,芹阳,118.4033,29.1462,rtsp://10.0.0.3/1,\n"
+        f"cam-dead,坏掉的,城东,118.4090,29.1475,{(tmp_path / 'gone.mp4').as_uri()},\n",
+        encoding="utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(registry.read_text(encoding="utf-8")
+                   + "3308240000132000000,错,,118.4017,29.1474,rtsp://h/1,\n"
+                   + "cam-9,颠倒,,29.1475,118.4015,rtsp://h/1,\n", encoding="utf-8")
+    code, out, err = cli("camera", "import", str(bad))
+    assert code == 2 and "第 6 行" in out and "第 7 行" in out and "未写入" in out
+    assert _count(kaihua_factory, "cameras") == 0
+    code, out, err = cli("camera", "import", str(registry), "--dry-run")
+    assert code == 0 and "试运行" in out and _count(kaihua_factory, "cameras") == 0
+    code, out, err = cli("camera", "import", str(registry), "--json")
+    assert code == 0 and json.loads(out)["added"] == 4, err
+
+    centre = load_centre(kaihua_factory())
+    case = report_case(kaihua_factory, centre, ACCEPTOR, datetime.now(UTC),
+                       Report("06010", "路口暴露垃圾", source="公众举报",
+                              grid="330824001001001", lon=118.40155, lat=29.14745)).case
+    code, out, err = cli("camera", "list", "--near", str(case.id), "--radius", "50", "--json")
+    assert code == 0, err
+    assert [(c["name"], c["reason"]) for c in json.loads(out)] == [
+        ("解放街口", "radius"), ("解放街西", "cell"), ("新华路口", "neighbour")]
+    code, out, err = cli("camera", "list", "--grid", "330824001001001")
+    assert code == 0 and out.splitlines()[0].startswith("33082400001320000001\t解放街口")
+
+    code, out, err = cli("camera", "snapshot", "33082400001320000001", "--case", str(case.id),
+                         "--json")
+    assert code == 0, err
+    shot = json.loads(out)
+    assert (shot["kind"], shot["width"], shot["height"]) == ("video", 64, 36)
+    code, out, err = cli("case", "show", str(case.id), "--json")
+    photos = json.loads(out)["photos"]
+    assert [(p["kind"], p["camera"], p["frame_at"]) for p in photos] == [
+        ("video", "33082400001320000001", shot["frame_at"])]
+    code, out, err = cli("case", "show", str(case.id))
+    assert "视频" in out
+
+    before = _count(kaihua_factory, "photos")
+    code, out, err = cli("camera", "snapshot", "cam-dead", "--case", str(case.id))
+    assert code == 3 and err.startswith("citydesk: ") and err.count("\n") == 1, err
+    code, out, err = cli("camera", "snapshot", "nope", "--case", str(case.id))
+    assert code == 2 and "摄像机" in err
+    assert _count(kaihua_factory, "photos") == before
+
+    act(kaihua_factory, centre, ACCEPTOR, datetime.now(UTC), case.id or 0, "accept")
+    code, out, err = cli("--as", "shouli1", "camera", "verify", "33082400001320000001",
+                         "--case", str(case.id), "--not-found", "--notes", "无垃圾")
+    assert code == 0 and "问题不存在" in out, err
+    code, out, err = cli("case", "show", str(case.id), "--json")
+    verify = json.loads(out)["timeline"][-1]
+    assert verify["type"] == "verify" and verify["payload"]["by"] == "video"
+    assert verify["payload"]["found"] is False and len(verify["photos"]) == 1
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_alarm_settings(cli: Any) -> None:
+    code, out, err = cli("camera", "alarm-types", "set", "occupy", "06010", "--note", "占道经营")
+    assert code == 0, err
+    code, out, err = cli("camera", "alarm-types", "--json")
+    assert json.loads(out) == [{"type": "occupy", "category": "06010", "note": "占道经营"}]
+    code, out, err = cli("camera", "alarm-types", "set", "x", "no-such-category")
+    assert code == 2 and err.count("\n") == 1
+    code, out, err = cli("--as", "shouli1", "camera", "alarm-types", "set", "y", "06010")
+    assert code == 3 and "管理员" in err
+    code, out, err = cli("camera", "alarm-key", "caiji01")
+    assert code == 2 and "受理员" in err
+    code, out, err = cli("camera", "alarm-key", "shouli2")
+    assert code == 0 and out.startswith("shouli2:")
+    code, out, err = cli("camera", "alarm-types", "remove", "occupy")
+    assert code == 0
+    code, out, err = cli("camera", "alarm-types", "remove", "occupy")
+    assert code == 2 and "没有告警类型" in err
