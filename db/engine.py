@@ -123,6 +123,16 @@ def make_engine(url: str) -> Engine:
 PING_AFTER_IDLE_S = 10.0
 
 
+def single_statements(engine: Engine) -> Engine:
+    """``engine`` for work of one statement: on PostgreSQL the driver in autocommit, so the
+    statement is its own transaction — one round trip instead of BEGIN, it, and COMMIT or
+    ROLLBACK (the hot reads and writes of the server: a session check, a batch of fixes).
+    Elsewhere the engine itself."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine
+
+
 def _ping_after_idle(engine: Engine) -> None:
     """Ping a pooled connection only when it sat idle for :data:`PING_AFTER_IDLE_S`.
 

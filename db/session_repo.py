@@ -13,6 +13,7 @@ from sqlalchemy import Engine, case, insert, select, update
 from console.domain.reference import User
 from console.services.central_ports import Account
 from console.services.sessions import SessionRecord
+from db.engine import single_statements
 from db.tables import SessionRow, UserRow
 
 _SESSION_COLUMNS = tuple(SessionRow.__table__.c)
@@ -32,6 +33,7 @@ class SqlSessionStore:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._single = single_statements(engine)  # the check on every request: one round trip
 
     def add(self, record: SessionRecord) -> None:
         """Insert a new session."""
@@ -63,7 +65,7 @@ class SqlSessionStore:
                 .select_from(SessionRow.__table__.outerjoin(
                     UserRow.__table__, UserRow.username == SessionRow.username))
                 .where(SessionRow.token_hash == token_hash))
-        with self._engine.connect() as conn:
+        with self._single.connect() as conn:
             row = conn.execute(stmt).one_or_none()
         if row is None:
             return None
