@@ -71,14 +71,11 @@ def _factory(app: App) -> Callable[[], GazetteerUnitOfWork]:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Read the file first (a bad file changes nothing), then sort its rows."""
-    from console.intake.file_import import table_rows
+    from console.intake.file_import import headed_rows
 
     crs = parse_crs(args.crs)
     path = Path(args.file)
-    rows = table_rows(path, args.sheet)
-    headers = [str(h) if h is not None else "" for h in rows[0]] if rows else []
-    body = [(n, row) for n, row in enumerate(rows[1:], 2)
-            if any(c is not None and str(c).strip() for c in row)]
+    headers, body = headed_rows(path, args.sheet)
     app = open_app(args)
     try:
         actor = app.centre.actor(args.user or "admin", args.desk)

@@ -106,6 +106,17 @@ def table_rows(path: Path, sheet: str | None = None) -> list[list[Any]]:
     raise ValidationError(f"只能导入 .csv 或 .xlsx 文件，不能导入 {suffix or '无扩展名'} / CSV or XLSX only")
 
 
+def headed_rows(path: Path, sheet: str | None = None
+                ) -> tuple[list[str], list[tuple[int, list[Any]]]]:
+    """The first row as headings and the non-empty rows after it with their 1-based numbers
+    (a registry file: the gazetteer's places, the cameras)."""
+    rows = table_rows(path, sheet)
+    headers = [str(h) if h is not None else "" for h in rows[0]] if rows else []
+    body = [(n, row) for n, row in enumerate(rows[1:], 2)
+            if any(c is not None and str(c).strip() for c in row)]
+    return headers, body
+
+
 def read_table(path: Path, mapping: ColumnMapping) -> Table:
     """The heading row and data rows of a CSV or XLSX file; ValidationError when unusable."""
     rows = table_rows(path, mapping.sheet)

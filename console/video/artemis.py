@@ -32,7 +32,7 @@ from typing import Any
 from console.domain.cameras import Camera
 from console.video.config import PlatformConfig
 from console.video.http_json import call
-from console.video.platforms import PlatformCamera, VideoPlatformError
+from console.video.platforms import PlatformCamera, VideoPlatformError, coordinate
 
 PREFIX = "/artemis"
 SIGNED = ("x-ca-key", "x-ca-nonce", "x-ca-timestamp")
@@ -100,7 +100,7 @@ class ArtemisAdapter:
                 index = str(c.get("cameraIndexCode", ""))
                 out.append(PlatformCamera(index, str(c.get("cameraName") or index),
                                           str(c.get("gbIndexCode") or index),
-                                          _float(c.get("longitude")), _float(c.get("latitude")),
+                                          coordinate(c.get("longitude")), coordinate(c.get("latitude")),
                                           None if c.get("status") is None
                                           else c.get("status") in (1, "1")))
             if not items or len(out) >= int((data or {}).get("total") or 0):
@@ -117,10 +117,3 @@ class ArtemisAdapter:
             raise VideoPlatformError(f"视频平台 {self._p.name} 没有给出预览地址 / no preview URL")
         return url
 
-
-def _float(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if number else None

@@ -15,7 +15,7 @@ network: the desk calls it on a worker thread.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from console.domain.cameras import Camera
@@ -40,6 +40,16 @@ class PlatformCamera:
     lat: float | None
     online: bool | None
     ptz: bool = False
+
+
+def coordinate(value: Any) -> float | None:
+    """A platform's longitude or latitude (number or text); None when absent or 0 (platforms
+    send 0 for "not surveyed")."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number else None
 
 
 class PlatformAdapter(Protocol):

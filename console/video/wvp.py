@@ -26,7 +26,7 @@ from typing import Any
 from console.domain.cameras import Camera
 from console.video.config import PlatformConfig
 from console.video.http_json import call
-from console.video.platforms import PlatformCamera, VideoPlatformError
+from console.video.platforms import PlatformCamera, VideoPlatformError, coordinate
 
 HEADER = "access-token"
 _PAGE = 100
@@ -101,7 +101,7 @@ class WvpAdapter:
                 channel_id = str(ch.get("channelId") or ch.get("deviceId") or "")
                 cameras.append(PlatformCamera(
                     f"{device_id}/{channel_id}", str(ch.get("name") or channel_id), channel_id,
-                    _float(ch.get("longitude")), _float(ch.get("latitude")),
+                    coordinate(ch.get("longitude")), coordinate(ch.get("latitude")),
                     ch.get("status") in (1, "1", "ON", True), ch.get("ptzType") in (1, 4)))
         return cameras
 
@@ -118,10 +118,3 @@ class WvpAdapter:
                 return url
         raise VideoPlatformError(f"视频平台 {self._p.name} 没有给出播放地址 / no play URL")
 
-
-def _float(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if number else None
