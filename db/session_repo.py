@@ -84,7 +84,7 @@ class SqlSessionStore:
 
     def touch(self, token_hash: str, at: datetime) -> None:
         """Last use at ``at`` (never moved backwards by a slower server process)."""
-        with self._engine.begin() as conn:
+        with self._single.begin() as conn:  # one statement: its own transaction
             conn.execute(update(SessionRow).where(SessionRow.token_hash == token_hash,
                                                   SessionRow.last_seen_at < at)
                          .values(last_seen_at=at))
