@@ -1,5 +1,6 @@
 """``citydesk camera …`` end to end: import a CSV registry, list cameras near a case, grab a
-frame of a real H.264 clip (made here with PyAV) into the case, 核实 by video, alarm settings."""
+frame of a real H.264 clip (encoded in the test with PyAV, 64×36, ten frames) into the case,
+核实 by video, alarm settings."""
 
 from __future__ import annotations
 
@@ -16,26 +17,9 @@ from console.domain.cases import Actor, Role
 from console.services.cases import Report, act, report_case
 from console.services.centre import load_centre
 from db.uow import SqlUnitOfWork
+from tests.rtsp_server import mp4_clip
 
 ACCEPTOR = Actor("shouli1", Role.ACCEPTOR)
-
-
-def make_clip(path: Path, frames: int = 10) -> Path:
-    """A tiny H.264 clip (64×36, ``frames`` frames at 10 fps) encoded with PyAV."""
-    av = pytest.importorskip("av")
-    import numpy as np
-
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264" if "libx264" in av.codecs_available else "h264",
-                                rate=10)
-        stream.width, stream.height, stream.pix_fmt = 64, 36, "yuv420p"
-        for i in range(frames):
-            picture = np.full((36, 64, 3), (i * 20 % 256, 120, 200), dtype=np.uint8)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return path
 
 
 @pytest.fixture
@@ -63,7 +47,7 @@ def _count(factory: Callable[[], SqlUnitOfWork], table: str) -> int:
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
 def test_the_commands(cli: Any, kaihua_factory: Callable[[], SqlUnitOfWork],
                       tmp_path: Path) -> None:
-    clip = make_clip(tmp_path / "clip.mp4")
+    clip = mp4_clip(tmp_path / "clip.mp4", width=64, height=36, frames=10)  # H.264, PyAV
     registry = tmp_path / "cameras.csv"
     registry.write_text(
         "编码,名称,分组,经度,纬度,主码流,云台\n"
