@@ -48,6 +48,14 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     i.add_argument("--sheet", metavar="NAME", help="XLSX 的工作表（默认第一张）")
     i.add_argument("--dry-run", action="store_true", help="只检查，不写入 / check only")
     i.set_defaults(handler=cmd_import)
+    y = csub.add_parser("sync", parents=[common],
+                        help="从视频平台（wvp、iSecure Center）导入其摄像机 / the platform's cameras")
+    y.add_argument("platform", metavar="PLATFORM", help="video.toml 中的平台名")
+    y.add_argument("--crs", choices=CRS_CHOICES, default="wgs84",
+                   help="平台坐标的坐标系（默认 wgs84）/ the platform's datum")
+    y.add_argument("--group", default="", metavar="NAME", help="这些摄像机的分组")
+    y.add_argument("--dry-run", action="store_true", help="只检查，不写入 / check only")
+    y.set_defaults(handler=cmd_sync)
     ls = csub.add_parser("list", parents=[common], help="列出摄像机 / list cameras")
     where = ls.add_mutually_exclusive_group()
     where.add_argument("--near", metavar="CASE", help="案件附近的摄像机，由近及远")
@@ -137,17 +145,44 @@ def cmd_import(args: argparse.Namespace) -> int:
         app.close()
     data = {**result.as_dict(), "file": path.name, "crs": args.crs}
 
-    def text() -> str:
-        if result.problems:
-            lines = [f"{len(result.problems)} 行有问题，未写入任何摄像机 / {len(result.problems)} "
-                     "bad rows: nothing stored"]
-            return "\n".join(lines + [p.text for p in result.problems])
-        head = "（试运行，未写入）/ dry run: nothing stored\n" if args.dry_run else ""
-        return (f"{head}新增 {result.added} 台，更新 {result.updated} 台 / {result.added} added, "
-                f"{result.updated} updated")
-
-    emit(args, data, text)
+    emit(args, data, lambda: _import_text(result, args.dry_run))
     return EXIT_INPUT if result.problems else EXIT_OK
+
+
+def _import_text(result: Any, dry_run: bool) -> str:
+    if result.problems:
+        lines = [f"{len(result.problems)} 行有问题，未写入任何摄像机 / {len(result.problems)} "
+                 "bad rows: nothing stored"]
+        return "\n".join(lines + [p.text for p in result.problems])
+    head = "（试运行，未写入）/ dry run: nothing stored\n" if dry_run else ""
+    return (f"{head}新增 {result.added} 台，更新 {result.updated} 台 / {result.added} added, "
+            f"{result.updated} updated")
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    """The platform's camera list imported as a registry file would be (all or nothing)."""
+    from console.video.config import load_video_config
+    from console.video.sync import sync_platform
+
+    platform = load_video_config().platform(args.platform)
+    crs = parse_crs(args.crs)
+    app = open_app(args)
+    try:
+        done = sync_platform(_cameras(app), app.centre, platform, crs, args.group,
+                             dry_run=args.dry_run, actor=_actor(args, app), now=app.clock())
+    finally:
+        app.close()
+
+    def text() -> str:
+        lines = [_import_text(done.result, args.dry_run)]
+        if done.unplaced:
+            lines.append(f"{len(done.unplaced)} 台平台未给出位置，未导入 / {len(done.unplaced)} "
+                         "without a position, left out: "
+                         + "、".join(c.name for c in done.unplaced[:20]))
+        return "\n".join(lines)
+
+    emit(args, {**done.as_dict(), "platform": platform.name}, text)
+    return EXIT_INPUT if done.result.problems else EXIT_OK
 
 
 def cmd_list(args: argparse.Namespace) -> int:

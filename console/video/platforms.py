@@ -97,11 +97,8 @@ class UrlAdapter:
         return urlunsplit(parts._replace(netloc=netloc))
 
 
-def adapter_for(camera: Camera, config: VideoConfig) -> PlatformAdapter:
-    """The adapter that plays ``camera`` (VideoConfigError for an unknown platform)."""
-    if not camera.platform:
-        return UrlAdapter()
-    platform = config.platform(camera.platform)
+def platform_adapter(platform: PlatformConfig) -> PlatformAdapter:
+    """The adapter of a platform of video.toml."""
     if platform.kind == "wvp":
         from console.video.wvp import WvpAdapter
 
@@ -111,6 +108,13 @@ def adapter_for(camera: Camera, config: VideoConfig) -> PlatformAdapter:
 
         return ArtemisAdapter(platform)
     return UrlAdapter(platform)
+
+
+def adapter_for(camera: Camera, config: VideoConfig) -> PlatformAdapter:
+    """The adapter that plays ``camera`` (VideoConfigError for an unknown platform)."""
+    if not camera.platform:
+        return UrlAdapter()
+    return platform_adapter(config.platform(camera.platform))
 
 
 def play_url(camera: Camera, sub: bool = False, config: VideoConfig | None = None) -> str:

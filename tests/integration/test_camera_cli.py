@@ -18,6 +18,16 @@ from console.services.cases import Report, act, report_case
 from console.services.centre import load_centre
 from db.uow import SqlUnitOfWork
 from tests.rtsp_server import mp4_clip
+from tests.video_platforms import (
+    CHANNEL,
+    DEVICE,
+    WVP_PASSWORD,
+    WVP_USER,
+    FakePlatform,
+    wvp_server,
+)
+
+__all__ = ["wvp_server"]  # a fixture
 
 ACCEPTOR = Actor("shouli1", Role.ACCEPTOR)
 
@@ -126,3 +136,33 @@ def test_alarm_settings(cli: Any) -> None:
     assert code == 0
     code, out, err = cli("camera", "alarm-types", "remove", "occupy")
     assert code == 2 and "没有告警类型" in err
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_sync_from_wvp_then_play_through_it(cli: Any, wvp_server: FakePlatform, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "video.toml"
+    config.write_text(f'[platforms.wvp1]\nkind = "wvp"\nurl = "{wvp_server.url}"\n',
+                      encoding="utf-8")
+    monkeypatch.setenv("CITYDESK_VIDEO_CONFIG", str(config))
+    monkeypatch.setenv("CITYDESK_VIDEO_WVP1_USER", WVP_USER)
+    monkeypatch.setenv("CITYDESK_VIDEO_WVP1_PASSWORD", WVP_PASSWORD)
+    code, out, err = cli("camera", "sync", "wvp1", "--group", "公安", "--dry-run")
+    assert code == 0 and "试运行" in out, err
+    code, out, err = cli("camera", "list", "--json")
+    assert json.loads(out) == []
+    code, out, err = cli("camera", "sync", "wvp1", "--group", "公安", "--json")
+    assert code == 0 and json.loads(out)["added"] == 1, err
+    code, out, err = cli("camera", "list", "--group", "公安", "--json")
+    camera = json.loads(out)[0]
+    assert (camera["code"], camera["platform"], camera["platform_id"], camera["online"],
+            camera["ptz"], camera["cell"]) == (CHANNEL, "wvp1", f"{DEVICE}/{CHANNEL}", True,
+                                               True, "330824001001001")
+    code, out, err = cli("camera", "play-url", CHANNEL)
+    assert code == 0 and out.startswith(f"rtsp://127.0.0.1:554/rtp/{DEVICE}_{CHANNEL}"), err
+    monkeypatch.setenv("CITYDESK_VIDEO_WVP1_PASSWORD", "wrong")
+    wvp_server.tokens.clear()  # the session ended: signing in again fails
+    code, out, err = cli("camera", "sync", "wvp1")
+    assert code == 3 and "登录失败" in err and err.count("\n") == 1
+    code, out, err = cli("camera", "sync", "nope")
+    assert code == 2 and "没有平台" in err
