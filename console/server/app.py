@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from console.app import App
 from console.server import auth, cases, errors, field, mobile, positions, push, video
 from console.server.auth import ServerState
+from console.server.feed_share import FeedShare
 from console.server.reference_watch import FreshReference, ReferenceWatch
 from console.services.sessions import SessionPolicy, SessionStore
 
@@ -63,6 +64,7 @@ def create_app(app: App, policy: SessionPolicy | None = None,
     api.state.citydesk = ServerState(app, store or app.session_store(),
                                      policy or SessionPolicy(), clock)
     api.state.push = hub
+    api.state.feeds = FeedShare()  # the desks' identical feed polls after a push read once
     errors.install(api)
 
     api.add_middleware(FreshReference, watch=watch, recent=api.state.citydesk.recent)

@@ -121,3 +121,19 @@ def test_a_refused_sign_in_is_one_line(server: Server) -> None:
     assert "\n" not in caught.value.message
     with pytest.raises(ValidationError):
         seat(server, "paiqian1").search("x")  # the service's own refusal, through the wire
+
+
+def test_the_feed_poll_through_the_server_for_whole_and_scoped_seats(server: Server) -> None:
+    """The whole-centre seats' polls go through the shared read; a unit seat's stays its own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    made = report(seat(server, "caiji01"), "seam-report-feed")
+    since = 0
+    desks = [seat(server, user) for user in ("paiqian1", "zhibanzhang1", "shouli1") * 4]
+    with ThreadPoolExecutor(len(desks)) as pool:  # at once, as after a push
+        batches = list(pool.map(lambda d: d.events_since(since, [], 5000), desks))
+    assert all(b == batches[0] for b in batches)
+    assert made.id in {c.id for c in batches[0].cases}
+    assert any(e.case_id == made.id and e.type == "report" for e in batches[0].events)
+    unit = seat(server, "unit_zhzf").events_since(since, [], 5000)
+    assert made.id not in {c.id for c in unit.cases}  # not dispatched to ZHZF: not its case
