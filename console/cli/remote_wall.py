@@ -16,7 +16,7 @@ from datetime import datetime
 
 from console.cli.gui import refuse_window, window_refusal
 from console.cli.login import call, read_password, request_token, saved_session
-from console.cli.wall import MAX_ROTATE
+from console.cli.wall import MAX_ROTATE, check_video_tiles
 from console.client.remote import RemoteDeskBackend, ServerRoot
 from console.domain.cases import Role
 from console.domain.errors import PermissionDeniedError, ValidationError
@@ -72,6 +72,7 @@ def cmd_wall(args: argparse.Namespace, server: str) -> int:
     if not 0 <= args.rotate <= MAX_ROTATE:
         raise ValidationError(
             f"--rotate 应在 0 到 {MAX_ROTATE} 秒之间（0 为不轮播）/ rotate seconds out of range")
+    check_video_tiles(args.video)
     line = window_refusal("console.ui.wall.start")
     if line:
         return refuse_window(line)
@@ -88,7 +89,8 @@ def cmd_wall(args: argparse.Namespace, server: str) -> int:
 
     try:
         return run_wall(root, lang=args.lang, theme=args.theme, rotate_seconds=args.rotate,
-                        clock=args.clock, fullscreen=not args.windowed)
+                        clock=args.clock, fullscreen=not args.windowed,
+                        video_tiles=args.video)
     finally:
         if user:
             root.sign_out()  # a prompted session ends with the wall; a saved one stays

@@ -18,6 +18,8 @@ from console.domain.errors import ValidationError
 DEFAULT_ROTATE = 20
 #: The longest rotation accepted (an hour); 0 keeps the first page.
 MAX_ROTATE = 3600
+#: Tiles of the video page (issue #17): 0 leaves the page out.
+VIDEO_TILES = (0, 1, 4, 9, 16)
 
 
 def cmd_wall(args: argparse.Namespace) -> int:
@@ -28,6 +30,7 @@ def cmd_wall(args: argparse.Namespace) -> int:
     if not 0 <= args.rotate <= MAX_ROTATE:
         raise ValidationError(
             f"--rotate 应在 0 到 {MAX_ROTATE} 秒之间（0 为不轮播）/ rotate seconds out of range")
+    check_video_tiles(args.video)
     line = window_refusal("console.ui.wall.start")
     if line:
         return refuse_window(line)
@@ -40,9 +43,15 @@ def cmd_wall(args: argparse.Namespace) -> int:
         app.centre  # noqa: B018
 
         return run_wall(app, lang=args.lang, theme=args.theme, rotate_seconds=args.rotate,
-                        clock=args.clock, fullscreen=not args.windowed)
+                        clock=args.clock, fullscreen=not args.windowed, video_tiles=args.video)
     finally:
         app.close()
+
+
+def check_video_tiles(tiles: int) -> None:
+    """``--video`` takes 0 (no video page) or a square grid's size."""
+    if tiles not in VIDEO_TILES:
+        raise ValidationError("--video 应为 0、1、4、9 或 16（画面数）/ video tiles: 0, 1, 4, 9 or 16")
 
 
 def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -51,6 +60,8 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
                        help="大屏：全屏只读的运行态势看板，定时轮播 / the wall dashboard")
     p.add_argument("--rotate", type=int, default=DEFAULT_ROTATE, metavar="SECONDS",
                    help=f"每页停留秒数（默认 {DEFAULT_ROTATE}，0 为不轮播）/ seconds per page")
+    p.add_argument("--video", type=int, default=0, metavar="N",
+                   help="加一页 N 路视频轮巡（1/4/9/16，默认 0 为不加）/ a video page of N tiles")
     p.add_argument("--windowed", action="store_true",
                    help="以 1920×1080 窗口显示而非全屏 / a window instead of full screen")
     # SUPPRESS: `citydesk --lang en wall` (the top-level option) must survive the subcommand.

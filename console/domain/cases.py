@@ -21,6 +21,7 @@ class Source(enum.StrEnum):
     HOTLINE = "12345热线"
     WEB = "网络/微信"
     VIDEO = "视频智能发现"
+    VIDEO_PATROL = "视频上报"  # a video-patrol seat saw it (eGova keeps it apart from 智能分析)
     LEADER = "领导交办"
     MEDIA = "媒体曝光"
 

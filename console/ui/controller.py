@@ -399,8 +399,8 @@ class DeskController(QObject):
         def work() -> Case:
             from console.photos import load_photo
 
-            photos = ([load_photo(p, "before") for p in photo_paths] if photo_paths
-                      else list(report.photos))
+            # The form's files and a video frame (the patrol seat's F2) go in together.
+            photos = [load_photo(p, "before") for p in photo_paths] + list(report.photos)
             # report_and_merge's two transactions, each with its own request id.  The report's
             # time is the backend's: a form never says when it was filed.
             made = desk.report(report.category, report.description, report.source, report.grid,

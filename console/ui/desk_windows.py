@@ -6,20 +6,25 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, Signal
 
 from console.ui.admin import AdminWindow
 from console.ui.dialogs.import_dialog import ImportDialog
 from console.ui.dialogs.shortcut_sheet import ShortcutSheet
 from console.ui.duty_board import DutyBoardPane
 from console.ui.evaluation_view import EvaluationView
-from console.ui.i18n import _
+from console.ui.i18n import _, error_text
 from console.ui.intake_problems import IntakeProblemsPane
 from console.ui.panes.detail import PhotoDialog
+from console.ui.video_patrol import PatrolWindow
+from console.ui.video_tiles import url_lookup
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from PySide6.QtWidgets import QWidget
 
+    from console.domain.cameras import Camera
     from console.ui.desk_view import DeskView
 
 
@@ -32,10 +37,14 @@ class DeskWindows(QObject):
         The desk: its controller reaches the services; cases chosen in these windows open there.
     """
 
+    video_report_requested = Signal(object, object)
+    """F2 on the patrol window: (Camera, GrabbedFrame) for the desk's report form."""
+
     def __init__(self, window: DeskView) -> None:
         super().__init__(window.as_widget())
         self.window = window
         self._admin: AdminWindow | None = None
+        self._patrol: PatrolWindow | None = None
 
     @property
     def parent_widget(self) -> QWidget:
@@ -115,6 +124,33 @@ class DeskWindows(QObject):
         assert isinstance(shown, DutyBoardPane)
         shown.refresh()
         return shown
+
+    def video_patrol(self) -> PatrolWindow:
+        """Ctrl+Shift+V: the video-patrol seat, one window; F2 there opens this desk's report
+        form filled from the frame."""
+        if self._patrol is None:
+            c = self.window.controller
+            desk, ops = c.desk, c.ops
+
+            def load(done: Callable[[list[Camera]], None],
+                     failed: Callable[[str], None]) -> None:
+                ops.run(lambda: desk.cameras(None), done, lambda exc: failed(error_text(exc)))
+
+            patrol = PatrolWindow(
+                url_lookup(ops, lambda code, sub: desk.camera_play_url(code, sub)), load)
+            patrol.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            patrol.file_requested.connect(self.video_report_requested)
+            patrol.destroyed.connect(self._on_patrol_destroyed)
+            patrol.resize(1600, 960)
+            self._patrol = patrol
+            patrol.reload()
+        self._patrol.show()
+        self._patrol.raise_()
+        self._patrol.activateWindow()
+        return self._patrol
+
+    def _on_patrol_destroyed(self) -> None:
+        self._patrol = None
 
     def import_dialog(self) -> ImportDialog:
         """Import cases from a CSV or XLSX file through a column mapping."""

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.domain.cameras import Camera
 from console.domain.cases import Case, Role
 from console.domain.reference import UnitKind, User
 from console.services.access import can_read, reader_of
@@ -38,6 +39,7 @@ from console.services.queue_view import QueueQuery
 from console.ui.alerts import AlertDesk
 from console.ui.calendar_notice import CalendarNotice
 from console.ui.case_finder import CaseFinder
+from console.ui.case_video import CaseVideo
 from console.ui.collector_layer import attach_collectors
 from console.ui.command_flow import CommandFlow
 from console.ui.controller import DeskController, DetailData
@@ -64,6 +66,7 @@ from console.ui.window_menus import DeskMenus
 from widgets.banner import Banner
 from widgets.busy import BusyIndicator
 from widgets.compact import CompactComboBox
+from widgets.video_player import GrabbedFrame
 
 
 class MainWindow(QMainWindow):
@@ -108,6 +111,7 @@ class MainWindow(QMainWindow):
         self.reports = ReportFlow(self, self.outage)
         self.windows = DeskWindows(self)
         self.finder = CaseFinder(self)
+        self.case_video = CaseVideo(self, self.detail.cameras)  # 附近视频 and the live view
         self.menus = DeskMenus(self)
         self.menuBar().setCornerWidget(self.finder.widget, Qt.Corner.TopRightCorner)
         self._wire()
@@ -231,6 +235,7 @@ class MainWindow(QMainWindow):
             "focus_check": partial(self._focus, self.check),
             "focus_map": self.map.map.setFocus,
             "sign_out": self.sign_out_requested.emit, "find_case": self.finder.focus,
+            "video_patrol": self.windows.video_patrol,
         }
 
     def _wire(self) -> None:
@@ -251,6 +256,7 @@ class MainWindow(QMainWindow):
         self.map.case_selected.connect(self.select_case)
         self.detail.action_requested.connect(self.commands.run_command)
         self.detail.photo_requested.connect(self.windows.photo)
+        self.windows.video_report_requested.connect(self._on_video_report_requested)
 
     def _apply_role(self) -> None:
         role = Role(self.user.role)
@@ -388,6 +394,14 @@ class MainWindow(QMainWindow):
             return
         self._detail = data
         self.detail.show_case(data.detail, data.options, data.thumbnails, data.holder_fix)
+        if case.id is not None:
+            self.case_video.show_case(case.id, data.options)
+
+    def _on_video_report_requested(self, camera: Camera, frame: GrabbedFrame) -> None:
+        dialog = self.reports.open_from_video(camera, frame)
+        if dialog is not None:
+            dialog.raise_()
+            dialog.activateWindow()
 
     def _on_presence_changed(self, holders: dict[int, str]) -> None:
         for pane in self.queues:
@@ -446,6 +460,7 @@ class MainWindow(QMainWindow):
         self.layout_keeper.save()
         self.presence.stop()  # the others stop seeing this desk at once, not after the TTL
         self.controller.stop()  # timers and the LISTEN thread
+        self.case_video.stop()
         for timer in self.findChildren(QTimer):
             timer.stop()
         super().closeEvent(event)

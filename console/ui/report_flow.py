@@ -9,17 +9,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 
+from console.domain.cameras import Camera
 from console.domain.cases import Case, Role, Source
 from console.services.cases import Report
 from console.services.gazetteer import GazetteerHit
+from console.services.uow import NewPhoto
 from console.ui.dialogs.new_report import NewReportDialog
-from console.ui.i18n import _
+from console.ui.i18n import _, error_text
 
 if TYPE_CHECKING:
     from console.ui.desk_view import DeskView
     from console.ui.outage import OutagePresenter
+    from widgets.video_player import GrabbedFrame
 
 
 #: Places the location field lists.
@@ -42,6 +45,8 @@ class ReportFlow(QObject):
         self.window = window
         self.outage = outage
         self.dialog: NewReportDialog | None = None
+        #: A camera's frame the open form files with it (the patrol seat's F2).
+        self.snapshots: list[NewPhoto] = []
         window.map.location_picked.connect(self.on_map_location_picked)
 
     def open(self) -> NewReportDialog:
@@ -69,10 +74,39 @@ class ReportFlow(QObject):
         dialog.open()
         return dialog
 
+    def open_from_video(self, camera: Camera, frame: GrabbedFrame) -> NewReportDialog | None:
+        """F2 on the patrol seat: the form filled from a camera's frame — source 视频上报, the
+        camera's position and cell, the frame attached — with the category list open."""
+        from console.video.evidence import snapshot_photo
+
+        try:
+            photo = snapshot_photo(camera, frame.jpeg, frame.taken_at)
+        except Exception as exc:  # a frame the photo check refuses: say it, file nothing
+            self.window.statusBar().showMessage(error_text(exc), 8000)
+            return None
+        if self.dialog is not None and self.dialog.isVisible():
+            self.window.statusBar().showMessage(_("请先保存或取消正在填写的上报"), 8000)
+            self.dialog.raise_()
+            return None
+        dialog = self.open()
+        self.snapshots = [photo]
+        dialog.source.setCurrentIndex(dialog.source.findData(Source.VIDEO_PATROL.value))
+        dialog.set_location(camera.lon, camera.lat, camera.cell or "")
+        if not dialog.address.text():
+            dialog.address.setText(camera.name)
+        dialog.photo_list.setText(_("视频抓拍：{camera} {time}").format(
+            camera=camera.name, time=self.window.controller.centre.local(
+                frame.taken_at).strftime("%H:%M:%S")))
+        dialog.category.setFocus()
+        completer = dialog.category.completer()
+        QTimer.singleShot(0, dialog, completer.complete)  # the category list, open
+        return dialog
+
     def _on_dialog_finished(self, dialog: NewReportDialog) -> None:
         self.window.controller.duplicates_found.disconnect(dialog.show_duplicates)
         if self.dialog is dialog:
             self.dialog = None
+            self.snapshots = []
         dialog.deleteLater()
 
     def _save(self, dialog: NewReportDialog) -> None:
@@ -81,6 +115,7 @@ class ReportFlow(QObject):
             category=dialog.category_code() or "", description=dialog.description.toPlainText(),
             source=str(dialog.source.currentData()), grid=dialog.grid_code(), lon=dialog.lon,
             lat=dialog.lat, address=dialog.address.text(), contact=dialog.contact.text(),
+            photos=tuple(self.snapshots),
         )
 
         def saved(case: Case) -> None:

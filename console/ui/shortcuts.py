@@ -65,6 +65,7 @@ WINDOW_SHORTCUTS: Mapping[str, tuple[str, str]] = {
     "help": ("F1", N_("快捷键一览")),
     "reset_layout": ("Ctrl+Shift+R", N_("重置布局")),
     "charts_window": ("Ctrl+Shift+G", N_("统计图表：单独窗口")),
+    "video_patrol": ("Ctrl+Shift+V", N_("视频巡查：摄像机轮巡（F2 以当前画面上报）")),
     "admin": ("Ctrl+Shift+A", N_("系统管理：用户与参考数据（管理员）")),
     "sign_out": ("Ctrl+Shift+L", N_("注销 / 切换用户")),
     "quit": ("Ctrl+Q", N_("退出")),

@@ -18,6 +18,7 @@ from console.domain.commands import Command
 from console.domain.permissions import may
 from console.ui.i18n import N_, _, command_label
 from console.ui.shortcuts import SHORTCUTS, WINDOW_SHORTCUTS
+from console.ui.video_patrol import may_patrol
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QDockWidget, QMenu, QMenuBar, QWidget
@@ -105,6 +106,8 @@ class DeskMenus:
                                         "intake_problems"))
         self.desk.addAction(make_action(self.host, _("导入案件文件…"), "", slots["import_file"],
                                         "import_file"))
+        if may_patrol(Role(self.host.user.role)):
+            self.window_action(self.desk, "video_patrol")
         if may(Role(self.host.user.role), Command.ACK_ALERT):  # seats that acknowledge alarms
             self.desk.addAction(make_action(self.host, _("监督员在岗"), "", slots["duty_board"],
                                             "duty_board"))

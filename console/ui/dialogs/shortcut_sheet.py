@@ -19,6 +19,7 @@ def shortcut_rows() -> list[tuple[str, str]]:
     """(key, what it does) for the window actions, then the case commands."""
     rows = [(key, _(text)) for key, text in WINDOW_SHORTCUTS.values()]
     rows.append(("Enter", _("待派遣队列中：派遣到建议单位（可多选批量派遣）")))
+    rows.append(("F2", _("视频巡查窗口中：以当前画面上报案件")))
     seen: dict[str, list[str]] = {}
     for command, key in SHORTCUTS.items():
         seen.setdefault(key, []).append(command_label(command))

@@ -31,6 +31,7 @@ from console.ui.dialogs.collector_pick import distance_text
 from console.ui.i18n import _, command_label, countdown_text, error_text, label, light_label
 from console.ui.models.case_table import category_text
 from console.ui.names import localized
+from console.ui.panes.nearby_cameras import NearbyCameras
 from console.ui.panes.timeline import TimelineView, photo_kind, thumbnail_button
 from console.ui.shortcuts import SHORTCUTS
 from console.ui.theme import light_color
@@ -111,6 +112,7 @@ class DetailPane(QWidget):
         # Two rows at most: the case itself must stay in sight in a short pane.
         self.action_flow = ButtonFlow(max_columns=3, max_rows=2, more_text=_("更多…"))
         self.action_flow.setObjectName("detail_actions")
+        self.cameras = NearbyCameras()  # 附近视频: filled by the window (console.ui.case_video)
         self.timeline = TimelineView()
         self.timeline.photo_requested.connect(self.photo_requested)
 
@@ -120,6 +122,7 @@ class DetailPane(QWidget):
         column.addWidget(self.presence_label)
         column.addLayout(self.fields)
         column.addLayout(self.photos)
+        column.addWidget(self.cameras)
         column.addWidget(QLabel(_("时间线")))
         column.addWidget(self.timeline)
         column.addStretch(1)
@@ -260,6 +263,7 @@ class DetailPane(QWidget):
         self._fill_actions(0, [])
         self.timeline.clear()
         _clear(self.photos, keep=1)
+        self.cameras.set_cameras([])
         while self.fields.rowCount():
             self.fields.removeRow(0)
 

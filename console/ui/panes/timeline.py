@@ -54,7 +54,10 @@ def step_name(kind: str) -> str:
 
 
 def photo_kind(kind: str) -> str:
-    """``处置前`` for a report's photo, ``处置后`` for one sent with feedback or a check."""
+    """``处置前`` for a report's photo, ``视频`` for a camera's frame, ``处置后`` for one sent
+    with feedback or a check."""
+    if kind == "video":
+        return _("视频")
     return _("处置前") if kind == "before" else _("处置后")
 
 

@@ -27,7 +27,7 @@ def wall_density(height: int) -> int:
 
 def run_wall(backend: Backend, *, lang: str | None, theme: str | None, rotate_seconds: int,
              clock: Callable[[], datetime], fullscreen: bool = True,
-             settings: Settings | None = None) -> int:
+             settings: Settings | None = None, video_tiles: int = 0) -> int:
     """Show the wall and run the event loop until it closes; returns the exit code.
 
     Parameters
@@ -46,6 +46,8 @@ def run_wall(backend: Backend, *, lang: str | None, theme: str | None, rotate_se
         Frameless full screen (the default) or a 1920×1080 window (``--windowed``).
     settings : Settings, optional
         Where the wall's language and the theme are remembered (tests inject their own).
+    video_tiles : int
+        Tiles of the video page (0: no video page).
     """
     settings = settings or Settings()
     app = prepare_application(lang, theme, settings, wall=True)
@@ -57,7 +59,8 @@ def run_wall(backend: Backend, *, lang: str | None, theme: str | None, rotate_se
         screen = app.primaryScreen()
         height = screen.size().height() if screen is not None else BASE_HEIGHT
         apply_theme(app, settings.theme, wall_density(height))
-        window = WallWindow(backend, ops, clock, rotate_seconds=rotate_seconds)
+        window = WallWindow(backend, ops, clock, rotate_seconds=rotate_seconds,
+                            video_tiles=video_tiles)
         window.show_on_wall(fullscreen)
         window.start()
         with quit_on_signals(app.quit):  # Ctrl+C in the terminal closes the wall

@@ -33,6 +33,7 @@ from console.ui.wall.charts import ChartsPage
 from console.ui.wall.overview import OverviewPage
 from console.ui.wall.parts import pad, wall_label
 from console.ui.wall.style import scale_for, set_tone, style_sheet
+from console.ui.wall.video_page import wall_video_page
 from widgets.banner import Banner
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,8 @@ class WallWindow(QMainWindow):
         Seconds each page stays on screen; 0 keeps the first page.
     refresh_seconds : int
         Seconds between two reads of the figures.
+    video_tiles : int
+        Tiles of the video page (:mod:`console.ui.wall.video_page`); 0 leaves it out.
     parent : QWidget, optional
     """
 
@@ -85,7 +88,7 @@ class WallWindow(QMainWindow):
     _session_ended = Signal(str)
 
     def __init__(self, backend: Backend, ops: OpRunner, clock: Callable[[], datetime], *,
-                 rotate_seconds: int = 20, refresh_seconds: int = 5,
+                 rotate_seconds: int = 20, refresh_seconds: int = 5, video_tiles: int = 0,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         if rotate_seconds < 0 or refresh_seconds < 1:
@@ -139,6 +142,7 @@ class WallWindow(QMainWindow):
         self.board = BoardPage(centre=self.centre)
         self.charts = ChartsPage()
         self.pages: tuple[QWidget, ...] = (self.overview, self.board, self.charts)
+        self.pages += (wall_video_page(self, video_tiles),) if video_tiles else ()
         self.stack = QStackedWidget()
         for page in self.pages:
             self.stack.addWidget(page)
@@ -277,7 +281,8 @@ class WallWindow(QMainWindow):
     def show_page(self, index: int) -> None:
         """Bring page ``index`` to the screen."""
         self.stack.setCurrentIndex(index)
-        self.page_title.setText(_(PAGE_TITLES[index]))
+        self.page_title.setText(_(PAGE_TITLES[index]) if index < len(PAGE_TITLES)
+                                else self.pages[index].windowTitle())
         self.pager.setText("  ".join("●" if i == index else "○" for i in range(len(self.pages))))
         if self.pages[index] is self.board:
             self.board.start_paging()
