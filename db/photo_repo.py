@@ -17,6 +17,24 @@ from console.domain.errors import NotFoundError
 from console.services.uow import NewPhoto, PhotoInfo
 from db.tables import PhotoRow
 
+
+def snapshot_columns(photo: NewPhoto) -> dict[str, Any]:
+    """``camera_code`` and ``frame_at`` of a video frame (``extra`` "camera" and "frame_at",
+    set by ``console.video.evidence.snapshot_photo``), so a case filed from a frame — the
+    patrol seat's, through the report seam — keeps its camera; nothing for other photos, and
+    nothing for values that are not a code and an aware ISO instant."""
+    camera, at = photo.extra.get("camera"), photo.extra.get("frame_at")
+    if not isinstance(camera, str) or not camera or len(camera) > 64 or not isinstance(at, str):
+        return {}
+    try:
+        frame_at = datetime.fromisoformat(at)
+    except ValueError:
+        return {}
+    if frame_at.tzinfo is None:
+        return {}
+    return {"camera_code": camera, "frame_at": frame_at}
+
+
 _INFO_COLUMNS = (
     PhotoRow.id,
     PhotoRow.case_id,
@@ -50,8 +68,10 @@ class SqlPhotoStore:
         uploaded_at: datetime,
         event_id: int | None = None,
     ) -> PhotoInfo:
-        """Store one photo of a case (``NewPhoto.extra`` is not stored)."""
+        """Store one photo of a case (of ``NewPhoto.extra`` only a video frame's camera and
+        time, :func:`snapshot_columns`)."""
         row = PhotoRow(
+            **snapshot_columns(photo),
             case_id=case_id,
             event_id=event_id,
             kind=photo.kind,
@@ -76,6 +96,7 @@ class SqlPhotoStore:
         """Store a photo no case shows yet: the services commit it in its own transaction
         before the one that appends its events, then :meth:`attach` shows it."""
         row = PhotoRow(
+            **snapshot_columns(photo),
             case_id=case_id,
             staged=True,
             kind=photo.kind,

@@ -10,6 +10,7 @@ and the frame's instant, and calls :func:`~console.services.video_evidence.store
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from console.domain.cameras import Camera
@@ -24,12 +25,15 @@ from console.services.video_evidence import PHOTO_KIND
 
 
 def snapshot_photo(camera: Camera | str, jpeg: bytes, taken_at: datetime) -> NewPhoto:
-    """A checked photo of kind ``video`` named ``CODE-YYYYmmddTHHMMSSZ.jpg``."""
+    """A checked photo of kind ``video`` named ``CODE-YYYYmmddTHHMMSSZ.jpg``, carrying its
+    camera and frame time (stored with it wherever it is stored: a new case's report too)."""
     if taken_at.tzinfo is None:
         raise ValidationError("画面时间须带时区 / the frame time needs a time zone")
     code = camera.code if isinstance(camera, Camera) else camera
     stamp = taken_at.strftime("%Y%m%dT%H%M%S%z")
-    return photo_from_bytes(jpeg, f"{code[:64]}-{stamp}.jpg", PHOTO_KIND)
+    photo = photo_from_bytes(jpeg, f"{code[:64]}-{stamp}.jpg", PHOTO_KIND)
+    # The store keeps these as the photo's camera and frame time (db/photo_repo.py).
+    return replace(photo, extra={"camera": code[:64], "frame_at": taken_at.isoformat()})
 
 
 def attach_snapshot(uow_factory: Callable[[], CameraUnitOfWork], centre: Centre, actor: Actor,

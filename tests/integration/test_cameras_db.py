@@ -251,3 +251,19 @@ def test_the_worker_round_records_who_answers(kaihua_factory: Factory, tmp_path:
             assert job() == {"checked": 3, "online": 2, "offline": 1, "platforms_failed": 0}
     states = {c.code: c.online for c in list_cameras(kaihua_factory)}
     assert states == {"cam-file": True, "cam-up": True, "cam-down": False}
+
+
+def test_a_case_filed_from_a_frame_keeps_its_camera(kaihua_factory: Factory) -> None:
+    from console.video.evidence import snapshot_photo
+
+    centre = load_centre(kaihua_factory())
+    _import(kaihua_factory, centre, CAMERAS)
+    frame_at = NOW - timedelta(seconds=5)
+    report = Report("06010", "视频巡查发现暴露垃圾", grid=CELL, lon=118.4017, lat=29.14745,
+                    photos=(snapshot_photo("33082400001320000001", _jpeg(), frame_at),))
+    case = report_case(kaihua_factory, centre, ACCEPTOR, NOW, report).case
+    assert case.id is not None
+    with kaihua_factory() as uow:
+        (photo,) = uow.photos.for_case(case.id)
+        assert photo.kind == "video"
+        assert uow.cameras.snapshots(case.id) == {photo.id: ("33082400001320000001", frame_at)}
