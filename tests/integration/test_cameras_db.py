@@ -267,3 +267,20 @@ def test_a_case_filed_from_a_frame_keeps_its_camera(kaihua_factory: Factory) -> 
         (photo,) = uow.photos.for_case(case.id)
         assert photo.kind == "video"
         assert uow.cameras.snapshots(case.id) == {photo.id: ("33082400001320000001", frame_at)}
+
+
+def test_a_platform_that_fails_leaves_its_cameras_states(kaihua_factory: Factory) -> None:
+    from console.video.config import VideoConfig
+    from console.video.online import CameraOnlineJob
+
+    centre = load_centre(kaihua_factory())
+    head = ["编码", "名称", "经度", "纬度", "平台", "平台编号"]
+    import_cameras(kaihua_factory, centre, head,
+                   [(2, ["cam-w", "平台上的", 118.4017, 29.14745, "ghost", "d/c"])], Crs.WGS84,
+                   dry_run=False, actor=ADMIN, now=NOW)
+    record_online(kaihua_factory, {"cam-w": True}, NOW)
+    job = CameraOnlineJob(kaihua_factory, lambda: NOW + timedelta(minutes=5),
+                          lambda: VideoConfig(), probe=lambda _url: True)
+    assert job() == {"checked": 0, "online": 0, "offline": 0, "platforms_failed": 1}
+    (camera,) = list_cameras(kaihua_factory)
+    assert (camera.online, camera.checked_at) == (True, NOW)  # unknown is not offline
