@@ -247,6 +247,10 @@ def run(url: str, key_file: Path, say: Callable[[str], None], dispatches: int, l
                 load_results, load = bench_load(app, server, desks, seconds, say)
                 results += load_results
                 extras["load"] = load
+                herd_results, herd = bench_load(app, server, desks, seconds / 2, say,
+                                                at_once=True)
+                results += herd_results
+                extras["load_at_once"] = herd
     finally:
         app.close()
     return results, extras
