@@ -60,20 +60,12 @@ class SqlPhotoStore:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def add(
-        self,
-        case_id: int,
-        photo: NewPhoto,
-        uploaded_by: str,
-        uploaded_at: datetime,
-        event_id: int | None = None,
-    ) -> PhotoInfo:
-        """Store one photo of a case (of ``NewPhoto.extra`` only a video frame's camera and
-        time, :func:`snapshot_columns`)."""
+    def _insert(self, photo: NewPhoto, uploaded_by: str, uploaded_at: datetime,
+                **where: Any) -> int:
+        """Insert one photo row (``where``: its case, event, staged flag); its id."""
         row = PhotoRow(
             **snapshot_columns(photo),
-            case_id=case_id,
-            event_id=event_id,
+            **where,
             kind=photo.kind,
             filename=photo.filename,
             mime=photo.mime,
@@ -89,31 +81,26 @@ class SqlPhotoStore:
         self._session.flush()
         # The session would otherwise hold the bytes until it closes.
         self._session.expunge(row)
-        return self._info(row.id)
+        return int(row.id)
+
+    def add(
+        self,
+        case_id: int,
+        photo: NewPhoto,
+        uploaded_by: str,
+        uploaded_at: datetime,
+        event_id: int | None = None,
+    ) -> PhotoInfo:
+        """Store one photo of a case (of ``NewPhoto.extra`` only a video frame's camera and
+        time, :func:`snapshot_columns`)."""
+        return self._info(self._insert(photo, uploaded_by, uploaded_at, case_id=case_id,
+                                       event_id=event_id))
 
     def stage(self, photo: NewPhoto, uploaded_by: str, uploaded_at: datetime,
               case_id: int | None = None) -> int:
         """Store a photo no case shows yet: the services commit it in its own transaction
         before the one that appends its events, then :meth:`attach` shows it."""
-        row = PhotoRow(
-            **snapshot_columns(photo),
-            case_id=case_id,
-            staged=True,
-            kind=photo.kind,
-            filename=photo.filename,
-            mime=photo.mime,
-            size=len(photo.data),
-            width=photo.width,
-            height=photo.height,
-            data=photo.data,
-            thumbnail=photo.thumbnail,
-            uploaded_at=uploaded_at,
-            uploaded_by=uploaded_by,
-        )
-        self._session.add(row)
-        self._session.flush()
-        self._session.expunge(row)
-        return int(row.id)
+        return self._insert(photo, uploaded_by, uploaded_at, case_id=case_id, staged=True)
 
     def attach(self, photo_ids: Sequence[int], event_id: int,
                case_id: int | None = None) -> None:
