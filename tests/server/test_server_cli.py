@@ -111,9 +111,12 @@ def test_idle_connections_are_kept_for_a_phones_interval(initialised: str,
     import uvicorn
 
     seen: list[float] = []
+    protocols: list[str] = []
 
     def run(self: uvicorn.Server, sockets: list[socket.socket] | None = None) -> None:
         seen.append(self.config.timeout_keep_alive)
+        self.config.load()
+        protocols.append(self.config.http_protocol_class.__name__)
         for sock in sockets or []:
             sock.close()  # what serving would have done at its end
 
@@ -123,3 +126,5 @@ def test_idle_connections_are_kept_for_a_phones_interval(initialised: str,
         port = probe.getsockname()[1]
     assert main(["server", "--bind", f"127.0.0.1:{port}", "--db", initialised]) == 0
     assert seen and seen[0] >= 60
+    # httptools' C parser, not h11's pure Python: every desk read and phone fix is parsed
+    assert protocols == ["HttpToolsProtocol"]
