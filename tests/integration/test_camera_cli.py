@@ -5,6 +5,7 @@ frame of a real H.264 clip (encoded in the test with PyAV, 64×36, ten frames) i
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -166,3 +167,33 @@ def test_sync_from_wvp_then_play_through_it(cli: Any, wvp_server: FakePlatform, 
     assert code == 3 and "登录失败" in err and err.count("\n") == 1
     code, out, err = cli("camera", "sync", "nope")
     assert code == 2 and "没有平台" in err
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_the_worker_checks_the_cameras(cli: Any, db_url: str, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+    import sys
+
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"\0")
+    registry = tmp_path / "cameras.csv"
+    registry.write_text("编码,名称,经度,纬度,主码流\n"
+                        f"cam-1,文件,118.4017,29.14745,{clip.as_uri()}\n"
+                        f"cam-2,没有了,118.4017,29.14745,{(tmp_path / 'gone.mp4').as_uri()}\n",
+                        encoding="utf-8")
+    assert cli("camera", "import", str(registry))[0] == 0
+    env = {**os.environ, "CITYDESK_CONFIG": "", "CITYDESK_VIDEO_CONFIG": "",
+           "CITYDESK_ANCHOR_DIR": str(tmp_path / "anchors")}
+    env.pop("CITYDESK_SERVER", None)
+    done = subprocess.run([sys.executable, "-m", "console", "worker", "--once", "--json",
+                           "--db", db_url], cwd=Path(__file__).resolve().parents[2], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    # The worker logs to stdout too: the JSON is the object after the log lines.
+    result, _end = json.JSONDecoder().raw_decode(done.stdout[done.stdout.index("\n{") + 1:])
+    assert result["camera-online"] == {"checked": 2, "online": 1, "offline": 1,
+                                       "platforms_failed": 0}
+    code, out, _err = cli("camera", "list", "--json")
+    assert code == 0
+    assert {c["code"]: c["online"] for c in json.loads(out)} == {"cam-1": True, "cam-2": False}
