@@ -355,6 +355,7 @@ def _read_grids(path: Path) -> list[tuple[Entry, GridCell]]:
             # the Chinese ones).
             street_en=props.text("street_en", required=False),
             community_en=props.text("community_en", required=False),
+            name=props.text("name", required=False),
         )))
     return out
 

@@ -145,12 +145,18 @@ def rule_from(row: RoutingRuleRow) -> RoutingRule:
 
 def component_values(comp: ComponentInstance) -> dict[str, Any]:
     """Columns of a component."""
-    return {f.name: getattr(comp, f.name) for f in fields(ComponentInstance)}
+    values = {f.name: getattr(comp, f.name) for f in fields(ComponentInstance)}
+    # None without attributes, as rows stored before revision 0023 hold: no update for them.
+    values["attributes"] = [list(pair) for pair in comp.attributes] or None
+    return values
 
 
 def component_from(row: ComponentRow) -> ComponentInstance:
     """A component from its row."""
-    return ComponentInstance(**{f.name: getattr(row, f.name) for f in fields(ComponentInstance)})
+    values = {f.name: getattr(row, f.name) for f in fields(ComponentInstance)}
+    # revision 0023: rows stored before it have no attributes (NULL)
+    values["attributes"] = tuple((str(k), str(v)) for k, v in values["attributes"] or ())
+    return ComponentInstance(**values)
 
 
 def grid_values(cell: GridCell) -> dict[str, Any]:
@@ -165,6 +171,7 @@ def grid_values(cell: GridCell) -> dict[str, Any]:
         "community": cell.community,
         "street_en": cell.street_en,
         "community_en": cell.community_en,
+        "name": cell.name,
         "polygon": [[p[0], p[1]] for p in cell.polygon],
         "lon_min": min(lons),
         "lon_max": max(lons),
@@ -184,6 +191,7 @@ def grid_from(row: GridCellRow) -> GridCell:
         polygon=tuple((p[0], p[1]) for p in row.polygon),
         street_en=row.street_en or "",
         community_en=row.community_en or "",
+        name=row.name or "",
     )
 
 

@@ -125,6 +125,8 @@ class ComponentRow(Base):
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
     state: Mapped[str] = mapped_column(String(STATE), default="完好")
+    # revision 0023: the survey's other columns as [heading, text] pairs (NULL before it)
+    attributes: Mapped[list[list[str]] | None] = mapped_column(JSON, nullable=True)
 
 
 class GridCellRow(Base):
@@ -141,6 +143,8 @@ class GridCellRow(Base):
     # revision 0010: English names of the street and the community ("" = none)
     street_en: Mapped[str] = mapped_column(String(NAME), default="", server_default=text("''"))
     community_en: Mapped[str] = mapped_column(String(NAME), default="", server_default=text("''"))
+    # revision 0023: the cell's own name from the centre's survey ("" = none)
+    name: Mapped[str] = mapped_column(String(NAME), default="", server_default=text("''"))
     polygon: Mapped[list[list[float]]] = mapped_column(JSON)
     lon_min: Mapped[float] = mapped_column(Float)
     lon_max: Mapped[float] = mapped_column(Float)

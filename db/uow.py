@@ -15,6 +15,7 @@ from console.services.cameras import CameraStore
 from console.services.central_ports import AccountStore, PresenceBoard
 from console.services.gazetteer import GazetteerStore, GazetteerUnitOfWork
 from console.services.intake_ports import IntakeStore, IntakeUnitOfWork
+from console.services.survey import SurveyStore, SurveyUnitOfWork
 from console.services.uow import (
     CaseRepository,
     EventLog,
@@ -40,6 +41,7 @@ from db.repositories import (
     SqlReferenceRepository,
 )
 from db.stats_repo import SqlStatsReader
+from db.survey_repo import SqlSurveyStore
 from db.video_alarm_repo import SqlVideoAlarmStore
 
 
@@ -68,6 +70,7 @@ class SqlUnitOfWork:
     intake: IntakeStore
     audit: AuditStore
     gazetteer: GazetteerStore
+    survey: SurveyStore
     cameras: CameraStore
     video_alarms: VideoAlarmStore
 
@@ -100,6 +103,7 @@ class SqlUnitOfWork:
         self.intake = SqlIntakeStore(session)
         self.audit = SqlAuditStore(session, self._keys)
         self.gazetteer = SqlGazetteerStore(session)
+        self.survey = SqlSurveyStore(session)
         self.cameras = SqlCameraStore(session)
         self.video_alarms = SqlVideoAlarmStore(session)
         return self
@@ -172,6 +176,9 @@ if TYPE_CHECKING:
         return SqlUnitOfWork(factory)
 
     def _implements_gazetteer_port(factory: Callable[[], Session]) -> GazetteerUnitOfWork:
+        return SqlUnitOfWork(factory)
+
+    def _implements_survey_port(factory: Callable[[], Session]) -> SurveyUnitOfWork:
         return SqlUnitOfWork(factory)
 
     def _implements_video_ports(factory: Callable[[], Session]) -> AlarmUnitOfWork:

@@ -30,6 +30,7 @@ from console.cli import (
     report,
     server,
     setup,
+    survey,
     tiles,
     users,
     wall,
@@ -82,6 +83,7 @@ def build_parser() -> Parser:
     tiles.add_commands(sub, common)
     gazetteer.add_commands(sub, common)
     camera.add_commands(sub, common)
+    survey.add_commands(sub, common)
     return parser
 
 

@@ -13,7 +13,7 @@ from console.cli.calendar import add_commands as add_calendar_commands
 from console.cli.common import KIND_CHOICES, KIND_HELP, emit
 from console.domain.calendar import statutory_days
 from console.domain.errors import ValidationError
-from console.domain.reference import ReferenceSet
+from console.domain.reference import GridCell, ReferenceSet, Unit
 from console.reference_files import DEFAULT_CENTRE, load_centre_files
 from console.services.cases import resolve_location, suggest_route
 from console.services.centre import build_centre
@@ -105,15 +105,42 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def locality_unit(ref: ReferenceSet, cell: str) -> Unit | None:
+    """The active unit whose area is the longest prefix of ``cell`` (the 属地: a street office)."""
+    units = [u for u in ref.units.values() if u.active and u.area and cell.startswith(u.area)]
+    return max(units, key=lambda u: len(u.area or ""), default=None)
+
+
+def _cell_data(ref: ReferenceSet, cell: GridCell) -> dict[str, Any]:
+    local = locality_unit(ref, cell.code)
+    return {"code": cell.code, "name": cell.name, "street": cell.street,
+            "community": cell.community,
+            "locality_unit": None if local is None else {"code": local.code, "name": local.name}}
+
+
+def _cell_text(data: dict[str, Any]) -> str:
+    name = f" {data['name']}" if data["name"] else ""
+    local = data["locality_unit"]
+    unit = "" if local is None else f"\n属地单位 / locality: {local['name']}（{local['code']}）"
+    return f"网格 {data['code']}{name}（{data['street']} / {data['community']}）{unit}"
+
+
 def cmd_route(args: argparse.Namespace) -> int:
 
     app = open_app(args)
     try:
         centre = app.centre
-        category = centre.category(args.category, args.kind)
         grid = None
         if args.grid or args.lon is not None or args.lat is not None:
             grid = resolve_location(centre, args.grid, args.lon, args.lat).grid.code
+        cell = None if grid is None else _cell_data(centre.ref, centre.ref.grids[grid])
+        if args.category is None:
+            if cell is None:
+                raise ValidationError("请给出 --category，或位置（--grid 或 --lon --lat）/ give "
+                                      "a category or a location")
+            emit(args, {"cell": cell}, lambda: _cell_text(cell))
+            return 0
+        category = centre.category(args.category, args.kind)
         if args.component and args.component not in centre.ref.components:
             raise ValidationError(f"未知的部件编号 {args.component!r} / unknown component")
         result = suggest_route(centre, category, grid, args.component, args.condition)
@@ -125,8 +152,11 @@ def cmd_route(args: argparse.Namespace) -> int:
         "rule": result.rule,
         "matched": result.matched,
         "category": {"code": category.code, "name": category.name_zh},
+        "cell": cell,
     }
-    emit(args, data, f"{category.code} {category.name_zh} → {unit.name}（{unit.code}）\n依据：{result.rule}")
+    where = "" if cell is None else _cell_text(cell) + "\n"
+    emit(args, data, f"{where}{category.code} {category.name_zh} → {unit.name}（{unit.code}）\n"
+                     f"依据：{result.rule}")
     return 0
 
 
@@ -143,8 +173,10 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--append", action="store_true", help="库中已有案件时仍追加")
     p.set_defaults(handler=cmd_demo)
 
-    p = sub.add_parser("route", parents=[common], help="按类别、位置、部件查询责任单位")
-    p.add_argument("--category", required=True, metavar="CODE_OR_NAME")
+    p = sub.add_parser("route", parents=[common],
+                       help="按类别、位置、部件查询责任单位；只给位置时说出所在网格 / the unit, or a "
+                       "point's cell")
+    p.add_argument("--category", metavar="CODE_OR_NAME")
     p.add_argument("--kind", choices=KIND_CHOICES, help=KIND_HELP)
     p.add_argument("--grid")
     p.add_argument("--lon", type=float)

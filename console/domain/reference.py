@@ -140,6 +140,8 @@ class ComponentInstance:
     lon: float
     lat: float
     state: str = "完好"
+    #: The survey's other columns (材质, 设置位置 …) as (heading, text) pairs, in file order.
+    attributes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +161,8 @@ class GridCell:
     polygon: tuple[tuple[float, float], ...]
     street_en: str = ""
     community_en: str = ""
+    #: The cell's own name from the centre's survey (``""``: the map shows the code).
+    name: str = ""
 
     @property
     def centroid(self) -> tuple[float, float]:

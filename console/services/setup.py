@@ -65,6 +65,9 @@ def init_reference(
         before = uow.reference.load().config
         config = _keep_admin_limits(ref.config, before,
                                     uow.reference.edited_keys().get("stage_limits", frozenset()))
+        # A grid or inventory the centre imported (citydesk grid / components import) is the
+        # administrator's: the folder's files must not be written back over it on an upgrade.
+        imported = uow.reference.edited_keys().get("imports", frozenset())
         config_changed = int(before != config)
         if config_changed:
             uow.reference.save_config(config)
@@ -73,8 +76,9 @@ def init_reference(
             units=uow.reference.upsert_units(list(ref.units.values())),
             categories=uow.reference.upsert_categories(list(ref.categories.values())),
             rules=uow.reference.replace_rules(list(ref.rules)),
-            components=uow.reference.upsert_components(list(ref.components.values())),
-            grids=uow.reference.upsert_grids(list(ref.grids.values())),
+            components=0 if "components" in imported else
+            uow.reference.upsert_components(list(ref.components.values())),
+            grids=0 if "grids" in imported else uow.reference.upsert_grids(list(ref.grids.values())),
             users=_seed_users(uow, ref),
             calendar_days=uow.reference.upsert_calendar_days(
                 [*statutory, *ref.calendar_days]
