@@ -154,6 +154,7 @@ class GridMapView(QGraphicsView):
         self._typical_cell = 0.0
         self._markers = MarkerLayer(self._marker_layer, self._ring, self.to_scene, marker_radius)
         self._press_pos: QPoint | None = None
+        self._cells_shown = True
         self.set_foreground(self._foreground)
 
     # -- projection ------------------------------------------------------------------------------
@@ -230,6 +231,22 @@ class GridMapView(QGraphicsView):
         size = label.boundingRect()
         label.setTransform(QTransform.fromTranslate(-size.width() / 2, -size.height() / 2))
         self._labels.append(label)
+
+    def set_cells_visible(self, visible: bool) -> None:
+        """Show or hide the cells and their labels (a layer switcher's grid layer)."""
+        self._cells_shown = visible
+        self._cell_layer.setVisible(visible)
+        self._update_lod()
+
+    def set_markers_visible(self, visible: bool) -> None:
+        """Show or hide every marker and the selection ring (a layer switcher's cases)."""
+        self._marker_layer.setVisible(visible)
+        self._markers.sync_ring()  # the ring follows its marker (hidden with its layer)
+
+    @property
+    def cells_visible(self) -> bool:
+        """Whether the cell layer is on."""
+        return self._cells_shown
 
     @property
     def cell_count(self) -> int:
@@ -399,7 +416,8 @@ class GridMapView(QGraphicsView):
         self._scene.setSceneRect(self._scene_rect)
 
     def _update_lod(self) -> None:
-        shown = self._typical_cell * self.transform().m11() >= self.label_min_cell_px
+        shown = (self._cells_shown
+                 and self._typical_cell * self.transform().m11() >= self.label_min_cell_px)
         if self._label_layer.isVisible() != shown:
             self._label_layer.setVisible(shown)
 

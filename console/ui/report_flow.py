@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from console.domain.cameras import Camera
 from console.domain.cases import Case, Role, Source
+from console.domain.reference import ComponentInstance
 from console.services.cases import Report
 from console.services.gazetteer import GazetteerHit
 from console.services.uow import NewPhoto
@@ -48,6 +49,7 @@ class ReportFlow(QObject):
         #: A camera's frame the open form files with it (the patrol seat's F2).
         self.snapshots: list[NewPhoto] = []
         window.map.location_picked.connect(self.on_map_location_picked)
+        window.map.component_report_requested.connect(self.open_for_component)
 
     def open(self) -> NewReportDialog:
         """Ctrl+N: the report form for a call or a walk-in (one at a time)."""
@@ -102,6 +104,12 @@ class ReportFlow(QObject):
         QTimer.singleShot(0, dialog, completer.complete)  # the category list, open
         return dialog
 
+    def open_for_component(self, component: ComponentInstance) -> NewReportDialog:
+        """「对此部件上报」: the report form pre-filled with the component (category, place, id)."""
+        dialog = self.open()
+        dialog.set_component(component)
+        return dialog
+
     def _on_dialog_finished(self, dialog: NewReportDialog) -> None:
         self.window.controller.duplicates_found.disconnect(dialog.show_duplicates)
         if self.dialog is dialog:
@@ -115,7 +123,7 @@ class ReportFlow(QObject):
             category=dialog.category_code() or "", description=dialog.description.toPlainText(),
             source=str(dialog.source.currentData()), grid=dialog.grid_code(), lon=dialog.lon,
             lat=dialog.lat, address=dialog.address.text(), contact=dialog.contact.text(),
-            photos=tuple(self.snapshots),
+            photos=tuple(self.snapshots), component_id=dialog.component_id,
         )
 
         def saved(case: Case) -> None:

@@ -37,7 +37,8 @@ from PySide6.QtWidgets import (
 from console.domain.cases import Source
 from console.domain.category_search import MAX_CANDIDATES
 from console.domain.duplicates import DuplicateHint
-from console.domain.reference import Category
+from console.domain.geo import locate
+from console.domain.reference import Category, ComponentInstance
 from console.services.centre import Centre
 from console.services.gazetteer import GazetteerHit
 from console.ui.i18n import _, label, language
@@ -133,6 +134,8 @@ class NewReportDialog(QDialog):
         self.lon: float | None = None
         self.lat: float | None = None
         self.merge_into: int | None = None
+        #: The component reported on (「对此部件上报」): owner-first routing uses its owner.
+        self.component_id: str | None = None
         self.photos: list[Path] = []
         self._saving = False
 
@@ -281,6 +284,27 @@ class NewReportDialog(QDialog):
         entry = next((e for e, code in self._grids.items() if code == grid), grid)
         self.location.setText(entry)
         self.status.setText(_("已在地图上选点：{lon:.6f}, {lat:.6f}").format(lon=lon, lat=lat))
+
+    def set_component(self, component: ComponentInstance) -> None:
+        """Report on an inventoried component: its category, its position and cell, its id."""
+        self.component_id = component.id
+        entry = next((e for e, code in self._categories.items() if code == component.category),
+                     component.category)
+        self.category.setText(entry)
+        # The cell that holds the point, which the service checks the point against; a
+        # component surveyed just outside every cell is reported by its recorded cell alone.
+        cell = locate(component.lon, component.lat, self.centre.ref.grids.values())
+        if cell is not None:
+            self.set_location(component.lon, component.lat, cell.code)
+        else:
+            self.lon = self.lat = None
+            self.location.setText(next((e for e, code in self._grids.items()
+                                        if code == component.grid), component.grid))
+        if not self.address.text():
+            self.address.setText(component.name)
+        self.status.setText(_("对此部件上报：{id} {name}").format(id=component.id,
+                                                           name=component.name))
+        self.description.setFocus()
 
     # -- the gazetteer -----------------------------------------------------------------------
     def _on_location_typed(self, _text: str) -> None:

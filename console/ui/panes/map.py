@@ -30,6 +30,7 @@ from console.ui.models.case_table import (
     category_text,
 )
 from console.ui.names import community_name, street_name
+from console.ui.panes.map_layers import MapLayers
 from console.ui.theme import light_color
 from widgets.compact import CompactComboBox
 from widgets.grid_map import GridMapView, MapCell
@@ -63,17 +64,24 @@ class MapPane(QWidget):
     replay_requested = Signal()
     """轨迹回放… was pressed: open a collector's day on the map."""
 
+    component_report_requested = Signal(object)
+    """「对此部件上报」 on a component's card: (ComponentInstance) to report on."""
+
     def __init__(self, centre: Centre, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("pane_map")
         self.map = GridMapView()
         self.map.setObjectName("grid_map")
         cells = [
-            MapCell(c.code, c.polygon, c.code[-3:], c.community_code)  # tinted per community
+            # tinted per community; the survey's cell name under the code when it has one
+            MapCell(c.code, c.polygon, c.code[-3:] + (f"\n{c.name}" if c.name else ""),
+                    c.community_code)
             for c in sorted(centre.ref.grids.values(), key=lambda g: g.code)
         ]
         self.map.set_cells(cells)
         show_basemap(self.map, centre.ref.config.basemap)
+        self.layers = MapLayers(self.map, centre, self)
+        self.layers.report_requested.connect(self.component_report_requested)
         self.state_filter = CompactComboBox(4)
         self.state_filter.setObjectName("map_state_filter")
         for key, text in _GROUP_LABELS.items():
@@ -125,6 +133,7 @@ class MapPane(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(head)
         layout.addLayout(filters)
+        layout.addWidget(self.layers.card)
         layout.addWidget(self.map, 1)
         self.area.currentIndexChanged.connect(self._on_area_changed)
         self.state_filter.currentIndexChanged.connect(self._apply_filter)
