@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -64,6 +65,16 @@ def _jpeg() -> bytes:
     return out.getvalue()
 
 
+def _frame() -> bytes:
+    """A 1280×720 JPEG of noise: ~1 MB, as big as a camera's busy frame gets (over the
+    256 kB the API's other JSON bodies may have, once in base64)."""
+    out = io.BytesIO()
+    Image.frombytes("RGB", (1280, 720), os.urandom(1280 * 720 * 3)).save(out, "JPEG",
+                                                                        quality=90)
+    assert len(out.getvalue()) > 300_000
+    return out.getvalue()
+
+
 def _alarm(at: datetime, camera: str = CAMERA, **extra: Any) -> dict[str, Any]:
     return {"camera": camera, "type": "occupy", "time": at.isoformat(), **extra}
 
@@ -105,7 +116,7 @@ def test_a_bad_alarm_is_422_naming_its_field(server: Server, key: str, db: Engin
 
 def test_repeats_fold_into_the_open_case(server: Server, key: str, db: Engine) -> None:
     start = datetime.now(UTC) - timedelta(minutes=20)
-    snap = base64.b64encode(_jpeg()).decode()
+    snap = base64.b64encode(_frame()).decode()
     first = _post(server, key, json=_alarm(start, snapshot=snap))
     assert first.status_code == 201, first.text
     assert first.json()["folded"] is False
