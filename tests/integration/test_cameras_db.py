@@ -284,3 +284,15 @@ def test_a_platform_that_fails_leaves_its_cameras_states(kaihua_factory: Factory
     assert job() == {"checked": 0, "online": 0, "offline": 0, "platforms_failed": 1}
     (camera,) = list_cameras(kaihua_factory)
     assert (camera.online, camera.checked_at) == (True, NOW)  # unknown is not offline
+
+
+def test_a_case_without_coordinates_is_measured_from_its_cell(kaihua_factory: Factory) -> None:
+    centre = load_centre(kaihua_factory())
+    _import(kaihua_factory, centre, CAMERAS)
+    case = report_case(kaihua_factory, centre, ACCEPTOR, NOW,
+                       Report("06010", "只有网格", grid=CELL)).case
+    assert case.id is not None and case.lon is None
+    near = cameras_near_case(kaihua_factory, centre, ACCEPTOR, case.id, 50)
+    # The cell's centre (118.40155, 29.14745): 解放街口 within 50 m, the rest by cell.
+    assert [(n.camera.name, n.reason) for n in near] == [
+        ("解放街口", "radius"), ("解放街西", "cell"), ("新华路口", "neighbour")]
