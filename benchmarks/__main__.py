@@ -21,6 +21,11 @@ then a load of simulated desks.
 issue #15): simulated phones posting positions and polling their tasks through a real
 ``citydesk server``, rising to the sustained maximum, task results with two 3 MB photos, and
 the map's collector layer.
+
+``python -m benchmarks --suite video [--streams 9] [--seconds 30] [--json OUT]`` runs the video
+suite (:mod:`benchmarks.bench_video`, issue #17): N 640×360 sub-streams from a loopback RTSP
+server on one 1920×1080 window, the GUI thread's frame time, decode rates, memory per stream
+and glass-to-glass latency.  It needs no database.
 """
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from benchmarks.bench_services import bench_evaluation, bench_intake, dispatch_floor, tick_floor
+from benchmarks.bench_video import add_arguments as add_video_arguments
+from benchmarks.bench_video import run_suite as run_video
 from benchmarks.database import prepare, working_copy
 from benchmarks.measure import Result, peak_rss_mb
 from benchmarks.scales import NOW, SCALES
@@ -125,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int,
                         help="override the scale's history length, shorter or longer (county "
                              "with ten years: --days 3650); the report names it")
-    parser.add_argument("--suite", choices=("scale", "clustered", "all", "server", "field"),
+    parser.add_argument("--suite", choices=("scale", "clustered", "all", "server", "field",
+                                            "video"),
                         default="scale",
                         help="the scale's benchmarks (default), the clustered-intake suite "
                              "alone, both, the through-the-server suite (issue #14) or the "
@@ -143,7 +151,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reports", type=int, default=5000,
                         help="reports per run of the clustered suite (5,000; fewer to try it)")
     _field_arguments(parser)
+    add_video_arguments(parser)
     args = parser.parse_args(argv)
+    if args.suite == "video":
+        return run_video(args)
     if args.suite == "clustered":
         return _clustered(args.db or "sqlite:////tmp/citydesk-bench-clustered.sqlite3",
                           args.rounds, args.reports, args.json_out)
