@@ -229,8 +229,9 @@ def grid_text(result: GridImport) -> str:
         lines.append(f"部件不在任何新网格内（保留原网格）：{len(result.components_outside)} 个 "
                      f"{' '.join(result.components_outside[:10])} / components in no cell")
     for user, removed in sorted(result.collectors_on_removed.items()):
-        lines.append(f"监督员 {user} 的负责网格将被删除：{'、'.join(removed)}（请在系统管理中改派）/ "
-                     "a collector's cells are removed")
+        more = f" 等 {len(removed)} 个" if len(removed) > 5 else ""
+        lines.append(f"监督员 {user} 的负责网格将被删除：{'、'.join(removed[:5])}{more}"
+                     "（请在系统管理中改派）/ a collector's cells are removed")
     return "\n".join(lines)
 
 

@@ -42,10 +42,11 @@ class GridProblem:
 
     @property
     def line(self) -> str:
-        """``第 3 个要素（330824001001003）：…`` — the one line printed."""
-        where = f"第 {self.feature} 个要素" if self.feature is not None else "网格"
+        """``第 3 个要素（330824001001003）：…`` — the one line printed (a gap: its text)."""
+        if self.feature is None:
+            return self.text  # a gap belongs to no feature: the text says where it is
         code = f"（{self.code}）" if self.code else ""
-        return f"{where}{code}：{self.text}"
+        return f"第 {self.feature} 个要素{code}：{self.text}"
 
 
 @dataclass(frozen=True, slots=True)
