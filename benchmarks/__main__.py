@@ -22,6 +22,13 @@ issue #15): simulated phones posting positions and polling their tasks through a
 ``citydesk server``, rising to the sustained maximum, task results with two 3 MB photos, and
 the map's collector layer.
 
+``python -m benchmarks --suite wall [--scale S] [--days N] [--db URL] [--reuse]
+[--wall-repeats 10] [--tile-delay 0.15] [--no-map]`` runs the wall-and-map suite (issue #16
+parts 5 and 6) on the scale's history, read only (no working copy): the wall's refresh
+(:mod:`benchmarks.bench_wall`: time, CPU, memory) and the desk map panned and zoomed over the
+open queue's per-cell markers while basemap tiles load from a slow local server
+(:mod:`benchmarks.bench_map_pan`: the GUI thread's time per frame).
+
 ``python -m benchmarks --suite video [--streams 9] [--seconds 30] [--json OUT]`` runs the video
 suite (:mod:`benchmarks.bench_video`, issue #17): N 640×360 sub-streams from a loopback RTSP
 server on one 1920×1080 window, the GUI thread's frame time, decode rates, memory per stream
@@ -133,11 +140,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="override the scale's history length, shorter or longer (county "
                              "with ten years: --days 3650); the report names it")
     parser.add_argument("--suite", choices=("scale", "clustered", "all", "server", "field",
-                                            "video"),
+                                            "wall", "video"),
                         default="scale",
                         help="the scale's benchmarks (default), the clustered-intake suite "
-                             "alone, both, the through-the-server suite (issue #14) or the "
-                             "collectors-in-the-field suite (issue #15)")
+                             "alone, both, the through-the-server suite (issue #14), the "
+                             "collectors-in-the-field suite (issue #15) or the wall refresh "
+                             "and the map's pan/zoom (issue #16)")
     parser.add_argument("--desks", type=int, default=50,
                         help="simulated desks of the server suite's load (0: no load)")
     parser.add_argument("--load-seconds", type=float, default=60.0,
@@ -151,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reports", type=int, default=5000,
                         help="reports per run of the clustered suite (5,000; fewer to try it)")
     _field_arguments(parser)
+    _wall_arguments(parser)
     add_video_arguments(parser)
     args = parser.parse_args(argv)
     if args.suite == "video":
@@ -164,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     url = args.db or f"sqlite:////tmp/citydesk-bench-{scale.name}.sqlite3"
     sqlite = make_url(url).get_backend_name() == "sqlite"
     data = prepare(url, scale, args.reuse, _say)
+    if args.suite == "wall":  # reads only: on the generated data itself, no copy
+        return _wall(url, scale, data, args)
     url = working_copy(url, _say)
     if args.suite in ("server", "field"):
         return _server(url, scale, data, args)
@@ -237,6 +248,64 @@ def _field_arguments(parser: argparse.ArgumentParser) -> None:
                        help="refreshes of the map's collector layer")
 
 
+def _wall_arguments(parser: argparse.ArgumentParser) -> None:
+    """The wall suite's options (issue #16 parts 5 and 6)."""
+    wall = parser.add_argument_group("--suite wall")
+    wall.add_argument("--wall-repeats", type=int, default=10, help="wall refreshes timed")
+    wall.add_argument("--tile-delay", type=float, default=0.15,
+                      help="seconds the slow tile server waits before each tile")
+    wall.add_argument("--no-map", action="store_true",
+                      help="the wall refresh only, not the map's pan and zoom")
+
+
+def _wall(url: str, scale: Any, data: dict[str, Any], args: argparse.Namespace) -> int:
+    """The wall suite on ``url`` (read only); print and save its table."""
+    from benchmarks.bench_wall import bench_wall
+    from console.app import App
+
+    load_before = os.getloadavg()
+    app = App(url, clock=lambda: NOW)
+    try:
+        results, extras = bench_wall(app, args.wall_repeats, _say)
+        if not args.no_map:
+            from benchmarks.bench_map_pan import bench_map_pan
+
+            more, map_extras = bench_map_pan(app, _say, args.tile_delay)
+            results += more
+            extras.update(map_extras)
+    finally:
+        app.close()
+    report = _suite_report("wall", url, scale, data, load_before, results)
+    report["wall"] = extras
+    _save(report, args.json_out)
+    return 0
+
+
+def _suite_report(suite: str, url: str, scale: Any, data: dict[str, Any],
+                  load_before: tuple[float, float, float], results: list[Result],
+                  ) -> dict[str, Any]:
+    """The JSON report of a suite run on one database (the server, field and wall suites)."""
+    return {
+        "suite": suite, "scale": scale.name, "days": scale.days, "per_day": scale.per_day,
+        "db": make_url(url).render_as_string(hide_password=True),
+        "backend": "sqlite" if make_url(url).get_backend_name() == "sqlite" else "postgresql",
+        "data": data, "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform(), "processor": platform.processor(),
+                    "loadavg_before": [round(v, 2) for v in load_before],
+                    "loadavg_after": [round(v, 2) for v in os.getloadavg()]},
+        "runner_peak_rss_mb": round(peak_rss_mb(), 1),
+        "results": [r.as_dict() for r in results],
+    }
+
+
+def _save(report: dict[str, Any], json_out: str | None) -> None:
+    """Print a report's table; write its JSON when asked."""
+    print(table(report))
+    if json_out:
+        Path(json_out).write_text(json.dumps(report, ensure_ascii=False, indent=2))
+
+
 def _server(url: str, scale: Any, data: dict[str, Any], args: argparse.Namespace) -> int:
     """The through-the-server or the field suite on ``url`` (a working copy); print and save
     its table."""
@@ -258,22 +327,10 @@ def _server(url: str, scale: Any, data: dict[str, Any], args: argparse.Namespace
 
         results, extras = run(url, key_file, _say, args.dispatches, args.loads, args.desks,
                               args.load_seconds)
-    report = {
-        "suite": args.suite, "scale": scale.name, "days": scale.days, "per_day": scale.per_day,
-        "db": make_url(url).render_as_string(hide_password=True),
-        "backend": "sqlite" if make_url(url).get_backend_name() == "sqlite" else "postgresql",
-        "data": data, "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "floor_label": "in process" if args.suite == "server" else "floor",
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform(), "processor": platform.processor(),
-                    "loadavg_before": [round(v, 2) for v in load_before],
-                    "loadavg_after": [round(v, 2) for v in os.getloadavg()]},
-        "runner_peak_rss_mb": round(peak_rss_mb(), 1),
-        "results": [r.as_dict() for r in results], "server": extras,
-    }
-    print(table(report))
-    if args.json_out:
-        Path(args.json_out).write_text(json.dumps(report, ensure_ascii=False, indent=2))
+    report = _suite_report(args.suite, url, scale, data, load_before, results)
+    report["floor_label"] = "in process" if args.suite == "server" else "floor"
+    report["server"] = extras
+    _save(report, args.json_out)
     return 0
 
 
@@ -331,6 +388,8 @@ def table(report: dict[str, Any]) -> str:
         head = f"through the server: {head}"
     elif report.get("suite") == "field":
         head = f"collectors in the field, through the server: {head}"
+    elif report.get("suite") == "wall":
+        head = f"the wall's refresh and the map's pan/zoom: {head}"
     label = report.get("floor_label", "floor")
     lines = [head,
              "", f"| benchmark | CityDesk median / p95 | {label} median / p95 | ratio | target "
