@@ -194,3 +194,47 @@ def test_a_table_without_an_id_column_is_refused(cli_db: str, tmp_path: Path) ->
 def test_route_needs_a_category_or_a_place(cli_db: str, argv: list[str]) -> None:
     result = run(cli_db, *argv)
     assert result.code == 2 and len(result.err.strip().splitlines()) == 1
+
+
+def test_a_shapefile_grid_and_components_from_geopackage_and_xlsx(cli_db: str,
+                                                                  tmp_path: Path) -> None:
+    import numpy as np
+    import pyogrio
+    import shapely
+    from openpyxl import Workbook
+    from pyproj import Transformer
+
+    grid = cells()
+    shp = tmp_path / "grid.shp"
+    pyogrio.raw.write(shp, shapely.to_wkb([shapely.Polygon(r) for _, r in grid]),
+                      [np.array([c for c, _ in grid]), np.array([f"网格{c[-3:]}" for c, _ in grid])],
+                      fields=["BGID", "BGNAME"], geometry_type="Polygon", crs="EPSG:4326",
+                      driver="ESRI Shapefile", encoding="UTF-8")
+    done = run(cli_db, "grid", "import", str(shp))
+    assert done.code == 0, done.err
+    assert route_cell(cli_db, *centre_of("330824001001002"))["name"] == "网格002"
+    to_4549 = Transformer.from_crs("EPSG:4326", "EPSG:4549", always_xy=True)
+    gpkg = tmp_path / "parts.gpkg"
+    lon, lat = centre_of("330824001001003")
+    pyogrio.raw.write(gpkg, shapely.to_wkb([shapely.Point(to_4549.transform(lon, lat)),
+                                            shapely.Point(to_4549.transform(118.0, 29.0))]),
+                      [np.array(["33082401002000501", "33082401002000502"]),
+                       np.array(["KH-GDGS", "KH-GDGS"])],
+                      fields=["ObjID", "DeptCode2"], geometry_type="Point", crs="EPSG:4549",
+                      driver="GPKG")
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["GLBJBSM", "GLBJMC", "PointX", "PointY"])
+    sheet.append(["33082401002000503", "表格井盖", lon, lat])
+    xlsx = tmp_path / "parts.xlsx"
+    book.save(xlsx)
+    from_gpkg = run(cli_db, "components", "import", str(gpkg), "--json")
+    assert from_gpkg.code == 0, from_gpkg.err
+    report = json.loads(from_gpkg.out)
+    assert (report["added"], report["reasons"]) == (1, {"outside": 1})
+    from_xlsx = run(cli_db, "components", "import", str(xlsx), "--json")
+    assert json.loads(from_xlsx.out)["added"] == 1, from_xlsx.err
+    for part, unit in (("33082401002000501", "KH-GDGS"), ("33082401002000503", "KH-ZJJ")):
+        routed = json.loads(run(cli_db, "route", "--category", "01002", "--component", part,
+                                "--json").out)
+        assert routed["unit"]["code"] == unit  # the owner, else the category's department
