@@ -91,6 +91,8 @@ def test_nearby_cameras_nearest_first_and_a_snapshot(desk_factory, qtbot,
     qtbot.waitUntil(lambda: len(_video_photos(desk, case.id)) == before + 1, timeout=10000)
     photo = _video_photos(desk, case.id)[-1]
     assert photo.kind == "video" and photo.filename.startswith("33082400001320000001-")
+    with desk.app.uow_factory() as uow:
+        assert uow.cameras.snapshots(case.id)[photo.id][0] == "33082400001320000001"
     qtbot.waitUntil(lambda: dock.status.text().startswith("已附加抓拍"), timeout=10000)
 
 
@@ -199,4 +201,7 @@ def test_f2_on_the_patrol_seat_files_a_video_report(desk_factory, qtbot,
     assert case.source == Source.VIDEO_PATROL.value and case.grid == cell.code
     photos = _video_photos(desk, case.id)
     assert len(photos) == 1 and photos[0].filename.startswith("33082400001320000001-")
+    with desk.app.uow_factory() as uow:  # the camera and the frame time kept with the photo
+        (code, frame_at), = uow.cameras.snapshots(case.id).values()
+    assert code == "33082400001320000001" and frame_at.tzinfo is not None
     patrol.close()
