@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
@@ -15,6 +16,7 @@ from console.services.uow import CaseFilter
 from console.ui.basemap import show_basemap
 from console.ui.theme import apply_theme
 from tests.gui.generated_tiles import write_generated_mbtiles
+from tests.gui.remote import BOTH
 from tests.widgets.imaging import pixels
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -64,6 +66,7 @@ def test_the_switcher_turns_layers_on_and_off(desk_factory, qtbot) -> None:
     assert layers.components.drawn == 0
 
 
+@pytest.mark.parametrize("backend", BOTH, indirect=True)
 def test_a_component_click_offers_a_prefilled_report(desk_factory, qtbot) -> None:
     desk = desk_factory("shouli1")
     window = desk.window
@@ -136,3 +139,13 @@ def test_screenshot_components_over_a_generated_basemap(desk_factory, themed_app
     image = w.grab().toImage()
     assert (image.width(), image.height()) == (1920, 1080)
     assert image.save(str(folder / "desk_components_1080.png"))
+    w.resize(1366, 768)
+    w.reset_layout()
+    qtbot.wait(400)
+    _zoom_to(view, comp.lon, comp.lat, 45_000.0)
+    qtbot.wait(600)
+    view.viewport().grab()
+    assert layers.components.drawn > 5 and layers.card.isVisible()
+    small = w.grab().toImage()
+    assert (small.width(), small.height()) == (1366, 768)
+    assert small.save(str(folder / "desk_components_768.png"))
