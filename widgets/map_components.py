@@ -91,6 +91,9 @@ class ComponentLayer(QGraphicsItem):
         ``project(lon, lat) -> QPointF``: the map's projection.
     min_scale : float
         Pixels per scene unit below which nothing is drawn (the map's ``zoom``).
+    icon : callable, optional
+        ``icon(kind index, device pixel ratio) -> QPixmap``: the kinds' glyphs
+        (default :func:`kind_icon`).
 
     Attributes
     ----------
@@ -101,9 +104,12 @@ class ComponentLayer(QGraphicsItem):
     MAX_DRAWN = 20_000
 
     def __init__(self, project: Callable[[float, float], QPointF],
-                 min_scale: float = 20_000.0) -> None:
+                 min_scale: float = 20_000.0,
+                 icon: Callable[[int, float], QPixmap] | None = None) -> None:
         super().__init__()
         self._project = project
+        # ``icon(kind index, device pixel ratio)``: another layer's own glyphs (the cameras').
+        self._make_icon = icon or (lambda index, ratio: kind_icon(index, ratio=ratio))
         self.min_scale = min_scale
         self.setZValue(1.5)  # over the cells and their labels, under the case markers
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
@@ -121,11 +127,17 @@ class ComponentLayer(QGraphicsItem):
 
     # -- data --------------------------------------------------------------------------------
 
-    def set_points(self, points: Sequence[ComponentPoint]) -> None:
-        """Replace every point; kinds get their icons in sorted order."""
+    def set_points(self, points: Sequence[ComponentPoint],
+                   order: Sequence[str] = ()) -> None:
+        """Replace every point; kinds get their icons in ``order``, then in sorted order.
+
+        A fixed ``order`` keeps a kind's icon when the kinds present change (a layer whose
+        kinds are states: 离线 keeps its colour when no camera is 未检 any more).
+        """
         self.prepareGeometryChange()
         self._points = list(points)
-        self._kinds = sorted({p.kind for p in self._points})
+        present = {p.kind for p in self._points}
+        self._kinds = [*order, *sorted(present - set(order))]
         index = {k: i for i, k in enumerate(self._kinds)}
         self._kind_index = np.array([index[p.kind] for p in self._points], dtype=np.int32)
         self.reproject()
@@ -155,7 +167,8 @@ class ComponentLayer(QGraphicsItem):
 
     def kinds(self) -> list[str]:
         """The kinds present, in icon order."""
-        return list(self._kinds)
+        present = {p.kind for p in self._points}
+        return [k for k in self._kinds if k in present]
 
     def icon(self, kind: str, ratio: float = 1.0) -> QPixmap:
         """The icon a kind is drawn with (for a legend)."""
@@ -164,7 +177,7 @@ class ComponentLayer(QGraphicsItem):
     def _icon(self, index: int, ratio: float) -> QPixmap:
         key = (index, ratio)
         if key not in self._icons:
-            self._icons[key] = kind_icon(index, ratio=ratio)
+            self._icons[key] = self._make_icon(index, ratio)
         return self._icons[key]
 
     def __len__(self) -> int:

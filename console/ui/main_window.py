@@ -38,6 +38,7 @@ from console.services.on_duty import may_watch
 from console.services.queue_view import QueueQuery
 from console.ui.alerts import AlertDesk
 from console.ui.calendar_notice import CalendarNotice
+from console.ui.camera_layer import CameraLayer
 from console.ui.case_finder import CaseFinder
 from console.ui.case_video import CaseVideo
 from console.ui.collector_layer import attach_collectors
@@ -104,6 +105,7 @@ class MainWindow(QMainWindow):
         self.replay_dialog: QDialog | None = None
         self.collector_watch = (attach_collectors(self) if may_watch(self.controller.actor)
                                 else None)
+        self.camera_layer = CameraLayer(self)  # the map's cameras (issue #17)
         self.commands = CommandFlow(self)
         self.live = LiveUpdates(self, self.alerts, self.deadlines,
                                 self.layout_keeper.headers_restored)
