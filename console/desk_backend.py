@@ -40,6 +40,8 @@ from console.services.evaluation import EvaluationReport
 from console.services.evaluation_drill import CaseLine
 from console.services.feed import FeedBatch
 from console.services.gazetteer import GazetteerHit
+from console.services.hotspot_report import HotspotSection
+from console.services.hotspots import HotspotFigures, HotspotMap, RepeatPoints
 from console.services.intake_ports import IntakeProblem
 from console.services.live_stats import LiveStats
 from console.services.on_duty import CollectorAlarm, DutyBoard
@@ -100,6 +102,8 @@ class PeriodData:
     #: The audit chain's latest anchor line where the centre keeps its anchors (the server's
     #: folder, through a server; None in process: the embedded CLI reads its own folder).
     anchor: str | None = None
+    #: The 「热点与难点」 section (None for a seat scoped to its own cases).
+    hotspots: HotspotSection | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +257,22 @@ class DeskBackend(Protocol):
 
     def wall_data(self) -> WallData:
         """The wall screen's figures now."""
+        ...
+
+    def hotspot_map(self, period: str, categories: list[str]) -> HotspotMap:
+        """The choropleth of a period (``7d``, ``30d``, ``month``, ``last_month``,
+        ``quarter``) for a category set (empty: all) against the period before (a centre
+        seat's; scoped seats are refused)."""
+        ...
+
+    def repeat_points(self, period: str, categories: list[str],
+                      repeat_min: int) -> RepeatPoints:
+        """Repeat points of the 30 days to the period's end (``repeat_min`` reports or more
+        of a category within 50 m)."""
+        ...
+
+    def hotspot_figures(self, period: str, categories: list[str]) -> HotspotFigures:
+        """高发区域, 高发问题 and 高发时段 of a period."""
         ...
 
     # -- 在岗: collectors on duty and their alarms ---------------------------------------------
@@ -416,6 +436,19 @@ class WallBackend(Protocol):
 
     def camera_play_url(self, code: str, sub: bool) -> str:
         """A URL to play a camera now (the video page)."""
+        ...
+
+    def hotspot_map(self, period: str, categories: list[str]) -> HotspotMap:
+        """The choropleth of a period (the hotspot page)."""
+        ...
+
+    def repeat_points(self, period: str, categories: list[str],
+                      repeat_min: int) -> RepeatPoints:
+        """The repeat points (the hotspot page)."""
+        ...
+
+    def hotspot_figures(self, period: str, categories: list[str]) -> HotspotFigures:
+        """The top lists of a period (the hotspot page)."""
         ...
 
 

@@ -26,6 +26,7 @@ from console.desk_backend import (
 from console.desk_cameras import CameraEvidence, CameraReads
 from console.desk_collectors import CollectorReads
 from console.desk_gazetteer import GazetteerReads
+from console.desk_hotspots import HotspotReads
 from console.domain.cases import Actor, Case, CaseState, Role
 from console.domain.duplicates import DuplicateHint
 from console.domain.errors import ValidationError
@@ -47,6 +48,7 @@ from console.services.centre import Centre
 from console.services.evaluation import OBJECTS, EvaluationReport, evaluate
 from console.services.evaluation_drill import CaseLine, case_lines
 from console.services.feed import GRACE, FeedBatch, poll, start_id
+from console.services.hotspot_report import period_hotspots
 from console.services.intake import IntakeContext, dry_run
 from console.services.intake_ports import IntakeProblem, IntakeUowFactory
 from console.services.intake_problems import dismiss_problem, list_problems, set_mapping
@@ -79,7 +81,7 @@ from console.services.wall import WallData, wall_data
 UowFactory = Callable[[], UnitOfWork]
 
 
-class LocalDeskBackend(CollectorReads, GazetteerReads, CameraEvidence):
+class LocalDeskBackend(CollectorReads, GazetteerReads, HotspotReads, CameraEvidence):
     """A signed-in seat served by the services in this process.
 
     Parameters
@@ -280,7 +282,8 @@ class LocalDeskBackend(CollectorReads, GazetteerReads, CameraEvidence):
         start, end = period.bounds(centre.tz)
         with self._uow() as uow:
             cases = uow.cases.list(CaseFilter(reported_from=start, reported_to=end, order="id"))
-        return PeriodData(evaluations, tuple(cases), now)
+        return PeriodData(evaluations, tuple(cases), now,
+                          hotspots=period_hotspots(self._uow, centre, period, now))
 
     def wall_data(self) -> WallData:
         """The wall's figures."""
@@ -428,7 +431,7 @@ class LocalDeskBackend(CollectorReads, GazetteerReads, CameraEvidence):
         return calendar_year.import_year(self._raw, self.centre, self._actor, year, days)
 
 
-class LocalWallBackend(CameraReads):
+class LocalWallBackend(HotspotReads, CameraReads):
     """The wall screen's reads, in process (unscoped: the wall shows the whole centre)."""
 
     def __init__(self, uow_factory: UowFactory, centre: Centre,

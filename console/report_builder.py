@@ -14,9 +14,11 @@ from typing import Any
 from console.desk_backend import PeriodData
 from console.domain.cases import Case
 from console.domain.evaluation import OBJECT_LABELS, Period
+from console.report_hotspots import hotspot_chart, hotspot_tables
 from console.reports.model import Chart, Column, Report, Table
 from console.services.centre import Centre
 from console.services.evaluation import OBJECTS, EvaluationReport, EvaluationRow, evaluate
+from console.services.hotspot_report import HotspotSection, period_hotspots
 from console.services.uow import CaseFilter, UnitOfWork
 
 #: Chinese headings of the keys rows carry (a key without one is shown as it is).
@@ -152,8 +154,12 @@ def calendar_note(years: Sequence[int]) -> str:
 
 
 def build_report(centre: Centre, period: Period, evaluations: Sequence[EvaluationReport],
-                 cases: Sequence[Case], now: datetime, anchor_line: str | None = None) -> Report:
+                 cases: Sequence[Case], now: datetime, anchor_line: str | None = None,
+                 hotspots: HotspotSection | None = None) -> Report:
     """The whole report of a period.
+
+    With ``hotspots`` (the centre's seats; a unit seat's report has none) the 「热点与难点」
+    tables come before the case list (:mod:`console.report_hotspots`).
 
     When the period reaches a year whose statutory holidays the calendar does not know, the
     subtitle says so and a 说明 table before the case list explains it (every format shows a
@@ -172,6 +178,8 @@ def build_report(centre: Centre, period: Period, evaluations: Sequence[Evaluatio
     if notes:
         tables.append(Table(NOTES_TITLE, [Column("note", HEADERS["note"])],
                             [{"note": note} for note in notes]))
+    if hotspots is not None:
+        tables += hotspot_tables(hotspots, centre)
     tables.append(case_table(cases, centre))
     charts: list[Chart] = []
     units = next((e for e in evaluations if e.object == "unit"), None)
@@ -187,6 +195,8 @@ def build_report(centre: Centre, period: Period, evaluations: Sequence[Evaluatio
     if by_source:
         charts.append(Chart("案件来源", list(by_source), [float(v) for v in by_source.values()],
                             value_kind="int"))
+    if hotspots is not None and (top := hotspot_chart(hotspots, centre)) is not None:
+        charts.append(top)
     return Report(
         title=f"{centre.ref.config.name} 考核评价报告",
         subtitle=f"考核期：{period.label_zh}" + _as_of(centre, evaluations)
@@ -207,7 +217,7 @@ def period_report(centre: Centre, period: Period, data: PeriodData,
     file.  ``anchor_line`` overrides ``data.anchor`` (the embedded CLI reads its own folder).
     """
     return build_report(centre, period, data.evaluations, data.cases, data.as_of,
-                        anchor_line if anchor_line is not None else data.anchor)
+                        anchor_line if anchor_line is not None else data.anchor, data.hotspots)
 
 
 def make_period_report(uow_factory: Callable[[], UnitOfWork], centre: Centre, period: Period,
@@ -225,7 +235,9 @@ def make_period_report(uow_factory: Callable[[], UnitOfWork], centre: Centre, pe
     start, end = period.bounds(centre.tz)
     with uow_factory() as uow:
         cases = uow.cases.list(CaseFilter(reported_from=start, reported_to=end, order="id"))
-    return build_report(centre, period, evaluations, cases, now, anchor_line)
+    return build_report(centre, period, evaluations, cases, now, anchor_line,
+                        period_hotspots(uow_factory, centre, period, now))
+
 
 
 def table_totals(report: Report) -> Mapping[str, Mapping[str, Any]]:

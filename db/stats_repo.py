@@ -18,14 +18,16 @@ from sqlalchemy.orm import Session
 from db.tables import EventRow
 
 
-def _hour(session: Session) -> Any:
-    """The event's UTC hour: text ``YYYY-MM-DD HH`` on SQLite, a naive UTC timestamp on PG."""
+def utc_hour(session: Session, column: Any = EventRow.occurred_at) -> Any:
+    """An instant column's UTC hour: text ``YYYY-MM-DD HH`` on SQLite, a naive UTC timestamp
+    on PG (read back with :func:`hour_instant`)."""
     if session.get_bind().dialect.name == "sqlite":  # stored as UTC text: cut the minutes off
-        return func.substr(EventRow.occurred_at, 1, 13)
-    return func.date_trunc("hour", func.timezone("UTC", EventRow.occurred_at))
+        return func.substr(column, 1, 13)
+    return func.date_trunc("hour", func.timezone("UTC", column))
 
 
-def _instant(value: Any) -> datetime:
+def hour_instant(value: Any) -> datetime:
+    """The aware UTC hour of a :func:`utc_hour` value."""
     if isinstance(value, str):
         return datetime.strptime(value, "%Y-%m-%d %H").replace(tzinfo=UTC)
     assert isinstance(value, datetime)
@@ -47,12 +49,12 @@ class SqlStatsReader:
     def by_hour(self, kind: str, start: datetime,
                 end: datetime) -> builtins.list[tuple[datetime, int]]:
         """(UTC hour, events of type ``kind`` logged in it) for ``[start, end)``."""
-        hour = _hour(self._session)
+        hour = utc_hour(self._session)
         stmt = (select(hour, func.count())
                 .where(EventRow.type == kind, EventRow.occurred_at >= start,
                        EventRow.occurred_at < end)
                 .group_by(hour))
-        return [(_instant(h), int(n)) for h, n in self._session.execute(stmt)]
+        return [(hour_instant(h), int(n)) for h, n in self._session.execute(stmt)]
 
     def by_type(self, kinds: Sequence[str], start: datetime,
                 end: datetime) -> dict[str, int]:
@@ -77,13 +79,13 @@ class SqlStatsReader:
     def handled_by_hour(self, start: datetime, end: datetime,
                         ) -> builtins.list[tuple[datetime, str | None, bool, int]]:
         """(UTC hour, unit, on time, feedback events) of timed 处置 feedback in ``[start, end)``."""
-        hour = _hour(self._session)
+        hour = utc_hour(self._session)
         on_time = EventRow.on_time
         stmt = (select(hour, EventRow.unit, on_time, func.count())
                 .where(EventRow.type == "feedback", EventRow.on_time.is_not(None),
                        EventRow.occurred_at >= start, EventRow.occurred_at < end)
                 .group_by(hour, EventRow.unit, on_time))
-        return [(_instant(h), u, bool(t), int(n)) for h, u, t, n in self._session.execute(stmt)]
+        return [(hour_instant(h), u, bool(t), int(n)) for h, u, t, n in self._session.execute(stmt)]
 
 
 

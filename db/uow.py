@@ -14,6 +14,7 @@ from console.services.audit_ports import AuditStore
 from console.services.cameras import CameraStore
 from console.services.central_ports import AccountStore, PresenceBoard
 from console.services.gazetteer import GazetteerStore, GazetteerUnitOfWork
+from console.services.hotspots import HotspotReader, HotspotUnitOfWork
 from console.services.intake_ports import IntakeStore, IntakeUnitOfWork
 from console.services.survey import SurveyStore, SurveyUnitOfWork
 from console.services.uow import (
@@ -30,6 +31,7 @@ from db.audit_repo import SqlAuditStore
 from db.camera_repo import SqlCameraStore
 from db.event_repo import KeySource
 from db.gazetteer_repo import SqlGazetteerStore
+from db.hotspot_repo import SqlHotspotReader
 from db.intake_repo import SqlIntakeStore
 from db.queue_repo import SqlQueueReader
 from db.repositories import (
@@ -73,6 +75,7 @@ class SqlUnitOfWork:
     survey: SurveyStore
     cameras: CameraStore
     video_alarms: VideoAlarmStore
+    hotspots: HotspotReader
 
     def __init__(self, session_factory: Callable[[], Session],
                  keys: KeySource | None = None) -> None:
@@ -106,6 +109,7 @@ class SqlUnitOfWork:
         self.survey = SqlSurveyStore(session)
         self.cameras = SqlCameraStore(session)
         self.video_alarms = SqlVideoAlarmStore(session)
+        self.hotspots = SqlHotspotReader(session)
         return self
 
     def __exit__(
@@ -182,4 +186,7 @@ if TYPE_CHECKING:
         return SqlUnitOfWork(factory)
 
     def _implements_video_ports(factory: Callable[[], Session]) -> AlarmUnitOfWork:
+        return SqlUnitOfWork(factory)
+
+    def _implements_hotspot_port(factory: Callable[[], Session]) -> HotspotUnitOfWork:
         return SqlUnitOfWork(factory)

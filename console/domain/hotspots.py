@@ -13,9 +13,9 @@ is decided here is how to read them:
   whole month.
 * **Repeat points** (重复点位): the same category reported at least ``k`` times within
   :data:`REPEAT_RADIUS_M` of one place in :data:`REPEAT_WINDOW` — the 50 m a collector's
-  "same place" means, the 30 days of a month's patrol.  :func:`find_repeats` groups the
-  points greedily around the point with the most neighbours, so every member of a cluster is
-  within the radius of its seed.
+  "same place" means, the 30 days of a month's patrol.  :func:`find_repeats` proposes places
+  square by square and takes the largest first, so every member of a repeat point is within
+  the radius of its centre.
 
 Pure: no clock, no I/O.
 """
@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from console.domain.geo import EARTH_RADIUS_M, haversine_m
+from console.domain.geo import EARTH_RADIUS_M
 
 REPEAT_RADIUS_M = 50.0
 """Two reports of a category this close are "the same place"."""
@@ -47,28 +47,20 @@ class PlacedReport:
     """A report with a position: what repeat points are found from."""
 
     case_id: int
-    case_no: str
     category: str
     lon: float
     lat: float
-    reported_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
-class RepeatCluster:
-    """One repeat point: a category reported ``count`` times within the radius of a place.
-
-    ``lon``/``lat`` are the members' mean position; the cases are listed oldest first.
-    """
+class RepeatGroup:
+    """One repeat point: reports of a category within the radius of a place (``lon``, ``lat``:
+    the mean of the reports of the square that proposed it)."""
 
     category: str
     lon: float
     lat: float
-    count: int
-    case_ids: tuple[int, ...]
-    case_nos: tuple[str, ...]
-    first: datetime
-    last: datetime
+    case_ids: tuple[int, ...]  # ascending
 
 
 def previous_period(start: datetime, end: datetime) -> tuple[datetime, datetime]:
@@ -104,71 +96,52 @@ def hour_of_week(local: datetime) -> int:
     return local.weekday() * 24 + local.hour
 
 
-def _buckets(points: Sequence[PlacedReport],
-             radius_m: float) -> tuple[dict[tuple[int, int], list[int]], float, float]:
-    """Points by square bucket at least ``radius_m`` wide everywhere in the set."""
-    dlat = math.degrees(radius_m / EARTH_RADIUS_M)
-    widest = max(abs(p.lat) for p in points)
-    # Buckets as wide as the radius at the set's highest latitude are wider elsewhere.
-    dlon = dlat / max(math.cos(math.radians(widest)), 1e-6)
-    out: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for i, p in enumerate(points):
-        out[(math.floor(p.lon / dlon), math.floor(p.lat / dlat))].append(i)
-    return out, dlon, dlat
-
-
-def _neighbours(points: Sequence[PlacedReport], radius_m: float) -> list[list[int]]:
-    """For each point, the indexes of the points within ``radius_m`` (itself included)."""
-    buckets, dlon, dlat = _buckets(points, radius_m)
-    near: list[list[int]] = []
-    for p in points:
-        bx, by = math.floor(p.lon / dlon), math.floor(p.lat / dlat)
-        near.append(sorted(
-            j for dx in (-1, 0, 1) for dy in (-1, 0, 1) for j in buckets.get((bx + dx, by + dy), ())
-            if haversine_m(p.lon, p.lat, points[j].lon, points[j].lat) <= radius_m))
-    return near
-
-
 def find_repeats(points: Iterable[PlacedReport], min_count: int = DEFAULT_REPEAT_MIN,
-                 radius_m: float = REPEAT_RADIUS_M) -> list[RepeatCluster]:
+                 radius_m: float = REPEAT_RADIUS_M) -> list[RepeatGroup]:
     """Repeat points among ``points`` (already limited to the window), most reports first.
 
-    Per category, the point with the most neighbours within ``radius_m`` (ties: the oldest)
-    seeds a cluster of itself and its neighbours not yet in a cluster; the cluster counts when
-    it has ``min_count`` members or more.  Each report belongs to at most one cluster.
+    The reports of each category are put in squares as wide as the radius, on a local plane
+    (below a per mille off within a city).  Each occupied square proposes a place — the mean
+    of its reports — and the reports of its 3 × 3 squares within the radius of that place;
+    the proposals are taken largest first, each report in one repeat point at most, while
+    ``min_count`` reports not yet taken remain.  One distance per report and neighbouring
+    square, not per pair of reports: a megacity month's 230 k reports in a county's few
+    square kilometres would be tens of millions of pairs.
     """
     if min_count < 2:
         raise ValueError("a repeat point needs at least 2 reports")
-    by_category: dict[str, list[PlacedReport]] = defaultdict(list)
-    for p in points:
-        by_category[p.category].append(p)
-    clusters: list[RepeatCluster] = []
-    for category, members in by_category.items():
-        if len(members) < min_count:
+    pts = sorted(points, key=lambda p: p.case_id)
+    if len(pts) < min_count:
+        return []
+    ky = math.radians(1) * EARTH_RADIUS_M
+    kx = ky * math.cos(math.radians(sum(p.lat for p in pts) / len(pts)))
+    xs = [p.lon * kx for p in pts]
+    ys = [p.lat * ky for p in pts]
+    squares: dict[tuple[str, int, int], list[int]] = defaultdict(list)
+    for i, p in enumerate(pts):
+        squares[(p.category, math.floor(xs[i] / radius_m), math.floor(ys[i] / radius_m))].append(i)
+    r2 = radius_m * radius_m
+    proposals: list[tuple[list[int], float, float]] = []
+    for (category, bx, by), own in squares.items():
+        near = [j for dx in (-1, 0, 1) for dy in (-1, 0, 1)
+                for j in squares.get((category, bx + dx, by + dy), ())]
+        if len(near) < min_count:
             continue
-        members.sort(key=lambda p: (p.reported_at, p.case_id))
-        near = _neighbours(members, radius_m)
-        taken = [False] * len(members)
-        for seed in sorted(range(len(members)), key=lambda i: (-len(near[i]), i)):
-            if len(near[seed]) < min_count:
-                break  # seeds are in falling order of neighbours: none further can make one
-            if taken[seed]:
-                continue
-            group = [j for j in near[seed] if not taken[j]]
-            if len(group) < min_count:
-                continue
-            for j in group:
-                taken[j] = True
-            chosen = [members[j] for j in group]  # oldest first: members is sorted so
-            clusters.append(RepeatCluster(
-                category,
-                sum(p.lon for p in chosen) / len(chosen),
-                sum(p.lat for p in chosen) / len(chosen),
-                len(chosen),
-                tuple(p.case_id for p in chosen),
-                tuple(p.case_no for p in chosen),
-                chosen[0].reported_at,
-                chosen[-1].reported_at,
-            ))
-    clusters.sort(key=lambda c: (-c.count, c.category, c.first))
-    return clusters
+        cx = sum(xs[i] for i in own) / len(own)
+        cy = sum(ys[i] for i in own) / len(own)
+        members = [j for j in near if (xs[j] - cx) ** 2 + (ys[j] - cy) ** 2 <= r2]
+        if len(members) >= min_count:
+            proposals.append((sorted(members), cx, cy))
+    proposals.sort(key=lambda m: (-len(m[0]), m[0][0]))
+    taken = [False] * len(pts)
+    groups: list[RepeatGroup] = []
+    for members, cx, cy in proposals:
+        free = [j for j in members if not taken[j]]
+        if len(free) < min_count:
+            continue
+        for j in free:
+            taken[j] = True
+        groups.append(RepeatGroup(pts[free[0]].category, cx / kx, cy / ky,
+                                  tuple(pts[j].case_id for j in free)))
+    groups.sort(key=lambda g: (-len(g.case_ids), g.category, g.case_ids[0]))
+    return groups

@@ -89,6 +89,9 @@ def calls(desk: LocalDeskBackend) -> dict[str, dict[str, Any]]:
         "collector_options": {"case_id": case_id}, "collector_spots": {},
         "collector_track": {"username": "caiji01", "day": NOW.date()},
         "geocode": {"text": "新华", "limit": 5},
+        "hotspot_map": {"period": "30d", "categories": []},
+        "repeat_points": {"period": "month", "categories": [], "repeat_min": 3},
+        "hotspot_figures": {"period": "month", "categories": ["06010"]},
         "cameras": {"group": None}, "nearby_cameras": {"case_id": case_id, "radius_m": 300.0},
     }
     if detail.detail.photos:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
@@ -17,41 +17,49 @@ from console.domain.hotspots import (
     ring_area_km2,
 )
 
-T0 = datetime(2026, 10, 1, 9, tzinfo=UTC)
 LON, LAT = 118.414, 29.139  # 开化 county seat
 M_LAT = 1 / 111_195  # degrees of latitude per metre (EARTH_RADIUS_M sphere)
 
 
-def point(n: int, north_m: float, east_m: float = 0.0, category: str = "06010",
-          day: int = 0) -> PlacedReport:
+def point(n: int, north_m: float, east_m: float = 0.0, category: str = "06010") -> PlacedReport:
     m_lon = M_LAT / math.cos(math.radians(LAT))
-    return PlacedReport(n, f"N{n:03d}", category, LON + east_m * m_lon, LAT + north_m * M_LAT,
-                        T0 + timedelta(days=day, minutes=n))
+    return PlacedReport(n, category, LON + east_m * m_lon, LAT + north_m * M_LAT)
 
 
-def test_three_reports_within_50_m_make_one_repeat_point() -> None:
-    pts = [point(1, 0), point(2, 30), point(3, 0, 40), point(4, 0, -49)]
+def near_centre(cluster, pts, radius: float = 50.0) -> bool:
+    """Every member within ``radius`` of the repeat point's place."""
+    return all(haversine_m(cluster.lon, cluster.lat, p.lon, p.lat) <= radius * 1.001
+               for p in pts if p.case_id in cluster.case_ids)
+
+
+def test_four_reports_of_a_spot_make_one_repeat_point() -> None:
+    pts = [point(4, 0, -20), point(2, 15), point(1, 0), point(3, 0, 20)]
     [cluster] = find_repeats(pts, 3)
-    assert cluster.count == 4 and cluster.case_ids == (1, 2, 3, 4)
-    assert cluster.case_nos == ("N001", "N002", "N003", "N004")
-    assert cluster.first == pts[0].reported_at and cluster.last == pts[3].reported_at
-    # the centre is the members' mean
-    assert cluster.lat == pytest.approx(sum(p.lat for p in pts) / 4)
+    assert cluster.case_ids == (1, 2, 3, 4) and cluster.category == "06010"
+    assert near_centre(cluster, pts)
 
 
 def test_a_report_beyond_the_radius_or_of_another_category_is_not_a_member() -> None:
-    pts = [point(1, 0), point(2, 20), point(3, -20), point(4, 75),  # 75 m from the seed
+    pts = [point(1, 0), point(2, 10), point(3, -10), point(4, 120),
            point(5, 5, category="01010")]
     [cluster] = find_repeats(pts, 3)
     assert cluster.case_ids == (1, 2, 3)
-    assert all(haversine_m(cluster.lon, cluster.lat, p.lon, p.lat) < 50 for p in pts[:3])
+    assert near_centre(cluster, pts)
+
+
+def test_a_spot_across_a_square_edge_is_found() -> None:
+    # Squares are 50 m wide on a plane: put the spot on every offset across one edge.
+    for shift in range(0, 50, 7):
+        pts = [point(i, shift + d) for i, d in enumerate((0.0, 8.0, 16.0), start=1)]
+        [cluster] = find_repeats(pts, 3)
+        assert cluster.case_ids == (1, 2, 3), shift
 
 
 def test_too_few_reports_make_no_repeat_point_and_k_is_configurable() -> None:
     pts = [point(1, 0), point(2, 10)]
     assert find_repeats(pts, 3) == []
     [pair] = find_repeats(pts, 2)
-    assert pair.count == 2
+    assert pair.case_ids == (1, 2)
     with pytest.raises(ValueError, match="at least 2"):
         find_repeats(pts, 1)
 
@@ -60,7 +68,7 @@ def test_two_places_far_apart_are_two_repeat_points_largest_first() -> None:
     near = [point(i, i * 5) for i in range(1, 4)]
     far = [point(10 + i, 500 + i * 5) for i in range(1, 5)]
     clusters = find_repeats(near + far, 3)
-    assert [c.count for c in clusters] == [4, 3]
+    assert [len(c.case_ids) for c in clusters] == [4, 3]
     assert set(clusters[0].case_ids) == {11, 12, 13, 14}
 
 
@@ -69,11 +77,8 @@ def test_every_report_is_in_one_cluster_at_most() -> None:
     pts = [point(i, i * 30) for i in range(12)]
     clusters = find_repeats(pts, 3)
     members = [i for c in clusters for i in c.case_ids]
-    assert len(members) == len(set(members))
-    for c in clusters:
-        seedless = [p for p in pts if p.case_id in c.case_ids]
-        assert max(haversine_m(a.lon, a.lat, b.lon, b.lat)
-                   for a in seedless for b in seedless) <= 100
+    assert clusters and len(members) == len(set(members))
+    assert all(near_centre(c, pts) for c in clusters)
 
 
 def test_ring_area_of_a_small_square_matches_its_sides() -> None:
