@@ -89,7 +89,9 @@ def paint_times(cells: list[GridCell], points: list[tuple[float, float, str]]
     def grabs(label: str) -> None:
         # Shown and hidden alternate grab by grab: the shared machine's load drifts, and two
         # runs one after the other measured the drift more than the layer.
-        shown, hidden, drawn = [], [], 0
+        shown: list[float] = []
+        hidden: list[float] = []
+        drawn = 0
         for _ in range(30):
             for visible, samples in ((True, shown), (False, hidden)):
                 layer.setVisible(visible)
