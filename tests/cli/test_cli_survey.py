@@ -117,6 +117,9 @@ def test_bad_features_each_get_a_line(cli_db: str, tmp_path: Path) -> None:
     assert result.code == 2
     assert "第 1 个要素" in result.err and "15 位数字" in result.err
     assert "第 2 个要素" in result.err and "未闭合" in result.err
+    as_json = run(cli_db, "grid", "import", str(path), "--json")
+    assert as_json.code == 2
+    assert len(json.loads(as_json.out)["problems"]) == 2
     for argv, words in ((["--crs", "mars"], "--crs"), (["--code-field", "NOPE"], "NOPE")):
         refused = run(cli_db, "grid", "import", str(path), *argv)
         assert refused.code == 2 and words in refused.err
