@@ -42,8 +42,8 @@ class LiveViewDock(QDockWidget):
         self.case_id: int | None = None
         self.player = make_player()
         self.player.setObjectName("live_view_player")
-        self.caption = QLabel()
-        self.caption.setObjectName("live_view_caption")
+        # Small enough to sit as a tab beside the board on a 768-pixel-high laptop screen.
+        self.player.setMinimumSize(160, 40)
         self.snapshot = QPushButton(_("抓拍并附加到案件"))
         self.snapshot.setObjectName("live_view_snapshot")
         self.found = QPushButton(_("视频核实：属实"))
@@ -56,14 +56,12 @@ class LiveViewDock(QDockWidget):
         buttons = QHBoxLayout()
         for button in (self.snapshot, self.found, self.not_found):
             buttons.addWidget(button)
-        buttons.addStretch(1)
+        buttons.addWidget(self.status, 1)  # beside the buttons: one line less of height
         body = QWidget()
         column = QVBoxLayout(body)
         column.setContentsMargins(4, 4, 4, 4)
-        column.addWidget(self.caption)
         column.addWidget(self.player, 1)
         column.addLayout(buttons)
-        column.addWidget(self.status)
         self.setWidget(body)
         self.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable
@@ -72,7 +70,10 @@ class LiveViewDock(QDockWidget):
     def show_camera(self, camera: Camera, case_id: int, case_no: str) -> None:
         """Say which camera for which case (the stream is started by the caller)."""
         self.camera, self.case_id = camera, case_id
-        self.caption.setText(_("{camera}（{code}）· 案件 {no}").format(
+        # The camera in the dock's title (a tab's label when tabbed: kept short), the rest in
+        # its tooltip; not a label of its own: every line of height counts on a laptop screen.
+        self.setWindowTitle(_("实时视频") + " · " + camera.name)
+        self.setToolTip(_("{camera}（{code}）· 案件 {no}").format(
             camera=camera.name, code=camera.code, no=case_no))
         self.player.set_title(camera.name)
         self.status.setText("")

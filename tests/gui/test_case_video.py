@@ -96,21 +96,27 @@ def test_nearby_cameras_nearest_first_and_a_snapshot(desk_factory, qtbot,
     qtbot.waitUntil(lambda: dock.status.text().startswith("已附加抓拍"), timeout=10000)
 
 
-
+@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (1366, 768)])
 def test_detail_and_live_view_screenshots(desk_factory, themed_app, qtbot,
-                                          rtsp_h264: RtspServer, tmp_path: Path) -> None:
+                                          rtsp_h264: RtspServer, tmp_path: Path, width: int,
+                                          height: int) -> None:
     apply_theme(themed_app, "dark")
     desk, _case = open_with_cameras(desk_factory, qtbot, rtsp_h264)
     w = desk.window
     w.apply_theme_colors("dark")
-    w.resize(1920, 1080)
+    w.resize(width, height)
+    w.reset_layout()  # the default layout fitted to this size
     w.detail.cameras.camera_chosen.emit(w.detail.cameras.chosen())
     dock = w.case_video.dock
     assert dock is not None
     dock.setFloating(False)
-    w.docks["board"].hide()  # the detail and the live view share the right column
-    w.splitDockWidget(w.docks["detail"], dock, Qt.Orientation.Vertical)
-    w.resizeDocks([w.docks["detail"], dock], [560, 430], Qt.Orientation.Vertical)
+    if height >= 1080:  # the detail and the live view share the right column
+        w.docks["board"].hide()
+        w.splitDockWidget(w.docks["detail"], dock, Qt.Orientation.Vertical)
+        w.resizeDocks([w.docks["detail"], dock], [560, 430], Qt.Orientation.Vertical)
+    else:  # a laptop: the live view is a tab beside the board, under the detail
+        w.tabifyDockWidget(w.docks["board"], dock)
+        dock.raise_()
     qtbot.waitUntil(lambda: dock.player.frames_shown > 2, timeout=15000)
     qtbot.wait(300)
     scroll = w.detail.findChild(QScrollArea)
@@ -119,8 +125,10 @@ def test_detail_and_live_view_screenshots(desk_factory, themed_app, qtbot,
     folder = DOCS if os.environ.get("CITYDESK_UPDATE_SCREENSHOTS") == "1" else tmp_path
     folder.mkdir(parents=True, exist_ok=True)
     image = w.grab().toImage()
-    assert (image.width(), image.height()) == (1920, 1080)
-    assert image.save(str(folder / "detail_cameras_1080.png"))
+    assert (image.width(), image.height()) == (width, height)
+    assert image.save(str(folder / f"detail_cameras_{height}.png"))
+    if height != 1080:
+        return
     dock.setFloating(True)  # undocked, it plays on (closing it stops the stream)
     dock.resize(1920, 1080)
     shown = dock.player.frames_shown
