@@ -50,6 +50,7 @@ from console.ui.desk_panes import build_queue_panes, hidden_panes
 from console.ui.desk_windows import DeskWindows
 from console.ui.dialogs.new_report import NewReportDialog
 from console.ui.duty_alarms import DutyAlarmWatch
+from console.ui.hotspot_map import attach_hotspots
 from console.ui.i18n import _, label
 from console.ui.live_updates import LiveUpdates
 from console.ui.names import centre_name, unit_name
@@ -105,6 +106,7 @@ class MainWindow(QMainWindow):
         self.replay_dialog: QDialog | None = None
         self.collector_watch = (attach_collectors(self) if may_watch(self.controller.actor)
                                 else None)
+        self.hotspots = attach_hotspots(self)  # the map's 热点图 (centre seats)
         self.camera_layer = CameraLayer(self)  # the map's cameras (issue #17)
         self.commands = CommandFlow(self)
         self.live = LiveUpdates(self, self.alerts, self.deadlines,
@@ -340,6 +342,8 @@ class MainWindow(QMainWindow):
         self.charts.set_foreground(ink)
         self.live_charts.set_foreground(ink)
         self.map.map.set_foreground(ink)
+        if self.hotspots is not None:
+            self.hotspots.set_foreground(ink)
 
     def run_on_current(self, command: str) -> None:
         """A shortcut: run a command on the current case (the menus call this)."""

@@ -122,14 +122,14 @@ class MapPane(QWidget):
         head.addWidget(QLabel(_("地图")))
         head.addStretch(1)
         head.addWidget(self.legend)
-        filters = QHBoxLayout()
+        filters = self.filter_row = QHBoxLayout()  # the hotspot mode adds its toggle
         filters.addWidget(self.area)
         filters.addWidget(self.state_filter)
         filters.addWidget(self.light_filter)
         filters.addStretch(1)
         filters.addWidget(self.show_people)
         filters.addWidget(self.replay)
-        layout = QVBoxLayout(self)
+        layout = self.column = QVBoxLayout(self)  # ... and its controls and list
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(head)
         layout.addLayout(filters)

@@ -30,6 +30,7 @@ from console.ui.names import centre_name
 from console.ui.ops import OpRunner
 from console.ui.wall.board import BoardPage
 from console.ui.wall.charts import ChartsPage
+from console.ui.wall.hotspots import HotspotPage
 from console.ui.wall.overview import OverviewPage
 from console.ui.wall.parts import pad, wall_label
 from console.ui.wall.style import scale_for, set_tone, style_sheet
@@ -38,7 +39,7 @@ from widgets.banner import Banner
 
 log = logging.getLogger(__name__)
 
-PAGE_TITLES = (N_("运行概况"), N_("单位排名与超时案件"), N_("今日走势"))
+PAGE_TITLES = (N_("运行概况"), N_("单位排名与超时案件"), N_("今日走势"), N_("本月热点"))
 """Page names shown in the header, in page order."""
 
 WEEKDAYS = (N_("星期一"), N_("星期二"), N_("星期三"), N_("星期四"), N_("星期五"), N_("星期六"),
@@ -141,7 +142,9 @@ class WallWindow(QMainWindow):
         self.overview = OverviewPage(self.centre)
         self.board = BoardPage(centre=self.centre)
         self.charts = ChartsPage()
-        self.pages: tuple[QWidget, ...] = (self.overview, self.board, self.charts)
+        # Reads its own month's figures, through the wall's source of the moment.
+        self.hotspots = HotspotPage(self.centre, lambda: self.source, ops, clock)
+        self.pages: tuple[QWidget, ...] = (self.overview, self.board, self.charts, self.hotspots)
         self.pages += (wall_video_page(self, video_tiles),) if video_tiles else ()
         self.stack = QStackedWidget()
         for page in self.pages:
@@ -366,7 +369,7 @@ class WallWindow(QMainWindow):
                                       round(10 * scale))
         self._head.setSpacing(round(28 * scale))
         pad(self.banner, round(10 * scale))
-        for page in (self.overview, self.board, self.charts):
+        for page in (self.overview, self.board, self.charts, self.hotspots):
             page.set_scale(scale)
 
     @property
