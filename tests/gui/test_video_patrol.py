@@ -85,6 +85,12 @@ def test_a_3x3_page_plays_and_rotates(qtbot: QtBot, patrol: PatrolWindow, rtsp_h
     image = patrol.grab().toImage()
     assert (image.width(), image.height()) == (1920, 1080)
     assert image.save(str(folder / "video_patrol_3x3_1080.png"))
+    patrol.resize(1366, 768)  # a laptop seat
+    shown = patrol.grid.tiles[8].frames_shown
+    qtbot.waitUntil(lambda: patrol.grid.tiles[8].frames_shown > shown + 1, timeout=10000)
+    image = patrol.grab().toImage()
+    assert (image.width(), image.height()) == (1366, 768)
+    assert image.save(str(folder / "video_patrol_3x3_768.png"))
 
     patrol.timer.timeout.emit()  # 轮巡: the next page
     assert patrol.pager.text() == "第 2/2 组"
