@@ -140,7 +140,8 @@ def grid_problems(cells: Sequence[tuple[int, GridCell]], county: str,
                                         f"多边形无效：{lon_lat} / invalid polygon"))
             continue
         if shape.area < MIN_AREA_M2:
-            problems.append(GridProblem(number, cell.code, "多边形面积为零 / empty polygon"))
+            problems.append(GridProblem(number, cell.code, "多边形面积为零（坐标系选错了？）/ "
+                                        "empty polygon (wrong --crs?)"))
             continue
         shapes.append((number, cell, shape))
     problems += _overlaps(plane, shapes)
