@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -40,6 +40,8 @@ __all__ = ["GridMapView", "MapCell", "MapMarker"]
 
 _UNTRANSFORMED = QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations
 _MAX_PX_PER_DEGREE = 2.0e6  # about 0.06 m per pixel: deeper zoom shows nothing new
+#: Milliseconds after the last pan or zoom before the map is drawn antialiased again.
+SETTLE_MS = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +131,14 @@ class GridMapView(QGraphicsView):
         self._scene = QGraphicsScene(self)
         self.setScene(self._scene)
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        # While the view moves it is drawn without antialiasing: the cells' tinted polygons and
+        # outlines then cost a frame over a basemap about half (docs/BENCHMARKS.md, the map's
+        # pan and zoom).  SETTLE_MS after the last move it is drawn once more, smoothly.
+        self._smooth = True
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(SETTLE_MS)
+        self._settle.timeout.connect(self._on_settle_timeout)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
@@ -372,6 +382,7 @@ class GridMapView(QGraphicsView):
         The anchor defaults to the centre of the view. The zoom stays between half of
         :meth:`fit_all` and about 0.06 m per pixel.
         """
+        self._moving()
         current = self.transform().m11()
         target = min(max(current * factor, self._min_scale()), _MAX_PX_PER_DEGREE)
         centre = QPointF(self.viewport().rect().center())
@@ -443,6 +454,25 @@ class GridMapView(QGraphicsView):
         if steps:
             self.zoom_by(1.2**steps, event.position().toPoint())
         event.accept()
+
+    def _moving(self) -> None:
+        """The view pans or zooms: draw fast until it has stood still for SETTLE_MS."""
+        if not self.isVisible():
+            return
+        if not self._settle.isActive():
+            self._smooth = bool(self.renderHints() & QPainter.RenderHint.Antialiasing)
+            if self._smooth:
+                self.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        self._settle.start()
+
+    def _on_settle_timeout(self) -> None:
+        if self._smooth:
+            self.setRenderHint(QPainter.RenderHint.Antialiasing, True)  # repaints the view
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802
+        """A pan (a drag, or the view scrolled to a place): draw fast while it moves."""
+        self._moving()
+        super().scrollContentsBy(dx, dy)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         """Keep the label level of detail in step with the new size."""

@@ -72,6 +72,10 @@ class TileLayer(QGraphicsObject):
         self._source: TileSource | None = None
         self._loader: TileLoader | None = None
         self._pixmaps: OrderedDict[TileKey, QPixmap] = OrderedDict()
+        # Tiles smoothly scaled to the size they were last drawn at: at one scale they are
+        # blitted, not scaled again, on every paint.
+        self._scaled: dict[TileKey, QPixmap] = {}
+        self._scale = 0.0
         self._zoom = -1
         self.on_error: Callable[[str], None] = lambda _message: None
         self.on_loaded: Callable[[], None] = lambda: None
@@ -85,6 +89,7 @@ class TileLayer(QGraphicsObject):
             self._loader.deleteLater()
         self._loader = None
         self._pixmaps.clear()
+        self._scaled.clear()
         self._source = source
         if source is not None:
             self._loader = TileLoader(source, cache, self)
@@ -158,12 +163,21 @@ class TileLayer(QGraphicsObject):
         exposed = option.exposedRect
         centre = visible.center()
         missing: list[tuple[float, TileKey]] = []
+        scale = transform.m11()
+        if scale != self._scale:
+            self._scale = scale
+            self._scaled.clear()
+        # The map view draws without antialiasing while it moves (GridMapView): tiles then
+        # too are scaled fast, and smoothly at the paint after it stood still.
+        settled = painter.testRenderHint(QPainter.RenderHint.Antialiasing)
         # Drawn in device pixels with each edge rounded the same way, so neighbours share their
         # edge exactly: antialiased fractional edges would show seams between tiles.
         painter.save()
         painter.resetTransform()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        # Smooth scaling of 40 tiles costs a frame tens of milliseconds (Qt spreads it over
+        # threads that a busy machine makes wait): only once the view has settled.
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, settled)
         for x, y in tiles_in_bbox(source.matrix, z, bbox):
             rect = self._tile_rect(z, x, y)
             device = _snapped(transform.mapRect(rect))
@@ -177,12 +191,27 @@ class TileLayer(QGraphicsObject):
                     continue
                 if pixmap is not None:
                     self._pixmaps.move_to_end(key)
-                    painter.drawPixmap(device, pixmap, QRectF(pixmap.rect()))
+                    self._draw_tile(painter, device, key, pixmap, settled)
                 else:
                     self._draw_ancestor(painter, device, key)
         painter.restore()
         if self._loader is not None:
             self._loader.request(key for _, key in sorted(missing))
+
+    def _draw_tile(self, painter: QPainter, device: QRectF, key: TileKey, pixmap: QPixmap,
+                   settled: bool) -> None:
+        size = device.size().toSize()
+        if not settled or size == pixmap.size():
+            painter.drawPixmap(device, pixmap, QRectF(pixmap.rect()))
+            return
+        scaled = self._scaled.get(key)
+        if scaled is None or scaled.size() != size:
+            scaled = self._scaled[key] = pixmap.scaled(
+                size, Qt.AspectRatioMode.IgnoreAspectRatio,
+                Qt.TransformationMode.SmoothTransformation)
+            if len(self._scaled) > MEMORY_TILES:
+                self._scaled.pop(next(iter(self._scaled)))
+        painter.drawPixmap(device.topLeft(), scaled)
 
     def _draw_ancestor(self, painter: QPainter, rect: QRectF, key: TileKey) -> None:
         layer, z, x, y = key
@@ -201,8 +230,9 @@ class TileLayer(QGraphicsObject):
     def _on_loaded(self, key: TileKey, image: object) -> None:
         assert isinstance(image, QImage)
         self._pixmaps[key] = QPixmap.fromImage(image)
+        self._scaled.pop(key, None)
         while len(self._pixmaps) > MEMORY_TILES:
-            self._pixmaps.popitem(last=False)
+            self._scaled.pop(self._pixmaps.popitem(last=False)[0], None)
         _, z, x, y = key
         self.update(self._tile_rect(z, x, y))
         self.on_loaded()
