@@ -250,6 +250,11 @@ OPEN_ORDER_INDEXES: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Revision 0024: what the light counts read of an open case (db/queue_repo.py).
+OPEN_CLOCK_COLUMNS = ("unit", "grid", "state", "stage", "stage_limit", "natural_time",
+                      "suspended_at", "stage_deadline")
+
+
 class CaseRow(Base):
     """Every field of ``console.domain.cases.Case`` except ``photos`` (see :class:`PhotoRow`).
 
@@ -279,6 +284,10 @@ class CaseRow(Base):
         # revision 0007 (0018: with 自处置待审核): the board's page by deadline (PostgreSQL
         # merges no per-state scans)
         Index("ix_cases_open_deadline", "stage_deadline", sqlite_where=_OPEN_WHERE,
+              postgresql_where=_OPEN_WHERE),
+        # revision 0024: the light counts of the desk's board and map and of the wall, read
+        # from the index alone (every column they read is in it)
+        Index("ix_cases_open_clock", *OPEN_CLOCK_COLUMNS, sqlite_where=_OPEN_WHERE,
               postgresql_where=_OPEN_WHERE),
         # revision 0009 (0018: with 自处置待审核): a queue page in any order from the open
         # cases alone, never a walk of the whole history through the full index of the same
