@@ -60,6 +60,7 @@ from console.services.on_duty import (
     DutyBoard,
     OnDutyJob,
     acknowledge_alarm,
+    collectors,
     duty_board,
     on_duty_count,
     pending_alarms,
@@ -315,10 +316,14 @@ class LocalDeskBackend(CollectorReads, GazetteerReads, HotspotReads, CameraEvide
         now = self._clock()
         if self._duty_at is not None and (now - self._duty_at).total_seconds() < CHECK_EVERY:
             return
+        self._duty_at = now
+        if not store.last_fixes([u.username for u in collectors(self.centre)], now):
+            # No collector's phone has ever reported here: this centre does not use the field
+            # API (the demo, a desk-only centre), and "everyone offline" would be noise.
+            return
         if self._duty is None:
             self._duty = OnDutyJob(store, self._raw, self._clock)
         self._duty()
-        self._duty_at = now
 
     def acknowledge_alarm(self, alarm_id: int) -> CollectorAlarm:
         """Acknowledge a collector's alarm (logged in the admin log)."""

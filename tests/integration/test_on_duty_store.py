@@ -196,6 +196,9 @@ def test_the_one_machine_desk_runs_the_round_itself_once_a_minute(
 
     assert desk(False).pending_alarms() == []  # a centre's desk: the worker's job
     own = desk(True)
+    assert own.pending_alarms() == []  # no phone has ever reported: no field API, no alarms
+    walk(SqlPositionStore(engine), centre, "caiji02", START, 5)  # phones in use (08:30-08:35)
+    clocks.advance(1)
     raised = own.pending_alarms()
     assert {a.kind for a in raised} == {AlarmKind.OFFLINE}
     assert len(raised) == len([u for u in centre.ref.users.values()
