@@ -189,6 +189,8 @@ class CameraGrid(QWidget):
         self.enlarged = tile
         for other in self.tiles:
             other.setVisible(other is tile)
+            if other is not tile:
+                other.stop()  # hidden tiles decode nothing while one is enlarged
         self._play(tile, tile.camera, sub=False)
         self.tile_enlarged.emit(tile)
 
@@ -199,8 +201,8 @@ class CameraGrid(QWidget):
             return
         for other in self.tiles:
             other.setVisible(True)
-        if tile.camera is not None:
-            self._play(tile, tile.camera, sub=True)
+            if other.camera is not None:  # the enlarged one back to its sub-stream, the rest on
+                self._play(other, other.camera, sub=True)
         self.tile_enlarged.emit(None)
 
     def _on_tile_enlarge_requested(self, tile: CameraTile) -> None:

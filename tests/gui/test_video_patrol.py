@@ -129,10 +129,13 @@ def test_double_click_enlarges_to_the_main_stream(qtbot: QtBot, patrol: PatrolWi
         assert patrol.grid.enlarged is tile and tile.url == main.url
         assert not patrol.timer.isActive()  # no rotation under an enlarged picture
         assert [t.isVisible() for t in patrol.grid.tiles] == [False, True] + [False] * 7
+        others = [t for t in patrol.grid.tiles if t.camera is not None and t is not tile]
+        assert all(t.state is StreamState.STOPPED for t in others)  # hidden: not decoding
         qtbot.waitUntil(lambda: tile.frames_shown > 0 and main.plays >= 1, timeout=15000)
         QTest.keyClick(patrol, Qt.Key.Key_Escape)
         assert patrol.grid.enlarged is None and tile.url == rtsp_h264.url
         assert patrol.timer.isActive()
+        assert all(t.state is not StreamState.STOPPED for t in others)  # playing again
 
 
 def test_f2_hands_over_the_camera_and_its_frame(qtbot: QtBot, patrol: PatrolWindow,
