@@ -1,6 +1,6 @@
 """The desk map's hotspot mode (热点图; issue #16 part 4).
 
-A toggle in the map's filter row turns the map into a choropleth: cells filled by reports,
+A toggle in the map's head row turns the map into a choropleth: cells filled by reports,
 reports per km² or the change against the period before, for a chosen period and category
 set, with a legend; repeat points (the same category within 50 m at least k times in 30
 days) are marked with their count and listed under the map, each with its cases — a click on a
@@ -19,9 +19,11 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QTreeWidget,
     QTreeWidgetItem,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -70,7 +72,8 @@ class HotspotMode(QObject):
     Parameters
     ----------
     pane : MapPane
-        The desk's map pane; its filter row gets the toggle, its column the controls.
+        The desk's map pane; its ``head_row`` gets the toggle, its ``column`` the controls
+        and the list.
     read : HotspotReads
         Starts the reads on the worker.
     """
@@ -123,15 +126,22 @@ class HotspotMode(QObject):
         self.legend.setObjectName("hotspot_legend")
         self.total = QLabel()
         self.total.setObjectName("hotspot_total")
+        # Its width must not widen the map's minimum: the docks beside it keep their share.
+        self.total.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.total.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.bar = QWidget()
         self.bar.setObjectName("hotspot_bar")
-        row = QHBoxLayout(self.bar)
-        row.setContentsMargins(0, 0, 0, 0)
+        # Two lines (the choices; the legend and totals): one would not fit a 1366 px desk.
+        rows = QVBoxLayout(self.bar)
+        rows.setContentsMargins(0, 0, 0, 0)
+        choices, key = QHBoxLayout(), QHBoxLayout()
         for widget in (self.period, self.categories, self.measure, self.repeat_min):
-            row.addWidget(widget)
-        row.addWidget(self.legend)
-        row.addStretch(1)
-        row.addWidget(self.total)
+            choices.addWidget(widget)
+        choices.addStretch(1)
+        key.addWidget(self.legend)
+        key.addWidget(self.total, 1)
+        rows.addLayout(choices)
+        rows.addLayout(key)
         self.repeats = QTreeWidget()
         self.repeats.setObjectName("hotspot_repeats")
         self.repeats.setHeaderLabels([_("重复点位（近 30 天）"), _("次数"), _("最近")])
@@ -140,7 +150,7 @@ class HotspotMode(QObject):
         self.layer = ChoroplethLayer(pane.map.scene(), pane.map.to_scene)
         self.layer.set_polygons({code: cell.polygon for code, cell in centre.ref.grids.items()})
         self.layer.set_visible(False)
-        pane.filter_row.insertWidget(pane.filter_row.count() - 1, self.toggle)
+        pane.head_row.insertWidget(1, self.toggle)  # the head, not the full filter row
         pane.column.insertWidget(2, self.bar)
         pane.column.addWidget(self.repeats)
         self.bar.hide()

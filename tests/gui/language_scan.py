@@ -47,6 +47,7 @@ ALLOWED_WORDS = frozenset({
     "CityDesk", "PDF", "XLSX", "CSV", "csv", "xlsx", "pdf", "JSON", "json", "YAML", "yaml",
     "GeoJSON", "geojson", "Open", "Feed",  # "Open311" and the feed channel are proper names
     "citydesk", "init", "sqlite",  # a command and a database URL quoted as they are typed
+    "SOS",  # in a category's standard name (01066 紧急报警点异常SOS; the 热点图's category list)
 })
 """English letter runs allowed in the Chinese desk: key names, names of things, formats."""
 

@@ -118,11 +118,11 @@ class MapPane(QWidget):
         self._rows: dict[int, CaseRow] = {}
         self._cells: dict[tuple[str | None, str], dict[Light, int]] | None = None  # per-cell mode
         # Two lines: the filters do not squeeze the legend in a narrow middle (1366 px).
-        head = QHBoxLayout()
+        head = self.head_row = QHBoxLayout()  # the hotspot mode adds its toggle
         head.addWidget(QLabel(_("地图")))
         head.addStretch(1)
         head.addWidget(self.legend)
-        filters = self.filter_row = QHBoxLayout()  # the hotspot mode adds its toggle
+        filters = QHBoxLayout()
         filters.addWidget(self.area)
         filters.addWidget(self.state_filter)
         filters.addWidget(self.light_filter)
