@@ -39,10 +39,12 @@ GUI_TICK_MS = 16
 FRAME_TIME_TARGET_MS = 30.0
 
 
-def _server(log_sends: bool) -> tuple[subprocess.Popen[str], str, dict[int, list[float]]]:
+def _server(log_sends: bool, codec: str = "h264"
+            ) -> tuple[subprocess.Popen[str], str, dict[int, list[float]]]:
     """Start the loopback server; its URL and (when logging) the send times it reports."""
-    cmd = [sys.executable, "-m", "tests.rtsp_server", "--width", "640", "--height", "360",
-           "--fps", "15", "--frames", "150"] + (["--log-sends"] if log_sends else [])
+    cmd = [sys.executable, "-m", "tests.rtsp_server", "--codec", codec, "--width", "640",
+           "--height", "360", "--fps", "15", "--frames", "150"]
+    cmd += ["--log-sends"] if log_sends else []
     root = Path(__file__).resolve().parents[1]
     proc = subprocess.Popen(cmd, cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             text=True)
@@ -81,7 +83,8 @@ def _image_array(image: Any) -> np.ndarray:
     return rows[:, : image.width() * 3].reshape(image.height(), image.width(), 3)
 
 
-def run(streams: int = 9, seconds: float = 30.0, warmup: float = 5.0) -> dict[str, Any]:
+def run(streams: int = 9, seconds: float = 30.0, warmup: float = 5.0,
+        codec: str = "h264") -> dict[str, Any]:
     """Run both phases; the figures as a dict."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QElapsedTimer, QTimer
@@ -117,7 +120,7 @@ def run(streams: int = 9, seconds: float = 30.0, warmup: float = 5.0) -> dict[st
             time.sleep(0.001)
 
     # -- phase 1: N streams -------------------------------------------------------------
-    proc, url, _sent = _server(log_sends=False)
+    proc, url, _sent = _server(log_sends=False, codec=codec)
     window = QWidget()
     grid = QGridLayout(window)
     grid.setContentsMargins(0, 0, 0, 0)
@@ -182,7 +185,7 @@ def run(streams: int = 9, seconds: float = 30.0, warmup: float = 5.0) -> dict[st
     }
 
     # -- phase 2: one stream's latency ----------------------------------------------------
-    proc, url, sent = _server(log_sends=True)
+    proc, url, sent = _server(log_sends=True, codec=codec)
     probe = Tile()
     probe.latency_probe = True
     probe.resize(640, 360)
@@ -207,7 +210,7 @@ def run(streams: int = 9, seconds: float = 30.0, warmup: float = 5.0) -> dict[st
                               "min": min(latencies), "max": max(latencies)}
                              if latencies else None)}
     load = os.getloadavg()
-    return {"suite": "video", "grid": phase1, "latency": phase2, "loadavg": load,
+    return {"suite": "video", "codec": codec, "grid": phase1, "latency": phase2, "loadavg": load,
             "cores": os.cpu_count()}
 
 
@@ -215,7 +218,7 @@ def table(report: dict[str, Any]) -> str:
     """The figures as lines for the terminal and docs/BENCHMARKS.md."""
     g, lat = report["grid"], report["latency"]
     lines = [
-        f"{g['streams']} streams 640x360 H.264 15 fps, {g['seconds']:.0f} s, "
+        f"{g['streams']} streams 640x360 {report['codec'].upper()} 15 fps, {g['seconds']:.0f} s, "
         f"{report['cores']} cores, load {report['loadavg'][0]:.1f}",
         f"GUI thread frame interval ({g['gui_interval_ms']['timer_ms']} ms timer): median "
         f"{g['gui_interval_ms']['median']:.1f} ms, p95 {g['gui_interval_ms']['p95']:.1f} ms, "
@@ -253,13 +256,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     video = parser.add_argument_group("--suite video")
     video.add_argument("--streams", type=int, default=9, help="tiles on the screen (9)")
     video.add_argument("--seconds", type=float, default=30.0, help="seconds measured (30)")
+    video.add_argument("--codec", choices=("h264", "hevc"), default="h264",
+                       help="the clip's codec (h264; hevc: H.265)")
     if not any("--json" in a.option_strings for a in parser._actions):
         parser.add_argument("--json", dest="json_out", help="write the figures here")
 
 
 def run_suite(args: argparse.Namespace) -> int:
     """Run, print, save."""
-    report = run(args.streams, args.seconds)
+    report = run(args.streams, args.seconds, codec=args.codec)
     print(table(report))
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(report, indent=2))
