@@ -74,8 +74,9 @@ def fills(centre: Centre, data: HotspotMap, measure: str) -> Fills:
         top = max(abs(v) for v in values.values()) or 1.0
         step = top / 5 * 2
         bounds = [-step * 1.5, -step * 0.5, step * 0.5, step * 1.5, top]
-        labels = [f"≤ {-step * 1.5:+.0f}", f"{-step * 0.5:+.0f}", "0",
-                  f"{step * 0.5:+.0f}", f"≥ {step * 1.5:+.0f}"]
+        near, far = step * 0.5, step * 1.5
+        labels = [f"≤ {-far:+.0f}", f"{-far:+.0f}…{-near:+.0f}", f"±{near:.0f}",
+                  f"{near:+.0f}…{far:+.0f}", f"> {far:+.0f}"]
         colours = {k: DIVERGING[class_of(v, bounds)] for k, v in values.items()}
         return Fills(colours, tips, list(zip(DIVERGING, labels, strict=True)))
     breaks = quantile_breaks(list(values.values()))

@@ -136,3 +136,21 @@ def test_screenshots(desk_factory, themed_app, qtbot, tmp_path, size) -> None:
     image = w.grab().toImage()
     assert (image.width(), image.height()) == size
     assert image.save(str(folder / f"desk_choropleth_{size[1]}.png"))
+
+
+def test_the_change_is_coloured_symmetrically_around_no_change(desk_factory) -> None:
+    from datetime import datetime
+
+    from console.services.hotspots import CellHeat, HotspotMap
+    from console.ui.hotspot_view import fills
+    from widgets.choropleth import DIVERGING
+
+    centre = desk_factory(user="zhibanzhang1").app.centre
+    grids = sorted(centre.ref.grids)[:4]
+    cells = tuple(CellHeat(g, now, before, 1.0, float(now)) for g, now, before in
+                  zip(grids, (0, 10, 5, 5), (10, 0, 5, 4), strict=True))
+    t = datetime(2026, 11, 1, tzinfo=NOW.tzinfo)
+    drawn = fills(centre, HotspotMap(t, NOW, t - (NOW - t), (), cells, 20, 19, 0), "change")
+    assert [drawn.colours[g] for g in grids] == [DIVERGING[0], DIVERGING[4], DIVERGING[2],
+                                                 DIVERGING[2]]
+    assert [text for _c, text in drawn.legend] == ["≤ -6", "-6…-2", "±2", "+2…+6", "> +6"]
