@@ -167,7 +167,8 @@ def issue_key(uow_factory: AlarmUowFactory, centre: Centre, actor: Actor, userna
     user = centre.user(username)
     if user.role not in (Role.ACCEPTOR.value, Role.SUPERVISOR.value, Role.ADMIN.value):
         raise ValidationError(f"{username} 的角色 {user.role} 不能上报案件：告警账户应为受理员 / "
-                              "the alarm account must be able to file reports (受理员)")
+                              "the alarm account must be able to file reports (an "
+                              "acceptor's)")
     key = secrets.token_urlsafe(24)
     with uow_factory() as uow:
         uow.video_alarms.set_key(user.username, key_digest(key), now)
