@@ -150,6 +150,17 @@ def _open_clocks() -> ColumnElement[bool]:
     return CaseRow.state.in_(_inline(OPEN_VALUES))
 
 
+def _counted(states: Sequence[CaseState], reader: Reader | None) -> list[ColumnElement[bool]]:
+    """WHERE of the light counts: the index's open term, and the states asked for as a plain
+    filter (``state || ''``: not a key into the state index, which SQLite would otherwise
+    search for each state and then read the table for every case)."""
+    where: list[ColumnElement[bool]] = [(CaseRow.state + "").in_([s.value for s in states]),
+                                        _open_clocks()]
+    if reader is not None:
+        where.append(readable(reader))
+    return where
+
+
 def _natural() -> ColumnElement[bool]:
     return and_(CaseRow.natural_time.is_(True), CaseRow.stage == HANDLE)
 
@@ -184,7 +195,7 @@ class SqlQueueReader:
         # terms' selectivities (each column is NULL in most closed cases), expects 2 % of the
         # open cases and walks the deadline index and the table instead of the clocks' index.
         stmt = (select(CaseRow.stage_limit, natural, runs)
-                .where(*_in_states(states, reader), _open_clocks())
+                .where(*_counted(states, reader))
                 .group_by(CaseRow.stage_limit, natural, runs))
         return [(int(limit or 0), bool(nat))
                 for limit, nat, running in self._session.execute(stmt) if running]
@@ -212,7 +223,7 @@ class SqlQueueReader:
             else_="green",
         )
         stmt = (select(CaseRow.unit, CaseRow.grid, CaseRow.state, light, func.count())
-                .where(*_in_states(states, reader), _open_clocks())
+                .where(*_counted(states, reader))
                 .group_by(CaseRow.unit, CaseRow.grid, CaseRow.state, light))
         out: dict[tuple[str | None, str | None, str], dict[str, int]] = {}
         for unit, grid, state, colour, n in self._session.execute(stmt):
