@@ -257,9 +257,10 @@ async def run_step(phones: Sequence[Phone], host: str, port: int, rate: float, b
     # Each phone's first send at a random instant of its own slice of the period (stratified):
     # spread as real phones are, and a step of a few periods offers exactly its rate — with
     # independent draws a 15 s step at one send per 10 s offered 500/s ± 3 % by chance alone.
+    # The first phone sends at the step's start (a step shorter than a slice still measures).
     slots = len(phones)
     await asyncio.gather(*(_send_positions(p, host, port, step, period, end,
-                                           (i + rng.random()) / slots * period)
+                                           (i + (rng.random() if i else 0.0)) / slots * period)
                            for i, p in enumerate(phones)),
                          *(_poll_tasks(p, host, port, step, end, poll_every, rng)
                            for p in phones if poll_every > 0))

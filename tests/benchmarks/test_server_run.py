@@ -28,7 +28,7 @@ def test_server_suite_reports_every_benchmark(tmp_path: Path) -> None:
         assert any(n.startswith(expected) for n in names), (expected, names)
     for r in report["results"]:
         assert r["citydesk"]["n"] >= 1 and r["citydesk"]["median"] > 0, r
-        assert r["met"] in (True, False), r
+        assert r["met"] in (True, False) or r["target"].startswith("–"), r
     by_name = {r["name"].split(" (")[0]: r for r in report["results"]}
     # Remote against in process: both sides measured, so the hop's cost is a real ratio.
     assert by_name["one-key dispatch through the server"]["floor"]["n"] == 3
@@ -40,3 +40,5 @@ def test_server_suite_reports_every_benchmark(tmp_path: Path) -> None:
     assert load["streams_up"] == 3 and load["read_errors"] == 0, load
     assert load["reads"] >= 3 and load["dispatches"] >= 1, load
     assert load["server"]["server_rss_mb_peak"] > 0, load
+    herd = server["load_at_once"]  # the desks woken at once by every push
+    assert herd["streams_up"] == 3 and herd["read_errors"] == 0 and herd["reads"] >= 1, herd
