@@ -50,6 +50,12 @@ class SqlHotspotReader:
         before = func.sum(case((CaseRow.reported_at < split, 1), else_=0))
         return now, before
 
+    def first_report(self) -> datetime | None:
+        """When the earliest report was made (one read of the reported_at index)."""
+        # min() keeps the column's type: the instant comes back aware, as every other read
+        value: datetime | None = self._session.scalar(select(func.min(CaseRow.reported_at)))
+        return value
+
     def cell_counts(self, start: datetime, split: datetime, end: datetime,
                     categories: Sequence[str]) -> builtins.list[tuple[str | None, int, int]]:
         """(grid, reports in ``[split, end)``, in ``[start, split)``)."""

@@ -64,6 +64,10 @@ class HotspotReader(Protocol):
         """(grid cell or None, reports in the current period, in the previous one)."""
         ...
 
+    def first_report(self) -> datetime | None:
+        """When the earliest report the database holds was made (None: none)."""
+        ...
+
     def category_counts(self, start: datetime, split: datetime, end: datetime,
                         categories: Sequence[str]) -> builtins.list[tuple[str, int, int]]:
         """(category, reports in the current period, in the previous one)."""
@@ -166,6 +170,14 @@ class HotspotMap:
     total: int
     previous_total: int
     unplaced: int  # reports without a cell: in the totals, on no cell
+    #: The first report the database holds (None: none): a previous period that begins
+    #: before it has no complete record, and its change says nothing.
+    history_from: datetime | None = None
+
+    @property
+    def previous_complete(self) -> bool:
+        """Whether the database holds the whole previous period."""
+        return self.history_from is not None and self.history_from <= self.previous_start
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +192,12 @@ class HotspotFigures:
     cells: tuple[CellHeat, ...]  # the top cells by reports
     categories: tuple[CategoryCount, ...]  # the top categories by reports
     week: tuple[WeekHours, ...]  # the top categories by hour of the week
+    history_from: datetime | None = None  # as HotspotMap's
+
+    @property
+    def previous_complete(self) -> bool:
+        """Whether the database holds the whole previous period."""
+        return self.history_from is not None and self.history_from <= self.previous_start
 
 
 def period_bounds(key: str, centre: Centre, now: datetime) -> tuple[datetime, datetime]:
@@ -228,13 +246,14 @@ def hotspot_map(uow: HotspotUnitOfWork, centre: Centre, start: datetime, end: da
     before, _start = previous_period(start, end)
     with uow:
         rows = uow.hotspots.cell_counts(before, start, end, chosen)
+        history_from = uow.hotspots.first_report()
     cells = cell_heat(centre, rows)
     placed = {c.grid for c in cells}
     unplaced = sum(n for grid, n, _p in rows if grid not in placed)
     return HotspotMap(
         start, end, before, chosen,
         tuple(sorted(cells, key=lambda c: c.grid)),
-        sum(n for _g, n, _p in rows), sum(p for _g, _n, p in rows), unplaced,
+        sum(n for _g, n, _p in rows), sum(p for _g, _n, p in rows), unplaced, history_from,
     )
 
 
@@ -276,6 +295,7 @@ def hotspot_figures(uow: HotspotUnitOfWork, centre: Centre, start: datetime, end
                         key=lambda k: (-k.count, k.category))
         top = [k.category for k in ranked[:WEEK_CATEGORIES]]
         hours = uow.hotspots.category_hours(start, end, top) if top else []
+        history_from = uow.hotspots.first_report()
     week = {c: [0] * HOURS_OF_WEEK for c in top}
     for hour, category, n in hours:
         if category in week:
@@ -285,7 +305,7 @@ def hotspot_figures(uow: HotspotUnitOfWork, centre: Centre, start: datetime, end
     return HotspotFigures(
         start, end, before, sum(n for _g, n, _p in cells), sum(p for _g, _n, p in cells),
         tuple(heat[:TOP_CELLS]), tuple(ranked[:TOP_CATEGORIES]),
-        tuple(WeekHours(c, tuple(week[c])) for c in top),
+        tuple(WeekHours(c, tuple(week[c])) for c in top), history_from,
     )
 
 

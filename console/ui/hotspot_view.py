@@ -105,8 +105,11 @@ def repeat_marks(centre: Centre, repeats: tuple[RepeatCluster, ...]) -> list[Poi
 
 def summary(data: HotspotMap) -> str:
     """The totals line: this period, the one before, the change, what has no cell."""
-    text = _("本期 {n} 件 · 上期 {p} 件（{change:+d}）").format(
-        n=data.total, p=data.previous_total, change=data.total - data.previous_total)
+    if data.previous_complete:
+        text = _("本期 {n} 件 · 上期 {p} 件（{change:+d}）").format(
+            n=data.total, p=data.previous_total, change=data.total - data.previous_total)
+    else:  # the database begins inside the previous period: no change to tell
+        text = _("本期 {n} 件 · 上期无完整记录").format(n=data.total)
     if data.unplaced:
         text += " · " + _("{n} 件无网格").format(n=data.unplaced)
     return text

@@ -245,3 +245,16 @@ def test_the_period_report_holds_the_section(scene: tuple[Factory, Centre, dict]
     mine = make_period_report(scoped_factory(factory, centre.actor("unit_zhzf")), centre,
                               october, at(11, 2, 9))
     assert not [t for t in mine.tables if t.title.startswith("热点与难点")]
+
+
+def test_a_previous_period_before_the_records_tells_no_change(
+        scene: tuple[Factory, Centre, dict]) -> None:
+    factory, centre, _ids = scene
+    with factory() as uow:
+        first = uow.hotspots.first_report()
+        want = min(c.reported_at for c in uow.cases.list(CaseFilter(order="id")))
+    assert first == want
+    assert hotspot_map(factory(), centre, START, END).previous_complete  # August is on record
+    week = (first, first + timedelta(days=7))  # the week before it lies before every record
+    assert not hotspot_map(factory(), centre, *week).previous_complete
+    assert not hotspot_figures(factory(), centre, *week).previous_complete

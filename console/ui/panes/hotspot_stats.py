@@ -124,16 +124,22 @@ class HotspotStatsPane(QWidget):
         self.category.setCurrentIndex(max(found, 0))
         self.category.blockSignals(False)
         change = figures.total - figures.previous_total
+        known = figures.previous_complete  # else a change against a period not on record
         self.total.setText(_("本期 {n} 件 · 上期 {p} 件（{change:+d}）").format(
-            n=figures.total, p=figures.previous_total, change=change))
+            n=figures.total, p=figures.previous_total, change=change) if known
+            else _("本期 {n} 件 · 上期无完整记录").format(n=figures.total))
         grids = centre.ref.grids
         before = _("上期 {n} 件")
+
+        def delta(n: int) -> str:
+            return f"{n:+d}" if known else "—"
+
         _fill(self.cells, [
             [f"{c.grid[-6:]} {community_name(grids[c.grid])}" if c.grid in grids else c.grid,
-             str(c.count), f"{c.change:+d}", "—" if c.rate is None else f"{c.rate:.1f}"]
+             str(c.count), delta(c.change), "—" if c.rate is None else f"{c.rate:.1f}"]
             for c in figures.cells], [before.format(n=c.previous) for c in figures.cells])
         _fill(self.kinds, [
-            [category_label(centre, k.category), str(k.count), f"{k.count - k.previous:+d}",
+            [category_label(centre, k.category), str(k.count), delta(k.count - k.previous),
              f"{k.count * 100 / figures.total:.1f}%" if figures.total else "—"]
             for k in figures.categories], [before.format(n=k.previous) for k in figures.categories])
         self._draw_week()

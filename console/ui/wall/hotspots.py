@@ -44,10 +44,11 @@ class TopList(QFrame):
         self._layout.addWidget(self.title)
         self._layout.addLayout(self.grid)
         self._layout.addStretch(1)
-        self.rows: list[tuple[str, int, int]] = []
+        self.rows: list[tuple[str, int, int | None]] = []
 
-    def set_rows(self, rows: list[tuple[str, int, int]]) -> None:
-        """(name, count, change) per row, best first."""
+    def set_rows(self, rows: list[tuple[str, int, int | None]]) -> None:
+        """(name, count, change) per row, best first; change None: the previous period has
+        no complete record (shown as —)."""
         self.rows = rows
         while self.grid.count():
             item = self.grid.takeAt(0)
@@ -61,8 +62,9 @@ class TopList(QFrame):
             set_tone(rank, "muted")
             text = wall_label("table", name)
             n = wall_label("table", str(count))
-            delta = wall_label("table", f"{change:+d}")
-            set_tone(delta, "red" if change > 0 else "green" if change < 0 else "muted")
+            delta = wall_label("table", "—" if change is None else f"{change:+d}")
+            set_tone(delta, "muted" if change is None or change == 0
+                     else "red" if change > 0 else "green")
             for c, label in enumerate((rank, text, n, delta)):
                 if c != 1:
                     label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -179,11 +181,13 @@ class HotspotPage(QWidget):
         repeats = _("重复点位 {n} 处").format(n=points.total) if points.total else ""
         self.total.setText("  ".join(filter(None, (summary(data), repeats))))
         grids = self.centre.ref.grids
+        known = figures.previous_complete  # else a change against a period not on record
         self.cells.set_rows([
             (f"{c.grid[-6:]} {community_name(grids[c.grid])}" if c.grid in grids else c.grid,
-             c.count, c.change) for c in figures.cells[:TOP_ROWS]])
+             c.count, c.change if known else None) for c in figures.cells[:TOP_ROWS]])
         self.kinds.set_rows([(category_label(self.centre, k.category), k.count,
-                              k.count - k.previous) for k in figures.categories[:TOP_ROWS]])
+                              k.count - k.previous if known else None)
+                             for k in figures.categories[:TOP_ROWS]])
         self._frame(data)
 
     def _frame(self, data: HotspotMap) -> None:
