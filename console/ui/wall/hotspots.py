@@ -123,7 +123,7 @@ class HotspotPage(QWidget):
         self.map_panel, map_layout = panel()
         self.area = wall_label("section")  # the street framed
         title = QHBoxLayout()
-        title.addWidget(wall_label("section", _("本月上报密度（按网格）")))
+        title.addWidget(wall_label("section", _("本月各网格上报量")))
         title.addStretch(1)
         title.addWidget(self.area)
         map_layout.addLayout(title)
