@@ -503,4 +503,5 @@ def describe_event(event: Event) -> str:
         step = command_label(Command(event.type))
     except ValueError:
         step = event.type
-    return f"{event.actor}@{event.desk or '?'} · {step}"
+    who = f"{event.actor}@{event.desk}" if event.desk else event.actor  # no desk: CLI, API
+    return f"{who} · {step}"
