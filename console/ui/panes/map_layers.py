@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolBut
 
 from console.domain.reference import ComponentInstance
 from console.services.centre import Centre
+from console.ui.basemap import show_basemap
 from console.ui.i18n import _
 from console.ui.names import localized, unit_name_of
 from widgets.grid_map import GridMapView
@@ -90,6 +91,12 @@ class MapLayers(QObject):
         self.card = ComponentCard()
         self.current: ComponentInstance | None = None
         self.switcher.add_layer("basemap", _("底图"))
+        # Several sources (天地图 矢量 and 影像, an offline file): one is drawn, chosen here.
+        self._sources = centre.ref.config.basemap
+        self._source = 0
+        if len(self._sources) > 1:
+            for i, source in enumerate(self._sources):
+                self.switcher.add_layer(f"basemap:{i}", "  · " + source.name, checked=i == 0)
         self.switcher.add_layer("grid", _("单元网格"))
         self.switcher.add_layer("components", _("部件（放大后显示）"))
         self.switcher.add_layer("cases", _("案件"))
@@ -124,7 +131,9 @@ class MapLayers(QObject):
         self.components.reproject()
 
     def _on_layer_toggled(self, key: str, on: bool) -> None:
-        if key == "basemap":
+        if key.startswith("basemap:"):
+            self._choose_source(int(key.split(":", 1)[1]), on)
+        elif key == "basemap":
             self.view.basemap.layer.setVisible(on)
         elif key == "grid":
             self.view.set_cells_visible(on)
@@ -138,6 +147,27 @@ class MapLayers(QObject):
             hidden = [k.split(":", 1)[1] for k in self.switcher.layer_keys()
                       if k.startswith("components:") and not self.switcher.is_on(k)]
             self.components.set_hidden_kinds(hidden)
+
+    def _choose_source(self, index: int, on: bool) -> None:
+        # Exclusive, as radio buttons: the chosen source's entry cannot be unticked (底图 hides
+        # the basemap), ticking another one draws it and unticks the rest.
+        if not on:
+            if index == self._source:
+                self.switcher.set_on(f"basemap:{index}", True)
+            return
+        if index == self._source:
+            return
+        self._source = index
+        for other in range(len(self._sources)):
+            if other != index:
+                self.switcher.set_on(f"basemap:{other}", False)
+        show_basemap(self.view, (self._sources[index],))
+        self.view.basemap.layer.setVisible(self.switcher.is_on("basemap"))
+
+    @property
+    def source_name(self) -> str | None:
+        """The basemap source drawn (None: the centre has none)."""
+        return self._sources[self._source].name if self._sources else None
 
     def _on_map_clicked(self, lon: float, lat: float) -> None:
         zoom = self.view.zoom

@@ -13,6 +13,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from console.domain.basemap import BasemapSource
+from console.ui.basemap import show_basemap
 from console.ui.i18n import _
 from console.ui.wall.style import MUTED, PANEL
 from widgets.grid_map import GridMapView, MapCell, MapMarker
@@ -35,13 +37,19 @@ class AreaMap(QFrame):
     ----------
     cells : sequence of MapCell
         Every cell of the centre (neighbouring areas show at the edges).
+    basemap : tuple of BasemapSource
+        The centre's basemap sources (``centre.yaml`` ``basemap``): the first is drawn under
+        the cells, as on the desk; none, no basemap (and, unlike the desk, no note: a hall's
+        screen does not tell what is not configured).
     parent : QWidget, optional
     """
 
-    def __init__(self, cells: Sequence[MapCell], parent: QWidget | None = None) -> None:
+    def __init__(self, cells: Sequence[MapCell], basemap: tuple[BasemapSource, ...] = (),
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setProperty("wall", "panel")
         self._cells = list(cells)
+        self._basemap = basemap
         self._markers: list[MapMarker] = []
         self._box: Box | None = None
         self._scale = 1.0
@@ -76,6 +84,8 @@ class AreaMap(QFrame):
         view.set_foreground(MUTED)
         view.set_cells(self._cells)
         view.set_markers(self._markers)
+        if self._basemap:
+            show_basemap(view, self._basemap)
         return view
 
     def set_scale(self, scale: float) -> None:
@@ -126,4 +136,4 @@ class AreaMap(QFrame):
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)
         # A hidden page gets its resize events only when shown: fit again after that layout.
-        QTimer.singleShot(0, self.fit)
+        QTimer.singleShot(0, self, self.fit)  # (dropped if the map is gone by then)

@@ -65,7 +65,8 @@ class OverviewPage(QWidget):
         self._centroids = {cell.code: cell.centroid for cell in cells}
         # Before any data, the areas with the most cells (the county seat first).
         self._by_size = sorted(rings, key=lambda s: -len(rings[s]))
-        self.maps = [AreaMap(map_cells) for _n in range(min(max_maps, len(self._areas)) or 1)]
+        self.maps = [AreaMap(map_cells, centre.ref.config.basemap)
+                     for _n in range(min(max_maps, len(self._areas)) or 1)]
         self._show_areas({})
         self.legend_panel, legend = panel(_("灯色"))
         self.legend: dict[Light, QLabel] = {}
