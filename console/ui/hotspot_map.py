@@ -134,14 +134,14 @@ class HotspotMode(QObject):
         # Two lines (the choices; the legend and totals): one would not fit a 1366 px desk.
         rows = QVBoxLayout(self.bar)
         rows.setContentsMargins(0, 0, 0, 0)
-        choices, key = QHBoxLayout(), QHBoxLayout()
+        choices, legend_row = QHBoxLayout(), QHBoxLayout()
         for widget in (self.period, self.categories, self.measure, self.repeat_min):
             choices.addWidget(widget)
         choices.addStretch(1)
-        key.addWidget(self.legend)
-        key.addWidget(self.total, 1)
+        legend_row.addWidget(self.legend)
+        legend_row.addWidget(self.total, 1)
         rows.addLayout(choices)
-        rows.addLayout(key)
+        rows.addLayout(legend_row)
         self.repeats = QTreeWidget()
         self.repeats.setObjectName("hotspot_repeats")
         self.repeats.setHeaderLabels([_("重复点位（近 30 天）"), _("次数"), _("最近")])
