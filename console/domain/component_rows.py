@@ -14,6 +14,7 @@ column is kept as the component's attributes.
 from __future__ import annotations
 
 import enum
+import functools
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -94,6 +95,13 @@ class ComponentReading:
 
 def columns(headings: Sequence[str]) -> dict[str, str]:
     """Each field's heading in the file (fields the file lacks are left out)."""
+    return dict(_columns(tuple(headings)))
+
+
+@functools.lru_cache(maxsize=16)
+def _columns(headings: tuple[str, ...]) -> dict[str, str]:
+    # Once per file's heading row, not per row: a row-by-row reader (a Shapefile's features
+    # without geometry) asks for every one of 100 000 rows.  Callers only read the result.
     keys = {search_key(h): h for h in headings}
     found: dict[str, str] = {}
     for field, names in HEADINGS.items():
@@ -232,7 +240,7 @@ def read_components(rows: Sequence[tuple[int, Mapping[str, Any], Position]],
 def position_columns(props: Mapping[str, Any], headings: Sequence[str]
                      ) -> tuple[float, float] | str | None:
     """A table row's (x, y) from its lon / lat columns: None when empty, the text when bad."""
-    col = columns(headings)
+    col = _columns(tuple(headings))
     if "lon" not in col or "lat" not in col:
         return None
     x_text, y_text = _text(props.get(col["lon"])), _text(props.get(col["lat"]))
