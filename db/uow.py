@@ -29,6 +29,7 @@ from console.services.uow import (
 from console.services.video_alarms import AlarmUnitOfWork, VideoAlarmStore
 from db.audit_repo import SqlAuditStore
 from db.camera_repo import SqlCameraStore
+from db.engine import single_statements
 from db.event_repo import KeySource
 from db.gazetteer_repo import SqlGazetteerStore
 from db.hotspot_repo import SqlHotspotReader
@@ -165,8 +166,7 @@ def make_read_factory(engine: Engine) -> Callable[[], SqlUnitOfWork]:
     snapshot.  A desk's feed poll (every desk, after every event) is one such read.
     :meth:`commit` refuses: nothing may be written through it.
     """
-    bound = (engine.execution_options(isolation_level="AUTOCOMMIT")
-             if engine.dialect.name == "postgresql" else engine)
+    bound = single_statements(engine)
     sessions = sessionmaker(bind=bound, expire_on_commit=False)
     return partial(_ReadUnitOfWork, sessions, None)
 
