@@ -123,6 +123,7 @@ class App:
     read_factory: Callable[[], UnitOfWork] = field(init=False)
     _centre: Centre | None = field(default=None, init=False)
     _keys: KeyRing | None = field(default=None, init=False)
+    _positions: SqlPositionStore | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.engine = make_engine(self.url)
@@ -245,8 +246,13 @@ class App:
         return SqlSessionStore(self.engine)
 
     def position_store(self) -> SqlPositionStore:
-        """Collectors' positions and device keys (``console.services.positions.PositionStore``)."""
-        return SqlPositionStore(self.engine)
+        """Collectors' positions and device keys (``console.services.positions.PositionStore``).
+
+        One store for the process (it holds nothing but the engine): the server asks for it
+        on every position request."""
+        if self._positions is None:
+            self._positions = SqlPositionStore(self.engine)
+        return self._positions
 
     def alarm_store(self) -> SqlAlarmStore:
         """Collectors' 在岗 alarms and the fixes they are judged on

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, case, insert, select, update
+from sqlalchemy import Engine, bindparam, case, insert, select, update
 
 from console.domain.reference import User
 from console.services.central_ports import Account
@@ -20,6 +20,16 @@ _SESSION_COLUMNS = tuple(SessionRow.__table__.c)
 _USER_COLUMNS = tuple(UserRow.__table__.c[name] for name in (
     "username", "name", "role", "unit", "grids", "active", "password_hash", "failed_logins", "locked_until",
     "password_changed_at"))
+# The statements of every request's session check, built once: building a select and its
+# cache key again per call was a tenth of a position request's time on the server.
+_WITH_ACCOUNT = (select(*_SESSION_COLUMNS, *(c.label(f"u_{c.name}") for c in _USER_COLUMNS))
+                 .select_from(SessionRow.__table__.outerjoin(
+                     UserRow.__table__, UserRow.username == SessionRow.username))
+                 .where(SessionRow.token_hash == bindparam("digest")))
+_TOUCH = (update(SessionRow)
+          .where(SessionRow.token_hash == bindparam("digest"),
+                 SessionRow.last_seen_at < bindparam("at"))
+          .values(last_seen_at=bindparam("at")))
 
 
 class SqlSessionStore:
@@ -61,12 +71,8 @@ class SqlSessionStore:
 
         The check on every request reads both: one round trip instead of two transactions.
         """
-        stmt = (select(*_SESSION_COLUMNS, *(c.label(f"u_{c.name}") for c in _USER_COLUMNS))
-                .select_from(SessionRow.__table__.outerjoin(
-                    UserRow.__table__, UserRow.username == SessionRow.username))
-                .where(SessionRow.token_hash == token_hash))
         with self._single.connect() as conn:
-            row = conn.execute(stmt).one_or_none()
+            row = conn.execute(_WITH_ACCOUNT, {"digest": token_hash}).one_or_none()
         if row is None:
             return None
         m = row._mapping
@@ -85,9 +91,7 @@ class SqlSessionStore:
     def touch(self, token_hash: str, at: datetime) -> None:
         """Last use at ``at`` (never moved backwards by a slower server process)."""
         with self._single.begin() as conn:  # one statement: its own transaction
-            conn.execute(update(SessionRow).where(SessionRow.token_hash == token_hash,
-                                                  SessionRow.last_seen_at < at)
-                         .values(last_seen_at=at))
+            conn.execute(_TOUCH, {"digest": token_hash, "at": at})
 
     def revoke(self, token_hash: str, at: datetime) -> bool:
         """End one open session."""

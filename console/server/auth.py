@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
+from starlette.concurrency import run_in_threadpool
 
 from console.app import App
 from console.domain.cases import Actor
@@ -27,6 +28,7 @@ from console.services.sessions import (
     authenticate,
     logout,
     resolve,
+    resolve_recent,
     session_kind,
 )
 
@@ -65,11 +67,16 @@ class Caller:
     token: str
 
 
-def server_state(request: Request) -> ServerState:
+def state_of(request: Request) -> ServerState:
     """The server's state (set by :func:`console.server.app.create_app`)."""
     state = request.app.state.citydesk
     assert isinstance(state, ServerState)
     return state
+
+
+async def server_state(request: Request) -> ServerState:
+    """:func:`state_of` as a dependency (``async``: FastAPI runs a plain one on a thread)."""
+    return state_of(request)
 
 
 def bearer_token(request: Request) -> str:
@@ -81,13 +88,26 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def caller(request: Request) -> Caller:
-    """The request's caller, resolved and checked against the user as stored now."""
-    state = server_state(request)
-    token = bearer_token(request)
+def resolve_caller(state: ServerState, token: str) -> Caller:
+    """The caller of ``token`` resolved and checked against the user as stored now (it may
+    read and write the sessions' store: call it off the event loop)."""
     actor, record = resolve(state.store, token, state.clock(), state.policy,
                             recent=state.recent)
     return Caller(actor, record, token)
+
+
+async def caller(request: Request) -> Caller:
+    """The request's caller, resolved and checked against the user as stored now.
+
+    A session this process checked within the last moments and needs no write is answered
+    on the event loop; every other check goes to a worker thread (it reads the database).
+    """
+    state = state_of(request)
+    token = bearer_token(request)
+    known = resolve_recent(token, state.clock(), state.policy, state.recent)
+    if known is not None:
+        return Caller(known[0], known[1], token)
+    return await run_in_threadpool(resolve_caller, state, token)
 
 
 CallerDep = Annotated[Caller, Depends(caller)]

@@ -28,7 +28,8 @@ MAX_PHOTOS = 5
 MAX_JSON = 256 * 1024
 
 
-def _json_object(raw: bytes | str) -> dict[str, Any]:
+def json_object(raw: bytes | str) -> dict[str, Any]:
+    """A JSON body as an object (empty: ``{}``); otherwise 422 naming ``body``."""
     if not raw:
         return {}
     if len(raw) > MAX_JSON:
@@ -53,7 +54,7 @@ async def read_body(request: Request, photo_kind: str | None,
     kinds = parts if parts is not None else {} if photo_kind is None else {"photo": photo_kind}
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type in ("", "application/json"):
-        return _json_object(await request.body()), []
+        return json_object(await request.body()), []
     if content_type != "multipart/form-data":
         raise FieldError("body", f"不支持的内容类型 {content_type[:64]!r}：请用 application/json 或 "
                                  "multipart/form-data / unsupported content type")
@@ -61,7 +62,7 @@ async def read_body(request: Request, photo_kind: str | None,
         text = form.get("body")
         if isinstance(text, UploadFile):
             raise FieldError("body", "body 应为文本部分 / 'body' must be a text part")
-        body = _json_object(text or "")
+        body = json_object(text or "")
         if "photo" not in kinds and form.getlist("photo"):
             raise FieldError("photo", "此操作不带照片 / this command takes no photos" if not kinds
                              else f"照片应放在 {'、'.join(kinds)} 部分 / photos go in the "

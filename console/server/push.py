@@ -37,7 +37,7 @@ from starlette.concurrency import run_in_threadpool
 from console.app import App
 from console.domain.cases import Event
 from console.domain.errors import AuthenticationError
-from console.server.auth import ServerState, bearer_token, server_state
+from console.server.auth import ServerState, bearer_token, state_of
 from console.services.access import reader_of, scoped_factory
 from console.services.sessions import resolve
 
@@ -210,7 +210,7 @@ async def events(
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
     """The caller's push stream (see the module docstring)."""
-    state = server_state(request)
+    state = state_of(request)
     hub: PushHub = request.app.state.push
     token = bearer_token(request)
     actor, _record = await run_in_threadpool(resolve, state.store,

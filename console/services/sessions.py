@@ -284,22 +284,56 @@ def resolve(store: SessionStore, token: str, now: datetime,
         if recent is not None:
             recent.put(digest, *found)
     record, account = found
-    if record.revoked_at is not None or now >= record.expires_at \
-            or now - record.last_seen_at >= policy.idle:
+    verdict = _judge(record, account, now, policy)
+    if verdict == "ended":
         raise AuthenticationError(SESSION_INVALID)
-    changed = account is not None and account.password_changed_at is not None \
-        and account.password_changed_at > record.created_at
-    if account is None or not account.user.active or account.user.role != record.role \
-            or changed:
+    if verdict == "revoke":
         store.revoke(digest, now)
         if recent is not None:
             recent.drop(digest)
         raise AuthenticationError(SESSION_INVALID)
-    if now - record.last_seen_at >= policy.touch_every:
+    assert account is not None
+    if verdict == "touch":
         store.touch(digest, now)
         if recent is not None:
             recent.put(digest, replace(record, last_seen_at=now), account)
     return actor_of(account, desk or record.client or record.kind), record
+
+
+def resolve_recent(token: str, now: datetime, policy: SessionPolicy, recent: RecentSessions,
+                   desk: str = "") -> tuple[Actor, SessionRecord] | None:
+    """:func:`resolve`'s answer when ``recent`` alone gives it and nothing is to be written.
+
+    A session remembered within the cache's window, valid now and touched recently, is
+    answered here without the store (the server does this on its event loop, sparing a
+    request its worker thread).  Anything else — nothing remembered, a session to refuse, to
+    revoke or to touch — is None, and the caller runs :func:`resolve`, which judges it the
+    same way and does the store's part.
+    """
+    if not token or len(token) > 256:
+        return None
+    found = recent.get(token_digest(token))
+    if found is None:
+        return None
+    record, account = found
+    if account is None or _judge(record, account, now, policy) != "valid":
+        return None
+    return actor_of(account, desk or record.client or record.kind), record
+
+
+def _judge(record: SessionRecord, account: Account | None, now: datetime,
+           policy: SessionPolicy) -> str:
+    """``ended`` (expired, idle or revoked), ``revoke`` (its user was disabled, demoted or
+    given a new password since), ``touch`` (valid, its last use to be written) or ``valid``."""
+    if record.revoked_at is not None or now >= record.expires_at \
+            or now - record.last_seen_at >= policy.idle:
+        return "ended"
+    changed = account is not None and account.password_changed_at is not None \
+        and account.password_changed_at > record.created_at
+    if account is None or not account.user.active or account.user.role != record.role \
+            or changed:
+        return "revoke"
+    return "touch" if now - record.last_seen_at >= policy.touch_every else "valid"
 
 
 def logout(store: SessionStore, token: str, now: datetime,

@@ -20,6 +20,7 @@ from console.services.sessions import (
     authenticate,
     logout,
     resolve,
+    resolve_recent,
     token_digest,
 )
 from console.services.setup import init_reference
@@ -163,3 +164,30 @@ def test_recent_sessions_are_used_for_their_window_and_dropped_at_logout(centre_
     assert logout(store, other, T0, recent)
     with pytest.raises(AuthenticationError):
         resolve(store, other, T0, POLICY, recent=recent)  # logged out here: at once
+
+
+def test_the_event_loops_check_answers_only_what_needs_no_store(centre_db,
+                                                                  engine: Engine) -> None:
+    """``resolve_recent`` answers a remembered, valid, recently touched session; anything the
+    store must read or write (nothing remembered, a touch due, a user disabled, an expiry) is
+    None, left to ``resolve``."""
+    uow_factory, store = centre_db
+    ticks = [100.0]
+    recent = RecentSessions(ttl=2.0, monotonic=lambda: ticks[0])
+    token, _ = authenticate(uow_factory, store, "shouli1", PW, T0, POLICY)
+    assert resolve_recent(token, T0, POLICY, recent) is None  # nothing remembered yet
+    resolve(store, token, T0, POLICY, recent=recent)
+    known = resolve_recent(token, T0 + timedelta(seconds=5), POLICY, recent)
+    assert known is not None and known[0].user == "shouli1"
+    assert resolve_recent("another-token", T0, POLICY, recent) is None
+    assert resolve_recent(token, T0 + timedelta(seconds=30), POLICY, recent) is None  # touch
+    assert resolve_recent(token, T0 + timedelta(hours=13), POLICY, recent) is None  # expired
+    with pytest.raises(AuthenticationError):
+        resolve(store, token, T0 + timedelta(hours=13), POLICY, recent=recent)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE users SET active = false WHERE username = 'shouli1'"))
+    ticks[0] += 2.1  # the window passed: read again, the user is disabled
+    assert resolve_recent(token, T0, POLICY, recent) is None
+    with pytest.raises(AuthenticationError):
+        resolve(store, token, T0, POLICY, recent=recent)
+    assert resolve_recent(token, T0, POLICY, recent) is None  # revoked, forgotten

@@ -296,6 +296,31 @@ def test_positions_batch_is_stored_whole_or_not_at_all(server: Server, db: Engin
                        json={"positions": batch}).status_code == 403
 
 
+def test_positions_refusals_come_in_one_order_whatever_the_body(server: Server,
+                                                                 db: Engine) -> None:
+    """A small JSON batch is checked on one worker thread, anything else on the general
+    path: both answer 401 before 403 before 422, and store nothing when they refuse."""
+    a, desk = server.as_user("caiji01"), server.as_user("shouli1")
+    before = _positions(db)
+    bad_json = {"data": b"{not json", "headers": {"Content-Type": "application/json"}}
+    huge = {"data": b" " * (300 * 1024) + b"{}",
+            "headers": {"Content-Type": "application/json"}}
+    form = {"files": {"body": (None, '{"positions": []}')}}
+    for kw in (bad_json, huge, form):
+        assert server.post("/api/v1/positions", None, **kw).status_code == 401
+        assert server.post("/api/v1/positions", "nonsense-token", **kw).status_code == 401
+        assert server.post("/api/v1/positions", desk, **kw).status_code == 403
+    assert server.post("/api/v1/positions", a, **bad_json).json()["field"] == "body"
+    assert server.post("/api/v1/positions", a, **huge).json()["field"] == "body"
+    assert server.post("/api/v1/positions", a, **form).json()["field"] == "positions"
+    assert _positions(db) == before
+    t = datetime.now(UTC).isoformat()
+    fix = f'{{"positions": [{{"t": "{t}", "lon": {MIDDLE[0]}, "lat": {MIDDLE[1]}}}]}}'
+    reply = server.post("/api/v1/positions", a, files={"body": (None, fix)})
+    assert reply.json() == {"stored": 1, "duplicates": 0}  # a form's batch: the general path
+    assert _positions(db) == before + 1
+
+
 def test_osmand_protocol_with_a_device_key(server: Server, db: Engine) -> None:
     import subprocess
     import sys
