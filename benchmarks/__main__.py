@@ -244,6 +244,8 @@ def _field_arguments(parser: argparse.ArgumentParser) -> None:
                             "the positions alone)")
     field.add_argument("--results", type=int, default=40,
                        help="task results with photos on the idle server (as many under load)")
+    field.add_argument("--server-workers", type=int, default=1, metavar="N",
+                       help="the server's --workers: processes sharing its port (PostgreSQL)")
     field.add_argument("--map-repeats", type=int, default=30,
                        help="refreshes of the map's collector layer")
 

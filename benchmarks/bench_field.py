@@ -237,13 +237,15 @@ def run(url: str, key_file: Path, say: Callable[[str], None], args: Any
         tasks = verify_tasks(app, collectors, 2 * args.results)
         say("field: two 3 MB photos …")
         photos = phone_photos()
-        with ServerProcess(url, key_file) as server, PhoneLoop() as phones:
-            say(f"server up on {server.url} in {server.start_s:.1f} s (pid {server.pid})")
+        workers = getattr(args, "server_workers", 1)
+        with ServerProcess(url, key_file, workers) as server, PhoneLoop() as phones:
+            say(f"server up on {server.url} in {server.start_s:.1f} s (pid {server.pid}, "
+                f"{workers} worker{'s' if workers > 1 else ''})")
             results, extras = _measure(server, phones, collectors, tasks, photos, args, say)
         map_results, map_extras = bench_map_layer(app, args.map_repeats, say)
     finally:
         app.close()
-    extras |= map_extras
+    extras |= map_extras | {"server_workers": workers}
     return results + map_results, extras
 
 

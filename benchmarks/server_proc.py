@@ -43,11 +43,14 @@ class ServerProcess:
         The database the server holds.
     key_file : Path
         The audit chain's key file (the runner's App uses the same one).
+    workers : int
+        ``--workers``: server processes sharing the port (1: the server alone).
     """
 
-    def __init__(self, db_url: str, key_file: Path) -> None:
+    def __init__(self, db_url: str, key_file: Path, workers: int = 1) -> None:
         self.db_url = db_url
         self.key_file = key_file
+        self.workers = workers
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -66,7 +69,7 @@ class ServerProcess:
         started = time.perf_counter()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "console", "server", "--bind", f"127.0.0.1:{self.port}",
-             "--db", self.db_url], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+             "--db", self.db_url, "--workers", str(self.workers)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
@@ -103,18 +106,42 @@ class ServerProcess:
             process.wait(5)
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and every process descended from it now (``citydesk server --workers N``: the
+    supervisor and its workers)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                children.setdefault(parent, []).append(int(entry.name))
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(children.get(current, ()))
+    return tree
+
+
 def proc_cpu_s(pid: int) -> float:
-    """User + system CPU seconds of process ``pid`` so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / _TICK
+    """User + system CPU seconds so far of process ``pid`` and its descendants."""
+    total = 0.0
+    for member in process_tree(pid):
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / _TICK
+    return total
 
 
 def proc_rss_mb(pid: int) -> float:
-    """Resident set size of process ``pid`` now, in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    """Resident set size now of process ``pid`` and its descendants, in MB."""
+    total = 0.0
+    for member in process_tree(pid):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{member}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+    return total
 
 
 def machine_cpu() -> tuple[float, float]:

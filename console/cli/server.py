@@ -1,7 +1,7 @@
 """``citydesk server``: the centre's API server, the one process that holds the database.
 
 ``citydesk server [--bind HOST:PORT] [--db URL] [--ssl-certfile F --ssl-keyfile F]
-[--session-hours H] [--idle-minutes M]``.  Desks, unit seats, the wall and the CLI of a centre
+[--session-hours H] [--idle-minutes M] [--workers N]``.  Desks, unit seats, the wall and the CLI of a centre
 hold only a signed-in user's session (docs/api.md, docs/deploy.md).  The server keeps its own
 clock and takes no ``--as`` or ``--now``.  Bad input — a malformed bind address, a port in
 use, a missing certificate, a database ``citydesk init`` has not set up — is one line and
@@ -21,6 +21,7 @@ from typing import Any
 
 from console.cli.setup import open_app
 from console.domain.errors import ValidationError
+from console.server.workers import WorkerApp, check_workers
 
 DEFAULT_BIND = "127.0.0.1:8470"
 
@@ -98,24 +99,34 @@ def cmd_server(args: argparse.Namespace) -> int:
     tls = _tls(args)
     app = open_app(args)  # refuses a database `citydesk init` has not set up
     try:
+        check_workers(args.workers, app.engine.dialect.name)
         app.centre  # noqa: B018  (reference data read before a port is taken)
         sock = _listen(host, port)
         import uvicorn
+        from uvicorn.supervisors import Multiprocess
 
         from console.server.app import create_app
         from console.services.sessions import SessionPolicy
 
         policy = SessionPolicy(lifetime=timedelta(hours=args.session_hours),
                                idle=timedelta(minutes=args.idle_minutes))
+        served: Any = create_app(app, policy) if args.workers == 1 else WorkerApp(
+            app.url, policy.lifetime.total_seconds(), policy.idle.total_seconds())
         # Keep-alive 75 s (uvicorn's default is 5): a phone posting its position every 10 s
         # and a desk reading every few seconds keep one connection (and, behind TLS, one
         # handshake) instead of reconnecting for every request.
-        config = uvicorn.Config(create_app(app, policy), log_level="info",
+        config = uvicorn.Config(served, log_level="info", interface="asgi3",
                                 timeout_graceful_shutdown=3, timeout_keep_alive=KEEP_ALIVE_S,
-                                proxy_headers=True, **tls)
+                                proxy_headers=True, workers=args.workers, **tls)
         scheme = "https" if tls else "http"
-        print(f"CityDesk 服务已启动 / serving on {scheme}://{args.bind.strip()}", flush=True)
-        uvicorn.Server(config).run(sockets=[sock])
+        print(f"CityDesk 服务已启动 / serving on {scheme}://{args.bind.strip()}"
+              + (f"（{args.workers} 个工作进程 / {args.workers} workers）"
+                 if args.workers > 1 else ""), flush=True)
+        if args.workers == 1:
+            uvicorn.Server(config).run(sockets=[sock])
+        else:
+            app.close()  # each worker opens the database itself
+            Multiprocess(config, sockets=[sock]).run()
     finally:
         app.close()
     return 0
@@ -138,4 +149,7 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
                    help="会话最长有效小时数（默认 12）/ absolute session lifetime")
     p.add_argument("--idle-minutes", type=float, default=30.0, metavar="M",
                    help="会话空闲超时分钟数（默认 30）/ idle timeout")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="工作进程数（默认 1；大于 1 需 PostgreSQL）/ server processes sharing "
+                        "the port (default 1; more needs PostgreSQL)")
     p.set_defaults(handler=cmd_server)

@@ -64,7 +64,9 @@ def test_a_port_in_use_is_one_line(initialised: str, command: str,
                                    ["--ssl-certfile", "/nonexistent.pem"],
                                    ["--ssl-certfile", "/etc/hostname", "--ssl-keyfile",
                                     "/etc/hostname"],
-                                   ["--idle-minutes", "0"]])
+                                   ["--idle-minutes", "0"],
+                                   ["--workers", "0"], ["--workers", "33"],
+                                   ["--workers", "2"]])  # SQLite: one writer at a time
 def test_refused_options(initialised: str, extra: list[str],
                          capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
