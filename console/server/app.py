@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from console.app import App
 from console.server import auth, cases, errors, field, mobile, positions, push, video
+from console.server.access_log import quiet_routine_fixes
 from console.server.auth import ServerState
 from console.server.feed_share import FeedShare
 from console.server.reference_watch import FreshReference, ReferenceWatch
@@ -52,6 +53,7 @@ def create_app(app: App, policy: SessionPolicy | None = None,
     @asynccontextmanager
     async def lifespan(_api: FastAPI) -> AsyncIterator[None]:
         app.centre  # noqa: B018  (load the reference data before the first request)
+        quiet_routine_fixes()  # uvicorn has set its loggers up by now
         await run_in_threadpool(watch.start)
         hub.start(asyncio.get_running_loop())
         try:

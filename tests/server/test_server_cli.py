@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,41 @@ def test_idle_connections_are_kept_for_a_phones_interval(initialised: str,
     assert seen and seen[0] >= 60
     # httptools' C parser, not h11's pure Python: every desk read and phone fix is parsed
     assert protocols == ["HttpToolsProtocol"]
+
+
+def test_the_access_log_leaves_out_stored_fixes_and_masks_device_keys(initialised: str
+                                                                      ) -> None:
+    """A real server's access log (uvicorn writes it to stdout): a refused /osmand fix is
+    logged with its query masked, so the device key it carried is not in the journal."""
+    import subprocess
+    import sys
+
+    import requests
+
+    from tests.server.conftest import ROOT, free_port, server_env
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "console", "server", "--bind", f"127.0.0.1:{port}", "--db",
+         initialised], cwd=ROOT, env=server_env(), stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                if requests.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        reply = requests.get(f"{url}/osmand", timeout=30,
+                             params={"id": "caiji01:s3cr3t-device-key", "lat": 29.1,
+                                     "lon": 118.4})
+        assert reply.status_code == 401
+        assert requests.get(f"{url}/api/v1/health", timeout=30).status_code == 200
+    finally:
+        process.terminate()
+        out, _ = process.communicate(timeout=30)
+    journal = out.decode("utf-8", "replace")
+    assert '"GET /osmand?… HTTP/1.1" 401' in journal, journal
+    assert "s3cr3t-device-key" not in journal and "GET /api/v1/health" in journal
