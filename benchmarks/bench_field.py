@@ -60,7 +60,15 @@ class PhoneLoop:
     """
 
     def __enter__(self) -> PhoneLoop:
-        self.loop = asyncio.new_event_loop()
+        # uvloop where there is one (as the server has): the phones share the machine with
+        # the server and PostgreSQL, and each request's share of the generator's CPU is
+        # taken from them.
+        try:
+            import uvloop
+        except ImportError:  # Windows
+            self.loop = asyncio.new_event_loop()
+        else:
+            self.loop = uvloop.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True,
                                        name="phones")
         self.thread.start()
@@ -85,17 +93,22 @@ def _watched(phones: PhoneLoop, pid: int, work: Coroutine[Any, Any, Step],
              meanwhile: Callable[[], T] | None = None) -> tuple[Step, T | None]:
     """Run a step with the server's and the machine's CPU watched (kept in the step), and
     ``meanwhile`` in this thread while it runs."""
+    started, cpu = time.perf_counter(), time.process_time()
     with ProcWatch(pid) as watch:
         running = phones.submit(work)
         beside = meanwhile() if meanwhile is not None else None
         step: Step = running.result()
-    step.server = watch.result
+    # The generator's own CPU (this process: the phones' loop, and the results posted
+    # meanwhile): on one machine it is taken from the server and PostgreSQL.
+    step.server = watch.result | {"phones_cpu_share": round(
+        (time.process_time() - cpu) / max(time.perf_counter() - started, 1e-9), 3)}
     return step, beside
 
 
 def _step_dict(step: Step) -> dict[str, Any]:
     out = step.as_dict()
-    out["server"] = {k: step.server.get(k) for k in ("server_cpu_share", "machine_busy_share",
+    out["server"] = {k: step.server.get(k) for k in ("server_cpu_share", "phones_cpu_share",
+                                                "machine_busy_share",
                                                 "loadavg_before", "loadavg_after",
                                                 "server_rss_mb_peak")}
     return out
@@ -173,7 +186,8 @@ def _load_note(step: Step) -> str:
             f"errors, {data['late_sends']} sends late, {data['new_connections']} new "
             f"connections; task polls {data['polls']} "
             f"({poll['median']:.1f} / {poll['p95']:.1f} ms); server CPU "
-            f"{srv['server_cpu_share']} of a core, machine busy "
+            f"{srv['server_cpu_share']} of a core, the phones' "
+            f"{srv.get('phones_cpu_share')}, machine busy "
             f"{srv['machine_busy_share']:.0%}, load {srv['loadavg_before'][0]} → "
             f"{srv['loadavg_after'][0]}; the phones' event loop late by p95 {lag['p95']:.1f} ms")
 
@@ -320,8 +334,9 @@ def steps_table(extras: dict[str, Any]) -> str:
             ("nominal", extras["nominal_batch10"]),
             *(("ramp", s) for s in extras["ramp_batch10"])]
     lines = ["| step | batch | offered /s | acknowledged /s | request median / p95 ms | task "
-             "polls median / p95 ms | new connections | server CPU (cores) | machine busy | "
-             "load before → after |", "|---|---|---|---|---|---|---|---|---|---|"]
+             "polls median / p95 ms | new connections | server CPU (cores) | phones' CPU "
+             "(cores) | machine busy | load before → after |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for kind, s in rows:
         pos, poll, srv = s["position_ms"] or {}, s["poll_ms"] or {}, s["server"]
         polls = f"{poll['median']:,.0f} / {poll['p95']:,.0f}" if poll else "–"
@@ -331,6 +346,6 @@ def steps_table(extras: dict[str, Any]) -> str:
             f"| {kind} | {s['batch']} | {s['offered_per_s']:,.0f} | {s['achieved_per_s']:,.0f} | "
             f"{pos.get('median', 0):,.1f} / {pos.get('p95', 0):,.0f} | {polls} | "
             f"{s['new_connections']:,} | {srv.get('server_cpu_share')} | "
-            f"{'–' if busy is None else f'{busy:.0%}'} | "
+            f"{srv.get('phones_cpu_share', '–')} | {'–' if busy is None else f'{busy:.0%}'} | "
             f"{'–' if None in load else f'{load[0][0]} → {load[1][0]}'} |")
     return "\n".join(lines)
