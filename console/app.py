@@ -113,11 +113,14 @@ class App:
         Returns the current instant; tests and ``--now`` pin it.
     config : DeskConfig
         The desk's ``desk.toml`` (:meth:`open` reads it; empty when built directly).
+    pool_size : int
+        PostgreSQL connections kept open (``db.engine.make_engine``; the server keeps more).
     """
 
     url: str
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     config: DeskConfig = field(default_factory=DeskConfig)
+    pool_size: int = 5
     engine: Engine = field(init=False)
     uow_factory: Callable[[], UnitOfWork] = field(init=False)
     read_factory: Callable[[], UnitOfWork] = field(init=False)
@@ -126,7 +129,7 @@ class App:
     _positions: SqlPositionStore | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
-        self.engine = make_engine(self.url)
+        self.engine = make_engine(self.url, self.pool_size)
         self.uow_factory = make_uow_factory(self.engine, self.chain_keys)
         # Reads without a snapshot across statements: the desks' feed polls (db/uow.py).
         self.read_factory = make_read_factory(self.engine)
@@ -169,10 +172,10 @@ class App:
 
     @classmethod
     def open(cls, url: str | None, clock: Callable[[], datetime] | None = None, *,
-             wall: bool = False) -> App:
+             wall: bool = False, pool_size: int = 5) -> App:
         """Open the database :func:`database_url` chooses, with the desk's ``desk.toml``."""
         config = load_config()
-        app = cls(database_url(url, config, wall=wall), config=config)
+        app = cls(database_url(url, config, wall=wall), config=config, pool_size=pool_size)
         if clock is not None:
             app.clock = clock
         return app

@@ -92,7 +92,7 @@ def pg_connect_args(url: URL) -> dict[str, int | str]:
     return args
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool_size: int = 5) -> Engine:
     """An :class:`~sqlalchemy.Engine` for an SQLite or PostgreSQL URL.
 
     Parameters
@@ -100,6 +100,11 @@ def make_engine(url: str) -> Engine:
     url : str
         ``sqlite:///path``, ``sqlite://`` (in memory), ``postgresql+psycopg://…`` or
         ``postgresql://…`` (rewritten to psycopg).
+    pool_size : int
+        PostgreSQL connections kept open (up to 10 more while busy, closed again after).
+        A desk needs few; the server, with dozens of requests at a time on its threads,
+        keeps more — a connection opened and closed again under load costs PostgreSQL a
+        backend process each time.
 
     Returns
     -------
@@ -113,7 +118,8 @@ def make_engine(url: str) -> Engine:
     if backend == "sqlite":
         return _sqlite_engine(sa_url)
     if backend == "postgresql":
-        engine = create_engine(sa_url, connect_args=pg_connect_args(sa_url))
+        engine = create_engine(sa_url, connect_args=pg_connect_args(sa_url),
+                               pool_size=pool_size, max_overflow=10)
         _ping_after_idle(engine)
         return engine
     raise ValueError(f"不支持的数据库 / unsupported database URL: {sa_url.drivername}")

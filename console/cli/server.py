@@ -21,7 +21,7 @@ from typing import Any
 
 from console.cli.setup import open_app
 from console.domain.errors import ValidationError
-from console.server.workers import WorkerApp, check_workers
+from console.server.workers import SERVER_POOL, WorkerApp, check_workers
 
 DEFAULT_BIND = "127.0.0.1:8470"
 
@@ -97,7 +97,7 @@ def cmd_server(args: argparse.Namespace) -> int:
         raise ValidationError("--idle-minutes 应在 1 到 1440 之间 / idle minutes out of range")
     host, port = parse_bind(args.bind)
     tls = _tls(args)
-    app = open_app(args)  # refuses a database `citydesk init` has not set up
+    app = open_app(args, SERVER_POOL)  # refuses a database `citydesk init` has not set up
     try:
         check_workers(args.workers, app.engine.dialect.name)
         app.centre  # noqa: B018  (reference data read before a port is taken)

@@ -23,11 +23,11 @@ from console.services.uow import CaseFilter
 __all__ = ["CALENDAR_YEARS", "add_commands", "initialise", "open_app"]
 
 
-def open_app(args: argparse.Namespace) -> App:
+def open_app(args: argparse.Namespace, pool_size: int = 5) -> App:
     """Open the database of ``--db``; refuse one that ``citydesk init`` has not set up."""
     if sqlite_file_missing(database_url(args.db)):
         raise ValidationError("数据库尚未初始化：请先运行 citydesk init / run 'citydesk init' first")
-    app = App.open(args.db, args.clock)
+    app = App.open(args.db, args.clock, pool_size=pool_size)
     if not app.is_set_up:
         app.close()
         raise ValidationError("数据库尚未初始化：请先运行 citydesk init / run 'citydesk init' first")

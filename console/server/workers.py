@@ -27,6 +27,10 @@ from console.services.sessions import SessionPolicy
 
 #: The most workers one server may run (more than the cores only adds contention).
 MAX_WORKERS = 32
+#: PostgreSQL connections each server process keeps open (10 more while busy): the server
+#: runs dozens of requests at once on its threads, and a connection opened and closed again
+#: under load costs PostgreSQL a backend process each time.
+SERVER_POOL = 20
 
 
 @dataclass
@@ -53,7 +57,7 @@ class WorkerApp:
                 "_api": None, "_app": None}
 
     def _build(self) -> Any:
-        self._app = App(self.url, config=load_config())
+        self._app = App(self.url, config=load_config(), pool_size=SERVER_POOL)
         policy = SessionPolicy(lifetime=timedelta(seconds=self.lifetime_s),
                                idle=timedelta(seconds=self.idle_s))
         return create_app(self._app, policy)

@@ -13,6 +13,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import requests
 from sqlalchemy import text
 
@@ -88,3 +89,31 @@ def test_workers_share_the_port_sessions_and_survive_a_lost_worker(pg_db: str) -
     assert not any(Path(f"/proc/{w}/stat").exists()
                    and ") Z" not in Path(f"/proc/{w}/stat").read_text()
                    for w in workers[1:])
+
+
+def test_a_server_process_keeps_a_pool_for_its_threads(pg_db: str,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Five connections (a desk's) made the server open and close PostgreSQL backends all
+    the time under load: its threads run dozens of requests at once."""
+    import socket
+
+    import uvicorn
+
+    from console.cli.main import main
+    from console.server.workers import SERVER_POOL
+
+    sizes: list[int] = []
+
+    def run(self: uvicorn.Server, sockets: list[socket.socket] | None = None) -> None:
+        sizes.append(self.config.app.state.citydesk.app.engine.pool.size())
+        for sock in sockets or []:
+            sock.close()
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
+    monkeypatch.setenv("CITYDESK_CONFIG", "")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert main(["server", "--bind", f"127.0.0.1:{port}", "--db", pg_db]) == 0
+    assert sizes == [SERVER_POOL] and SERVER_POOL >= 20
+    assert make_engine(pg_db).pool.size() == 5  # a desk's, as before
