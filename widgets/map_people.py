@@ -10,21 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QGraphicsEllipseItem,
     QGraphicsItem,
     QGraphicsPathItem,
-    QGraphicsRectItem,
     QGraphicsScene,
-    QGraphicsSimpleTextItem,
+    QGraphicsView,
 )
 
 from widgets.grid_map import _layer
+from widgets.person_dots import PersonDots
 
 _UNTRANSFORMED = QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations
-_CACHED = QGraphicsItem.CacheMode.DeviceCoordinateCache
 
 __all__ = ["PersonLayer", "PersonMarker", "TrackLayer"]
 
@@ -42,7 +41,10 @@ class PersonMarker:
 
 
 class PersonLayer:
-    """Named dots over a map, updated in place by key.
+    """Named dots over a map, replaced as a whole by each refresh.
+
+    One item draws everyone (:class:`widgets.person_dots.PersonDots`): a refresh that moves
+    500 people costs a few lists and one repaint, not 1,500 items moved and blitted.
 
     Parameters
     ----------
@@ -60,72 +62,24 @@ class PersonLayer:
                  radius: float = 6.0, z: float = 2.5) -> None:
         self._root = _layer(scene, z)  # hides the whole layer in one call
         self._project = project
-        self._rect = QRectF(-radius, -radius, 2 * radius, 2 * radius)
-        self._radius = radius
-        self._items: dict[str, tuple[QGraphicsPathItem, QGraphicsSimpleTextItem]] = {}
-        # A rounded square, not the case markers' circle: people and cases tell apart at once.
-        self._shape = QPainterPath()
-        self._shape.addRoundedRect(self._rect, 3, 3)
+        font = QFont()
+        font.setBold(True)
+        world = QRectF(project(-180.0, 90.0), project(180.0, -90.0))
+        self._dots = PersonDots(self._root, world, radius, font)
         self._shown: dict[str, PersonMarker] = {}
-        self._pen = QPen(QColor(255, 255, 255, 240), 2.0)
-        # Names on a dark plate in white: readable on the light and dark maps and on tiles.
-        self._plate = QBrush(QColor(20, 24, 28, 190))
-        self._ink = QBrush(QColor("white"))
-        self._font = QFont()
-        self._font.setBold(True)
+        self._points: dict[str, QPointF] = {}
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._shown)
 
     def set_people(self, people: Sequence[PersonMarker]) -> None:
-        """Make ``people`` the whole set; items of kept keys are reused, changed ones updated."""
-        wanted = {p.key for p in people}
-        for key in [k for k in self._items if k not in wanted]:
-            dot, _name = self._items.pop(key)
-            self._shown.pop(key, None)
-            scene = dot.scene()
-            if scene is not None:
-                scene.removeItem(dot)  # its name goes with it (a child)
-        for person in people:
-            before = self._shown.get(person.key)
-            if before == person:
-                continue
-            pair = self._items.get(person.key)
-            if pair is None:
-                dot = QGraphicsPathItem(self._shape, self._root)
-                dot.setFlag(_UNTRANSFORMED)
-                # Painted once into a pixmap and blitted after: 500 antialiased dots with
-                # their names cost a repaint ~30 ms; a move does not redraw the pixmap.
-                dot.setCacheMode(_CACHED)
-                dot.setPen(self._pen)
-                plate = QGraphicsRectItem(dot)
-                plate.setCacheMode(_CACHED)
-                plate.setBrush(self._plate)
-                plate.setPen(QPen(Qt.PenStyle.NoPen))
-                name = QGraphicsSimpleTextItem(plate)
-                # A child is not in its parent's cache: the name needs its own, or its glyphs
-                # are shaped and drawn again on every repaint (≈ 12 ms for 500 names).
-                name.setCacheMode(_CACHED)
-                name.setFont(self._font)
-                name.setBrush(self._ink)
-                pair = (dot, name)
-                self._items[person.key] = pair
-            dot, name = pair
-            dot.setPos(self._project(person.lon, person.lat))
-            self._shown[person.key] = person
-            if before is None or before.tooltip != person.tooltip:
-                dot.setToolTip(person.tooltip)  # (no repaint: a tooltip is not drawn)
-            if before is not None and (before.color, before.label) == (person.color,
-                                                                       person.label):
-                continue  # moved only: the cached pixmaps stay valid, no repaint into them
-            dot.setBrush(QBrush(QColor(person.color)))
-            name.setText(person.label)
-            holder = name.parentItem()
-            if isinstance(holder, QGraphicsRectItem):
-                box = name.boundingRect()
-                holder.setRect(QRectF(0, 0, box.width() + 6, box.height() + 2))
-                holder.setPos(self._radius + 3, -box.height() / 2 - 1)
-                name.setPos(3, 1)
+        """Make ``people`` the whole set (a key given twice: its last marker), drawn in order."""
+        shown = {person.key: person for person in people}
+        points = {key: self._project(p.lon, p.lat) for key, p in shown.items()}
+        self._shown, self._points = shown, points
+        values = shown.values()
+        self._dots.set_people(list(points.values()), [(p.color, p.label) for p in values],
+                              [p.tooltip for p in values])
 
     def set_visible(self, visible: bool) -> None:
         """Show or hide everyone."""
@@ -138,23 +92,28 @@ class PersonLayer:
 
     def label_of(self, key: str) -> str | None:
         """The name drawn beside ``key``'s dot (None: no such person)."""
-        pair = self._items.get(key)
-        return None if pair is None else pair[1].text()
+        person = self._shown.get(key)
+        return None if person is None else person.label
 
     def tooltip_of(self, key: str) -> str | None:
         """The dot's tooltip (None: no such person)."""
-        pair = self._items.get(key)
-        return None if pair is None else pair[0].toolTip()
+        person = self._shown.get(key)
+        return None if person is None else person.tooltip
 
     def color_of(self, key: str) -> str | None:
         """The dot's colour as ``#rrggbb`` (None: no such person)."""
-        pair = self._items.get(key)
-        return None if pair is None else pair[0].brush().color().name()
+        person = self._shown.get(key)
+        return None if person is None else QColor(person.color).name()
 
     def scene_pos(self, key: str) -> QPointF | None:
         """Where ``key``'s dot is in scene coordinates."""
-        pair = self._items.get(key)
-        return None if pair is None else pair[0].pos()
+        point = self._points.get(key)
+        return None if point is None else QPointF(point)
+
+    def key_at(self, view: QGraphicsView, pos: QPoint | QPointF) -> str | None:
+        """The person drawn topmost at viewport point ``pos`` of ``view`` (None: nobody)."""
+        index = self._dots.index_at(view, QPointF(pos))
+        return None if index is None else list(self._shown)[index]
 
 
 class TrackLayer:
