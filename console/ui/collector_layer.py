@@ -46,17 +46,19 @@ def collector_markers(spots: Sequence[CollectorSpot],
 
     ``when`` formats a fix's instant (the centre's zone).
     """
+    # Translated once, not per collector: a refresh builds 500 tooltips.
+    tip = _("{name} · {status} · 最后定位 {time}")
+    statuses = {status: _(status.value) for status in DutyStatus}
     out = []
     for spot in spots:
         fix = spot.fix
         if fix is None:
             continue
-        status = _(spot.status.value)
         out.append(PersonMarker(
             spot.username, fix.lon, fix.lat, COLORS[spot.status],
             short_name(spot.name, spot.username),
-            _("{name} · {status} · 最后定位 {time}").format(
-                name=spot.name or spot.username, status=status, time=when(fix.t))))
+            tip.format(name=spot.name or spot.username, status=statuses[spot.status],
+                       time=when(fix.t))))
     return out
 
 
