@@ -23,6 +23,7 @@ from console.server import auth, cases, errors, field, mobile, positions, push, 
 from console.server.access_log import quiet_routine_fixes
 from console.server.auth import ServerState
 from console.server.feed_share import FeedShare
+from console.server.fixes_fast import FixesFast
 from console.server.reference_watch import FreshReference, ReferenceWatch
 from console.services.sessions import SessionPolicy, SessionStore
 
@@ -69,6 +70,8 @@ def create_app(app: App, policy: SessionPolicy | None = None,
     api.state.feeds = FeedShare()  # the desks' identical feed polls after a push read once
     errors.install(api)
 
+    # Added first, so it runs inside FreshReference: a reload is never skipped for it.
+    api.add_middleware(FixesFast, state=api.state.citydesk)
     api.add_middleware(FreshReference, watch=watch, recent=api.state.citydesk.recent)
 
     # Requests are matched against the routes in this order: the phones' positions, the

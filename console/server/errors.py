@@ -123,6 +123,11 @@ async def _on_http(_request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    return unexpected(exc)
+
+
+def unexpected(exc: Exception) -> JSONResponse:
+    """The answer for an exception that is not a refusal of ours (503 or 500, one log line)."""
     if is_connection_error(exc) or describe_database_error(exc) is not None:
         # The database is down or refused: an answer the client can retry; the outcome of
         # a command is asked for by its request id (GET /api/v1/requests/{id}).

@@ -50,7 +50,7 @@ async def positions(request: Request, state: StateDep) -> dict[str, Any]:
         # ONE worker thread (each trip from the event loop to a thread and back costs the
         # server more than the INSERT does), in the order of the general path below.
         raw = await request.body()
-        return await run_in_threadpool(_checked_batch, state, token, raw)
+        return await run_in_threadpool(checked_batch, state, token, raw)
     who = await caller(request)
     _collector_only(who)
     body, _photos = await read_body(request, None)
@@ -71,7 +71,9 @@ def _collector_only(who: Caller) -> None:
         raise PermissionDeniedError("只有监督员上报位置 / only collectors report positions")
 
 
-def _checked_batch(state: ServerState, token: str, raw: bytes) -> dict[str, Any]:
+def checked_batch(state: ServerState, token: str, raw: bytes) -> dict[str, Any]:
+    """A JSON batch of ``token``'s caller checked and stored, in the order of the route:
+    the session (401), the role (403), the body (422); then the INSERT."""
     who = resolve_caller(state, token)
     _collector_only(who)
     return _store_batch(state, who.actor.user, json_object(raw))
