@@ -169,3 +169,30 @@ def test_the_access_log_leaves_out_stored_fixes_and_masks_device_keys(initialise
     journal = out.decode("utf-8", "replace")
     assert '"GET /osmand?… HTTP/1.1" 401' in journal, journal
     assert "s3cr3t-device-key" not in journal and "GET /api/v1/health" in journal
+
+
+def test_a_server_runs_blocking_work_on_a_few_threads(initialised: str,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """anyio's 40 threads taking turns at the interpreter lock with the event loop made a
+    server's answers queue under load: the server runs on :data:`THREADS`."""
+    import asyncio
+
+    from anyio import to_thread
+
+    from console.app import App
+    from console.server.app import THREADS, create_app
+
+    monkeypatch.setenv("CITYDESK_CONFIG", "")
+    app = App.open(initialised)
+    seen: list[float] = []
+
+    async def start() -> None:
+        api = create_app(app)
+        async with api.router.lifespan_context(api):
+            seen.append(to_thread.current_default_thread_limiter().total_tokens)
+
+    try:
+        asyncio.run(start())
+    finally:
+        app.close()
+    assert seen == [THREADS] and THREADS < 40
