@@ -18,15 +18,8 @@ from starlette.concurrency import run_in_threadpool
 
 from console.domain.cases import Role
 from console.domain.errors import PermissionDeniedError
-from console.server.auth import (
-    Caller,
-    ServerState,
-    StateDep,
-    bearer_token,
-    caller,
-    resolve_caller,
-)
-from console.server.body import MAX_JSON, json_object, read_body
+from console.server.auth import Caller, CallerDep, ServerState, StateDep, resolve_caller
+from console.server.body import json_object, read_body
 from console.server.errors import FieldError
 from console.server.field_input import crs_of, fix, instant, number
 from console.services.positions import MAX_BATCH, Fix, device_owner, record_fixes
@@ -42,28 +35,16 @@ OSMAND_PARAMS = ("id", "deviceid", "lat", "lon", "timestamp", "speed", "bearing"
 
 
 @router.post("/api/v1/positions")
-async def positions(request: Request, state: StateDep) -> dict[str, Any]:
-    """Store a batch of the caller's fixes: ``{"positions": [{t, lon, lat, …}, …]}``."""
-    token = bearer_token(request)  # 401 before the body is looked at
-    if _small_json(request):
-        # The phones' usual request: the session check, the batch's check and its INSERT on
-        # ONE worker thread (each trip from the event loop to a thread and back costs the
-        # server more than the INSERT does), in the order of the general path below.
-        raw = await request.body()
-        return await run_in_threadpool(checked_batch, state, token, raw)
-    who = await caller(request)
+async def positions(request: Request, state: StateDep, who: CallerDep) -> dict[str, Any]:
+    """Store a batch of the caller's fixes: ``{"positions": [{t, lon, lat, …}, …]}``.
+
+    The phones' usual form of this request (a JSON body of a declared length, a bearer token)
+    never gets here: :class:`console.server.fixes_fast.FixesFast` answers it with
+    :func:`checked_batch`.  This route answers every other form, in the same order.
+    """
     _collector_only(who)
     body, _photos = await read_body(request, None)
     return await run_in_threadpool(_store_batch, state, who.actor.user, body)
-
-
-def _small_json(request: Request) -> bool:
-    """A JSON body of a declared length the size a batch can have (read before the session
-    check: anything larger or undeclared takes the general path, which checks first)."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    length = request.headers.get("content-length", "")
-    return content_type in ("", "application/json") and length.isdigit() \
-        and int(length) <= MAX_JSON
 
 
 def _collector_only(who: Caller) -> None:
